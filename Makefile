@@ -1,0 +1,48 @@
+# Every target creates .venv and installs the pinned dependencies (requirements.lock) on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
+ARGS ?=
+ONLY ?=
+
+.PHONY: demo test bench lint format schema migrate clean-data
+
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --upgrade pip
+	@$(VENV)/bin/pip install --quiet -r requirements.lock
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## Start the platform with the demo province on http://localhost:8000 (Ctrl-C stops it).
+demo: $(STAMP)
+	$(PY) manage.py demo
+
+## Run the whole test suite (ARGS="tests/tenants -x" to narrow it).
+test: $(STAMP)
+	JIXIAO_FAST_PASSWORD_HASHER=1 $(PY) -m pytest $(ARGS)
+
+## Run the benchmarks under bench/ (ONLY=provisioning for one); figures go to bench/results/.
+bench: $(STAMP)
+	$(PY) -m bench $(ONLY)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Regenerate graphql_schema/public.graphql and tenant.graphql from the code.
+schema: $(STAMP)
+	$(PY) manage.py export_graphql_schema
+
+## Apply migrations to the public schema and every unit, then refresh the schema blueprint.
+migrate: $(STAMP)
+	$(PY) manage.py migrate_schemas --executor=multiprocessing
+	$(PY) manage.py prepare_blueprint
+
+## Forget the embedded database, Redis and files (the next `make demo` starts afresh).
+clean-data:
+	rm -rf .data

@@ -1,0 +1,88 @@
+"""Writes for identity: tokens, memberships."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+
+from backend.accounts.models import ApiToken, Membership, Role, User
+from backend.core.errors import DomainError
+from tenants.models import Procuratorate
+
+TOKEN_PREFIX = "jx_"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once; only its digest is stored
+
+
+def issue_token(user: User, *, name: str = "", ttl_days: int | None = None) -> IssuedToken:
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    days = settings.JIXIAO_TOKEN_TTL_DAYS if ttl_days is None else ttl_days
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=secret[:10], digest=digest(secret),
+        expires_at=timezone.now() + timedelta(days=days) if days else None,
+    )
+    return IssuedToken(token=token, secret=secret)
+
+
+def login(username: str, password: str, *, token_name: str = "api") -> IssuedToken:
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        raise DomainError.single("INVALID_CREDENTIALS", "用户名或密码错误。", "password")
+    return issue_token(user, name=token_name)
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user a bearer secret belongs to, or None (unknown, revoked or expired)."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=digest(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None or not token.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id, user=user).first()
+    if token is None:
+        raise DomainError.single("NOT_FOUND", "令牌不存在。", "id")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def revoke_current(user: User, secret: str) -> ApiToken:
+    token = ApiToken.objects.filter(user=user, digest=digest(secret)).first()
+    if token is None:
+        raise DomainError.single("NOT_FOUND", "当前请求未使用令牌。", "id")
+    return revoke_token(user, token.pk)
+
+
+@transaction.atomic
+def grant_membership(user: User, unit: Procuratorate, role: str) -> Membership:
+    if role not in Role.values:
+        raise DomainError.single("INVALID_ROLE", f"角色“{role}”无效。", "role")
+    membership, _ = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    return membership

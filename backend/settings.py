@@ -1,0 +1,192 @@
+"""Settings for Jixiao. Twelve-factor: every value comes from the environment, with a safe
+default for a developer machine. The variables are documented in docs/operations.md."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from backend import embedded
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "jixiao-insecure-development-key")
+if not DEBUG and SECRET_KEY.startswith("jixiao-insecure"):
+    raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+
+# The base host serves the public schema (provincial console and cross-unit API); each unit is
+# served at <code>.<base host>. *.localhost resolves to loopback, so the demo needs no DNS.
+JIXIAO_BASE_DOMAIN = os.environ.get("JIXIAO_BASE_DOMAIN", "localhost")
+PUBLIC_HOSTS = env_list("JIXIAO_PUBLIC_HOSTS", f"{JIXIAO_BASE_DOMAIN},127.0.0.1,testserver")
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", f".{JIXIAO_BASE_DOMAIN},{JIXIAO_BASE_DOMAIN},127.0.0.1,testserver"
+)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+# --- Applications ---------------------------------------------------------------------------
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_filters",
+    "graphene_django",
+    "simple_history",
+    "backend.core",
+    "backend.accounts",
+    "backend.demo",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "backend.documents",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Procuratorate"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+TENANT_LIMIT_SET_CALLS = True
+PUBLIC_SCHEMA_URLCONF = "backend.urls_public"
+ROOT_URLCONF = "backend.urls"
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# Per-tenant media folders for the file-system storage (django-tenants' storage reads this).
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+
+MIDDLEWARE = [
+    "tenants.middleware.UnitHostMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the session user is set: a Bearer token replaces it and exempts the call from CSRF
+    # (CsrfViewMiddleware checks in process_view, after every process_request has run).
+    "backend.accounts.middleware.BearerTokenMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "backend" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "backend.wsgi.application"
+
+# --- Database: DATABASE_URL, else the embedded PostgreSQL --------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    _db = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))
+    # A Unix-socket server may be given as ?host=/path/to/socket/dir
+    _host = _db.get("OPTIONS", {}).pop("host", None)
+    if _host:
+        _db["HOST"] = _host
+else:
+    _db = {**embedded.postgres_settings(), "CONN_MAX_AGE": 60}
+_db["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis / Celery: REDIS_URL, else the embedded Redis ----------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("JIXIAO_CELERY_QUEUE", "jixiao")
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TIMEZONE = "Asia/Shanghai"
+
+# --- Files: S3 through django-storages when a bucket is set, else the local file system --------
+MEDIA_ROOT = Path(os.environ.get("JIXIAO_MEDIA_ROOT", embedded.DATA_DIR / "media"))
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / ".data" / "static"
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    _files = {
+        "BACKEND": "backend.storage.TenantS3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": os.environ.get("AWS_S3_LOCATION", ""),
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _files = {"BACKEND": "backend.storage.TenantFileSystemStorage"}
+STORAGES = {
+    "default": _files,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- Identity ----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if env_bool("JIXIAO_FAST_PASSWORD_HASHER", False):  # test runs only
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "/admin/login/"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+# Lifetime of API tokens created by the login mutation.
+JIXIAO_TOKEN_TTL_DAYS = int(os.environ.get("JIXIAO_TOKEN_TTL_DAYS", "30"))
+
+# --- GraphQL -----------------------------------------------------------------------------------
+GRAPHENE = {"SCHEMA": "graphql_schema.public.schema", "RELAY_CONNECTION_MAX_LIMIT": 200}
+JIXIAO_GRAPHQL_MAX_DEPTH = int(os.environ.get("JIXIAO_GRAPHQL_MAX_DEPTH", "10"))
+JIXIAO_GRAPHIQL = env_bool("JIXIAO_GRAPHIQL", DEBUG)
+
+# --- Locale ------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("JIXIAO_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

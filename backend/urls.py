@@ -1,0 +1,13 @@
+"""URLs of a unit's host (its tenant schema)."""
+
+from django.urls import path
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from backend.views import home
+from graphql_schema.core.views import JixiaoGraphQLView
+from graphql_schema.tenant import schema
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("graphql/", ensure_csrf_cookie(JixiaoGraphQLView.as_view(schema=schema)), name="graphql"),
+]

@@ -1,0 +1,39 @@
+"""Access checks shared by resolvers. The rules themselves live in backend.accounts.selectors."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+from graphene import ResolveInfo
+
+from backend.accounts import selectors as access
+from backend.accounts.models import User
+from graphql_schema.core.errors import Forbidden, Unauthenticated
+from tenants.models import Procuratorate
+
+
+def require_user(info: ResolveInfo) -> User:
+    user = info.context.user
+    if not user.is_authenticated:
+        raise Unauthenticated()
+    return user
+
+
+def current_unit(info: ResolveInfo) -> Procuratorate | None:
+    """The unit whose host the request came to (None on the public host)."""
+    tenant = getattr(info.context, "tenant", None)
+    if tenant is None or connection.schema_name == get_public_schema_name():
+        return None
+    return tenant
+
+
+def require_unit_access(info: ResolveInfo, roles: set[str] | None = None) -> Procuratorate:
+    """The current unit, if the caller holds a membership reaching it (and one of ``roles``)."""
+    user = require_user(info)
+    unit = current_unit(info)
+    if unit is None:
+        raise Forbidden("该接口只在单位主机上提供。")
+    held = access.roles_at(user, unit)
+    if not held or (roles is not None and not held & roles):
+        raise Forbidden()
+    return unit

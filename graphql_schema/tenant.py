@@ -1,0 +1,18 @@
+"""The tenant schema, served on each unit's host: that unit's own data."""
+
+import graphene
+
+from graphql_schema.accounts.mutations import AccountMutations
+from graphql_schema.accounts.queries import AccountQueries
+from graphql_schema.tenants.queries import TenantUnitQueries
+
+
+class Query(AccountQueries, TenantUnitQueries, graphene.ObjectType):
+    pass
+
+
+class Mutation(AccountMutations, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import graphene
+from graphene_django.filter import DjangoFilterConnectionField
+
+from backend.accounts import selectors as access
+from graphql_schema.core.permissions import require_unit_access, require_user
+from graphql_schema.tenants.filters import UnitFilter
+from graphql_schema.tenants.types import Unit, UnitPath
+
+
+class PublicUnitQueries(graphene.ObjectType):
+    units = DjangoFilterConnectionField(
+        Unit, filterset_class=UnitFilter,
+        description="The units the caller's memberships reach (their subtrees).",
+    )
+    unit = graphene.Field(Unit, code=graphene.String(required=True))
+
+    @staticmethod
+    def resolve_units(root, info: graphene.ResolveInfo, **kwargs):
+        user = require_user(info)
+        return access.reachable_units(user).select_related("parent")
+
+    @staticmethod
+    def resolve_unit(root, info: graphene.ResolveInfo, code: str):
+        user = require_user(info)
+        return access.reachable_units(user).filter(code=code).first()
+
+
+class TenantUnitQueries(graphene.ObjectType):
+    unit = graphene.Field(
+        UnitPath, required=True, description="The unit of this host and its parents."
+    )
+
+    @staticmethod
+    def resolve_unit(root, info: graphene.ResolveInfo) -> UnitPath:
+        return UnitPath(unit=require_unit_access(info))
+

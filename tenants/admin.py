@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from tenants.models import Domain, Procuratorate
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 0
+
+
+@admin.register(Procuratorate)
+class ProcuratorateAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "level", "parent", "region", "active")
+    list_filter = ("level", "active")
+    search_fields = ("name", "code", "region")
+    readonly_fields = ("schema_name", "path", "depth", "created_at")
+    inlines = [DomainInline]
+
+    def has_add_permission(self, request):  # provisioning goes through create_unit/import_units
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

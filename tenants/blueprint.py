@@ -1,0 +1,196 @@
+"""Fast schema provisioning by DDL replay.
+
+Running every migration for each new unit costs seconds and grows with the migration history.
+Instead, one schema (``tenant_blueprint``) is migrated the normal way; its structure is dumped
+once per migration state with ``pg_dump --schema-only`` and stored in ``SchemaBlueprint``.
+A new unit's schema is then one ``CREATE SCHEMA`` plus that DDL plus the ``django_migrations``
+rows the blueprint holds, all in the caller's transaction. Because the tenant's migration
+records match the blueprint's, ``migrate_schemas`` upgrades such a schema like any other.
+
+The state key is a hash of every migration known to the code: a new migration changes it, and
+the next provisioning (or ``manage.py prepare_blueprint``, run after ``migrate_schemas`` on
+deploy) migrates the blueprint schema and renders the DDL again.
+
+See docs/architecture.md ("Provisioning") for why this beats ``TENANT_BASE_SCHEMA`` cloning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django_tenants.postgresql_backend.base import _check_schema_name
+from django_tenants.utils import schema_exists
+
+from backend.core.errors import DomainError
+from tenants.models import SchemaBlueprint
+
+BLUEPRINT_SCHEMA = "tenant_blueprint"
+SCHEMA_TOKEN = "__JIXIAO_SCHEMA__"
+_ADVISORY_LOCK_ID = 0x4A49_5841  # "JIXA"
+
+
+def migration_state_key() -> str:
+    """A hash of every migration the code knows; changes whenever a migration is added."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    nodes = sorted(f"{app}.{name}" for app, name in loader.graph.nodes)
+    return hashlib.sha256("\n".join(nodes).encode()).hexdigest()
+
+
+def pg_dump_binary() -> str:
+    """``JIXIAO_PG_DUMP``, else the pg_dump bundled with pgserver (PostgreSQL 16, which can
+    dump servers up to 16), else the one on PATH."""
+    configured = os.environ.get("JIXIAO_PG_DUMP")
+    if configured:
+        return configured
+    spec = importlib.util.find_spec("pgserver")  # located, not imported (it warns on import)
+    if spec and spec.submodule_search_locations:
+        bundled = Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" / "pg_dump"
+        if bundled.exists():
+            return str(bundled)
+    found = shutil.which("pg_dump")
+    if not found:
+        raise RuntimeError("pg_dump not found; set JIXIAO_PG_DUMP")
+    return found
+
+
+def _libpq_env() -> dict[str, str]:
+    s = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        {
+            "PGHOST": str(s.get("HOST") or ""),
+            "PGPORT": str(s.get("PORT") or ""),
+            "PGUSER": str(s.get("USER") or ""),
+            "PGPASSWORD": str(s.get("PASSWORD") or ""),
+            "PGDATABASE": str(s["NAME"]),
+        }
+    )
+    return {k: v for k, v in env.items() if v != ""}
+
+
+_SKIP = re.compile(
+    r"^(--|SET |SELECT pg_catalog\.set_config|CREATE SCHEMA |\\restrict|\\unrestrict)"
+    # Column options the server stamps on every new column by itself (seen on this platform's
+    # PostgreSQL build): a replayed schema gets fresh ones, exactly like a migrated one.
+    r"|^ALTER TABLE ONLY .* ALTER COLUMN .* SET \(pg_attver=\d+\);$"
+)
+
+
+def render_ddl(schema_name: str = BLUEPRINT_SCHEMA) -> str:
+    """The committed structure of ``schema_name`` as DDL, with the schema name replaced by
+    ``SCHEMA_TOKEN``. Session settings and comments from pg_dump are dropped."""
+    result = subprocess.run(
+        [
+            pg_dump_binary(), "--schema-only", "--no-owner", "--no-privileges",
+            "--no-comments", "--quote-all-identifiers", "--schema", schema_name,
+        ],
+        env=_libpq_env(), capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"pg_dump failed: {result.stderr.strip()}")
+    lines = [
+        line for line in result.stdout.splitlines() if line.strip() and not _SKIP.match(line)
+    ]
+    return "\n".join(lines).replace(f'"{schema_name}".', f'"{SCHEMA_TOKEN}".') + "\n"
+
+
+def current_blueprint() -> SchemaBlueprint | None:
+    return SchemaBlueprint.objects.filter(state_key=migration_state_key()).first()
+
+
+def ensure_blueprint(verbosity: int = 0) -> SchemaBlueprint:
+    """Return the blueprint of the current migration state, preparing it when missing.
+
+    Preparing migrates the blueprint schema and dumps it with pg_dump, which reads committed
+    data only, so it cannot run inside a transaction: a caller inside ``atomic()`` gets a clear
+    error instead (deploys run ``prepare_blueprint`` after ``migrate_schemas``).
+    """
+    blueprint = current_blueprint()
+    if blueprint is not None:
+        return blueprint
+    if connection.in_atomic_block:
+        raise DomainError.single(
+            "BLUEPRINT_MISSING",
+            "租户模式蓝图未就绪：请先运行 manage.py prepare_blueprint。"
+            " (The schema blueprint for this migration state is missing.)",
+        )
+    with _preparation_lock():
+        blueprint = current_blueprint()  # another process may have won the race
+        if blueprint is None:
+            blueprint = _prepare(verbosity)
+    return blueprint
+
+
+@contextlib.contextmanager
+def _preparation_lock() -> Iterator[None]:
+    """A session advisory lock held on a connection of its own (migrate_schemas closes
+    Django's connection, which would drop a lock taken there)."""
+    import psycopg
+
+    env = _libpq_env()
+    with psycopg.connect(
+        host=env.get("PGHOST"), port=env.get("PGPORT"), user=env.get("PGUSER"),
+        password=env.get("PGPASSWORD"), dbname=env["PGDATABASE"], autocommit=True,
+    ) as lock_connection:
+        lock_connection.execute("SELECT pg_advisory_lock(%s)", [_ADVISORY_LOCK_ID])
+        yield
+
+
+def _prepare(verbosity: int) -> SchemaBlueprint:
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{BLUEPRINT_SCHEMA}"')
+    try:
+        call_command(
+            "migrate_schemas", schema_name=BLUEPRINT_SCHEMA, tenant=True,
+            interactive=False, verbosity=verbosity,
+        )
+    finally:
+        connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT app, name FROM "{BLUEPRINT_SCHEMA}".django_migrations ORDER BY id'
+        )
+        migrations = [list(row) for row in cursor.fetchall()]
+    return SchemaBlueprint.objects.create(
+        state_key=migration_state_key(), ddl=render_ddl(), migrations=migrations
+    )
+
+
+def replay_sql(schema_name: str, blueprint: SchemaBlueprint) -> str:
+    """The SQL that creates ``schema_name`` from the blueprint (without migration records)."""
+    _check_schema_name(schema_name)
+    return f'CREATE SCHEMA "{schema_name}";\n' + blueprint.ddl.replace(SCHEMA_TOKEN, schema_name)
+
+
+def create_schema(schema_name: str, *, check_if_exists: bool = False, sync_schema: bool = True) -> bool:
+    """Create ``schema_name`` with the structure and migration records of an up-to-date tenant
+    schema. Returns False when ``check_if_exists`` and the schema is already there."""
+    _check_schema_name(schema_name)
+    if check_if_exists and schema_exists(schema_name):
+        return False
+    if not sync_schema:
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{schema_name}"')
+        return True
+    blueprint = ensure_blueprint()
+    apps = [app for app, _ in blueprint.migrations]
+    names = [name for _, name in blueprint.migrations]
+    with connection.cursor() as cursor:
+        cursor.execute(replay_sql(schema_name, blueprint))
+        cursor.execute(
+            f'INSERT INTO "{schema_name}"."django_migrations" (app, name, applied) '
+            "SELECT a, n, now() FROM unnest(%s::text[], %s::text[]) AS m(a, n)",
+            [apps, names],
+        )
+    return True

@@ -1,0 +1,17 @@
+"""Host routing: ``<code>.<base domain>`` is that unit's schema; the base domain (and the other
+``PUBLIC_HOSTS``) is the public schema; anything else is a 404, never a silent fallback."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_tenants.middleware.main import TenantMainMiddleware
+
+
+class UnitHostMiddleware(TenantMainMiddleware):
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> None:
+        if hostname in settings.PUBLIC_HOSTS:
+            request.tenant = None  # type: ignore[attr-defined]
+            self.setup_url_routing(request=request, force_public=True)
+            return None
+        raise self.TENANT_NOT_FOUND_EXCEPTION(f"没有与主机名“{hostname}”对应的检察院。")

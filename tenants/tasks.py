@@ -1,0 +1,32 @@
+"""Celery entry points for provisioning. They only call services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from tenants import services
+
+
+@shared_task(bind=True, name="tenants.import_units")
+def import_units_task(self: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Provision many units in the background, reporting progress as the task state
+    ``PROGRESS`` with ``{"done": i, "total": n, "code": ...}``. Safe to re-run: units already
+    registered are skipped."""
+    specs = [
+        (int(row.get("line", index)), services.UnitSpec(**row["unit"]))
+        for index, row in enumerate(rows, start=2)
+    ]
+
+    def progress(done: int, spec: services.UnitSpec) -> None:
+        self.update_state(
+            state="PROGRESS", meta={"done": done, "total": len(specs), "code": spec.code}
+        )
+
+    report = services.import_units(specs, progress=progress)
+    return {
+        "created": report.created,
+        "skipped": report.skipped,
+        "errors": [{"line": line, "message": str(error)} for line, error in report.errors],
+    }
