@@ -35,9 +35,7 @@ def postgres_settings() -> dict[str, Any]:
             pgdata = DATA_DIR / "postgres"
             pgdata.parent.mkdir(parents=True, exist_ok=True)
             server = pgserver.get_server(pgdata, cleanup_mode="stop")
-            exists = server.psql(
-                f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
-            )
+            exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
             if "(1 row)" not in exists:
                 server.psql(f"CREATE DATABASE {DATABASE_NAME};")
             _handles["postgres"] = server

@@ -17,12 +17,14 @@ See docs/architecture.md ("Provisioning") for why this beats ``TENANT_BASE_SCHEM
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,11 +42,29 @@ SCHEMA_TOKEN = "__JIXIAO_SCHEMA__"
 _ADVISORY_LOCK_ID = 0x4A49_5841  # "JIXA"
 
 
+@functools.cache
 def migration_state_key() -> str:
-    """A hash of every migration the code knows; changes whenever a migration is added."""
+    """A hash of every migration the code knows, names and source: it changes whenever a
+    migration is added or edited. Computed once per process (the code does not change under a
+    running process)."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    nodes = sorted(f"{app}.{name}" for app, name in loader.graph.nodes)
-    return hashlib.sha256("\n".join(nodes).encode()).hexdigest()
+    digest = hashlib.sha256()
+    for key in sorted(loader.graph.nodes):
+        digest.update(f"{key[0]}.{key[1]}\n".encode())
+        source = getattr(
+            sys.modules.get(type(loader.graph.nodes[key]).__module__), "__file__", None
+        )
+        if source:
+            digest.update(Path(source).read_bytes())
+    return digest.hexdigest()
+
+
+_cache: dict[str, SchemaBlueprint] = {}
+
+
+def forget_cached() -> None:
+    """Drop the per-process copy of the blueprint (tests that delete blueprint rows)."""
+    _cache.clear()
 
 
 def pg_dump_binary() -> str:
@@ -92,21 +112,36 @@ def render_ddl(schema_name: str = BLUEPRINT_SCHEMA) -> str:
     ``SCHEMA_TOKEN``. Session settings and comments from pg_dump are dropped."""
     result = subprocess.run(
         [
-            pg_dump_binary(), "--schema-only", "--no-owner", "--no-privileges",
-            "--no-comments", "--quote-all-identifiers", "--schema", schema_name,
+            pg_dump_binary(),
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "--no-comments",
+            "--quote-all-identifiers",
+            "--schema",
+            schema_name,
         ],
-        env=_libpq_env(), capture_output=True, text=True, check=False,
+        env=_libpq_env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"pg_dump failed: {result.stderr.strip()}")
-    lines = [
-        line for line in result.stdout.splitlines() if line.strip() and not _SKIP.match(line)
-    ]
+    lines = [line for line in result.stdout.splitlines() if line.strip() and not _SKIP.match(line)]
     return "\n".join(lines).replace(f'"{schema_name}".', f'"{SCHEMA_TOKEN}".') + "\n"
 
 
 def current_blueprint() -> SchemaBlueprint | None:
-    return SchemaBlueprint.objects.filter(state_key=migration_state_key()).first()
+    """The stored blueprint of the current migration state. Its DDL never changes for a given
+    state, so each process reads it once."""
+    key = migration_state_key()
+    if key not in _cache:
+        found = SchemaBlueprint.objects.filter(state_key=key).first()
+        if found is None:
+            return None
+        _cache[key] = found
+    return _cache[key]
 
 
 def ensure_blueprint(verbosity: int = 0) -> SchemaBlueprint:
@@ -140,8 +175,12 @@ def _preparation_lock() -> Iterator[None]:
 
     env = _libpq_env()
     with psycopg.connect(
-        host=env.get("PGHOST"), port=env.get("PGPORT"), user=env.get("PGUSER"),
-        password=env.get("PGPASSWORD"), dbname=env["PGDATABASE"], autocommit=True,
+        host=env.get("PGHOST"),
+        port=env.get("PGPORT"),
+        user=env.get("PGUSER"),
+        password=env.get("PGPASSWORD"),
+        dbname=env["PGDATABASE"],
+        autocommit=True,
     ) as lock_connection:
         lock_connection.execute("SELECT pg_advisory_lock(%s)", [_ADVISORY_LOCK_ID])
         yield
@@ -152,16 +191,18 @@ def _prepare(verbosity: int) -> SchemaBlueprint:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{BLUEPRINT_SCHEMA}"')
     try:
         call_command(
-            "migrate_schemas", schema_name=BLUEPRINT_SCHEMA, tenant=True,
-            interactive=False, verbosity=verbosity,
+            "migrate_schemas",
+            schema_name=BLUEPRINT_SCHEMA,
+            tenant=True,
+            interactive=False,
+            verbosity=verbosity,
         )
     finally:
         connection.set_schema_to_public()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT app, name FROM "{BLUEPRINT_SCHEMA}".django_migrations ORDER BY id'
-        )
+        cursor.execute(f'SELECT app, name FROM "{BLUEPRINT_SCHEMA}".django_migrations ORDER BY id')
         migrations = [list(row) for row in cursor.fetchall()]
+    SchemaBlueprint.objects.exclude(state_key=migration_state_key()).delete()  # stale states
     return SchemaBlueprint.objects.create(
         state_key=migration_state_key(), ddl=render_ddl(), migrations=migrations
     )
@@ -173,9 +214,15 @@ def replay_sql(schema_name: str, blueprint: SchemaBlueprint) -> str:
     return f'CREATE SCHEMA "{schema_name}";\n' + blueprint.ddl.replace(SCHEMA_TOKEN, schema_name)
 
 
-def create_schema(schema_name: str, *, check_if_exists: bool = False, sync_schema: bool = True) -> bool:
+def create_schema(
+    schema_name: str,
+    *,
+    check_if_exists: bool = False,
+    sync_schema: bool = True,
+    blueprint: SchemaBlueprint | None = None,
+) -> bool:
     """Create ``schema_name`` with the structure and migration records of an up-to-date tenant
-    schema. Returns False when ``check_if_exists`` and the schema is already there."""
+    schema, in one round trip. Returns False when ``check_if_exists`` and the schema is there."""
     _check_schema_name(schema_name)
     if check_if_exists and schema_exists(schema_name):
         return False
@@ -183,14 +230,16 @@ def create_schema(schema_name: str, *, check_if_exists: bool = False, sync_schem
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE SCHEMA "{schema_name}"')
         return True
-    blueprint = ensure_blueprint()
-    apps = [app for app, _ in blueprint.migrations]
-    names = [name for _, name in blueprint.migrations]
+    blueprint = blueprint or ensure_blueprint()
+    # The DDL goes through client-side parameter binding with the migration records: escape
+    # any literal % it holds.
+    sql = replay_sql(schema_name, blueprint).replace("%", "%%") + (
+        f'INSERT INTO "{schema_name}"."django_migrations" (app, name, applied) '
+        "SELECT a, n, now() FROM unnest(%s::text[], %s::text[]) AS m(a, n);"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(replay_sql(schema_name, blueprint))
         cursor.execute(
-            f'INSERT INTO "{schema_name}"."django_migrations" (app, name, applied) '
-            "SELECT a, n, now() FROM unnest(%s::text[], %s::text[]) AS m(a, n)",
-            [apps, names],
+            sql,
+            [[app for app, _ in blueprint.migrations], [name for _, name in blueprint.migrations]],
         )
     return True

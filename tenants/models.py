@@ -35,7 +35,11 @@ class Procuratorate(TenantMixin):
     name = models.CharField("名称", max_length=100)
     level = models.CharField("层级", max_length=16, choices=UnitLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级院", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级院",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     region = models.CharField("行政区划", max_length=100, blank=True)
@@ -53,7 +57,9 @@ class Procuratorate(TenantMixin):
         verbose_name_plural = "检察院"
         ordering = ["path"]
         indexes = [
-            models.Index(fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["level", "path"], name="unit_level_path"),
         ]
         constraints = [
@@ -117,4 +123,3 @@ class SchemaBlueprint(models.Model):
 
     def __str__(self) -> str:
         return f"blueprint {self.state_key[:12]}"
-

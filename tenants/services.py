@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django_tenants.models import TenantMixin
+from django_tenants.signals import post_schema_sync
 from django_tenants.utils import get_public_schema_name, schema_exists
 
 from backend.core.errors import DomainError, Problem
@@ -19,7 +22,11 @@ from tenants.models import ALLOWED_PARENT_LEVELS, PATH_SEPARATOR, Domain, Procur
 # A code is a host label (lengshuijiang.example.org) and, with "-" mapped to "_", a schema name.
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 RESERVED_SCHEMAS = {
-    get_public_schema_name(), blueprint.BLUEPRINT_SCHEMA, "information_schema", "www", "admin",
+    get_public_schema_name(),
+    blueprint.BLUEPRINT_SCHEMA,
+    "information_schema",
+    "www",
+    "admin",
 }
 
 
@@ -47,48 +54,58 @@ def _validate(spec: UnitSpec) -> tuple[list[Problem], Procuratorate | None]:
     code = spec.code
     schema = schema_name_for(code)
     if not CODE_PATTERN.match(code):
-        problems.append(Problem(
-            "INVALID_CODE",
-            f"代码“{code}”无效：只能使用小写字母、数字和连字符，以字母开头，长度 2–63。",
-            "code",
-        ))
+        problems.append(
+            Problem(
+                "INVALID_CODE",
+                f"代码“{code}”无效：只能使用小写字母、数字和连字符，以字母开头，长度 2–63。",
+                "code",
+            )
+        )
     elif schema in RESERVED_SCHEMAS or schema.startswith("pg_"):
         problems.append(Problem("RESERVED_CODE", f"代码“{code}”为系统保留名称。", "code"))
-    elif Procuratorate.objects.filter(code=code).exists():
-        problems.append(Problem("CODE_TAKEN", f"代码“{code}”已被使用。", "code"))
-    elif Procuratorate.objects.filter(schema_name=schema).exists() or schema_exists(schema):
-        problems.append(Problem("SCHEMA_TAKEN", f"模式名“{schema}”已存在。", "code"))
+    else:
+        taken = Procuratorate.objects.filter(Q(code=code) | Q(schema_name=schema)).values_list(
+            "code", flat=True
+        )
+        if code in taken:
+            problems.append(Problem("CODE_TAKEN", f"代码“{code}”已被使用。", "code"))
+        elif taken or schema_exists(schema):
+            problems.append(Problem("SCHEMA_TAKEN", f"模式名“{schema}”已存在。", "code"))
     if not spec.name.strip():
         problems.append(Problem("REQUIRED", "名称不能为空。", "name"))
     if spec.level not in UnitLevel.values:
-        problems.append(Problem(
-            "INVALID_LEVEL",
-            f"层级“{spec.level}”无效，应为 {', '.join(UnitLevel.values)} 之一。",
-            "level",
-        ))
+        problems.append(
+            Problem(
+                "INVALID_LEVEL",
+                f"层级“{spec.level}”无效，应为 {', '.join(UnitLevel.values)} 之一。",
+                "level",
+            )
+        )
     parent = None
     if spec.parent_code:
         parent = Procuratorate.objects.filter(code=spec.parent_code).first()
         if parent is None:
-            problems.append(Problem(
-                "PARENT_NOT_FOUND", f"上级院“{spec.parent_code}”不存在。", "parent_code"
-            ))
+            problems.append(
+                Problem("PARENT_NOT_FOUND", f"上级院“{spec.parent_code}”不存在。", "parent_code")
+            )
     if spec.level in UnitLevel.values and not any(p.field == "parent_code" for p in problems):
         parent_level = parent.level if parent else None
         if parent_level not in ALLOWED_PARENT_LEVELS[spec.level]:
-            problems.append(Problem(
-                "INVALID_PARENT",
-                f"{UnitLevel(spec.level).label}不能隶属于"
-                f"{UnitLevel(parent_level).label if parent_level else '（无上级）'}。",
-                "parent_code",
-            ))
+            problems.append(
+                Problem(
+                    "INVALID_PARENT",
+                    f"{UnitLevel(spec.level).label}不能隶属于"
+                    f"{UnitLevel(parent_level).label if parent_level else '（无上级）'}。",
+                    "parent_code",
+                )
+            )
     return problems, parent
 
 
 def provision_unit(spec: UnitSpec) -> Procuratorate:
     """Create a unit: its registry row, its schema (blueprint replay) and its domain, and
     nothing else, in one transaction. Every problem with the input is reported together."""
-    blueprint.ensure_blueprint()  # outside the transaction: preparing needs committed DDL
+    schema_blueprint = blueprint.ensure_blueprint()  # outside the transaction: see blueprint
     problems, parent = _validate(spec)
     if problems:
         raise DomainError(*problems)
@@ -96,12 +113,24 @@ def provision_unit(spec: UnitSpec) -> Procuratorate:
     try:
         with transaction.atomic():
             unit = Procuratorate(
-                schema_name=schema_name_for(spec.code), code=spec.code, name=spec.name.strip(),
-                level=spec.level, parent=parent, region=spec.region.strip(), path=path,
+                schema_name=schema_name_for(spec.code),
+                code=spec.code,
+                name=spec.name.strip(),
+                level=spec.level,
+                parent=parent,
+                region=spec.region.strip(),
+                path=path,
                 depth=path.count(PATH_SEPARATOR) - 2,
             )
-            unit.save(verbosity=0)
-            Domain.objects.create(domain=domain_for(spec.code), tenant=unit, is_primary=True)
+            # A plain INSERT: TenantMixin.save would check again what _validate checked and,
+            # on a failed DDL, query inside the aborted transaction and hide the real error.
+            models.Model.save(unit)
+            blueprint.create_schema(unit.schema_name, blueprint=schema_blueprint)
+            # bulk_create: DomainMixin.save re-reads the tenant's other primary domains.
+            Domain.objects.bulk_create(
+                [Domain(domain=domain_for(spec.code), tenant=unit, is_primary=True)]
+            )
+            post_schema_sync.send(sender=TenantMixin, tenant=unit.serializable_fields())
     except IntegrityError as exc:  # lost a race against a concurrent provisioning
         raise DomainError.single("CODE_TAKEN", f"代码“{spec.code}”已被使用。", "code") from exc
     return unit
@@ -147,8 +176,9 @@ def import_units(
     good rows are still created. Parents must come before their children, as in the CSV."""
     rows = list(rows)
     existing = set(
-        Procuratorate.objects.filter(code__in=[spec.code for _, spec in rows])
-        .values_list("code", flat=True)
+        Procuratorate.objects.filter(code__in=[spec.code for _, spec in rows]).values_list(
+            "code", flat=True
+        )
     )
     report = ImportReport(created=[], skipped=[], errors=[])
     for index, (line, spec) in enumerate(rows, start=1):

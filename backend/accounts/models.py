@@ -38,7 +38,9 @@ class Membership(models.Model):
         verbose_name_plural = "成员身份"
         constraints = [
             models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique"),
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,8 +27,9 @@ def roles_at(user: User | AnonymousUser, unit: Procuratorate) -> set[str]:
     if not user.is_authenticated:
         return set()
     return set(
-        Membership.objects.filter(user=user, unit__path__in=unit.ancestor_paths)
-        .values_list("role", flat=True)
+        Membership.objects.filter(user=user, unit__path__in=unit.ancestor_paths).values_list(
+            "role", flat=True
+        )
     )
 
 

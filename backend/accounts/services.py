@@ -33,7 +33,10 @@ def issue_token(user: User, *, name: str = "", ttl_days: int | None = None) -> I
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     days = settings.JIXIAO_TOKEN_TTL_DAYS if ttl_days is None else ttl_days
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=secret[:10], digest=digest(secret),
+        user=user,
+        name=name,
+        prefix=secret[:10],
+        digest=digest(secret),
         expires_at=timezone.now() + timedelta(days=days) if days else None,
     )
     return IssuedToken(token=token, secret=secret)

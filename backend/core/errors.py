@@ -28,9 +28,7 @@ class DomainError(Exception):
         return cls(Problem(code=code, message=message, field=field))
 
     def __str__(self) -> str:
-        return "; ".join(
-            f"{p.field}: {p.message}" if p.field else p.message for p in self.problems
-        )
+        return "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in self.problems)
 
 
 class PermissionDenied(DomainError):

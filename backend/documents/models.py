@@ -24,8 +24,12 @@ class Document(models.Model):
     file = models.FileField("文件", upload_to=document_key, max_length=255)
     size = models.PositiveBigIntegerField("大小（字节）")
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
 

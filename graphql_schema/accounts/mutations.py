@@ -42,7 +42,9 @@ class RevokeToken(BaseMutation):
         id = graphene.ID(description="The token's id; omit to revoke the current token.")
 
     @classmethod
-    def perform(cls, root: Any, info: graphene.ResolveInfo, id: str | None = None) -> dict[str, Any]:
+    def perform(
+        cls, root: Any, info: graphene.ResolveInfo, id: str | None = None
+    ) -> dict[str, Any]:
         user = require_user(info)
         if id is None:
             header = info.context.headers.get("Authorization", "")

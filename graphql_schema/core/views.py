@@ -23,8 +23,10 @@ class JixiaoGraphQLView(GraphQLView):
 
     @staticmethod
     def format_error(error: Any) -> dict[str, Any]:
-        if isinstance(error, GraphQLError) and error.original_error is not None and not isinstance(
-            error.original_error, GraphQLError
+        if (
+            isinstance(error, GraphQLError)
+            and error.original_error is not None
+            and not isinstance(error.original_error, GraphQLError)
         ):
             logger.exception("GraphQL resolver failed", exc_info=error.original_error)
             return {

@@ -5,7 +5,9 @@ from tenants.models import Procuratorate, UnitLevel
 
 
 class UnitFilter(GlobalIDFilterSet):
-    level = django_filters.ChoiceFilter(choices=UnitLevel.choices)
+    level = django_filters.CharFilter(
+        method="filter_level", help_text="province, city, county or special (any case)"
+    )
     parent = django_filters.CharFilter(
         method="filter_parent", help_text="code of the direct parent"
     )
@@ -16,7 +18,12 @@ class UnitFilter(GlobalIDFilterSet):
 
     class Meta:
         model = Procuratorate
-        fields = ["level", "active"]
+        fields = ["active"]
+
+    def filter_level(self, queryset, name, value):
+        if value.lower() not in UnitLevel.values:
+            return queryset.none()
+        return queryset.filter(level=value.lower())
 
     def filter_parent(self, queryset, name, value):
         return queryset.filter(parent__code=value)

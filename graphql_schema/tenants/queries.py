@@ -11,7 +11,8 @@ from graphql_schema.tenants.types import Unit, UnitPath
 
 class PublicUnitQueries(graphene.ObjectType):
     units = DjangoFilterConnectionField(
-        Unit, filterset_class=UnitFilter,
+        Unit,
+        filterset_class=UnitFilter,
         description="The units the caller's memberships reach (their subtrees).",
     )
     unit = graphene.Field(Unit, code=graphene.String(required=True))
@@ -35,4 +36,3 @@ class TenantUnitQueries(graphene.ObjectType):
     @staticmethod
     def resolve_unit(root, info: graphene.ResolveInfo) -> UnitPath:
         return UnitPath(unit=require_unit_access(info))
-

@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         spec = UnitSpec(
-            code=str(options["code"]), name=str(options["name"]), level=str(options["level"]),
+            code=str(options["code"]),
+            name=str(options["name"]),
+            level=str(options["level"]),
             parent_code=options["parent_code"] or None,  # type: ignore[arg-type]
             region=str(options["region"]),
         )

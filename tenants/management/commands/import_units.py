@@ -19,7 +19,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("csv_path")
         parser.add_argument(
-            "--background", action="store_true",
+            "--background",
+            action="store_true",
             help="queue the import as a Celery task and follow its progress",
         )
 

@@ -17,6 +17,8 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no user {options['username']!r}")
         issued = services.issue_token(
-            user, name=str(options["name"]), ttl_days=options["days"]  # type: ignore[arg-type]
+            user,
+            name=str(options["name"]),
+            ttl_days=options["days"],  # type: ignore[arg-type]
         )
         self.stdout.write(issued.secret)

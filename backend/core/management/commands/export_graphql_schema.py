@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+
+from graphql_schema.sdl import rendered
+
+
+class Command(BaseCommand):
+    help = "Write graphql_schema/public.graphql and tenant.graphql from the code."
+
+    def handle(self, *args: object, **options: object) -> None:
+        for path, text in rendered().items():
+            path.write_text(text, encoding="utf-8")
+            self.stdout.write(f"wrote {path.name}")

@@ -1,0 +1,104 @@
+"""``make demo``: prepare the demo province and run the platform in the foreground."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
+
+from backend import embedded
+from backend.demo import services
+from tenants import blueprint
+
+
+class Command(BaseCommand):
+    help = "Load the demo province (first run) and serve it with a Celery worker until Ctrl-C."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addr", default=os.environ.get("JIXIAO_DEMO_ADDR", "127.0.0.1:8000"))
+        parser.add_argument("--prepare-only", action="store_true", help="load data, do not serve")
+
+    def handle(self, *args: object, **options: object) -> None:
+        self.stdout.write("Preparing the database (migrations, schema blueprint)…")
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
+        blueprint.ensure_blueprint()
+        rows = len(services.UNITS_CSV.read_text(encoding="utf-8").splitlines()) - 1
+        with tqdm(total=rows, unit="unit", desc="units") as bar:
+            services.load_units(progress=lambda *_: bar.update(1))
+        logins = services.load_users()
+        self._print_logins(logins, str(options["addr"]))
+        if options["prepare_only"]:
+            return
+        self._serve(str(options["addr"]))
+
+    def _print_logins(self, logins: list[services.DemoLogin], addr: str) -> None:
+        port = addr.rsplit(":", 1)[-1]
+        base = settings.JIXIAO_BASE_DOMAIN
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\n绩效 demo: {len(logins)} log-ins, password '{services.DEMO_PASSWORD}' for all"
+            )
+        )
+        self.stdout.write(f"  provincial console  http://{base}:{port}/admin/  (admin)")
+        self.stdout.write(f"  public GraphQL      http://{base}:{port}/graphql/")
+        self.stdout.write(f"  a unit's GraphQL    http://lengshuijiang.{base}:{port}/graphql/")
+        self.stdout.write("  log-ins (username · role · unit):")
+        shown = [
+            x for x in logins if x.unit_code in {"hunan", "loudi", "lengshuijiang", "lianyuan"}
+        ]
+        for login in shown:
+            self.stdout.write(f"    {login.username:24} {login.role:15} {login.unit_code}")
+        self.stdout.write(
+            "    … and <city>-reviewer, <unit>-finance, <unit>-leader for every unit\n"
+        )
+
+    def _serve(self, addr: str) -> None:
+        env = dict(os.environ)
+        # Children share this process's embedded servers instead of starting their own.
+        env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or embedded.postgres_url()
+        env["REDIS_URL"] = settings.REDIS_URL
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        children = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "backend",
+                    "worker",
+                    "-l",
+                    "warning",
+                    "-Q",
+                    settings.CELERY_TASK_DEFAULT_QUEUE,
+                    "--concurrency",
+                    "2",
+                ],
+                env=env,
+                cwd=settings.BASE_DIR,
+            ),
+            subprocess.Popen([*manage, "runserver", addr, "--noreload"], env=env),
+        ]
+        self.stdout.write(f"Serving on http://{addr} — Ctrl-C to stop.")
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGINT)
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()

@@ -1,0 +1,111 @@
+"""Shared fixtures. The test database is a real PostgreSQL (DATABASE_URL, else the embedded
+one) holding a small province, provisioned once per session through the real services:
+
+    hunan ─┬─ loudi ─── loudi-louxing, shuangfeng, xinhua, lengshuijiang, lianyuan
+           └─ changsha ─ changsha-furong, changsha-tianxin
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from backend.accounts import services as account_services
+from backend.accounts.models import Role, User
+from tenants import blueprint
+from tenants.models import Procuratorate
+from tenants.services import UnitSpec, provision_unit
+from tests.factories import MembershipFactory, UserFactory
+
+SESSION_UNITS = [
+    UnitSpec("hunan", "湖南省人民检察院", "province", None, "湖南省"),
+    UnitSpec("loudi", "娄底市人民检察院", "city", "hunan", "娄底市"),
+    UnitSpec("loudi-louxing", "娄底市娄星区人民检察院", "county", "loudi", "娄星区"),
+    UnitSpec("shuangfeng", "双峰县人民检察院", "county", "loudi", "双峰县"),
+    UnitSpec("xinhua", "新化县人民检察院", "county", "loudi", "新化县"),
+    UnitSpec("lengshuijiang", "冷水江市人民检察院", "county", "loudi", "冷水江市"),
+    UnitSpec("lianyuan", "涟源市人民检察院", "county", "loudi", "涟源市"),
+    UnitSpec("changsha", "长沙市人民检察院", "city", "hunan", "长沙市"),
+    UnitSpec("changsha-furong", "长沙市芙蓉区人民检察院", "county", "changsha", "芙蓉区"),
+    UnitSpec("changsha-tianxin", "长沙市天心区人民检察院", "county", "changsha", "天心区"),
+]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        blueprint.ensure_blueprint()
+        for spec in SESSION_UNITS:
+            provision_unit(spec)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test() -> Any:
+    """A request through the tenant middleware leaves the connection on that unit's schema;
+    every test starts and ends on the public one."""
+    yield
+    if hasattr(connection, "set_schema_to_public"):
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def unit(db: None) -> Callable[[str], Procuratorate]:
+    return lambda code: Procuratorate.objects.get(code=code)
+
+
+@pytest.fixture
+def member(db: None, unit: Callable[[str], Procuratorate]) -> Callable[..., User]:
+    """``member("lengshuijiang", Role.UNIT_FINANCE)``: a user holding that role there."""
+
+    def make(code: str, role: str = Role.UNIT_FINANCE, username: str | None = None) -> User:
+        user = UserFactory(username=username or f"{code}-{role}")
+        MembershipFactory(user=user, unit=unit(code), role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def token_for(db: None) -> Callable[[User], str]:
+    return lambda user: account_services.issue_token(user).secret
+
+
+class GraphQLClient:
+    """Posts GraphQL to a host the way an API client does."""
+
+    def __init__(self) -> None:
+        self.client = Client()
+
+    def __call__(
+        self,
+        query: str,
+        *,
+        host: str = "localhost",
+        token: str | None = None,
+        variables: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = self.client.post(
+            "/graphql/",
+            json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+            HTTP_HOST=host,
+            headers=headers,
+        )
+        connection.set_schema_to_public()
+        assert response.status_code in (200, 400), response.content
+        return response.json()
+
+
+@pytest.fixture
+def gql(db: None) -> GraphQLClient:
+    return GraphQLClient()
+
+
+def error_codes(result: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in result.get("errors", [])]
