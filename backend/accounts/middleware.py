@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
@@ -12,8 +13,9 @@ from backend.accounts import services
 
 class BearerTokenMiddleware:
     """A request with a bearer header is authenticated by the token alone (the session is
-    ignored) and, carrying no cookie credentials, is exempt from CSRF. A bad token leaves the
-    request anonymous."""
+    ignored) and is exempt from CSRF; a bad token leaves it anonymous. A request with no
+    session cookie is exempt from CSRF too: it carries no ambient credential a forged request
+    could ride on (this is how an API client calls ``login`` before it has a token)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -25,5 +27,7 @@ class BearerTokenMiddleware:
             user = services.user_for_token(secret.strip())
             request.user = user or AnonymousUser()
             request.auth_via_token = True  # type: ignore[attr-defined]
+            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+        elif settings.SESSION_COOKIE_NAME not in request.COOKIES:
             request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -60,6 +60,20 @@ def test_queries_deeper_than_the_limit_are_refused(gql, member, token_for) -> No
     assert "exceeds maximum operation depth" in result["errors"][0]["message"]
 
 
+def test_an_api_client_logs_in_without_cookies_or_csrf(member) -> None:
+    member("lengshuijiang", username="zhang")
+    client = Client(enforce_csrf_checks=True)
+    query = 'mutation { login(input: {username: "zhang", password: "secret-pass"}) { token } }'
+    response = client.post(
+        "/graphql/",
+        json.dumps({"query": query}),
+        content_type="application/json",
+        HTTP_HOST="localhost",
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["login"]["token"].startswith("jx_")
+
+
 def test_a_session_post_needs_the_csrf_token(member) -> None:
     user = member("lengshuijiang")
     client = Client(enforce_csrf_checks=True)
