@@ -132,7 +132,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 MEDIA_ROOT = Path(os.environ.get("JIXIAO_MEDIA_ROOT", embedded.DATA_DIR / "media"))
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / ".data" / "static"
+STATIC_ROOT = Path(os.environ.get("JIXIAO_STATIC_ROOT", embedded.DATA_DIR / "static"))
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
 if AWS_STORAGE_BUCKET_NAME:
     _files = {

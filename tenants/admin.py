@@ -13,7 +13,9 @@ class ProcuratorateAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "level", "parent", "region", "active")
     list_filter = ("level", "active")
     search_fields = ("name", "code", "region")
-    readonly_fields = ("schema_name", "path", "depth", "created_at")
+    # The hierarchy is set at provisioning (create_unit / import_units); moving a unit would
+    # have to rewrite the paths of its whole subtree, which no service does yet.
+    readonly_fields = ("code", "schema_name", "level", "parent", "path", "depth", "created_at")
     inlines = [DomainInline]
 
     def has_add_permission(self, request):  # provisioning goes through create_unit/import_units

@@ -9,6 +9,13 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 
 class UnitHostMiddleware(TenantMainMiddleware):
+    def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
+        # A deactivated unit is not served: its host answers like an unknown one.
+        domain = domain_model.objects.select_related("tenant").get(
+            domain=hostname, tenant__active=True
+        )
+        return domain.tenant
+
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> None:
         if hostname in settings.PUBLIC_HOSTS:
             request.tenant = None  # type: ignore[attr-defined]

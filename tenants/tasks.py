@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.db import OperationalError
 
 from tenants import services
 
 
-@shared_task(bind=True, name="tenants.import_units")
+@shared_task(
+    bind=True,
+    name="tenants.import_units",
+    # A lost database connection is worth retrying: the import is idempotent.
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def import_units_task(self: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Provision many units in the background, reporting progress as the task state
     ``PROGRESS`` with ``{"done": i, "total": n, "code": ...}``. Safe to re-run: units already

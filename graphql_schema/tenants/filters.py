@@ -1,6 +1,7 @@
 import django_filters
 
 from graphql_schema.core.filters import GlobalIDFilterSet
+from tenants import selectors
 from tenants.models import Procuratorate, UnitLevel
 
 
@@ -29,7 +30,10 @@ class UnitFilter(GlobalIDFilterSet):
         return queryset.filter(parent__code=value)
 
     def filter_under(self, queryset, name, value):
-        return queryset.filter(path__contains=f"/{value}/").exclude(code=value)
+        root = selectors.unit_by_code(value)
+        if root is None:
+            return queryset.none()
+        return queryset.filter(path__startswith=root.path).exclude(pk=root.pk)
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(name__icontains=value) | queryset.filter(code__icontains=value)

@@ -125,3 +125,17 @@ def test_the_registry_query_does_not_grow_with_rows(gql, member, token_for) -> N
         assert len(result["data"]["units"]["edges"]) == rows
         counts[rows] = len(captured)
     assert counts[2] == counts[10]
+
+
+def test_a_deactivated_unit_is_not_served(gql, member, token_for, unit) -> None:
+    from tenants.models import Procuratorate
+
+    token = token_for(member("lengshuijiang"))
+    Procuratorate.objects.filter(code="lengshuijiang").update(active=False)
+    response = gql.client.post(
+        "/graphql/",
+        {"query": "{ me { username } }"},
+        HTTP_HOST="lengshuijiang.localhost",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 404
