@@ -55,8 +55,9 @@ SHARED_APPS = [
     "backend.accounts",
     "backend.demo",
 ]
+# Content types are global (one row per model), so they live in public only: a per-unit copy
+# would start empty in every replayed schema and drift apart in ids.
 TENANT_APPS = [
-    "django.contrib.contenttypes",
     "backend.documents",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

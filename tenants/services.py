@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, ProgrammingError, models, transaction
 from django.db.models import Q
 from django_tenants.models import TenantMixin
 from django_tenants.signals import post_schema_sync
-from django_tenants.utils import get_public_schema_name, schema_exists
+from django_tenants.utils import get_public_schema_name
 
 from backend.core.errors import DomainError, Problem
 from tenants import blueprint
@@ -21,6 +21,7 @@ from tenants.models import ALLOWED_PARENT_LEVELS, PATH_SEPARATOR, Domain, Procur
 
 # A code is a host label (lengshuijiang.example.org) and, with "-" mapped to "_", a schema name.
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+DUPLICATE_SCHEMA = "42P06"
 RESERVED_SCHEMAS = {
     get_public_schema_name(),
     blueprint.BLUEPRINT_SCHEMA,
@@ -63,13 +64,18 @@ def _validate(spec: UnitSpec) -> tuple[list[Problem], Procuratorate | None]:
         )
     elif schema in RESERVED_SCHEMAS or schema.startswith("pg_"):
         problems.append(Problem("RESERVED_CODE", f"代码“{code}”为系统保留名称。", "code"))
-    else:
-        taken = Procuratorate.objects.filter(Q(code=code) | Q(schema_name=schema)).values_list(
-            "code", flat=True
+    # One read for the registry checks and the parent. A schema that exists outside the
+    # registry is caught by CREATE SCHEMA itself (provision_unit maps the error).
+    known = {
+        unit.code: unit
+        for unit in Procuratorate.objects.filter(
+            Q(code=code) | Q(schema_name=schema) | Q(code=spec.parent_code or "")
         )
-        if code in taken:
+    }
+    if not problems:
+        if code in known:
             problems.append(Problem("CODE_TAKEN", f"代码“{code}”已被使用。", "code"))
-        elif taken or schema_exists(schema):
+        elif any(unit.schema_name == schema for unit in known.values()):
             problems.append(Problem("SCHEMA_TAKEN", f"模式名“{schema}”已存在。", "code"))
     if not spec.name.strip():
         problems.append(Problem("REQUIRED", "名称不能为空。", "name"))
@@ -83,7 +89,7 @@ def _validate(spec: UnitSpec) -> tuple[list[Problem], Procuratorate | None]:
         )
     parent = None
     if spec.parent_code:
-        parent = Procuratorate.objects.filter(code=spec.parent_code).first()
+        parent = known.get(spec.parent_code)
         if parent is None:
             problems.append(
                 Problem("PARENT_NOT_FOUND", f"上级院“{spec.parent_code}”不存在。", "parent_code")
@@ -133,6 +139,12 @@ def provision_unit(spec: UnitSpec) -> Procuratorate:
             post_schema_sync.send(sender=TenantMixin, tenant=unit.serializable_fields())
     except IntegrityError as exc:  # lost a race against a concurrent provisioning
         raise DomainError.single("CODE_TAKEN", f"代码“{spec.code}”已被使用。", "code") from exc
+    except ProgrammingError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != DUPLICATE_SCHEMA:
+            raise
+        raise DomainError.single(
+            "SCHEMA_TAKEN", f"模式名“{schema_name_for(spec.code)}”已存在。", "code"
+        ) from exc
     return unit
 
 
