@@ -53,12 +53,14 @@ SHARED_APPS = [
     "simple_history",
     "backend.core",
     "backend.accounts",
+    "backend.indicators",
     "backend.demo",
 ]
 # Content types are global (one row per model), so they live in public only: a per-unit copy
 # would start empty in every replayed schema and drift apart in ids.
 TENANT_APPS = [
     "backend.documents",
+    "backend.library",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

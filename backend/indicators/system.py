@@ -1,0 +1,64 @@
+"""The standard indicator system (domain.md, "The indicator system"): level-1 groups, their
+level-2 children, and the scoring groups their weights add up in. Pure data, no Django."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+
+class ScoringGroup(StrEnum):
+    """The parts of a self-evaluation's 100 points that indicator weights fill."""
+
+    OUTPUT = "output"  # 产出 (with 成本 when declared under it or beside it)
+    EFFECT = "effect"  # 效益
+    SATISFACTION = "satisfaction"  # 满意度
+
+
+OUTPUT, COST, EFFECT, SATISFACTION = "产出指标", "成本指标", "效益指标", "满意度指标"
+
+# level 1 -> allowed level 2 names
+LEVELS: dict[str, tuple[str, ...]] = {
+    # Before 2021 cost indicators sat under 产出指标 as 成本指标: both layouts are accepted.
+    OUTPUT: ("数量指标", "质量指标", "时效指标", "成本指标"),
+    COST: ("经济成本指标", "社会成本指标", "生态环境成本指标"),
+    EFFECT: ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
+    SATISFACTION: ("服务对象满意度指标",),
+}
+
+# Short forms seen in real tables, normalised on input.
+LEVEL2_ALIASES = {
+    "经济效益": "经济效益指标",
+    "社会效益": "社会效益指标",
+    "生态效益": "生态效益指标",
+    "可持续影响": "可持续影响指标",
+}
+
+GROUP_OF_LEVEL1: dict[str, ScoringGroup] = {
+    OUTPUT: ScoringGroup.OUTPUT,
+    COST: ScoringGroup.OUTPUT,
+    EFFECT: ScoringGroup.EFFECT,
+    SATISFACTION: ScoringGroup.SATISFACTION,
+}
+
+DEFAULT_EXECUTION_WEIGHT = Decimal("10")
+DEFAULT_GROUP_WEIGHTS: dict[ScoringGroup, Decimal] = {
+    ScoringGroup.OUTPUT: Decimal("50"),
+    ScoringGroup.EFFECT: Decimal("30"),
+    ScoringGroup.SATISFACTION: Decimal("10"),
+}
+
+
+def group_weights(
+    declared: dict[str, Decimal] | None, *, has_satisfaction: bool
+) -> dict[ScoringGroup, Decimal]:
+    """The weight each group's indicators must add up to. Without satisfaction indicators the
+    satisfaction points go to the effect group (效益 40 by default)."""
+    weights = dict(DEFAULT_GROUP_WEIGHTS)
+    if declared:
+        weights = {ScoringGroup(k): Decimal(str(v)) for k, v in declared.items()}
+    if not has_satisfaction:
+        weights[ScoringGroup.EFFECT] = weights.get(ScoringGroup.EFFECT, Decimal(0)) + weights.pop(
+            ScoringGroup.SATISFACTION, Decimal(0)
+        )
+    return weights
