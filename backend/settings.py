@@ -123,6 +123,10 @@ REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
+# Celery's Django fix-up closes the database connection around every task unless told to reuse
+# it; reuse it for 100 tasks, then recycle (a worker walking many schemas must not grow its
+# catalog caches without bound: design.md §7).
+CELERY_DB_REUSE_MAX = 100
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

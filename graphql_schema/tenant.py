@@ -4,14 +4,16 @@ import graphene
 
 from graphql_schema.accounts.mutations import AccountMutations
 from graphql_schema.accounts.queries import AccountQueries
+from graphql_schema.library.mutations import LibraryMutations
+from graphql_schema.library.queries import LibraryQueries
 from graphql_schema.tenants.queries import TenantUnitQueries
 
 
-class Query(AccountQueries, TenantUnitQueries, graphene.ObjectType):
+class Query(AccountQueries, TenantUnitQueries, LibraryQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(AccountMutations, graphene.ObjectType):
+class Mutation(AccountMutations, LibraryMutations, graphene.ObjectType):
     pass
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.postgresql_backend.base import FakeTenant
+from django_tenants.utils import get_public_schema_name
 
 
 class UnitHostMiddleware(TenantMainMiddleware):
@@ -18,7 +20,8 @@ class UnitHostMiddleware(TenantMainMiddleware):
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> None:
         if hostname in settings.PUBLIC_HOSTS:
-            request.tenant = None  # type: ignore[attr-defined]
+            # django-tenants' admin tags read request.tenant.schema_name: a stand-in, not a row
+            request.tenant = FakeTenant(get_public_schema_name())  # type: ignore[attr-defined]
             self.setup_url_routing(request=request, force_public=True)
             return None
         raise self.TENANT_NOT_FOUND_EXCEPTION(f"没有与主机名“{hostname}”对应的检察院。")

@@ -8,7 +8,7 @@ one) holding a small province, provisioned once per session through the real ser
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -37,11 +37,46 @@ SESSION_UNITS = [
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
+        created = None
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            # pytest-django creates the test database only when a collected test asks for
+            # `db`; the Celery tests (committed data, no `db`) must never touch the real one.
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         blueprint.ensure_blueprint()
         for spec in SESSION_UNITS:
             provision_unit(spec)
+    yield
+    if created is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
+
+
+@pytest.fixture
+def celery_worker_thread(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """A real Celery worker in a thread, consuming from the real Redis broker. It has its own
+    database connection, so a test using it commits for real (no wrapping transaction) and
+    removes what it created itself."""
+    from celery.contrib.testing.worker import start_worker
+
+    from backend.celery import app
+
+    with django_db_blocker.unblock():
+        try:
+            with start_worker(app, perform_ping_check=False, loglevel="WARNING", pool="solo"):
+                yield
+        finally:
+            connection.set_schema_to_public()
+            # The worker thread keeps its connection (CELERY_DB_REUSE_MAX); end it so that the
+            # test database can be dropped at the end of the session.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture(autouse=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from backend.accounts.models import Membership, User
+from backend.accounts.models import Membership, Role, User
 from tenants import selectors as unit_selectors
-from tenants.models import Procuratorate
+from tenants.models import Procuratorate, UnitLevel
 
 
 def memberships(user: User | AnonymousUser) -> QuerySet[Membership]:
@@ -35,3 +35,20 @@ def roles_at(user: User | AnonymousUser, unit: Procuratorate) -> set[str]:
 
 def can_access(user: User | AnonymousUser, unit: Procuratorate) -> bool:
     return bool(roles_at(user, unit))
+
+
+def roles_here(user: User | AnonymousUser, unit: Procuratorate) -> set[str]:
+    """The roles the user holds at ``unit`` itself. Writes into a unit's own data need one of
+    these: a reviewer above reads the unit but does not edit it."""
+    if not user.is_authenticated:
+        return set()
+    return set(Membership.objects.filter(user=user, unit=unit).values_list("role", flat=True))
+
+
+def is_province_admin(user: User | AnonymousUser) -> bool:
+    """Holds ``province_admin`` at a provincial office."""
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user=user, role=Role.PROVINCE_ADMIN, unit__level=UnitLevel.PROVINCE
+    ).exists()

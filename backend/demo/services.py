@@ -10,6 +10,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from backend.accounts.models import Membership, Role, User
+from backend.indicators.models import PushTarget, TemplatePush
+from backend.indicators.services import push as push_services
+from backend.indicators.services import starter
 from tenants import services as provisioning
 from tenants.models import Procuratorate, UnitLevel
 
@@ -44,6 +47,22 @@ def load_units(progress: Callable[[int, provisioning.UnitSpec], None] | None = N
     if report.errors:
         line, error = report.errors[0]
         raise RuntimeError(f"demo units: line {line}: {error}")
+
+
+def load_templates(progress: Callable[[PushTarget], None] | None = None) -> int:
+    """The starter library, published and pushed to every unit (in this process: the demo
+    prepares its data before the worker starts). Idempotent: a finished push is not redone.
+    Returns the number of units updated."""
+    admin = User.objects.filter(username=PROVINCE_ADMIN).first()
+    applied = 0
+    for version in starter.load_starter_library(user=admin):
+        push = TemplatePush.objects.filter(version=version).order_by("created_at").first()
+        if push is None:
+            push = push_services.push_version(
+                version, push_services.TargetSpec("all"), user=admin, dispatch=False
+            )
+        applied += len(push_services.run_inline(push, progress=progress))
+    return applied
 
 
 @transaction.atomic

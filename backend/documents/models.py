@@ -28,7 +28,7 @@ class Document(models.Model):
         verbose_name="上传人",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)

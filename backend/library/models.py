@@ -1,5 +1,9 @@
 """A unit's own indicator library (tenant schema): the template versions it adopted, its copy
-of their indicators with local overrides, its local indicators, and open merge conflicts."""
+of their indicators with local overrides, its local indicators, and open merge conflicts.
+
+Foreign keys into the public schema are ``DO_NOTHING``: Django's delete collector would look for
+these tables on the public search path, where they do not exist; the database constraint still
+refuses deleting a public row a unit references."""
 
 from __future__ import annotations
 
@@ -13,16 +17,16 @@ class AdoptedTemplate(models.Model):
     """The version of a provincial template this unit runs on (one row per template)."""
 
     template = models.ForeignKey(
-        "indicators.Template", on_delete=models.PROTECT, related_name="+", db_constraint=True
+        "indicators.Template", on_delete=models.DO_NOTHING, related_name="+"
     )
     version = models.ForeignKey(
-        "indicators.TemplateVersion", on_delete=models.PROTECT, related_name="+"
+        "indicators.TemplateVersion", on_delete=models.DO_NOTHING, related_name="+"
     )
     push = models.ForeignKey(
         "indicators.TemplatePush",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
     )
     adopted_at = models.DateTimeField("采用时间")
@@ -48,13 +52,13 @@ class LibraryIndicator(IndicatorFields):
 
     source = models.CharField(max_length=16, choices=Source.choices)
     template = models.ForeignKey(
-        "indicators.Template", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "indicators.Template", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+"
     )
     version = models.ForeignKey(
         "indicators.TemplateVersion",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         help_text="the version this copy was last merged from",
     )
@@ -112,7 +116,7 @@ class MergeConflict(models.Model):
     local_value = models.JSONField(null=True)
     upstream_value = models.JSONField(null=True)
     version = models.ForeignKey(
-        "indicators.TemplateVersion", on_delete=models.PROTECT, related_name="+"
+        "indicators.TemplateVersion", on_delete=models.DO_NOTHING, related_name="+"
     )
     status = models.CharField(
         max_length=16, choices=ConflictStatus.choices, default=ConflictStatus.OPEN
@@ -123,7 +127,7 @@ class MergeConflict(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
     )
 

@@ -22,7 +22,7 @@ def require_user(info: ResolveInfo) -> User:
 def current_unit(info: ResolveInfo) -> Procuratorate | None:
     """The unit whose host the request came to (None on the public host)."""
     tenant = getattr(info.context, "tenant", None)
-    if tenant is None or connection.schema_name == get_public_schema_name():
+    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():
         return None
     return tenant
 
@@ -37,3 +37,21 @@ def require_unit_access(info: ResolveInfo, roles: set[str] | None = None) -> Pro
     if not held or (roles is not None and not held & roles):
         raise Forbidden()
     return unit
+
+
+def require_province_admin(info: ResolveInfo) -> User:
+    user = require_user(info)
+    if not access.is_province_admin(user):
+        raise Forbidden("只有省院管理员可以执行此操作。")
+    return user
+
+
+def require_unit_role(info: ResolveInfo, roles: set[str]) -> tuple[User, Procuratorate]:
+    """For writes into the current unit's own data: a role held at this very unit."""
+    user = require_user(info)
+    unit = current_unit(info)
+    if unit is None:
+        raise Forbidden("该接口只在单位主机上提供。")
+    if not access.roles_here(user, unit) & roles:
+        raise Forbidden("只有本院的财务或负责人可以修改本院数据。")
+    return user, unit

@@ -6,10 +6,8 @@ from collections.abc import Iterator
 from dataclasses import asdict
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django_tenants.utils import schema_exists
 
-from backend.celery import app
 from tenants.models import Domain, Procuratorate
 from tenants.services import UnitSpec
 from tenants.tasks import import_units_task
@@ -18,17 +16,14 @@ CODES = ["celery-one", "celery-two"]
 
 
 @pytest.fixture
-def worker(django_db_blocker) -> Iterator[None]:
-    """The worker thread has its own connection, so this test commits for real (no wrapping
-    transaction; a flush cannot truncate public tables that tenant schemas reference) and
-    removes what it created afterwards."""
-    with django_db_blocker.unblock():
-        with start_worker(app, perform_ping_check=False, loglevel="WARNING", pool="solo"):
-            yield
-        units = Procuratorate.objects.filter(code__in=["celery-root", *CODES])
-        Domain.objects.filter(tenant__in=units).delete()
-        for unit in units.order_by("-depth"):
-            unit.delete(force_drop=True)
+def worker(celery_worker_thread: None) -> Iterator[None]:
+    """Removes the units the test committed (a flush cannot truncate public tables that
+    tenant schemas reference)."""
+    yield
+    units = Procuratorate.objects.filter(code__in=["celery-root", *CODES])
+    Domain.objects.filter(tenant__in=units).delete()
+    for unit in units.order_by("-depth"):
+        unit.delete(force_drop=True)
 
 
 def test_import_units_task_provisions_through_the_broker(worker: None) -> None:

@@ -34,6 +34,8 @@ class Command(BaseCommand):
         with tqdm(total=rows, unit="unit", desc="units") as bar:
             services.load_units(progress=lambda *_: bar.update(1))
         logins = services.load_users()
+        with tqdm(unit="unit", desc="templates") as bar:
+            services.load_templates(progress=lambda *_: bar.update(1))
         self._print_logins(logins, str(options["addr"]))
         if options["prepare_only"]:
             return

@@ -1,0 +1,454 @@
+"""The indicator-library sheet (指标库): export a version to XLSX, import a sheet as a new draft.
+
+Sheet ``指标库``: row 1 holds ``HEADERS``, then one row per level-3 indicator, in display
+order. Sheet ``模板信息`` describes the template and version; it is written on export and
+ignored on import. An import checks every cell first and reports each bad one by its address
+(``指标库!J7``) and column; it saves nothing unless every cell is good.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+
+import openpyxl
+from django.db import transaction
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from backend.accounts.models import User
+from backend.core.errors import DomainError, Problem
+from backend.indicators import selectors
+from backend.indicators.models import (
+    Direction,
+    Layout,
+    Polarity,
+    ScoringMethod,
+    TargetBasis,
+    Template,
+    TemplateIndicator,
+    TemplateVersion,
+    ValueType,
+    VersionStatus,
+)
+from backend.indicators.services import authoring, validation
+from backend.indicators.system import ScoringGroup
+
+SHEET = "指标库"
+INFO_SHEET = "模板信息"
+
+# (header, key): the key is an indicator field, or "target" for 指标值 (target_value of a
+# quantitative indicator, target_text of a qualitative one).
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("指标编码", "code"),
+    ("一级指标", "level1"),
+    ("二级指标", "level2"),
+    ("三级指标", "name"),
+    ("指标性质", "value_type"),
+    ("运算符", "direction"),
+    ("指标方向", "polarity"),
+    ("计量单位", "unit"),
+    ("指标值", "target"),
+    ("分值", "weight"),
+    ("评分方法", "scoring_method"),
+    ("目标值依据", "target_basis"),
+    ("指标解释", "guidance"),
+    ("必选", "mandatory"),
+    ("锁定", "locked"),
+)
+HEADERS: tuple[str, ...] = tuple(header for header, _ in COLUMNS)
+COLUMN_OF: dict[str, str] = {
+    key: get_column_letter(index) for index, (_, key) in enumerate(COLUMNS, start=1)
+}
+COLUMN_OF["target_value"] = COLUMN_OF["target_text"] = COLUMN_OF["target"]
+HEADER_OF: dict[str, str] = {
+    get_column_letter(index): header for index, (header, _) in enumerate(COLUMNS, start=1)
+}
+
+YES, NO = "是", "否"
+_DIRECTIONS = {
+    "≥": Direction.GTE,
+    ">=": Direction.GTE,
+    "＞＝": Direction.GTE,
+    "≧": Direction.GTE,
+    "≤": Direction.LTE,
+    "<=": Direction.LTE,
+    "＜＝": Direction.LTE,
+    "≦": Direction.LTE,
+    "=": Direction.EQ,
+    "＝": Direction.EQ,
+    "==": Direction.EQ,
+}
+_BOOLEANS = {YES: True, NO: False, "Y": True, "N": False, "TRUE": True, "FALSE": False}
+_WIDTHS = {"A": 24, "B": 12, "C": 16, "D": 30, "H": 10, "I": 24, "K": 12, "L": 12, "M": 40}
+
+
+def _choice_map(choices: Any) -> dict[str, str]:
+    """Label and value of each choice, and the label without its trailing 标准 (行业)."""
+    mapping: dict[str, str] = {}
+    for value, label in choices.choices:
+        mapping[value] = value
+        mapping[str(label)] = value
+        if str(label).endswith("标准"):
+            mapping[str(label).removesuffix("标准")] = value
+    return mapping
+
+
+_VALUE_TYPES = _choice_map(ValueType)
+_POLARITIES = _choice_map(Polarity)
+_SCORING_METHODS = _choice_map(ScoringMethod)
+_TARGET_BASES = _choice_map(TargetBasis)
+
+
+# --------------------------------------------------------------------------------- export
+
+
+def _target_cell(indicator: TemplateIndicator) -> Any:
+    if indicator.value_type == ValueType.QUALITATIVE:
+        return indicator.target_text or None
+    if indicator.target_value is None:
+        return None
+    return _number(indicator.target_value)
+
+
+def _number(value: Decimal) -> int | Decimal:
+    """A number for a cell, without the model's trailing zeros (95.0000 → 95)."""
+    if value == value.to_integral_value():
+        return int(value)
+    return value.normalize()
+
+
+def _row(indicator: TemplateIndicator) -> list[Any]:
+    return [
+        indicator.code,
+        indicator.level1,
+        indicator.level2,
+        indicator.name,
+        ValueType(indicator.value_type).label,
+        Direction(indicator.direction).label if indicator.direction else None,
+        Polarity(indicator.polarity).label,
+        indicator.unit or None,
+        _target_cell(indicator),
+        _number(indicator.weight),
+        ScoringMethod(indicator.scoring_method).label,
+        TargetBasis(indicator.target_basis).label,
+        indicator.guidance or None,
+        YES if indicator.mandatory else NO,
+        YES if indicator.locked else NO,
+    ]
+
+
+def _list_validation(options: Iterable[str], cells: str) -> DataValidation:
+    rule = DataValidation(type="list", formula1=f'"{",".join(options)}"', allow_blank=True)
+    rule.add(cells)
+    return rule
+
+
+def _group_weights_text(template: Template) -> str:
+    weights = template.group_weights or {}
+    if not weights:
+        return "默认（产出指标 50、效益指标 30、满意度指标 10）"
+    return "、".join(
+        f"{validation.GROUP_LABELS[ScoringGroup(key)]} {value}" for key, value in weights.items()
+    )
+
+
+def export_version(version: TemplateVersion) -> bytes:
+    """The version as an XLSX workbook: the indicator sheet and the template information."""
+    template = version.template
+    indicators = list(selectors.indicators_of(version))
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    sheet.append(list(HEADERS))
+    for indicator in indicators:
+        sheet.append(_row(indicator))
+
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center")
+    sheet.freeze_panes = "A2"
+    for letter in HEADER_OF:
+        sheet.column_dimensions[letter].width = _WIDTHS.get(letter, 10)
+    last = max(len(indicators) + 1, 500)
+    for row in sheet.iter_rows(min_row=2, max_row=len(indicators) + 1, max_col=1):
+        row[0].number_format = "@"  # codes stay text ("001") when edited in a spreadsheet
+    for options, key in (
+        ([str(label) for label in ValueType.labels], "value_type"),
+        (["≥", "≤", "="], "direction"),
+        ([str(label) for label in Polarity.labels], "polarity"),
+        ([str(label) for label in ScoringMethod.labels], "scoring_method"),
+        ([str(label) for label in TargetBasis.labels], "target_basis"),
+        ([YES, NO], "mandatory"),
+        ([YES, NO], "locked"),
+    ):
+        letter = COLUMN_OF[key]
+        sheet.add_data_validation(_list_validation(options, f"{letter}2:{letter}{last}"))
+
+    info = workbook.create_sheet(INFO_SHEET)
+    published = version.published_at.strftime("%Y-%m-%d %H:%M") if version.published_at else ""
+    for label, value in (
+        ("模板编码", template.code),
+        ("模板名称", template.name),
+        ("适用项目", template.project_kind),
+        ("版本号", version.number),
+        ("状态", VersionStatus(version.status).label),
+        ("变更说明", version.changelog),
+        ("计分结构", Layout(template.layout).label),
+        ("预算执行率分值", template.execution_weight),
+        ("分组分值", _group_weights_text(template)),
+        ("发布时间", published),
+        ("指标数", len(indicators)),
+    ):
+        info.append([label, value])
+    for cell in info["A"]:
+        cell.font = bold
+    info.column_dimensions["A"].width = 16
+    info.column_dimensions["B"].width = 60
+
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------- import
+
+
+@dataclass
+class SheetRow:
+    """One indicator row of a sheet: its row number and cleaned field values."""
+
+    row: int
+    data: dict[str, Any]
+
+
+def _cell(letter: str, row: int) -> str:
+    return f"{SHEET}!{letter}{row}"
+
+
+def _cell_problem(code: str, letter: str, row: int, message: str) -> Problem:
+    return Problem(code, f"第 {row} 行“{HEADER_OF[letter]}”：{message}", _cell(letter, row))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _is_percent(cell: Any) -> bool:
+    return "%" in (getattr(cell, "number_format", "") or "")
+
+
+def _target(cell: Any) -> Decimal | None:
+    """The number in a 指标值 cell: a percentage-formatted 0.95 and a text "95%" both read
+    95 (the unit says %). ``ValueError`` if the cell holds no number."""
+    value = cell.value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        text = value.strip().replace("％", "%")
+        return validation.to_decimal(text.removesuffix("%"))
+    number = validation.to_decimal(value)
+    if _is_percent(cell):
+        number = (number * 100).normalize()
+    return number
+
+
+def _parse_row(cells: tuple[Any, ...], row: int) -> tuple[dict[str, Any], list[Problem]]:
+    """The values of one row as ``clean_indicator_fields`` input, and the problems of the cells
+    that could not be read (an unknown label, a text where a number belongs)."""
+    data: dict[str, Any] = {}
+    problems: list[Problem] = []
+    values = {COLUMNS[i][1]: cells[i] for i in range(len(COLUMNS))}
+
+    def text(key: str) -> str:
+        return _text(values[key].value)
+
+    for key in ("code", "level1", "level2", "name", "unit", "guidance"):
+        data[key] = text(key)
+
+    def choose(key: str, mapping: dict[str, Any], allowed: Iterable[str]) -> Any:
+        raw = text(key)
+        if not raw:
+            return None
+        if raw in mapping:
+            return mapping[raw]
+        problems.append(
+            _cell_problem(
+                "INVALID_CHOICE",
+                COLUMN_OF[key],
+                row,
+                f"“{raw}”无效，应为 {'、'.join(allowed)} 之一。",
+            )
+        )
+        return None
+
+    value_type = choose("value_type", _VALUE_TYPES, [str(x) for x in ValueType.labels])
+    if value_type is not None:
+        data["value_type"] = value_type
+    elif not text("value_type"):
+        data["value_type"] = ""  # reported as required by the cleaner
+
+    direction = choose("direction", _DIRECTIONS, ["≥", "≤", "=", ">=", "<="])
+    data["direction"] = direction or ""
+
+    polarity = choose("polarity", _POLARITIES, [str(x) for x in Polarity.labels])
+    if polarity is not None:
+        data["polarity"] = polarity
+
+    target_cell = values["target"]
+    if value_type == ValueType.QUANTITATIVE:
+        try:
+            data["target_value"] = _target(target_cell)
+        except ValueError:
+            problems.append(
+                _cell_problem(
+                    "INVALID_NUMBER",
+                    COLUMN_OF["target"],
+                    row,
+                    f"“{_text(target_cell.value)}”不是数字（定量指标的指标值应为数字）。",
+                )
+            )
+    elif value_type == ValueType.QUALITATIVE:
+        data["target_text"] = _text(target_cell.value)
+
+    weight = values["weight"].value
+    data["weight"] = weight.strip() if isinstance(weight, str) else weight
+
+    method = choose("scoring_method", _SCORING_METHODS, [str(x) for x in ScoringMethod.labels])
+    if method is not None:
+        data["scoring_method"] = method
+    elif not text("scoring_method") and value_type is not None:
+        qualitative = value_type == ValueType.QUALITATIVE
+        data["scoring_method"] = ScoringMethod.BANDS if qualitative else ScoringMethod.PROPORTIONAL
+
+    basis = choose("target_basis", _TARGET_BASES, [str(x) for x in TargetBasis.labels])
+    if basis is not None:
+        data["target_basis"] = basis
+
+    for key in ("mandatory", "locked"):
+        raw = values[key].value
+        if isinstance(raw, bool):
+            data[key] = raw
+        elif not text(key):
+            data[key] = False
+        elif text(key).upper() in _BOOLEANS:
+            data[key] = _BOOLEANS[text(key).upper()]
+        else:
+            problems.append(
+                _cell_problem(
+                    "INVALID_BOOLEAN", COLUMN_OF[key], row, f"“{text(key)}”无效，应为是或否。"
+                )
+            )
+    return data, problems
+
+
+def _load(content: bytes) -> Any:
+    try:
+        workbook = openpyxl.load_workbook(BytesIO(content), data_only=True)
+    except Exception as exc:  # openpyxl fails on a bad file with many exception types
+        raise DomainError.single(
+            "INVALID_FILE", "无法读取文件：请上传 Excel（.xlsx）格式的指标库。", "file"
+        ) from exc
+    if SHEET not in workbook.sheetnames:
+        raise DomainError.single("INVALID_FILE", f"文件中没有“{SHEET}”工作表。", "file")
+    return workbook[SHEET]
+
+
+def read_indicators(content: bytes) -> tuple[list[SheetRow], list[Problem]]:
+    """The indicator rows of a sheet, cleaned, and every problem found (each naming its cell).
+    Raises ``DomainError`` (``INVALID_FILE``) when the file cannot be read at all."""
+    sheet = _load(content)
+    problems: list[Problem] = []
+    header = [cell.value for cell in next(sheet.iter_rows(min_row=1, max_row=1), ())]
+    header += [None] * (len(HEADERS) - len(header))
+    for index, expected in enumerate(HEADERS):
+        found = _text(header[index])
+        if found != expected:
+            letter = get_column_letter(index + 1)
+            problems.append(
+                Problem(
+                    "INVALID_HEADER",
+                    f"第 1 行 {letter} 列应为“{expected}”，实际为“{found}”。",
+                    _cell(letter, 1),
+                )
+            )
+    if problems:  # the columns cannot be trusted: stop here
+        return [], problems
+
+    rows: list[SheetRow] = []
+    first_row_of: dict[str, int] = {}
+    for cells in sheet.iter_rows(min_row=2, max_col=len(HEADERS)):
+        if all(_text(cell.value) == "" for cell in cells):
+            continue
+        row = cells[0].row
+        data, cell_problems = _parse_row(tuple(cells), row)
+        cleaned, field_problems = validation.clean_indicator_fields(data)
+        bad_columns = {p.field for p in cell_problems}
+        for problem in field_problems:
+            letter = COLUMN_OF[problem.field or "code"]
+            if _cell(letter, row) not in bad_columns:
+                cell_problems.append(_cell_problem(problem.code, letter, row, problem.message))
+                bad_columns.add(_cell(letter, row))
+        code = cleaned.get("code")
+        if code:
+            if code in first_row_of:
+                cell_problems.append(
+                    _cell_problem(
+                        "DUPLICATE_CODE",
+                        "A",
+                        row,
+                        f"指标编码“{code}”与第 {first_row_of[code]} 行重复。",
+                    )
+                )
+            else:
+                first_row_of[code] = row
+        problems.extend(cell_problems)
+        rows.append(SheetRow(row=row, data=cleaned))
+    if not rows and not problems:
+        problems.append(Problem("NO_INDICATORS", f"“{SHEET}”工作表中没有指标。", SHEET))
+    return rows, problems
+
+
+@transaction.atomic
+def import_version(
+    template: Template, content: bytes, *, user: User | None, changelog: str = ""
+) -> TemplateVersion:
+    """A new draft version of ``template`` holding exactly the indicators of the sheet, in
+    its row order. Refused while the template has a draft; nothing is saved if any cell is
+    bad, and every bad cell is reported. ``user`` is accepted for the audit trail (a version
+    records no author yet)."""
+    problems: list[Problem] = []
+    draft = selectors.draft_of(template)
+    if draft is not None:
+        problems.append(
+            Problem(
+                "DRAFT_EXISTS",
+                f"模板“{template.name}”已有草稿版本（第 {draft.number} 版），"
+                "请先发布或删除该草稿再导入。",
+                "template",
+            )
+        )
+    _, changelog_problems = authoring.clean_changelog(changelog)
+    problems.extend(changelog_problems)
+    rows, sheet_problems = read_indicators(content)
+    problems.extend(sheet_problems)
+    if problems:
+        raise DomainError(*problems)
+
+    version = authoring.new_draft(template, changelog=changelog, copy_latest=False, user=user)
+    TemplateIndicator.objects.bulk_create(
+        TemplateIndicator(version=version, **{**row.data, "sort_order": position})
+        for position, row in enumerate(rows, start=1)
+    )
+    return version

@@ -1,0 +1,22 @@
+"""Relay global IDs in mutation inputs."""
+
+from __future__ import annotations
+
+from graphql_relay import from_global_id
+
+from backend.core.errors import DomainError
+
+
+def decode_id(global_id: str, expected_type: str, field: str = "id") -> int:
+    """The primary key inside ``global_id`` if it names an ``expected_type``; a typed error
+    otherwise (never a 500 on a malformed id)."""
+    try:
+        type_name, raw = from_global_id(global_id)
+        pk = int(raw)
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise DomainError.single("INVALID_ID", f"无效的 ID：{global_id}", field) from exc
+    if type_name != expected_type:
+        raise DomainError.single(
+            "INVALID_ID", f"ID 类型应为 {expected_type}，收到 {type_name or '未知'}。", field
+        )
+    return pk

@@ -1,0 +1,261 @@
+"""Authoring and pushing templates: province_admin only, on the public host."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import graphene
+from django.db.models import Model
+
+from backend.core.errors import DomainError
+from backend.indicators import models
+from backend.indicators.services import authoring, push, xlsx
+from graphql_schema.core.ids import decode_id
+from graphql_schema.core.mutations import BaseMutation
+from graphql_schema.core.permissions import require_province_admin
+from graphql_schema.indicators.enums import LayoutEnum
+from graphql_schema.indicators.fields import IndicatorInput, input_data
+from graphql_schema.indicators.types import (
+    PushTarget,
+    Template,
+    TemplateIndicator,
+    TemplatePush,
+    TemplateVersion,
+)
+
+
+def _get(model: type[Model], global_id: str, type_name: str, field: str = "id") -> Any:
+    """The row a global ID names, locked for the rest of the mutation's transaction."""
+    pk = decode_id(global_id, type_name, field)
+    obj = model.objects.select_for_update().filter(pk=pk).first()
+    if obj is None:
+        raise DomainError.single("NOT_FOUND", "对象不存在。", field)
+    return obj
+
+
+class CreateTemplateInput(graphene.InputObjectType):
+    code = graphene.String(required=True)
+    name = graphene.String(required=True)
+    project_kind = graphene.String()
+    description = graphene.String()
+    layout = LayoutEnum()
+    execution_weight = graphene.Decimal()
+    group_weights = graphene.JSONString(
+        description='e.g. {"output": 50, "effect": 30, "satisfaction": 10}'
+    )
+
+
+class CreateTemplate(BaseMutation):
+    """Create a template with an empty draft version 1."""
+
+    template = graphene.Field(Template)
+
+    class Arguments:
+        input = CreateTemplateInput(required=True)
+
+    @classmethod
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: Any) -> dict[str, Any]:
+        user = require_province_admin(info)
+        options = {k: getattr(v, "value", v) for k, v in input.items() if v is not None}
+        return {"template": authoring.create_template(user=user, **options)}
+
+
+class DraftTemplateVersion(BaseMutation):
+    """Open a new draft version, a copy of the latest one."""
+
+    version = graphene.Field(TemplateVersion)
+
+    class Arguments:
+        template_id = graphene.ID(required=True)
+        changelog = graphene.String()
+
+    @classmethod
+    def perform(cls, root, info, template_id: str, changelog: str = "") -> dict[str, Any]:
+        user = require_province_admin(info)
+        template = _get(models.Template, template_id, "Template", "templateId")
+        return {"version": authoring.draft_version(template, user=user, changelog=changelog)}
+
+
+class AddTemplateIndicator(BaseMutation):
+    indicator = graphene.Field(TemplateIndicator)
+
+    class Arguments:
+        version_id = graphene.ID(required=True)
+        input = IndicatorInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, version_id: str, input: IndicatorInput) -> dict[str, Any]:
+        require_province_admin(info)
+        version = _get(models.TemplateVersion, version_id, "TemplateVersion", "versionId")
+        return {"indicator": authoring.add_indicator(version, input_data(input))}
+
+
+class UpdateTemplateIndicator(BaseMutation):
+    indicator = graphene.Field(TemplateIndicator)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = IndicatorInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str, input: IndicatorInput) -> dict[str, Any]:
+        require_province_admin(info)
+        indicator = _get(models.TemplateIndicator, id, "TemplateIndicator")
+        return {"indicator": authoring.update_indicator(indicator, input_data(input))}
+
+
+class RemoveTemplateIndicator(BaseMutation):
+    removed_id = graphene.ID()
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str) -> dict[str, Any]:
+        require_province_admin(info)
+        authoring.remove_indicator(_get(models.TemplateIndicator, id, "TemplateIndicator"))
+        return {"removed_id": id}
+
+
+class PublishTemplateVersion(BaseMutation):
+    """Validate and publish a draft; a refusal lists every problem."""
+
+    version = graphene.Field(TemplateVersion)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        changelog = graphene.String()
+
+    @classmethod
+    def perform(cls, root, info, id: str, changelog: str | None = None) -> dict[str, Any]:
+        user = require_province_admin(info)
+        version = _get(models.TemplateVersion, id, "TemplateVersion")
+        return {"version": authoring.publish_version(version, user=user, changelog=changelog)}
+
+
+class RetireTemplateVersion(BaseMutation):
+    version = graphene.Field(TemplateVersion)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str) -> dict[str, Any]:
+        user = require_province_admin(info)
+        version = _get(models.TemplateVersion, id, "TemplateVersion")
+        return {"version": authoring.retire_version(version, user=user)}
+
+
+class ImportTemplateVersion(BaseMutation):
+    """Create a draft version from an indicator-library sheet (XLSX, base64-encoded)."""
+
+    version = graphene.Field(TemplateVersion)
+
+    class Arguments:
+        template_id = graphene.ID(required=True)
+        file_base64 = graphene.String(required=True)
+        changelog = graphene.String()
+
+    @classmethod
+    def perform(cls, root, info, template_id: str, file_base64: str, changelog: str = ""):
+        user = require_province_admin(info)
+        template = _get(models.Template, template_id, "Template", "templateId")
+        try:
+            content = base64.b64decode(file_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise DomainError.single(
+                "INVALID_FILE", "文件不是有效的 base64。", "fileBase64"
+            ) from exc
+        version = xlsx.import_version(template, content, user=user, changelog=changelog)
+        return {"version": version}
+
+
+class PushTargetsInput(graphene.InputObjectType):
+    """Exactly one of: all, level, under, codes."""
+
+    all = graphene.Boolean()
+    level = graphene.String(description="province, city, county or special")
+    under = graphene.String(description="a unit's code: every unit below it")
+    codes = graphene.List(graphene.NonNull(graphene.String))
+
+
+def _target_spec(targets: PushTargetsInput) -> push.TargetSpec:
+    given = [
+        name
+        for name in ("all", "level", "under", "codes")
+        if targets.get(name) not in (None, False)
+    ]
+    if len(given) != 1:
+        raise DomainError.single(
+            "INVALID_TARGETS", "请在 all、level、under、codes 中恰好指定一项。", "targets"
+        )
+    kind = given[0]
+    if kind == "all":
+        return push.TargetSpec(kind="all")
+    if kind == "level":
+        return push.TargetSpec(kind="level", level=targets.level.lower())
+    if kind == "under":
+        return push.TargetSpec(kind="subtree", under=targets.under)
+    return push.TargetSpec(kind="codes", codes=list(targets.codes))
+
+
+class PushTemplate(BaseMutation):
+    """Push a published version to units: one background task per unit."""
+
+    push = graphene.Field(TemplatePush)
+
+    class Arguments:
+        version_id = graphene.ID(required=True)
+        targets = PushTargetsInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, version_id: str, targets: PushTargetsInput) -> dict[str, Any]:
+        user = require_province_admin(info)
+        version = _get(models.TemplateVersion, version_id, "TemplateVersion", "versionId")
+        return {"push": push.push_version(version, _target_spec(targets), user=user)}
+
+
+class RetryPushTarget(BaseMutation):
+    """Queue a failed unit of a push again."""
+
+    target = graphene.Field(PushTarget)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str) -> dict[str, Any]:
+        require_province_admin(info)
+        return {"target": push.retry_target(_get(models.PushTarget, id, "PushTarget"))}
+
+
+class RerunPush(BaseMutation):
+    """Queue every unit of a push that has not succeeded (succeeded ones are left alone)."""
+
+    push = graphene.Field(TemplatePush)
+    queued = graphene.Int()
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str) -> dict[str, Any]:
+        require_province_admin(info)
+        template_push = _get(models.TemplatePush, id, "TemplatePush")
+        return {"push": template_push, "queued": push.rerun_push(template_push)}
+
+
+class TemplateMutations(graphene.ObjectType):
+    create_template = CreateTemplate.Field()
+    draft_template_version = DraftTemplateVersion.Field()
+    add_template_indicator = AddTemplateIndicator.Field()
+    update_template_indicator = UpdateTemplateIndicator.Field()
+    remove_template_indicator = RemoveTemplateIndicator.Field()
+    publish_template_version = PublishTemplateVersion.Field()
+    retire_template_version = RetireTemplateVersion.Field()
+    import_template_version = ImportTemplateVersion.Field()
+    push_template = PushTemplate.Field()
+    retry_push_target = RetryPushTarget.Field()
+    rerun_push = RerunPush.Field()

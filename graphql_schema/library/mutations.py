@@ -1,0 +1,85 @@
+"""Edits of a unit's own library: a finance officer or leader of that very unit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from backend.accounts.models import Role
+from backend.core.errors import DomainError
+from backend.library import models, services
+from graphql_schema.core.ids import decode_id
+from graphql_schema.core.mutations import BaseMutation
+from graphql_schema.core.permissions import require_unit_role
+from graphql_schema.indicators.fields import IndicatorInput, input_data
+from graphql_schema.library.types import LibraryIndicator, MergeConflict
+
+EDITORS = {Role.UNIT_FINANCE, Role.UNIT_LEADER}
+
+
+def _get(model: Any, global_id: str, type_name: str, field: str = "id") -> Any:
+    obj = (
+        model.objects.select_for_update().filter(pk=decode_id(global_id, type_name, field)).first()
+    )
+    if obj is None:
+        raise DomainError.single("NOT_FOUND", "对象不存在。", field)
+    return obj
+
+
+class AddLocalIndicator(BaseMutation):
+    """An indicator of this unit's own (never touched by a push)."""
+
+    indicator = graphene.Field(LibraryIndicator)
+
+    class Arguments:
+        input = IndicatorInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, input: IndicatorInput) -> dict[str, Any]:
+        require_unit_role(info, EDITORS)
+        return {"indicator": services.add_local_indicator(input_data(input))}
+
+
+class UpdateLibraryIndicator(BaseMutation):
+    """Override values of a library indicator (locked targets and weights excepted)."""
+
+    indicator = graphene.Field(LibraryIndicator)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = IndicatorInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str, input: IndicatorInput) -> dict[str, Any]:
+        user, _ = require_unit_role(info, EDITORS)
+        indicator = _get(models.LibraryIndicator, id, "LibraryIndicator")
+        return {"indicator": services.update_indicator(indicator, input_data(input), user=user)}
+
+
+class ConflictChoice(graphene.Enum):
+    UPSTREAM = "upstream"
+    LOCAL = "local"
+
+
+class ResolveMergeConflict(BaseMutation):
+    """Take the province's value or keep this unit's."""
+
+    conflict = graphene.Field(MergeConflict)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        choice = ConflictChoice(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str, choice: Any) -> dict[str, Any]:
+        user, _ = require_unit_role(info, EDITORS)
+        conflict = _get(models.MergeConflict, id, "MergeConflict")
+        value = getattr(choice, "value", choice)
+        return {"conflict": services.resolve_conflict(conflict, choice=value, user=user)}
+
+
+class LibraryMutations(graphene.ObjectType):
+    add_local_indicator = AddLocalIndicator.Field()
+    update_library_indicator = UpdateLibraryIndicator.Field()
+    resolve_merge_conflict = ResolveMergeConflict.Field()
