@@ -187,8 +187,12 @@ def _preparation_lock() -> Iterator[None]:
 
 
 def _prepare(verbosity: int) -> SchemaBlueprint:
+    # From scratch every time: migrating an old blueprint schema would keep whatever the code
+    # no longer creates (a table of an app that left TENANT_APPS, say), and new units must get
+    # exactly what a fresh migration builds.
     with connection.cursor() as cursor:
-        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{BLUEPRINT_SCHEMA}"')
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{BLUEPRINT_SCHEMA}" CASCADE')
+        cursor.execute(f'CREATE SCHEMA "{BLUEPRINT_SCHEMA}"')
     try:
         call_command(
             "migrate_schemas",
