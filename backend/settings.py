@@ -54,6 +54,8 @@ SHARED_APPS = [
     "backend.core",
     "backend.accounts",
     "backend.indicators",
+    "backend.oversight",
+    "backend.benchmarking",
     "backend.demo",
 ]
 # Content types are global (one row per model), so they live in public only: a per-unit copy
@@ -61,6 +63,8 @@ SHARED_APPS = [
 TENANT_APPS = [
     "backend.documents",
     "backend.library",
+    "backend.budgets",
+    "backend.goals",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -81,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records who made each change kept by django-simple-history.
+    "simple_history.middleware.HistoryRequestMiddleware",
     # After the session user is set: a Bearer token replaces it and exempts the call from CSRF
     # (CsrfViewMiddleware checks in process_view, after every process_request has run).
     "backend.accounts.middleware.BearerTokenMiddleware",

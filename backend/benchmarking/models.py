@@ -1,0 +1,76 @@
+"""Cross-unit fact tables (public schema). Written in the same transaction as the tenant change
+they reflect, so benchmarks never scan the units' schemas and are never stale."""
+
+from __future__ import annotations
+
+from django.db import models
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class ProjectFact(models.Model):
+    """A unit's project with an approved goal: its budget and goal grade."""
+
+    unit = models.ForeignKey("tenants.Procuratorate", on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    project_id = models.BigIntegerField()
+    project_code = models.CharField(max_length=64)
+    project_name = models.CharField(max_length=200)
+    category = models.CharField(max_length=16)
+    kind = models.CharField(max_length=32)
+    initial_budget = models.DecimalField(**MONEY)
+    full_budget = models.DecimalField(**MONEY)
+    goal_id = models.BigIntegerField()
+    goal_grade = models.CharField(max_length=16, blank=True)
+    approved_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "项目事实"
+        verbose_name_plural = "项目事实"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "project_id"], name="project_fact_unique")
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "kind"], name="project_fact_year_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.fiscal_year} {self.project_code}"
+
+
+class IndicatorFact(models.Model):
+    """One standard (template) indicator of an approved goal: unit × year × project ×
+    indicator, with its declared target and weight (actuals and scores come with evaluation)."""
+
+    unit = models.ForeignKey("tenants.Procuratorate", on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    project_id = models.BigIntegerField()
+    goal_id = models.BigIntegerField()
+    template_code = models.CharField(max_length=64)
+    template_version = models.PositiveIntegerField(null=True)
+    indicator_code = models.CharField(max_length=64)
+    level1 = models.CharField(max_length=20)
+    level2 = models.CharField(max_length=30)
+    name = models.CharField(max_length=200)
+    value_type = models.CharField(max_length=16)
+    direction = models.CharField(max_length=3, blank=True)
+    unit_of_measure = models.CharField(max_length=20, blank=True)
+    target_value = models.DecimalField(max_digits=16, decimal_places=4, null=True)
+    weight = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = "指标事实"
+        verbose_name_plural = "指标事实"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "project_id", "template_code", "indicator_code"],
+                name="indicator_fact_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["fiscal_year", "template_code", "indicator_code"],
+                name="indicator_fact_lookup",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.fiscal_year} {self.indicator_code}"
