@@ -199,7 +199,14 @@ class AdjustmentRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["goal"],
-                condition=models.Q(status__in=["draft", "submitted", "unit_approved", "returned"]),
+                # OR of equalities, not IN: PostgreSQL prints an IN list back in a form that
+                # parses to a different expression, and replayed schemas must be identical.
+                condition=(
+                    models.Q(status="draft")
+                    | models.Q(status="submitted")
+                    | models.Q(status="unit_approved")
+                    | models.Q(status="returned")
+                ),
                 name="one_open_adjustment_per_goal",
             )
         ]

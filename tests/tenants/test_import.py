@@ -52,14 +52,3 @@ def test_the_command_reports_lines_and_fails(units_csv: Path, capsys) -> None:
         call_command("import_units", str(units_csv), verbosity=0)
     err = capsys.readouterr().err
     assert "line 4:" in err and "line 5:" in err
-
-
-def test_the_whole_province_imports(tmp_path: Path) -> None:
-    """The 137 units of the reference CSV (the 10 session units are skipped)."""
-    from backend.demo.services import UNITS_CSV
-
-    report = import_units(read_units_csv(UNITS_CSV))
-    assert report.errors == []
-    assert len(report.created) + len(report.skipped) == 137
-    assert Procuratorate.objects.count() == 137
-    assert Procuratorate.objects.filter(level="city").count() == 14
