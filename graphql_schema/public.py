@@ -6,14 +6,18 @@ from graphql_schema.accounts.mutations import AccountMutations
 from graphql_schema.accounts.queries import AccountQueries
 from graphql_schema.indicators.mutations import TemplateMutations
 from graphql_schema.indicators.queries import TemplateQueries
+from graphql_schema.oversight.mutations import OversightMutations
+from graphql_schema.oversight.queries import OversightQueries
 from graphql_schema.tenants.queries import PublicUnitQueries
 
 
-class Query(AccountQueries, PublicUnitQueries, TemplateQueries, graphene.ObjectType):
+class Query(
+    AccountQueries, PublicUnitQueries, TemplateQueries, OversightQueries, graphene.ObjectType
+):
     pass
 
 
-class Mutation(AccountMutations, TemplateMutations, graphene.ObjectType):
+class Mutation(AccountMutations, TemplateMutations, OversightMutations, graphene.ObjectType):
     pass
 
 

@@ -4,16 +4,18 @@ import graphene
 
 from graphql_schema.accounts.mutations import AccountMutations
 from graphql_schema.accounts.queries import AccountQueries
+from graphql_schema.goals.mutations import GoalMutations
+from graphql_schema.goals.queries import GoalQueries
 from graphql_schema.library.mutations import LibraryMutations
 from graphql_schema.library.queries import LibraryQueries
 from graphql_schema.tenants.queries import TenantUnitQueries
 
 
-class Query(AccountQueries, TenantUnitQueries, LibraryQueries, graphene.ObjectType):
+class Query(AccountQueries, TenantUnitQueries, LibraryQueries, GoalQueries, graphene.ObjectType):
     pass
 
 
-class Mutation(AccountMutations, LibraryMutations, graphene.ObjectType):
+class Mutation(AccountMutations, LibraryMutations, GoalMutations, graphene.ObjectType):
     pass
 
 

@@ -8,6 +8,20 @@ from django.db.models import Q, QuerySet
 from tenants.models import Procuratorate
 
 
+def current_unit() -> Procuratorate:
+    """The unit whose schema the connection is on (a request's tenant, or the unit of a
+    ``schema_context``). Tenant services that write public rows need it."""
+    from django.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Procuratorate):
+        return tenant
+    unit = Procuratorate.objects.filter(schema_name=connection.schema_name).first()
+    if unit is None:
+        raise RuntimeError("this runs on a unit's schema, not on the public one")
+    return unit
+
+
 def active_units() -> QuerySet[Procuratorate]:
     return Procuratorate.objects.filter(active=True)
 

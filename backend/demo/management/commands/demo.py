@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from backend import embedded
+from backend.demo import goals as demo_goals
 from backend.demo import services
 from tenants import blueprint
 
@@ -36,6 +37,10 @@ class Command(BaseCommand):
         logins = services.load_users()
         with tqdm(unit="unit", desc="templates") as bar:
             services.load_templates(progress=lambda *_: bar.update(1))
+        with tqdm(total=rows, unit="unit", desc="goals") as bar:
+            projects = demo_goals.load_goals(progress=lambda _unit: bar.update(1))
+        if projects:
+            self.stdout.write(f"{projects} demo projects with goals")
         self._print_logins(logins, str(options["addr"]))
         if options["prepare_only"]:
             return

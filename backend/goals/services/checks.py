@@ -1,0 +1,121 @@
+"""What a goal must satisfy to be submitted (domain.md, "The indicator system" and "Scoring a
+self-evaluation"). No writes; a constant number of queries (the indicators unless prefetched,
+the template when the indicators come from one, last year's actuals).
+
+The per-indicator and weight rules are those of a template version
+(``backend.indicators.services.validation.validate_version``), applied to the goal's
+indicators with the template's layout and split when they come from one template, else the
+default 10/50/30/10 (satisfaction points going to the effect group when the goal has no
+satisfaction indicator). On top of them a goal requires a target value on every quantitative
+indicator, and warns of a ``≥`` target below last year's actual value of the same indicator
+code. Every problem names its indicator (``indicators.<code>.<field>``) or the goal's
+indicators as a whole (``indicators``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import cast
+
+from backend.core.errors import Problem
+from backend.goals import selectors
+from backend.goals.models import GoalIndicator, PerformanceGoal
+from backend.indicators import system
+from backend.indicators.models import Direction, Template, TemplateIndicator, ValueType
+from backend.indicators.services.validation import fmt, validate_version
+from backend.indicators.system import ScoringGroup
+
+TARGET_BELOW_LAST_YEAR = "TARGET_BELOW_LAST_YEAR"
+
+
+def submission_problems(goal: PerformanceGoal) -> tuple[list[Problem], list[Problem]]:
+    """``(errors, warnings)`` of ``goal`` as it stands: errors block a submission, warnings
+    are shown to the reviewer. Uses ``goal.indicators`` as prefetched when it is."""
+    indicators = list(goal.indicators.all())
+    if not indicators:
+        return [Problem("NO_INDICATORS", "绩效目标至少需要一个三级指标。", "indicators")], []
+    template = scoring_template(indicators)
+    # validate_version reads only the IndicatorFields a GoalIndicator shares with a template's.
+    as_template = cast("Sequence[TemplateIndicator]", indicators)
+    errors = [_for_goal(p, template, indicators) for p in validate_version(template, as_template)]
+    for indicator in indicators:
+        if indicator.value_type == ValueType.QUANTITATIVE and indicator.target_value is None:
+            errors.append(
+                Problem(
+                    "TARGET_REQUIRED",
+                    f"指标“{indicator.name or indicator.code}”为定量指标，须填写指标值。",
+                    f"indicators.{indicator.code}.target_value",
+                )
+            )
+    return errors, last_year_warnings(goal, indicators)
+
+
+def scoring_template(indicators: Sequence[GoalIndicator]) -> Template:
+    """The template whose layout and split the weights follow: the one every template-linked
+    indicator comes from, else an unsaved ``Template`` with the defaults (split layout,
+    execution 10, groups 50/30/10). At most one query."""
+    codes = {i.template_code for i in indicators if i.template_code}
+    if len(codes) == 1:
+        template = Template.objects.filter(code=codes.pop()).first()
+        if template is not None:
+            return template
+    return Template()
+
+
+def _group_members(
+    group: ScoringGroup | None, indicators: Sequence[GoalIndicator]
+) -> list[GoalIndicator]:
+    if group is None:
+        return list(indicators)
+    return [i for i in indicators if system.GROUP_OF_LEVEL1.get(i.level1) == group]
+
+
+def _for_goal(problem: Problem, template: Template, indicators: Sequence[GoalIndicator]) -> Problem:
+    """A template-version problem as a goal's: weight sums name the indicators they add up
+    (field ``indicators``) and say which scoring structure they follow."""
+    if not (problem.field or "").startswith("weights") and problem.field != "group_weights":
+        return problem
+    group: ScoringGroup | None = None
+    if problem.field and problem.field.startswith("weights.") and problem.field != "weights.total":
+        group = ScoringGroup(problem.field.removeprefix("weights."))
+    members = _group_members(group, indicators)
+    listed = "、".join(f"{i.code} {fmt(i.weight or Decimal(0))}" for i in members)
+    basis = f"按模板“{template.name}”的计分结构" if template.pk else "按默认计分结构"
+    message = problem.message.rstrip("。")
+    return Problem(problem.code, f"{message}（{basis}；{listed}）。", "indicators")
+
+
+def _number(value: Decimal) -> str:
+    """A value as users read it: no trailing zeros (120.0000 → 120, 95.5000 → 95.5)."""
+    return format(value.normalize(), "f")
+
+
+def last_year_warnings(
+    goal: PerformanceGoal, indicators: Sequence[GoalIndicator] | None = None
+) -> list[Problem]:
+    """A warning for each ``≥`` quantitative target below last year's actual value of the
+    same indicator code (same project code, previous fiscal year). One query."""
+    if indicators is None:
+        indicators = list(goal.indicators.all())
+    candidates = [
+        i
+        for i in indicators
+        if i.value_type == ValueType.QUANTITATIVE
+        and i.direction == Direction.GTE
+        and i.target_value is not None
+    ]
+    if not candidates:
+        return []
+    actuals = selectors.last_year_actuals(goal)
+    warnings = []
+    for indicator in candidates:
+        actual = actuals.get(indicator.code)
+        if actual is not None and indicator.target_value < actual:
+            warnings.append(
+                Problem(
+                    TARGET_BELOW_LAST_YEAR,
+                    f"目标值低于上年实际完成值（上年 {_number(actual)}）",
+                    f"indicators.{indicator.code}.target_value",
+                )
+            )
+    return warnings

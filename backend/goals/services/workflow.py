@@ -1,0 +1,578 @@
+"""The review workflow of performance goals and of adjustment requests to approved goals: an
+explicit state machine (an illegal transition is ``INVALID_TRANSITION``, naming the state).
+
+Goal::
+
+    draft | returned --submit (unit_finance at the unit)--> submitted
+    submitted --review (unit_leader at the unit)-->
+        approved, or unit_approved when the province requires the city's review
+        | returned | rejected
+    unit_approved --review (city_reviewer of the unit's parent city)-->
+        approved | returned | rejected
+
+A grade goes with every review of a goal (domain.md, "Goal review"): 优/良 approve, 中 returns,
+差 rejects (keeps the project out of the budget). An approved goal is frozen; a change is an
+``AdjustmentRequest`` (draft | returned → submitted → unit_approved → approved | returned |
+rejected, same roles and stages, no grade) whose approval applies its changes to the goal's
+indicators.
+
+Every function runs on the unit's schema (``connection.tenant``, or the schema of a
+``schema_context``), locks the row it moves, records the acting user in the history
+(``_history_user``, with a change reason), and in the same transaction upserts the public
+``GoalSubmission`` row and, on a final approval, the public facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import models, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from backend.accounts import selectors as access
+from backend.accounts.models import Membership, Role, User
+from backend.benchmarking.services import record_goal_facts
+from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.goals.models import (
+    AdjustmentRequest,
+    AdjustmentStatus,
+    Decision,
+    GoalIndicator,
+    GoalReview,
+    GoalStatus,
+    Grade,
+    IndicatorComment,
+    PerformanceGoal,
+    ReviewStage,
+)
+from backend.oversight import selectors as oversight_selectors
+from backend.oversight.services import sync_submission
+from tenants import selectors as unit_selectors
+from tenants.models import Procuratorate, UnitLevel
+
+AnyUser = User | AnonymousUser
+
+# The stage a goal (or an adjustment request) in this status is waiting for.
+REVIEW_STAGES: dict[str, str] = {
+    GoalStatus.SUBMITTED: ReviewStage.UNIT,
+    GoalStatus.UNIT_APPROVED: ReviewStage.CITY,
+}
+SUBMITTABLE = (GoalStatus.DRAFT, GoalStatus.RETURNED)
+# The decision each grade leads to.
+GRADE_DECISIONS: dict[str, str] = {
+    Grade.EXCELLENT: Decision.APPROVE,
+    Grade.GOOD: Decision.APPROVE,
+    Grade.FAIR: Decision.RETURN,
+    Grade.POOR: Decision.REJECT,
+}
+# What an adjustment request may change, and how each value is stored: (places, limit).
+ADJUSTABLE_FIELDS = ("target_value", "target_text", "weight", "unit")
+_DECIMALS: dict[str, tuple[int, Decimal]] = {
+    "target_value": (4, Decimal(10) ** 12),
+    "weight": (2, Decimal(1000)),
+}
+_TEXT_LIMITS = {"target_text": 500, "unit": 20}
+_FIELD_LABELS = {
+    "target_value": "指标值",
+    "target_text": "定性目标",
+    "weight": "分值",
+    "unit": "计量单位",
+}
+_OPEN_ADJUSTMENT = (
+    AdjustmentStatus.DRAFT,
+    AdjustmentStatus.SUBMITTED,
+    AdjustmentStatus.UNIT_APPROVED,
+    AdjustmentStatus.RETURNED,
+)
+
+
+# --- the unit, the roles ------------------------------------------------------------------------
+
+
+def current_unit() -> Procuratorate:
+    """The unit whose schema the connection is on."""
+    return unit_selectors.current_unit()
+
+
+def publish(goal: PerformanceGoal) -> None:
+    """Bring the public rows that mirror ``goal`` up to date (its review-inbox row and, once
+    approved, its facts). Every tenant write that changes what they show calls this in its own
+    transaction: design.md §3."""
+    unit = current_unit()
+    sync_submission(unit, goal)
+    record_goal_facts(unit, goal)
+
+
+def _require_preparer(user: AnyUser, unit: Procuratorate) -> None:
+    if Role.UNIT_FINANCE not in access.roles_here(user, unit):
+        raise PermissionDenied("只有本院的财务人员可以提交绩效目标或调整申请。")
+
+
+def _require_reviewer(user: AnyUser, unit: Procuratorate, stage: str) -> str:
+    """Check the user may review at ``stage``; the reviewing unit's code. The unit stage
+    needs ``unit_leader`` held at the unit itself, the city stage ``city_reviewer`` held at the
+    unit's parent, a 市级院."""
+    if stage == ReviewStage.UNIT:
+        if Role.UNIT_LEADER not in access.roles_here(user, unit):
+            raise PermissionDenied("只有本院负责人可以进行单位审核。")
+        return unit.code
+    codes = unit.ancestor_codes
+    parent = codes[-1] if codes else None
+    if not (
+        parent is not None
+        and user.is_authenticated
+        and Membership.objects.filter(
+            user=user, role=Role.CITY_REVIEWER, unit__code=parent, unit__level=UnitLevel.CITY
+        ).exists()
+    ):
+        raise PermissionDenied("只有上级市院的审核人可以进行市院审核。")
+    return parent
+
+
+def _invalid(status: str, action: str, *, adjustment: bool = False) -> DomainError:
+    if adjustment:
+        label = AdjustmentStatus(status).label
+        message = f"调整申请当前状态为“{label}”，不能{action}。"
+    else:
+        label = GoalStatus(status).label
+        message = f"绩效目标当前状态为“{label}”，不能{action}。"
+    return DomainError.single("INVALID_TRANSITION", message, "status")
+
+
+def _after_approval(stage: str, unit: Procuratorate) -> str:
+    """Where an approval at ``stage`` leads: the city's review next when the province
+    requires it (and the unit has a parent city), else the final approval."""
+    if stage == ReviewStage.UNIT and oversight_selectors.requires_city_review(unit):
+        return GoalStatus.UNIT_APPROVED
+    return GoalStatus.APPROVED
+
+
+def _outcome(stage: str, decision: str, unit: Procuratorate) -> str:
+    if decision == Decision.APPROVE:
+        return _after_approval(stage, unit)
+    return GoalStatus.RETURNED if decision == Decision.RETURN else GoalStatus.REJECTED
+
+
+def _save(instance: models.Model, user: AnyUser, reason: str) -> None:
+    """Save with the acting user and a change reason in the history record."""
+    instance._history_user = user  # type: ignore[attr-defined]
+    instance._change_reason = reason[:100]  # type: ignore[attr-defined]
+    instance.save()
+
+
+def _lock(instance: models.Model) -> None:
+    """Reload ``instance`` under a row lock: the state it moves from is the current one."""
+    instance.refresh_from_db(from_queryset=type(instance)._default_manager.select_for_update())
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+
+def _decision_problems(
+    decision: str,
+    comment: str,
+    *,
+    graded: bool,
+    grade: str | None = None,
+    indicator_comments: Mapping[str, str] | None = None,
+    codes: set[str] | None = None,
+) -> list[Problem]:
+    """Every problem of a review's input: the decision and grade (when ``graded``) must
+    agree, a return needs a comment, commented indicators must be the goal's."""
+    problems: list[Problem] = []
+    if decision not in Decision.values:
+        problems.append(
+            Problem("INVALID_CHOICE", "审核结论须为通过、退回或不予纳入预算。", "decision")
+        )
+    if graded:
+        if grade and grade not in Grade.values:
+            problems.append(Problem("INVALID_CHOICE", "审核等级须为优、良、中或差。", "grade"))
+        elif decision in Decision.values:
+            problems += _grade_problems(decision, grade or None)
+    for code in indicator_comments or {}:
+        if code not in (codes or set()):
+            problems.append(
+                Problem(
+                    "UNKNOWN_INDICATOR",
+                    f"该目标没有编码为“{code}”的指标。",
+                    f"indicator_comments.{code}",
+                )
+            )
+    commented = any((text or "").strip() for text in (indicator_comments or {}).values())
+    if decision == Decision.RETURN and not comment.strip() and not commented:
+        problems.append(Problem("COMMENT_REQUIRED", "退回须填写审核意见。", "comment"))
+    return problems
+
+
+def _grade_problems(decision: str, grade: str | None) -> list[Problem]:
+    if grade is None:
+        if decision == Decision.APPROVE:
+            return [Problem("GRADE_REQUIRED", "审核通过须评定等级（优或良）。", "grade")]
+        if decision == Decision.REJECT:
+            return [Problem("GRADE_REQUIRED", "不予纳入预算须评定等级“差”。", "grade")]
+        return []  # a return may go without a grade
+    if GRADE_DECISIONS[grade] != decision:
+        label = Grade(grade).label
+        expected = {
+            Decision.APPROVE: "通过",
+            Decision.RETURN: "退回",
+            Decision.REJECT: "不予纳入预算",
+        }[GRADE_DECISIONS[grade]]
+        return [
+            Problem(
+                "GRADE_MISMATCH",
+                f"等级“{label}”的审核结论应为“{expected}”。",
+                "grade",
+            )
+        ]
+    return []
+
+
+# --- goals --------------------------------------------------------------------------------------
+
+
+def _warning(problem: Problem) -> dict[str, Any]:
+    """A non-blocking problem as stored on the goal for the reviewer."""
+    parts = (problem.field or "").split(".")
+    indicator = parts[1] if len(parts) > 1 and parts[0] == "indicators" else ""
+    return {
+        "indicator": indicator,
+        "field": problem.field,
+        "code": problem.code,
+        "message": problem.message,
+    }
+
+
+@transaction.atomic
+def submit(goal: PerformanceGoal, *, user: AnyUser) -> PerformanceGoal:
+    """Submit a draft or returned goal for review (``unit_finance`` at the unit). The
+    submission checks run first: every error is reported and nothing changes; the warnings
+    are kept on the goal for the reviewer."""
+    from backend.goals.services.checks import submission_problems
+
+    unit = current_unit()
+    _lock(goal)
+    if goal.status not in SUBMITTABLE:
+        raise _invalid(goal.status, "提交")
+    _require_preparer(user, unit)
+    errors, warnings = submission_problems(goal)
+    if errors:
+        raise DomainError(*errors)
+    goal.status = GoalStatus.SUBMITTED
+    goal.submitted_at = timezone.now()
+    goal.approved_at = None
+    goal.grade = ""  # the grade of the review to come
+    goal.warnings = [_warning(p) for p in warnings]
+    _save(goal, user, "提交审核")
+    sync_submission(unit, goal)
+    return goal
+
+
+@transaction.atomic
+def review(
+    goal: PerformanceGoal,
+    *,
+    user: AnyUser,
+    decision: str,
+    grade: str | None,
+    comment: str = "",
+    indicator_comments: dict[str, str] | None = None,
+) -> GoalReview:
+    """Decide on a submitted goal at its current stage, with a grade: approve (优/良), return
+    (中, or no grade; with a comment or comments per indicator, keyed by indicator code) or
+    reject (差). The final approval records the public facts in the same transaction."""
+    unit = current_unit()
+    _lock(goal)
+    stage = REVIEW_STAGES.get(goal.status)
+    if stage is None:
+        raise _invalid(goal.status, "审核")
+    reviewer_unit = _require_reviewer(user, unit, stage)
+    indicators = {i.code: i for i in goal.indicators.all()} if indicator_comments else {}
+    problems = _decision_problems(
+        decision,
+        comment,
+        graded=True,
+        grade=grade,
+        indicator_comments=indicator_comments,
+        codes=set(indicators),
+    )
+    if problems:
+        raise DomainError(*problems)
+
+    record = GoalReview.objects.create(
+        goal=goal,
+        stage=stage,
+        decision=decision,
+        grade=grade or "",
+        comment=comment.strip(),
+        reviewer=user,
+        reviewer_unit_code=reviewer_unit,
+    )
+    IndicatorComment.objects.bulk_create(
+        IndicatorComment(review=record, indicator=indicators[code], comment=text.strip())
+        for code, text in (indicator_comments or {}).items()
+        if (text or "").strip()
+    )
+    goal.status = _outcome(stage, decision, unit)
+    goal.grade = grade or ""
+    if goal.status == GoalStatus.APPROVED:
+        goal.approved_at = timezone.now()
+    _save(goal, user, f"{ReviewStage(stage).label}：{Decision(decision).label}")
+    if goal.status == GoalStatus.APPROVED:
+        record_goal_facts(unit, goal)
+    sync_submission(unit, goal)
+    return record
+
+
+# --- adjustment requests ------------------------------------------------------------------------
+
+
+def _json(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _clean_value(name: str, value: Any, field: str) -> tuple[Any, Problem | None]:
+    """The stored form of a requested value, or the problem with it."""
+    label = _FIELD_LABELS[name]
+    if name in _DECIMALS:
+        places, limit = _DECIMALS[name]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None, Problem("REQUIRED", f"请填写调整后的{label}。", field)
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            return None, Problem("INVALID", f"{label}须为数字。", field)
+        number = number.quantize(Decimal(1).scaleb(-places))
+        if abs(number) >= limit or (name == "weight" and number < 0):
+            return None, Problem("INVALID", f"{label}超出允许范围。", field)
+        return number, None
+    text = "" if value is None else str(value).strip()
+    if len(text) > _TEXT_LIMITS[name]:
+        return None, Problem("TOO_LONG", f"{label}不能超过 {_TEXT_LIMITS[name]} 个字符。", field)
+    return text, None
+
+
+def _clean_changes(
+    changes: list[dict[str, Any]], indicators: Mapping[str, GoalIndicator]
+) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The requested changes with their before values, and every problem with them (each
+    named ``changes.<n>.<key>``)."""
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    if not changes:
+        return rows, [Problem("REQUIRED", "请至少填写一项调整内容。", "changes")]
+    seen: set[tuple[str, str]] = set()
+    for index, change in enumerate(changes):
+        prefix = f"changes.{index}"
+        if not isinstance(change, Mapping):
+            problems.append(Problem("INVALID", "调整内容格式不正确。", prefix))
+            continue
+        code, name = change.get("indicator"), change.get("field")
+        indicator = indicators.get(str(code))
+        if indicator is None:
+            problems.append(
+                Problem(
+                    "UNKNOWN_INDICATOR", f"该目标没有编码为“{code}”的指标。", f"{prefix}.indicator"
+                )
+            )
+            continue
+        if name not in ADJUSTABLE_FIELDS:
+            problems.append(
+                Problem(
+                    "NOT_ADJUSTABLE",
+                    "只能调整指标值、定性目标、分值和计量单位。",
+                    f"{prefix}.field",
+                )
+            )
+            continue
+        if indicator.locked and name in GoalIndicator.LOCKED_FIELDS:
+            problems.append(
+                Problem(
+                    "LOCKED",
+                    f"指标“{indicator.name}”的{_FIELD_LABELS[name]}由省院锁定，不能调整。",
+                    f"{prefix}.field",
+                )
+            )
+            continue
+        if (indicator.code, name) in seen:
+            problems.append(
+                Problem("DUPLICATE", "同一指标的同一项只能调整一次。", f"{prefix}.field")
+            )
+            continue
+        seen.add((indicator.code, name))
+        value, problem = _clean_value(name, change.get("after"), f"{prefix}.after")
+        if problem is not None:
+            problems.append(problem)
+            continue
+        before = _json(getattr(indicator, name))
+        if before == _json(value):
+            problems.append(Problem("UNCHANGED", "调整后的值与原值相同。", f"{prefix}.after"))
+            continue
+        rows.append(
+            {"indicator": indicator.code, "field": name, "before": before, "after": _json(value)}
+        )
+    return rows, problems
+
+
+def _python(name: str, value: Any) -> Any:
+    return Decimal(value) if name in _DECIMALS and value is not None else value
+
+
+def _apply(
+    adjustment: AdjustmentRequest,
+    goal: PerformanceGoal,
+    *,
+    user: AnyUser | None = None,
+    history: bool = True,
+) -> list[GoalIndicator]:
+    """Write the adjustment's changes into the goal's indicators (two queries, plus one for
+    their history rows)."""
+    codes = {change["indicator"] for change in adjustment.changes}
+    indicators = {i.code: i for i in goal.indicators.filter(code__in=codes)}
+    fields: set[str] = set()
+    for change in adjustment.changes:
+        indicator = indicators.get(change["indicator"])
+        if indicator is None:
+            raise DomainError.single(
+                "UNKNOWN_INDICATOR",
+                f"该目标已没有编码为“{change['indicator']}”的指标。",
+                "changes",
+            )
+        setattr(indicator, change["field"], _python(change["field"], change["after"]))
+        fields.add(change["field"])
+    changed = list(indicators.values())
+    if history:
+        bulk_update_with_history(
+            changed,
+            GoalIndicator,
+            sorted(fields),
+            default_user=user,
+            default_change_reason=f"目标调整申请 {adjustment.pk}",
+        )
+    else:
+        GoalIndicator.objects.bulk_update(changed, sorted(fields))
+    return changed
+
+
+class _Preview(Exception):
+    def __init__(self, errors: list[Problem]) -> None:
+        super().__init__("preview")
+        self.errors = errors
+
+
+def _errors_after(adjustment: AdjustmentRequest, goal: PerformanceGoal) -> list[Problem]:
+    """The submission checks of the goal as the adjustment would leave it: the changes are
+    written in a savepoint, checked, and rolled back."""
+    from backend.goals.services.checks import submission_problems
+
+    try:
+        with transaction.atomic():
+            _apply(adjustment, goal, history=False)
+            errors, _warnings = submission_problems(PerformanceGoal.objects.get(pk=goal.pk))
+            raise _Preview(errors)
+    except _Preview as preview:
+        return preview.errors
+
+
+@transaction.atomic
+def request_adjustment(
+    goal: PerformanceGoal,
+    *,
+    reason: str,
+    changes: list[dict[str, Any]],
+    user: AnyUser,
+) -> AdjustmentRequest:
+    """Ask to change an approved goal's targets (``unit_finance`` at the unit). ``changes``:
+    ``[{"indicator": code, "field": "target_value" | "target_text" | "weight" | "unit",
+    "after": value}]``; the before values are filled in. A goal has at most one open request:
+    a draft or returned one is revised by this call (and is a draft again); one under review
+    is ``ADJUSTMENT_OPEN``."""
+    unit = current_unit()
+    _lock(goal)
+    if goal.status != GoalStatus.APPROVED:
+        raise _invalid(goal.status, "申请调整")
+    _require_preparer(user, unit)
+    existing = goal.adjustments.select_for_update().filter(status__in=_OPEN_ADJUSTMENT).first()
+    if existing is not None and existing.status not in SUBMITTABLE:
+        raise DomainError.single(
+            "ADJUSTMENT_OPEN", "该目标已有调整申请正在审核，请待其办结后再申请。", "goal"
+        )
+    indicators = {i.code: i for i in goal.indicators.all()}
+    rows, problems = _clean_changes(changes, indicators)
+    if not (reason or "").strip():
+        problems.insert(0, Problem("REQUIRED", "请填写调整原因。", "reason"))
+    if problems:
+        raise DomainError(*problems)
+    adjustment = existing or AdjustmentRequest(goal=goal, created_by=user)
+    adjustment.reason = reason.strip()
+    adjustment.changes = rows
+    adjustment.status = AdjustmentStatus.DRAFT
+    _save(adjustment, user, "修改调整申请" if existing else "提出调整申请")
+    sync_submission(unit, goal)
+    return adjustment
+
+
+@transaction.atomic
+def submit_adjustment(adjustment: AdjustmentRequest, *, user: AnyUser) -> AdjustmentRequest:
+    """Submit a draft or returned adjustment request for review (``unit_finance``). The goal
+    as the changes would leave it must pass the submission checks."""
+    unit = current_unit()
+    _lock(adjustment)
+    if adjustment.status not in SUBMITTABLE:
+        raise _invalid(adjustment.status, "提交", adjustment=True)
+    _require_preparer(user, unit)
+    goal = adjustment.goal
+    _lock(goal)
+    if goal.status != GoalStatus.APPROVED:
+        raise _invalid(goal.status, "提交调整申请")
+    errors = _errors_after(adjustment, goal)
+    if errors:
+        raise DomainError(*errors)
+    adjustment.status = AdjustmentStatus.SUBMITTED
+    _save(adjustment, user, "提交审核")
+    sync_submission(unit, goal)
+    return adjustment
+
+
+@transaction.atomic
+def review_adjustment(
+    adjustment: AdjustmentRequest, *, user: AnyUser, decision: str, comment: str = ""
+) -> GoalReview:
+    """Decide on a submitted adjustment request at its stage (same roles as the goal's
+    review). The final approval applies the changes to the goal's indicators (their history
+    keeps before and after) and refreshes the public facts."""
+    unit = current_unit()
+    _lock(adjustment)
+    stage = REVIEW_STAGES.get(adjustment.status)
+    if stage is None:
+        raise _invalid(adjustment.status, "审核", adjustment=True)
+    reviewer_unit = _require_reviewer(user, unit, stage)
+    problems = _decision_problems(decision, comment, graded=False)
+    if problems:
+        raise DomainError(*problems)
+    goal = adjustment.goal
+    _lock(goal)
+    record = GoalReview.objects.create(
+        goal=goal,
+        adjustment=adjustment,
+        stage=stage,
+        decision=decision,
+        comment=comment.strip(),
+        reviewer=user,
+        reviewer_unit_code=reviewer_unit,
+    )
+    adjustment.status = _outcome(stage, decision, unit)
+    if adjustment.status in (AdjustmentStatus.APPROVED, AdjustmentStatus.REJECTED):
+        adjustment.decided_at = timezone.now()
+    _save(adjustment, user, f"{ReviewStage(stage).label}：{Decision(decision).label}")
+    if adjustment.status == AdjustmentStatus.APPROVED:
+        _apply(adjustment, goal, user=user)
+        record_goal_facts(unit, goal)
+    sync_submission(unit, goal)
+    return record

@@ -1,0 +1,891 @@
+"""The standard goal declaration form (绩效目标申报表): export a goal, import a filled form.
+
+One sheet, ``绩效目标申报表``::
+
+    row 1        the title (merged)
+    row 2        填报单位 · 填表说明
+    rows 3–7     project facts and budget, two label/value pairs a row (A|B:F, G|H:M)
+    rows 8–9     年度总体目标, 中期目标 (value merged over B:M)
+    row 10       the indicator header (``HEADERS``)
+    rows 11–     one row per level-3 indicator, in display order
+
+On import the labels are found by their text (a row inserted above the indicators does not
+break the form) and the header row by its first cell ``一级指标``. Only the 项目编码 and 预算年度
+of the facts are checked against the project (``MISMATCH``); the other facts and the budget
+are the project's and are not imported. Every bad cell is reported by its address
+(``绩效目标申报表!G14``) with a message naming its column; nothing is saved unless every cell is
+good.
+
+The indicator rows replace the goal's indicators: a row whose 指标编码 is on the goal updates
+that indicator in place (so review comments on it are kept), a new code adds one, a missing
+code removes one. A code found in the unit's library links the row to the library indicator
+(``source=library``, template code and version copied, mandatory and locked taken from it,
+its guidance when the 指标解释 cell is blank); other rows are written for this goal alone
+(``source=goal``). Mandatory library indicators may not be left out (``MANDATORY``), locked
+ones keep their target and weight (``LOCKED``), and the level 1/2 of a library indicator are
+the library's (``NOT_EDITABLE``). The columns are those of the standard form plus 指标解释
+(the template sheet's), so that an export imports back to the same goal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+
+import openpyxl
+from django.db import connection, transaction
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from backend.budgets.models import Category, FundingSource, Project, ProjectKind
+from backend.core.errors import DomainError, Problem
+from backend.goals.models import GoalIndicator, GoalStatus, IndicatorSource, PerformanceGoal
+from backend.goals.services import drafting
+from backend.indicators.models import (
+    Direction,
+    Polarity,
+    ScoringMethod,
+    TargetBasis,
+    ValueType,
+)
+from backend.indicators.services import validation
+from backend.indicators.services.xlsx import (
+    _DIRECTIONS,
+    _POLARITIES,
+    _SCORING_METHODS,
+    _TARGET_BASES,
+    _VALUE_TYPES,
+    _list_validation,
+    _number,
+    _target,
+    _text,
+)
+from backend.library.models import LibraryIndicator
+from backend.library.models import Source as LibrarySource
+from tenants.models import Procuratorate
+
+SHEET = "绩效目标申报表"
+EDITABLE_STATUSES = (GoalStatus.DRAFT, GoalStatus.RETURNED)
+
+# (header, key): the key is a GoalIndicator field, or "target" for 指标值 (target_value of a
+# quantitative indicator, target_text of a qualitative one).
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("一级指标", "level1"),
+    ("二级指标", "level2"),
+    ("三级指标", "name"),
+    ("指标编码", "code"),
+    ("指标性质", "value_type"),
+    ("运算符", "direction"),
+    ("指标值", "target"),
+    ("计量单位", "unit"),
+    ("分值", "weight"),
+    ("指标方向", "polarity"),
+    ("目标值依据", "target_basis"),
+    ("评分方法", "scoring_method"),
+    ("指标解释", "guidance"),
+)
+HEADERS: tuple[str, ...] = tuple(header for header, _ in COLUMNS)
+COLUMN_OF: dict[str, str] = {
+    key: get_column_letter(index) for index, (_, key) in enumerate(COLUMNS, start=1)
+}
+COLUMN_OF["target_value"] = COLUMN_OF["target_text"] = COLUMN_OF["target"]
+HEADER_OF: dict[str, str] = {
+    get_column_letter(index): header for index, (header, _) in enumerate(COLUMNS, start=1)
+}
+LAST_COLUMN = get_column_letter(len(COLUMNS))  # M
+
+# Labels of the facts block, as written; on import a label is matched without spaces, a
+# trailing colon or its "（元）".
+UNIT_LABEL = "填报单位"
+NOTE_LABEL = "填表说明"
+NAME, CODE, YEAR = "项目名称", "项目编码", "预算年度"
+CATEGORY, KIND, DEPARTMENT = "支出类别", "项目类型", "主管处室"
+PERSON, FUNDING = "项目负责人", "资金来源"
+INITIAL, FULL = "年初预算数（元）", "全年预算数（元）"
+OVERALL, MIDTERM = "年度总体目标", "中期目标"
+NOTE = (
+    "灰色单元格为省院锁定的指标值和分值，不得修改；黄色指标编码为必选指标，不得删除。"
+    "指标编码与本院指标库一致的指标按指标库关联，其余为本项目自设指标。"
+    "项目信息和预算数以预算系统为准，导入时不更新。"
+)
+# (label, value, label, value) rows of the facts block.
+_FACT_ROWS = (
+    (NAME, CODE),
+    (YEAR, CATEGORY),
+    (KIND, DEPARTMENT),
+    (PERSON, FUNDING),
+    (INITIAL, FULL),
+)
+FIRST_FACT_ROW = 3
+OVERALL_ROW = FIRST_FACT_ROW + len(_FACT_ROWS)  # 8
+MIDTERM_ROW = OVERALL_ROW + 1  # 9
+HEADER_ROW = MIDTERM_ROW + 1  # 10
+# How far down the facts block and the header row are looked for on import.
+_SEARCH_ROWS = 40
+
+_BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")  # the template sheet's header colour
+_LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
+_LOCKED_FILL = PatternFill("solid", fgColor="D9D9D9")
+_MANDATORY_FILL = PatternFill("solid", fgColor="FFF2CC")
+_THIN = Side(style="thin", color="A6A6A6")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_WIDTHS = {"A": 12, "B": 16, "C": 30, "D": 24, "E": 9, "F": 8, "G": 22, "H": 10, "M": 40}
+_MONEY_FORMAT = "#,##0.00"
+
+
+# --------------------------------------------------------------------------------- export
+
+
+def _unit_name() -> str:
+    """The name of the unit whose schema the connection is on ("" outside a unit)."""
+    tenant = getattr(connection, "tenant", None)
+    name = getattr(tenant, "name", None)
+    if name:
+        return str(name)
+    return (
+        Procuratorate.objects.filter(schema_name=connection.schema_name)
+        .values_list("name", flat=True)
+        .first()
+        or ""
+    )
+
+
+def _target_cell(indicator: GoalIndicator) -> Any:
+    if indicator.value_type == ValueType.QUALITATIVE:
+        return indicator.target_text or None
+    if indicator.target_value is None:
+        return None
+    return _number(indicator.target_value)
+
+
+def _row(indicator: GoalIndicator) -> list[Any]:
+    return [
+        indicator.level1,
+        indicator.level2,
+        indicator.name,
+        indicator.code,
+        ValueType(indicator.value_type).label,
+        Direction(indicator.direction).label if indicator.direction else None,
+        _target_cell(indicator),
+        indicator.unit or None,
+        _number(indicator.weight),
+        Polarity(indicator.polarity).label,
+        TargetBasis(indicator.target_basis).label,
+        ScoringMethod(indicator.scoring_method).label,
+        indicator.guidance or None,
+    ]
+
+
+def _label_cell(sheet: Worksheet, ref: str, text: str) -> None:
+    cell = sheet[ref]
+    cell.value = text
+    cell.font = _BOLD
+    cell.fill = _LABEL_FILL
+    cell.alignment = _CENTER
+
+
+def _value_cells(sheet: Worksheet, row: int, first: str, last: str, value: Any) -> None:
+    sheet.merge_cells(f"{first}{row}:{last}{row}")
+    cell = sheet[f"{first}{row}"]
+    cell.value = value
+    cell.alignment = _WRAP
+    if isinstance(value, Decimal):
+        cell.number_format = _MONEY_FORMAT
+
+
+def _facts(project: Project) -> dict[str, Any]:
+    return {
+        NAME: project.name,
+        CODE: project.code,
+        YEAR: project.fiscal_year,
+        CATEGORY: Category(project.category).label if project.category else None,
+        KIND: ProjectKind(project.kind).label if project.kind else None,
+        DEPARTMENT: project.department or None,
+        PERSON: project.person_in_charge or None,
+        FUNDING: FundingSource(project.funding_source).label if project.funding_source else None,
+        INITIAL: project.initial_budget,
+        FULL: project.full_budget,
+    }
+
+
+def export_goal(goal: PerformanceGoal) -> bytes:
+    """The goal as a filled 绩效目标申报表 (XLSX). Runs in the goal's unit schema; three queries
+    (project, indicators, unit name when the connection has no tenant object)."""
+    project = Project.objects.get(pk=goal.project_id)
+    indicators = list(GoalIndicator.objects.filter(goal_id=goal.pk).order_by("sort_order", "id"))
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+
+    sheet.merge_cells(f"A1:{LAST_COLUMN}1")
+    title = sheet["A1"]
+    title.value = f"{project.fiscal_year}年度项目支出绩效目标申报表"
+    title.font = Font(bold=True, size=16)
+    title.alignment = _CENTER
+    sheet.row_dimensions[1].height = 32
+
+    _label_cell(sheet, "A2", UNIT_LABEL)
+    _value_cells(sheet, 2, "B", "F", _unit_name())
+    _label_cell(sheet, "G2", NOTE_LABEL)
+    _value_cells(sheet, 2, "H", LAST_COLUMN, NOTE)
+    sheet.row_dimensions[2].height = 48
+
+    facts = _facts(project)
+    for offset, (left, right) in enumerate(_FACT_ROWS):
+        row = FIRST_FACT_ROW + offset
+        _label_cell(sheet, f"A{row}", left)
+        _value_cells(sheet, row, "B", "F", facts[left])
+        _label_cell(sheet, f"G{row}", right)
+        _value_cells(sheet, row, "H", LAST_COLUMN, facts[right])
+    sheet[f"B{FIRST_FACT_ROW}"].number_format = "@"  # a code stays text when edited
+    sheet[f"H{FIRST_FACT_ROW}"].number_format = "@"
+
+    for row, label, text in (
+        (OVERALL_ROW, OVERALL, goal.overall_goal),
+        (MIDTERM_ROW, MIDTERM, goal.midterm_goal or None),
+    ):
+        _label_cell(sheet, f"A{row}", label)
+        _value_cells(sheet, row, "B", LAST_COLUMN, text)
+        sheet.row_dimensions[row].height = 60
+
+    for index, header in enumerate(HEADERS, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=index, value=header)
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        cell.alignment = _CENTER
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+
+    for offset, indicator in enumerate(indicators, start=1):
+        row = HEADER_ROW + offset
+        for index, value in enumerate(_row(indicator), start=1):
+            sheet.cell(row=row, column=index, value=value)
+        sheet[f"{COLUMN_OF['code']}{row}"].number_format = "@"
+        if indicator.locked:
+            sheet[f"{COLUMN_OF['target']}{row}"].fill = _LOCKED_FILL
+            sheet[f"{COLUMN_OF['weight']}{row}"].fill = _LOCKED_FILL
+        if indicator.mandatory:
+            sheet[f"{COLUMN_OF['code']}{row}"].fill = _MANDATORY_FILL
+
+    last_row = HEADER_ROW + len(indicators)
+    for row in sheet.iter_rows(min_row=2, max_row=last_row, max_col=len(COLUMNS)):
+        for cell in row:
+            cell.border = _BORDER
+    for letter in HEADER_OF:
+        sheet.column_dimensions[letter].width = _WIDTHS.get(letter, 12)
+
+    last = max(last_row, HEADER_ROW + 200)
+    for options, key in (
+        ([str(label) for label in ValueType.labels], "value_type"),
+        (["≥", "≤", "="], "direction"),
+        ([str(label) for label in Polarity.labels], "polarity"),
+        ([str(label) for label in TargetBasis.labels], "target_basis"),
+        ([str(label) for label in ScoringMethod.labels], "scoring_method"),
+    ):
+        letter = COLUMN_OF[key]
+        sheet.add_data_validation(
+            _list_validation(options, f"{letter}{HEADER_ROW + 1}:{letter}{last}")
+        )
+
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------- import
+
+
+@dataclass
+class FormRow:
+    """One indicator row of the form: its row number and cleaned field values."""
+
+    row: int
+    data: dict[str, Any]
+
+
+@dataclass
+class Form:
+    """What a form says, cleaned, and every problem found in it."""
+
+    facts: dict[str, Any] = field(default_factory=dict)  # label → raw value
+    fact_cells: dict[str, str] = field(default_factory=dict)  # label → value cell ("B4")
+    overall_goal: str = ""
+    midterm_goal: str = ""
+    rows: list[FormRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _address(ref: str) -> str:
+    return f"{SHEET}!{ref}"
+
+
+def _cell_problem(code: str, letter: str, row: int, message: str) -> Problem:
+    return Problem(code, f"第 {row} 行“{HEADER_OF[letter]}”：{message}", _address(f"{letter}{row}"))
+
+
+def _fact_problem(code: str, label: str, ref: str, message: str) -> Problem:
+    return Problem(code, f"“{_plain(label)}”（{ref}）：{message}", _address(ref))
+
+
+def _plain(label: str) -> str:
+    """A label as matched: no spaces, no trailing colon, no "（元）"."""
+    text = "".join(label.split()).rstrip(":：")
+    for suffix in ("（元）", "(元)"):
+        text = text.removesuffix(suffix)
+    return text
+
+
+_KNOWN_LABELS = {
+    _plain(label): label
+    for label in (
+        UNIT_LABEL,
+        NOTE_LABEL,
+        NAME,
+        CODE,
+        YEAR,
+        CATEGORY,
+        KIND,
+        DEPARTMENT,
+        PERSON,
+        FUNDING,
+        INITIAL,
+        FULL,
+        OVERALL,
+        MIDTERM,
+    )
+}
+
+
+def _load(content: bytes) -> Worksheet:
+    try:
+        workbook = openpyxl.load_workbook(BytesIO(content), data_only=True)
+    except Exception as exc:  # openpyxl fails on a bad file with many exception types
+        raise DomainError.single(
+            "INVALID_FILE", "无法读取文件：请上传 Excel（.xlsx）格式的绩效目标申报表。", "file"
+        ) from exc
+    if SHEET not in workbook.sheetnames:
+        raise DomainError.single("INVALID_FILE", f"文件中没有“{SHEET}”工作表。", "file")
+    return workbook[SHEET]
+
+
+def _find_header(sheet: Worksheet) -> int | None:
+    for (cell,) in sheet.iter_rows(min_row=1, max_row=_SEARCH_ROWS, max_col=1):
+        if _text(cell.value) == HEADERS[0]:
+            return int(cell.row)
+    return None
+
+
+def _read_facts(sheet: Worksheet, header_row: int, form: Form) -> None:
+    """The labelled values above the header: each value is the cell right of its label."""
+    for cells in sheet.iter_rows(min_row=1, max_row=header_row - 1, max_col=len(COLUMNS)):
+        for index, cell in enumerate(cells):
+            label = _KNOWN_LABELS.get(_plain(_text(cell.value)))
+            if label is None or label in form.facts or index + 1 >= len(cells):
+                continue
+            value_cell = cells[index + 1]
+            form.facts[label] = value_cell.value
+            form.fact_cells[label] = value_cell.coordinate
+
+
+def _parse_row(cells: Sequence[Any], row: int) -> tuple[dict[str, Any], list[Problem]]:
+    """The values of one indicator row as ``clean_indicator_fields`` input, and the problems
+    of the cells that could not be read (an unknown label, a text where a number belongs)."""
+    data: dict[str, Any] = {}
+    problems: list[Problem] = []
+    values = {COLUMNS[i][1]: cells[i] for i in range(len(COLUMNS))}
+
+    def text(key: str) -> str:
+        return _text(values[key].value)
+
+    for key in ("code", "level1", "level2", "name", "unit", "guidance"):
+        data[key] = text(key)
+
+    def choose(key: str, mapping: dict[str, Any], allowed: Iterable[str]) -> Any:
+        raw = text(key)
+        if not raw:
+            return None
+        if raw in mapping:
+            return mapping[raw]
+        problems.append(
+            _cell_problem(
+                "INVALID_CHOICE",
+                COLUMN_OF[key],
+                row,
+                f"“{raw}”无效，应为 {'、'.join(allowed)} 之一。",
+            )
+        )
+        return None
+
+    value_type = choose("value_type", _VALUE_TYPES, [str(x) for x in ValueType.labels])
+    if value_type is not None:
+        data["value_type"] = value_type
+    elif not text("value_type"):
+        data["value_type"] = ""  # reported as required by the cleaner
+
+    direction = choose("direction", _DIRECTIONS, ["≥", "≤", "="])
+    data["direction"] = direction or ""
+
+    polarity = choose("polarity", _POLARITIES, [str(x) for x in Polarity.labels])
+    data["polarity"] = polarity or Polarity.POSITIVE
+
+    target_cell = values["target"]
+    if value_type == ValueType.QUANTITATIVE:
+        data["target_text"] = ""
+        try:
+            data["target_value"] = _target(target_cell)
+        except ValueError:
+            problems.append(
+                _cell_problem(
+                    "INVALID_NUMBER",
+                    COLUMN_OF["target"],
+                    row,
+                    f"“{_text(target_cell.value)}”不是数字（定量指标的指标值应为数字）。",
+                )
+            )
+    elif value_type == ValueType.QUALITATIVE:
+        data["target_value"] = None
+        data["target_text"] = _text(target_cell.value)
+
+    weight = values["weight"].value
+    data["weight"] = weight.strip() if isinstance(weight, str) else weight
+
+    method = choose("scoring_method", _SCORING_METHODS, [str(x) for x in ScoringMethod.labels])
+    if method is not None:
+        data["scoring_method"] = method
+    elif not text("scoring_method") and value_type is not None:
+        qualitative = value_type == ValueType.QUALITATIVE
+        data["scoring_method"] = ScoringMethod.BANDS if qualitative else ScoringMethod.PROPORTIONAL
+
+    basis = choose("target_basis", _TARGET_BASES, [str(x) for x in TargetBasis.labels])
+    data["target_basis"] = basis or TargetBasis.PLAN
+    return data, problems
+
+
+def read_form(content: bytes) -> Form:
+    """The facts, goal texts and indicator rows of a form, cleaned, with every problem found
+    (each naming its cell). Raises ``DomainError`` (``INVALID_FILE``) when the file cannot be
+    read at all. Checks nothing against a project or library: ``import_goal`` does."""
+    sheet = _load(content)
+    form = Form()
+    header_row = _find_header(sheet)
+    if header_row is None:
+        raise DomainError.single(
+            "INVALID_FILE",
+            f"“{SHEET}”工作表中没有找到指标表头（第一列为“{HEADERS[0]}”的行）。",
+            SHEET,
+        )
+    header = [_text(c.value) for c in next(sheet.iter_rows(min_row=header_row, max_row=header_row))]
+    header += [""] * (len(HEADERS) - len(header))
+    for index, expected in enumerate(HEADERS):
+        if header[index] != expected:
+            letter = get_column_letter(index + 1)
+            form.problems.append(
+                Problem(
+                    "INVALID_HEADER",
+                    f"第 {header_row} 行 {letter} 列应为“{expected}”，实际为“{header[index]}”。",
+                    _address(f"{letter}{header_row}"),
+                )
+            )
+    if form.problems:  # the columns cannot be trusted: stop here
+        return form
+
+    _read_facts(sheet, header_row, form)
+    for label in (CODE, YEAR, OVERALL):
+        if label not in form.facts:
+            form.problems.append(
+                Problem("MISSING_FIELD", f"申报表缺少“{_plain(label)}”栏。", SHEET)
+            )
+    if OVERALL in form.facts:
+        form.overall_goal = _text(form.facts[OVERALL])
+        if not form.overall_goal:
+            form.problems.append(
+                _fact_problem("REQUIRED", OVERALL, form.fact_cells[OVERALL], "不能为空。")
+            )
+    form.midterm_goal = _text(form.facts.get(MIDTERM))
+
+    first_row_of: dict[str, int] = {}
+    for cells in sheet.iter_rows(min_row=header_row + 1, max_col=len(HEADERS)):
+        if all(_text(cell.value) == "" for cell in cells):
+            continue
+        row = int(cells[0].row)
+        data, cell_problems = _parse_row(cells, row)
+        cleaned, field_problems = validation.clean_indicator_fields(data)
+        bad = {p.field for p in cell_problems}
+        for problem in field_problems:
+            letter = COLUMN_OF.get(problem.field or "code", COLUMN_OF["code"])
+            if _address(f"{letter}{row}") not in bad:
+                cell_problems.append(_cell_problem(problem.code, letter, row, problem.message))
+                bad.add(_address(f"{letter}{row}"))
+        code = cleaned.get("code")
+        if code:
+            if code in first_row_of:
+                cell_problems.append(
+                    _cell_problem(
+                        "DUPLICATE_CODE",
+                        COLUMN_OF["code"],
+                        row,
+                        f"指标编码“{code}”与第 {first_row_of[code]} 行重复。",
+                    )
+                )
+            else:
+                first_row_of[code] = row
+        form.problems.extend(cell_problems)
+        form.rows.append(FormRow(row=row, data=cleaned))
+    if not form.rows and not form.problems:
+        form.problems.append(
+            Problem("NO_INDICATORS", f"“{SHEET}”工作表中没有指标。", _address(f"A{header_row}"))
+        )
+    return form
+
+
+def _year_of(value: Any) -> int | None:
+    text = _text(value).removesuffix("年").removesuffix("年度")
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _fact_problems(project: Project, form: Form) -> list[Problem]:
+    problems: list[Problem] = []
+    if CODE in form.facts:
+        code = _text(form.facts[CODE])
+        if code != project.code:
+            problems.append(
+                _fact_problem(
+                    "MISMATCH",
+                    CODE,
+                    form.fact_cells[CODE],
+                    f"表中为“{code}”，与项目“{project.name}”的编码“{project.code}”不一致。",
+                )
+            )
+    if YEAR in form.facts:
+        year = _year_of(form.facts[YEAR])
+        if year != project.fiscal_year:
+            problems.append(
+                _fact_problem(
+                    "MISMATCH",
+                    YEAR,
+                    form.fact_cells[YEAR],
+                    f"表中为“{_text(form.facts[YEAR])}”，与项目的预算年度 "
+                    f"{project.fiscal_year} 不一致。",
+                )
+            )
+    return problems
+
+
+def _kind_template_id(project: Project) -> int | None:
+    """The template a new goal of the project follows (the one ``create_goal`` uses)."""
+    adopted, _ = drafting._adopted_template(project, None)
+    return adopted.template_id if adopted is not None else None
+
+
+def _pick(
+    candidates: list[LibraryIndicator], *, linked: int | None, template_id: int | None
+) -> LibraryIndicator:
+    """The library indicator a code means: the one the goal already links to, else a current
+    one of the project's template, else a current local one, else any current, else retired."""
+
+    def rank(candidate: LibraryIndicator) -> tuple[int, int, int, int]:
+        return (
+            0 if candidate.pk == linked else 1,
+            0 if candidate.retired_at is None else 1,
+            0 if template_id is not None and candidate.template_id == template_id else 1,
+            0 if candidate.source == LibrarySource.LOCAL else 1,
+        )
+
+    return min(candidates, key=lambda c: (*rank(c), c.pk))
+
+
+@dataclass
+class _Planned:
+    """What one row becomes: the cleaned values plus its link."""
+
+    row: FormRow
+    values: dict[str, Any]
+    existing: GoalIndicator | None
+
+
+# Written on every indicator from a row (besides goal and code).
+_WRITTEN_FIELDS = (
+    *GoalIndicator.CONTENT_FIELDS,  # everything but the code, sort order included
+    "source",
+    "library_indicator",
+    "template_code",
+    "template_version",
+)
+
+
+def _plan(
+    form: Form,
+    existing: dict[str, GoalIndicator],
+    required: dict[str, str],
+    template_id: int | None,
+) -> tuple[list[_Planned], list[Problem]]:
+    """The indicator each row becomes, and the library rules it breaks (a rule is not checked
+    on a cell already reported as unreadable)."""
+    problems: list[Problem] = []
+    bad = {problem.field for problem in form.problems}
+
+    def readable(key: str, row: int) -> bool:
+        return _address(f"{COLUMN_OF[key]}{row}") not in bad
+
+    codes = [row.data["code"] for row in form.rows if row.data.get("code")]
+    candidates: dict[str, list[LibraryIndicator]] = {}
+    for indicator in LibraryIndicator.objects.filter(code__in=codes).select_related(
+        "template", "version"
+    ):
+        candidates.setdefault(indicator.code, []).append(indicator)
+
+    planned: list[_Planned] = []
+    for row in form.rows:
+        code = row.data.get("code")
+        if not code:
+            continue
+        current = existing.get(code)
+        values: dict[str, Any] = {
+            "level1": row.data.get("level1", ""),
+            "level2": row.data.get("level2", ""),
+            "name": row.data.get("name", ""),
+            "value_type": row.data.get("value_type", ""),
+            "direction": row.data.get("direction", ""),
+            "polarity": row.data.get("polarity", Polarity.POSITIVE),
+            "unit": row.data.get("unit", ""),
+            "target_value": row.data.get("target_value"),
+            "target_text": row.data.get("target_text", ""),
+            "weight": row.data.get("weight"),
+            "scoring_method": row.data.get("scoring_method", ScoringMethod.PROPORTIONAL),
+            "target_basis": row.data.get("target_basis", TargetBasis.PLAN),
+            "guidance": row.data.get("guidance", ""),
+        }
+        found = candidates.get(code)
+        if found:
+            linked = current.library_indicator_id if current is not None else None
+            library = _pick(found, linked=linked, template_id=template_id)
+            if library.retired_at is not None and library.pk != linked:
+                problems.append(
+                    _cell_problem(
+                        "RETIRED",
+                        COLUMN_OF["code"],
+                        row.row,
+                        f"指标库中的指标“{library.name}”（{code}）已停用，不能选用。",
+                    )
+                )
+                continue
+            # The values the library fixes: those of the goal's own copy when it has one
+            # (a later library upgrade does not reach a goal being edited), else the library's.
+            reference: Any = current if linked == library.pk else library
+            for key in ("level1", "level2"):
+                if readable(key, row.row) and values[key] != getattr(reference, key):
+                    problems.append(
+                        _cell_problem(
+                            "NOT_EDITABLE",
+                            COLUMN_OF[key],
+                            row.row,
+                            f"指标库指标的{HEADER_OF[COLUMN_OF[key]]}为"
+                            f"“{getattr(reference, key)}”，不能修改。",
+                        )
+                    )
+            target_readable = (
+                values["value_type"] in ValueType.values
+                and readable("value_type", row.row)
+                and readable("target", row.row)
+            )
+            if reference.locked:
+                if target_readable and (
+                    not _same_number(values["target_value"], reference.target_value)
+                    or values["target_text"] != (reference.target_text or "")
+                ):
+                    shown = _shown_target(reference)
+                    problems.append(
+                        _cell_problem(
+                            "LOCKED",
+                            COLUMN_OF["target"],
+                            row.row,
+                            f"指标“{reference.name}”的指标值由省院锁定为 {shown}，不能修改。",
+                        )
+                    )
+                if readable("weight", row.row) and not _same_number(
+                    values["weight"], reference.weight
+                ):
+                    problems.append(
+                        _cell_problem(
+                            "LOCKED",
+                            COLUMN_OF["weight"],
+                            row.row,
+                            f"指标“{reference.name}”的分值由省院锁定为 "
+                            f"{_number(reference.weight)}，不能修改。",
+                        )
+                    )
+            values.update(
+                source=IndicatorSource.LIBRARY,
+                library_indicator=library,
+                template_code=library.template.code if library.template_id else "",
+                template_version=library.version.number if library.version_id else None,
+                guidance=values["guidance"] or reference.guidance,
+                mandatory=reference.mandatory,
+                locked=reference.locked,
+            )
+        else:
+            values.update(
+                source=IndicatorSource.GOAL,
+                library_indicator=None,
+                template_code="",
+                template_version=None,
+                mandatory=False,
+                locked=False,
+            )
+        planned.append(_Planned(row=row, values=values, existing=current))
+
+    present = {row.data.get("code") for row in form.rows}
+    for code, name in required.items():
+        if code not in present:
+            problems.append(
+                Problem(
+                    "MANDATORY",
+                    f"必选指标“{name}”（{code}）不能删除，请在申报表中保留该行。",
+                    f"indicators.{code}",
+                )
+            )
+    return planned, problems
+
+
+def _same_number(a: Decimal | None, b: Decimal | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return Decimal(a) == Decimal(b)
+
+
+def _shown_target(indicator: GoalIndicator | LibraryIndicator) -> str:
+    if indicator.value_type == ValueType.QUALITATIVE:
+        return f"“{indicator.target_text}”"
+    if indicator.target_value is None:
+        return "空"
+    return f"{_number(indicator.target_value)}{indicator.unit}"
+
+
+def _required(
+    goal: PerformanceGoal | None, existing: dict[str, GoalIndicator], template_id: int | None
+) -> dict[str, str]:
+    """Codes (→ names) that must stay: the goal's mandatory indicators, or for a new goal the
+    mandatory indicators ``create_goal`` adds from the project's template."""
+    if goal is not None:
+        return {code: i.name for code, i in existing.items() if i.mandatory}
+    if template_id is None:
+        return {}
+    return dict(
+        LibraryIndicator.objects.filter(
+            source=LibrarySource.TEMPLATE,
+            template_id=template_id,
+            mandatory=True,
+            retired_at__isnull=True,
+        )
+        .order_by("sort_order", "id")
+        .values_list("code", "name")
+    )
+
+
+def _changed(indicator: GoalIndicator, values: dict[str, Any]) -> bool:
+    for key, value in values.items():
+        if key == "library_indicator":
+            if indicator.library_indicator_id != (value.pk if value is not None else None):
+                return True
+        elif key in ("target_value", "weight"):
+            if not _same_number(getattr(indicator, key), value):
+                return True
+        elif getattr(indicator, key) != value:
+            return True
+    return False
+
+
+def _write_indicators(
+    goal: PerformanceGoal, planned: list[_Planned], existing: dict[str, GoalIndicator], user: Any
+) -> None:
+    """Replace the goal's indicators by the planned ones, with history for every change."""
+    keep = {p.row.data["code"] for p in planned}
+    to_delete = [i for code, i in existing.items() if code not in keep]
+    for indicator in to_delete:
+        indicator._history_user = user  # type: ignore[attr-defined]
+        indicator.delete()
+
+    to_create: list[GoalIndicator] = []
+    to_update: list[GoalIndicator] = []
+    previous = -1
+    for plan in planned:
+        # Sheet order, keeping the current sort order where it already fits (an unchanged
+        # form changes nothing, rows added at the end leave the others alone).
+        indicator = plan.existing
+        if indicator is not None and indicator.sort_order > previous:
+            previous = indicator.sort_order
+        else:
+            previous += 1
+        values = {**plan.values, "sort_order": previous}
+        if indicator is None:
+            to_create.append(GoalIndicator(goal=goal, code=plan.row.data["code"], **values))
+        elif _changed(indicator, values):
+            for key, value in values.items():
+                setattr(indicator, key, value)
+            to_update.append(indicator)
+    if to_update:
+        bulk_update_with_history(to_update, GoalIndicator, list(_WRITTEN_FIELDS), default_user=user)
+    if to_create:
+        bulk_create_with_history(to_create, GoalIndicator, default_user=user)
+
+
+@transaction.atomic
+def import_goal(project: Project, content: bytes, *, user: Any) -> PerformanceGoal:
+    """Create or update the project's goal for its fiscal year from a filled form.
+
+    The goal must be a draft or returned (``NOT_EDITABLE`` otherwise); an import is an edit,
+    so a returned goal becomes a draft again. Every bad cell is reported (sheet, row and
+    column), together with the facts that do not match the project (``MISMATCH``), missing
+    mandatory indicators (``MANDATORY``) and changed locked targets or weights (``LOCKED``);
+    nothing is saved unless there is no problem at all."""
+    goal = (
+        PerformanceGoal.objects.select_for_update()
+        .filter(project=project, fiscal_year=project.fiscal_year)
+        .first()
+    )
+    if goal is not None and goal.status not in EDITABLE_STATUSES:
+        raise DomainError.single(
+            "NOT_EDITABLE",
+            f"绩效目标当前状态为“{GoalStatus(goal.status).label}”，只有草稿或已退回的目标可以导入。",
+            "status",
+        )
+    form = read_form(content)
+    if form.problems and not form.rows and not form.facts:
+        raise DomainError(*form.problems)  # the header is wrong: nothing else can be read
+
+    problems = [*form.problems, *_fact_problems(project, form)]
+    existing: dict[str, GoalIndicator] = {}
+    if goal is not None:
+        existing = {i.code: i for i in GoalIndicator.objects.filter(goal=goal)}
+    template_id = _kind_template_id(project)
+    required = _required(goal, existing, template_id)
+    planned, library_problems = _plan(form, existing, required, template_id)
+    problems.extend(library_problems)
+    if problems:
+        raise DomainError(*problems)
+
+    texts = {"overall_goal": form.overall_goal, "midterm_goal": form.midterm_goal}
+    if goal is None:
+        goal = drafting.create_goal(project, user=user, **texts)
+        # create_goal added the template's mandatory indicators: the rows update them.
+        existing = {i.code: i for i in GoalIndicator.objects.filter(goal=goal)}
+        planned = [
+            _Planned(row=p.row, values=p.values, existing=existing.get(p.row.data["code"]))
+            for p in planned
+        ]
+    else:
+        goal = drafting.update_goal(goal, texts, user=user)
+    _write_indicators(goal, planned, existing, user)
+    drafting._back_to_draft(goal, user=user)  # an import is an edit, even of indicators only
+    return goal

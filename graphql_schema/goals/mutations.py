@@ -1,0 +1,443 @@
+"""Projects and goals of the current unit. Preparing needs a role held at the unit itself;
+the workflow services check the role each transition needs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from decimal import Decimal
+from typing import Any
+
+import graphene
+
+from backend.accounts.models import Role
+from backend.budgets import models as budgets
+from backend.budgets import services as budget_services
+from backend.core.errors import DomainError, Problem
+from backend.goals import models as goals
+from backend.goals.services import drafting, workflow, xlsx
+from backend.library.models import LibraryIndicator as LibraryIndicatorModel
+from graphql_schema.core.ids import decode_id
+from graphql_schema.core.mutations import BaseMutation
+from graphql_schema.core.permissions import require_unit_access, require_unit_role
+from graphql_schema.goals.enums import (
+    CategoryEnum,
+    DecisionEnum,
+    FundingSourceEnum,
+    GradeEnum,
+    ProjectKindEnum,
+)
+from graphql_schema.goals.types import (
+    AdjustmentRequest,
+    BudgetAdjustment,
+    Expenditure,
+    GoalIndicator,
+    GoalReview,
+    PerformanceGoal,
+    Project,
+)
+from graphql_schema.indicators.fields import IndicatorInput, input_data
+
+PREPARERS = {Role.UNIT_FINANCE, Role.UNIT_LEADER}
+
+
+def _get(model: Any, global_id: str, type_name: str, field: str = "id") -> Any:
+    obj = (
+        model.objects.select_for_update().filter(pk=decode_id(global_id, type_name, field)).first()
+    )
+    if obj is None:
+        raise DomainError.single("NOT_FOUND", "对象不存在。", field)
+    return obj
+
+
+def _plain(data: Any) -> dict[str, Any]:
+    return {k: getattr(v, "value", v) for k, v in data.items() if v is not None}
+
+
+class ProjectInput(graphene.InputObjectType):
+    code = graphene.String()
+    name = graphene.String()
+    category = CategoryEnum()
+    kind = ProjectKindEnum()
+    fiscal_year = graphene.Int()
+    department = graphene.String()
+    person_in_charge = graphene.String()
+    funding_source = FundingSourceEnum()
+    initial_budget = graphene.Decimal(description="年初预算数（元）")
+
+
+class CreateProject(BaseMutation):
+    project = graphene.Field(Project)
+
+    class Arguments:
+        input = ProjectInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, input: ProjectInput) -> dict[str, Any]:
+        user, _ = require_unit_role(info, PREPARERS)
+        data = _plain(input)
+        missing = [
+            f
+            for f in ("code", "name", "category", "kind", "fiscal_year", "initial_budget")
+            if f not in data
+        ]
+        if missing:
+            raise DomainError(*[Problem("REQUIRED", "必填。", field) for field in missing])
+        return {"project": budget_services.create_project(user=user, **data)}
+
+
+class UpdateProject(BaseMutation):
+    project = graphene.Field(Project)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = ProjectInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str, input: ProjectInput) -> dict[str, Any]:
+        user, _ = require_unit_role(info, PREPARERS)
+        project = _get(budgets.Project, id, "Project")
+        return {"project": budget_services.update_project(project, _plain(input), user=user)}
+
+
+class AddBudgetAdjustment(BaseMutation):
+    """追加/追减预算: the full-year budget follows."""
+
+    adjustment = graphene.Field(BudgetAdjustment)
+    project = graphene.Field(Project)
+
+    class Arguments:
+        project_id = graphene.ID(required=True)
+        date = graphene.Date(required=True)
+        amount = graphene.Decimal(required=True, description="元；追减为负")
+        reason = graphene.String(required=True)
+
+    @classmethod
+    def perform(cls, root, info, project_id: str, date, amount: Decimal, reason: str):
+        user, _ = require_unit_role(info, PREPARERS)
+        project = _get(budgets.Project, project_id, "Project", "projectId")
+        adjustment = budget_services.add_adjustment(
+            project, date=date, amount=amount, reason=reason, user=user
+        )
+        project.refresh_from_db()
+        return {"adjustment": adjustment, "project": project}
+
+
+class RecordExpenditure(BaseMutation):
+    expenditure = graphene.Field(Expenditure)
+
+    class Arguments:
+        project_id = graphene.ID(required=True)
+        date = graphene.Date(required=True)
+        amount = graphene.Decimal(required=True)
+        description = graphene.String()
+
+    @classmethod
+    def perform(cls, root, info, project_id: str, date, amount: Decimal, description: str = ""):
+        user, _ = require_unit_role(info, PREPARERS)
+        project = _get(budgets.Project, project_id, "Project", "projectId")
+        expenditure = budget_services.record_expenditure(
+            project, date=date, amount=amount, description=description, user=user
+        )
+        return {"expenditure": expenditure}
+
+
+class SetMonthlySpending(BaseMutation):
+    """A month's spending total, when payments are not recorded one by one."""
+
+    expenditure = graphene.Field(Expenditure)
+
+    class Arguments:
+        project_id = graphene.ID(required=True)
+        month = graphene.Int(required=True)
+        amount = graphene.Decimal(required=True)
+
+    @classmethod
+    def perform(cls, root, info, project_id: str, month: int, amount: Decimal):
+        user, _ = require_unit_role(info, PREPARERS)
+        project = _get(budgets.Project, project_id, "Project", "projectId")
+        expenditure = budget_services.set_monthly_spending(
+            project, month=month, amount=amount, user=user
+        )
+        return {"expenditure": expenditure}
+
+
+class CreateGoal(BaseMutation):
+    """Declare the project's goal; the template's mandatory indicators come with it."""
+
+    goal = graphene.Field(PerformanceGoal)
+
+    class Arguments:
+        project_id = graphene.ID(required=True)
+        overall_goal = graphene.String(required=True)
+        midterm_goal = graphene.String()
+        template_code = graphene.String()
+
+    @classmethod
+    def perform(
+        cls,
+        root,
+        info,
+        project_id: str,
+        overall_goal: str,
+        midterm_goal: str = "",
+        template_code: str | None = None,
+    ):
+        user, _ = require_unit_role(info, PREPARERS)
+        project = _get(budgets.Project, project_id, "Project", "projectId")
+        goal = drafting.create_goal(
+            project,
+            overall_goal=overall_goal,
+            midterm_goal=midterm_goal or "",
+            template_code=template_code,
+            user=user,
+        )
+        return {"goal": goal}
+
+
+class UpdateGoal(BaseMutation):
+    goal = graphene.Field(PerformanceGoal)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        overall_goal = graphene.String()
+        midterm_goal = graphene.String()
+
+    @classmethod
+    def perform(cls, root, info, id: str, **data: Any):
+        user, _ = require_unit_role(info, PREPARERS)
+        goal = _get(goals.PerformanceGoal, id, "PerformanceGoal")
+        return {"goal": drafting.update_goal(goal, _plain(data), user=user)}
+
+
+class AddGoalIndicator(BaseMutation):
+    """From the unit's library (libraryIndicatorId) or written for this goal alone (input)."""
+
+    indicator = graphene.Field(GoalIndicator)
+
+    class Arguments:
+        goal_id = graphene.ID(required=True)
+        library_indicator_id = graphene.ID()
+        input = IndicatorInput()
+
+    @classmethod
+    def perform(
+        cls,
+        root,
+        info,
+        goal_id: str,
+        library_indicator_id: str | None = None,
+        input: IndicatorInput | None = None,
+    ):
+        user, _ = require_unit_role(info, PREPARERS)
+        goal = _get(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
+        if (library_indicator_id is None) == (input is None):
+            raise DomainError.single(
+                "INVALID_INPUT", "请二选一：libraryIndicatorId 或 input。", "libraryIndicatorId"
+            )
+        if library_indicator_id is not None:
+            source = _get(
+                LibraryIndicatorModel,
+                library_indicator_id,
+                "LibraryIndicator",
+                "libraryIndicatorId",
+            )
+            indicator = drafting.add_library_indicator(goal, source, user=user)
+        else:
+            indicator = drafting.add_goal_indicator(goal, input_data(input), user=user)
+        return {"indicator": indicator}
+
+
+class UpdateGoalIndicator(BaseMutation):
+    indicator = graphene.Field(GoalIndicator)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = IndicatorInput(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str, input: IndicatorInput):
+        user, _ = require_unit_role(info, PREPARERS)
+        indicator = _get(goals.GoalIndicator, id, "GoalIndicator")
+        return {
+            "indicator": drafting.update_goal_indicator(indicator, input_data(input), user=user)
+        }
+
+
+class RemoveGoalIndicator(BaseMutation):
+    removed_id = graphene.ID()
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str):
+        user, _ = require_unit_role(info, PREPARERS)
+        drafting.remove_goal_indicator(_get(goals.GoalIndicator, id, "GoalIndicator"), user=user)
+        return {"removed_id": id}
+
+
+class ImportGoalForm(BaseMutation):
+    """Create or update the project's draft goal from a filled 绩效目标申报表 (XLSX, base64)."""
+
+    goal = graphene.Field(PerformanceGoal)
+
+    class Arguments:
+        project_id = graphene.ID(required=True)
+        file_base64 = graphene.String(required=True)
+
+    @classmethod
+    def perform(cls, root, info, project_id: str, file_base64: str):
+        user, _ = require_unit_role(info, PREPARERS)
+        project = _get(budgets.Project, project_id, "Project", "projectId")
+        try:
+            content = base64.b64decode(file_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise DomainError.single(
+                "INVALID_FILE", "文件不是有效的 base64。", "fileBase64"
+            ) from exc
+        return {"goal": xlsx.import_goal(project, content, user=user)}
+
+
+class SubmitGoal(BaseMutation):
+    """Submit for review (unit_finance). Blocking problems come back as errors, each naming its
+    indicator; warnings are kept on the goal for the reviewer."""
+
+    goal = graphene.Field(PerformanceGoal)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str):
+        require_unit_access(info)
+        goal = _get(goals.PerformanceGoal, id, "PerformanceGoal")
+        return {"goal": workflow.submit(goal, user=info.context.user)}
+
+
+class IndicatorCommentInput(graphene.InputObjectType):
+    indicator_code = graphene.String(required=True)
+    comment = graphene.String(required=True)
+
+
+class ReviewGoal(BaseMutation):
+    """Approve (优/良), return (中, with comments per indicator) or reject (差)."""
+
+    review = graphene.Field(GoalReview)
+    goal = graphene.Field(PerformanceGoal)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        decision = DecisionEnum(required=True)
+        grade = GradeEnum()
+        comment = graphene.String()
+        indicator_comments = graphene.List(graphene.NonNull(IndicatorCommentInput))
+
+    @classmethod
+    def perform(
+        cls,
+        root,
+        info,
+        id: str,
+        decision: Any,
+        grade: Any = None,
+        comment: str = "",
+        indicator_comments: list[Any] | None = None,
+    ):
+        require_unit_access(info)
+        goal = _get(goals.PerformanceGoal, id, "PerformanceGoal")
+        review = workflow.review(
+            goal,
+            user=info.context.user,
+            decision=getattr(decision, "value", decision),
+            grade=getattr(grade, "value", grade),
+            comment=comment or "",
+            indicator_comments={c.indicator_code: c.comment for c in indicator_comments or []},
+        )
+        goal.refresh_from_db()
+        return {"review": review, "goal": goal}
+
+
+class ChangeInput(graphene.InputObjectType):
+    indicator_code = graphene.String(required=True)
+    field = graphene.String(required=True, description="target_value, target_text, weight or unit")
+    after = graphene.String(required=True)
+
+
+class RequestGoalAdjustment(BaseMutation):
+    """Ask to change an approved goal's targets, with a reason (reviewed like the goal)."""
+
+    adjustment = graphene.Field(AdjustmentRequest)
+
+    class Arguments:
+        goal_id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+        changes = graphene.List(graphene.NonNull(ChangeInput), required=True)
+
+    @classmethod
+    def perform(cls, root, info, goal_id: str, reason: str, changes: list[Any]):
+        user, _ = require_unit_role(info, PREPARERS)
+        goal = _get(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
+        adjustment = workflow.request_adjustment(
+            goal,
+            reason=reason,
+            user=user,
+            changes=[
+                {"indicator": c.indicator_code, "field": c.field, "after": c.after} for c in changes
+            ],
+        )
+        return {"adjustment": adjustment}
+
+
+class SubmitGoalAdjustment(BaseMutation):
+    adjustment = graphene.Field(AdjustmentRequest)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str):
+        require_unit_access(info)
+        adjustment = _get(goals.AdjustmentRequest, id, "AdjustmentRequest")
+        return {"adjustment": workflow.submit_adjustment(adjustment, user=info.context.user)}
+
+
+class ReviewGoalAdjustment(BaseMutation):
+    adjustment = graphene.Field(AdjustmentRequest)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        decision = DecisionEnum(required=True)
+        comment = graphene.String()
+
+    @classmethod
+    def perform(cls, root, info, id: str, decision: Any, comment: str = ""):
+        require_unit_access(info)
+        adjustment = _get(goals.AdjustmentRequest, id, "AdjustmentRequest")
+        workflow.review_adjustment(
+            adjustment,
+            user=info.context.user,
+            decision=getattr(decision, "value", decision),
+            comment=comment or "",
+        )
+        adjustment.refresh_from_db()
+        return {"adjustment": adjustment}
+
+
+class GoalMutations(graphene.ObjectType):
+    create_project = CreateProject.Field()
+    update_project = UpdateProject.Field()
+    add_budget_adjustment = AddBudgetAdjustment.Field()
+    record_expenditure = RecordExpenditure.Field()
+    set_monthly_spending = SetMonthlySpending.Field()
+    create_goal = CreateGoal.Field()
+    update_goal = UpdateGoal.Field()
+    add_goal_indicator = AddGoalIndicator.Field()
+    update_goal_indicator = UpdateGoalIndicator.Field()
+    remove_goal_indicator = RemoveGoalIndicator.Field()
+    import_goal_form = ImportGoalForm.Field()
+    submit_goal = SubmitGoal.Field()
+    review_goal = ReviewGoal.Field()
+    request_goal_adjustment = RequestGoalAdjustment.Field()
+    submit_goal_adjustment = SubmitGoalAdjustment.Field()
+    review_goal_adjustment = ReviewGoalAdjustment.Field()

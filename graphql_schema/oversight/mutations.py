@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from backend.core.errors import DomainError
+from backend.oversight import services
+from graphql_schema.core.mutations import BaseMutation
+from graphql_schema.core.permissions import require_province_admin
+from graphql_schema.oversight.types import ProvincePolicy
+from tenants.models import Procuratorate, UnitLevel
+
+
+class SetProvincePolicy(BaseMutation):
+    """Province settings (province_admin): e.g. whether goals need the city's review."""
+
+    policy = graphene.Field(ProvincePolicy)
+
+    class Arguments:
+        province = graphene.String(required=True, description="the province unit's code")
+        require_city_review = graphene.Boolean(required=True)
+
+    @classmethod
+    def perform(cls, root, info, province: str, require_city_review: bool) -> dict[str, Any]:
+        from backend.accounts.selectors import roles_here
+
+        user = require_province_admin(info)
+        unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
+        if unit is None or "province_admin" not in roles_here(user, unit):
+            raise DomainError.single("NOT_FOUND", "省院不存在或无权设置。", "province")
+        policy = services.set_policy(unit, require_city_review=require_city_review, user=user)
+        return {"policy": policy}
+
+
+class OversightMutations(graphene.ObjectType):
+    set_province_policy = SetProvincePolicy.Field()

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import graphene
+
+from backend.oversight import selectors
+from graphql_schema.core.permissions import require_user
+from graphql_schema.oversight.types import GoalSubmission, ProvincePolicy
+
+
+class OversightQueries(graphene.ObjectType):
+    review_inbox = graphene.List(
+        graphene.NonNull(GoalSubmission),
+        required=True,
+        fiscal_year=graphene.Int(),
+        description="Goals awaiting the caller's review, across the units they review.",
+    )
+    goal_submissions = graphene.List(
+        graphene.NonNull(GoalSubmission),
+        required=True,
+        status=graphene.String(),
+        fiscal_year=graphene.Int(),
+        description="Every goal of the units in the caller's reach (their subtrees).",
+    )
+    province_policy = graphene.Field(ProvincePolicy, province=graphene.String(required=True))
+
+    @staticmethod
+    def resolve_review_inbox(root, info: graphene.ResolveInfo, fiscal_year: int | None = None):
+        user = require_user(info)
+        return list(selectors.review_inbox(user, fiscal_year=fiscal_year).select_related("unit"))
+
+    @staticmethod
+    def resolve_goal_submissions(
+        root, info: graphene.ResolveInfo, status: str | None = None, fiscal_year: int | None = None
+    ):
+        user = require_user(info)
+        rows = selectors.submissions_under(
+            user, status=status.lower() if status else None, fiscal_year=fiscal_year
+        )
+        return list(rows.select_related("unit"))
+
+    @staticmethod
+    def resolve_province_policy(root, info: graphene.ResolveInfo, province: str):
+        from backend.accounts.selectors import reachable_units
+
+        user = require_user(info)
+        unit = reachable_units(user).filter(code=province, level="province").first()
+        if unit is None:
+            return None
+        return selectors.policy_for(unit)
