@@ -74,3 +74,31 @@ class IndicatorFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.fiscal_year} {self.indicator_code}"
+
+
+class ExecutionFact(models.Model):
+    """A unit's budget execution at the end of a month (all its projects of the year with a
+    submitted monitoring entry for that round): the province's view of every execution curve."""
+
+    unit = models.ForeignKey("tenants.Procuratorate", on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    projects = models.PositiveIntegerField(default=0)
+    full_budget = models.DecimalField(**MONEY)
+    spent = models.DecimalField(**MONEY)
+    execution_rate = models.DecimalField(max_digits=7, decimal_places=2)
+    time_progress = models.DecimalField(max_digits=7, decimal_places=2)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "执行事实"
+        verbose_name_plural = "执行事实"
+        ordering = ["unit", "fiscal_year", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "fiscal_year", "month"], name="execution_fact_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.fiscal_year}-{self.month:02} {self.execution_rate}%"

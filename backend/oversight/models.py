@@ -8,6 +8,21 @@ from django.conf import settings
 from django.db import models
 
 
+POINTS = {"max_digits": 5, "decimal_places": 2}
+
+
+class ExecutionRule(models.TextChoices):
+    """The three ways provinces word the execution-lag rule."""
+
+    POINTS = "points", "落后时间进度百分点"
+    RATIO = "ratio", "执行进度与时间进度之比"
+    FLOOR = "floor", "各节点执行率下限"
+
+
+def default_floors() -> dict[str, int]:
+    return {"4": 25, "6": 40, "8": 60, "10": 80}
+
+
 class ProvincePolicy(models.Model):
     """Settings a provincial office makes for every unit under it. Missing = the defaults of
     domain.md."""
@@ -17,6 +32,27 @@ class ProvincePolicy(models.Model):
     )
     # Goals need the parent city's reviewer after the unit leader (市院审核).
     require_city_review = models.BooleanField("目标须经市院审核", default=False)
+    # In-year monitoring (domain.md, "In-year monitoring"); percentages are points of 100.
+    execution_rule = models.CharField(
+        "执行进度预警口径",
+        max_length=8,
+        choices=ExecutionRule.choices,
+        default=ExecutionRule.POINTS,
+    )
+    lag_warning_points = models.DecimalField("落后时间进度（黄）", **POINTS, default=Decimal(10))
+    lag_serious_points = models.DecimalField("落后时间进度（红）", **POINTS, default=Decimal(20))
+    ratio_yellow = models.DecimalField("执行/时间进度低于（黄）", **POINTS, default=Decimal(80))
+    ratio_red = models.DecimalField("执行/时间进度低于（红）", **POINTS, default=Decimal(60))
+    execution_floors = models.JSONField(
+        "各节点执行率下限", default=default_floors, help_text='{"4": 25, "6": 40, ...}'
+    )
+    indicator_lag_points = models.DecimalField(
+        "指标进度落后时间进度", **POINTS, default=Decimal(20)
+    )
+    gap_points = models.DecimalField("指标完成与执行进度偏离", **POINTS, default=Decimal(15))
+    silent_days = models.PositiveSmallIntegerField("逾期未填报天数", default=10)
+    answer_working_days = models.PositiveSmallIntegerField("预警反馈期限（工作日）", default=10)
+    forecast_threshold = models.DecimalField("预计全年执行率下限", **POINTS, default=Decimal(90))
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -67,3 +103,76 @@ class GoalSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.goal_id} {self.status}"
+
+
+class RoundKind(models.TextChoices):
+    MONTHLY = "monthly", "月度监控"
+    MIDYEAR = "midyear", "年中监控（1–7月）"
+
+
+class MonitoringRound(models.Model):
+    """A checkpoint a province sets for its units: figures to the end of ``month``, reported
+    between ``opens_on`` and ``closes_on``. A closed round is read-only."""
+
+    province = models.ForeignKey(
+        "tenants.Procuratorate", on_delete=models.CASCADE, related_name="monitoring_rounds"
+    )
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    month = models.PositiveSmallIntegerField("截至月份")
+    kind = models.CharField(max_length=8, choices=RoundKind.choices, default=RoundKind.MONTHLY)
+    opens_on = models.DateField("开始填报")
+    closes_on = models.DateField("截止填报")
+
+    class Meta:
+        verbose_name = "监控轮次"
+        verbose_name_plural = "监控轮次"
+        ordering = ["province", "fiscal_year", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "fiscal_year", "month"], name="round_month_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__gte=1, month__lte=12), name="round_month_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closes_on__gte=models.F("opens_on")), name="round_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year}-{self.month:02} ({self.kind})"
+
+
+class AlertRecord(models.Model):
+    """A unit's alert as the levels above see it: one row per (unit, alert), written in the
+    same transaction as the alert (design.md §3). Province and city queries filter these by
+    kind, severity, city and month without opening the units' schemas."""
+
+    unit = models.ForeignKey("tenants.Procuratorate", on_delete=models.CASCADE, related_name="+")
+    alert_id = models.BigIntegerField()
+    kind = models.CharField(max_length=32)
+    severity = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    fiscal_year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    project_code = models.CharField(max_length=64, blank=True)
+    project_name = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=500)
+    evidence = models.JSONField(default=dict)
+    raised_at = models.DateTimeField()
+    answer_due = models.DateField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "预警（汇总）"
+        verbose_name_plural = "预警（汇总）"
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "alert_id"], name="alert_record_unique")
+        ]
+        indexes = [
+            models.Index(fields=["fiscal_year", "status", "kind"], name="alert_record_filter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.alert_id} {self.kind}"
