@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from backend import embedded
 
@@ -141,6 +142,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("JIXIAO_CELERY_QUEUE", "jixiao")
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "Asia/Shanghai"
+# In-year monitoring: the rules over every unit each morning (one task per unit, fanned out).
+CELERY_BEAT_SCHEDULE = {
+    "monitoring-sweep": {
+        "task": "monitoring.sweep_all",
+        "schedule": crontab(hour=6, minute=30),  # CELERY_TIMEZONE
+    },
+}
 
 # --- Files: S3 through django-storages when a bucket is set, else the local file system --------
 MEDIA_ROOT = Path(os.environ.get("JIXIAO_MEDIA_ROOT", embedded.DATA_DIR / "media"))

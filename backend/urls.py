@@ -3,6 +3,7 @@
 from django.urls import path
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from backend.monitoring import views as monitoring_views
 from backend.views import home
 from graphql_schema.core.views import JixiaoGraphQLView
 from graphql_schema.tenant import schema
@@ -10,4 +11,14 @@ from graphql_schema.tenant import schema
 urlpatterns = [
     path("", home, name="home"),
     path("graphql/", ensure_csrf_cookie(JixiaoGraphQLView.as_view(schema=schema)), name="graphql"),
+    path(
+        "monitoring/projects/<int:project_id>/execution.svg",
+        monitoring_views.project_execution_svg,
+        name="project-execution-svg",
+    ),
+    path(
+        "monitoring/execution.svg",
+        monitoring_views.unit_execution_svg,
+        name="unit-execution-svg",
+    ),
 ]

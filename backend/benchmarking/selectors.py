@@ -1,10 +1,14 @@
-"""Reads of the public fact tables (the rankings come with the benchmarking issue)."""
+"""Reads of the public fact tables (the rankings come with the benchmarking issue); execution
+facts across the units in a user's reach (the section at the end)."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from backend.benchmarking.models import IndicatorFact, ProjectFact
+from backend.accounts.models import User
+from backend.benchmarking.models import ExecutionFact, IndicatorFact, ProjectFact
+from backend.oversight.selectors import reach_condition, under_city
 from tenants.models import Procuratorate
 
 
@@ -54,3 +58,44 @@ def facts_of(unit: Procuratorate) -> dict[str, list[dict[str, object]]]:
         "projects": [{k: v for k, v in row.items() if k != "id"} for row in projects.values()],
         "indicators": [{k: v for k, v in row.items() if k != "id"} for row in indicators.values()],
     }
+
+
+# ================================================================================================
+# Execution facts (issue 5)
+# ================================================================================================
+
+
+def execution_facts_under(
+    user: User | AnonymousUser,
+    *,
+    fiscal_year: int | None = None,
+    city: str | None = None,
+    month: int | None = None,
+    unit: Procuratorate | None = None,
+) -> QuerySet[ExecutionFact]:
+    """The execution facts of every unit in the user's reach (the province: all its units; a
+    city reviewer: the city and its counties; a unit's own people: that unit), filtered by
+    year, city (a city's code: that city and the units below it), month and unit. Two queries
+    to evaluate; the units' schemas are never opened."""
+    reach = reach_condition(user)
+    if reach is None:
+        return ExecutionFact.objects.none()
+    qs = ExecutionFact.objects.filter(reach).select_related("unit")
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    if city:
+        qs = qs.filter(under_city(city))
+    if month is not None:
+        qs = qs.filter(month=month)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    return qs.order_by("unit__path", "fiscal_year", "month")
+
+
+def execution_facts_of(unit: Procuratorate) -> list[dict[str, object]]:
+    """The unit's execution facts as plain values without ids or timestamps, in a stable
+    order: what the incremental writes and a rebuild are compared on."""
+    rows = ExecutionFact.objects.filter(unit=unit).order_by("fiscal_year", "month")
+    return [
+        {k: v for k, v in row.items() if k not in ("id", "updated_at")} for row in rows.values()
+    ]

@@ -4,8 +4,11 @@
   adjustment to it), with the connection on the unit's schema: the project's budget and goal
   grade (``ProjectFact``) and the targets of its standard indicators (``IndicatorFact``, one per
   indicator that came from a provincial template). A goal that is not approved has no facts.
+- ``record_execution_fact``: called in the transaction that submits a monitoring entry: the
+  unit's execution at the end of that month (``ExecutionFact``, section at the end);
 - ``rebuild_facts``: the same rows recomputed from a unit's schema (the ``rebuild_facts``
-  command runs it unit by unit). Both build their rows with the same functions, so they agree.
+  command runs it unit by unit), execution facts included. Both build their rows with the same
+  functions, so they agree.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django_tenants.utils import tenant_context
 
-from backend.benchmarking.models import IndicatorFact, ProjectFact
+from backend.benchmarking.models import ExecutionFact, IndicatorFact, ProjectFact
 from tenants.models import Procuratorate
 
 if TYPE_CHECKING:
@@ -56,6 +59,7 @@ INDICATOR_FACT_FIELDS = (
 class RebuildResult:
     projects: int
     indicators: int
+    executions: int = 0
 
 
 def project_fact(
@@ -157,7 +161,8 @@ def record_goal_facts(unit: Procuratorate, goal: PerformanceGoal) -> ProjectFact
 def rebuild_facts(unit: Procuratorate) -> RebuildResult:
     """Recompute every fact row of ``unit`` from its schema, in one transaction: the approved
     goals with their projects and indicators (two queries), then the unit's rows replaced
-    (two deletes, two inserts). Switches to the unit's schema and back."""
+    (two deletes, two inserts), then its execution facts (three queries). Switches to the
+    unit's schema and back."""
     from backend.goals.models import GoalIndicator, GoalStatus, PerformanceGoal
 
     with tenant_context(unit), transaction.atomic():
@@ -180,4 +185,86 @@ def rebuild_facts(unit: Procuratorate) -> RebuildResult:
         IndicatorFact.objects.filter(unit=unit).delete()
         ProjectFact.objects.bulk_create(projects)
         IndicatorFact.objects.bulk_create(indicators)
-    return RebuildResult(projects=len(projects), indicators=len(indicators))
+        executions = rebuild_execution_facts(unit)
+    return RebuildResult(projects=len(projects), indicators=len(indicators), executions=executions)
+
+
+# ================================================================================================
+# Execution facts (issue 5): a unit's budget execution at the end of each month, from its
+# submitted monitoring entries, so the province sees every unit's execution curve at once.
+# ================================================================================================
+
+
+def execution_fact_rows(
+    unit: Procuratorate, *, fiscal_year: int | None = None, month: int | None = None
+) -> list[ExecutionFact]:
+    """The (unsaved) execution facts of ``unit`` (of one year and month when given), computed
+    in the unit's schema from its submitted monitoring entries: per (year, month) the number
+    of projects, their full-year budgets and spending to date summed, the execution rate of
+    the sums and the time progress. One query."""
+    from backend.monitoring import rules
+    from backend.monitoring.models import EntryStatus, MonitoringEntry
+
+    qs = MonitoringEntry.objects.filter(status=EntryStatus.SUBMITTED)
+    if fiscal_year is not None:
+        qs = qs.filter(project__fiscal_year=fiscal_year)
+    if month is not None:
+        qs = qs.filter(month=month)
+    rows = (
+        qs.order_by()
+        .values("project__fiscal_year", "month")
+        .annotate(projects=Count("id"), budget=Sum("full_budget"), spent=Sum("spent_to_date"))
+        .order_by("project__fiscal_year", "month")
+    )
+    return [
+        ExecutionFact(
+            unit=unit,
+            fiscal_year=row["project__fiscal_year"],
+            month=row["month"],
+            projects=row["projects"],
+            full_budget=row["budget"],
+            spent=row["spent"],
+            execution_rate=rules.execution_rate(row["spent"], row["budget"]),
+            time_progress=rules.time_progress(row["month"]),
+        )
+        for row in rows
+    ]
+
+
+EXECUTION_FACT_FIELDS = (
+    "projects",
+    "full_budget",
+    "spent",
+    "execution_rate",
+    "time_progress",
+)
+
+
+@transaction.atomic
+def record_execution_fact(
+    unit: Procuratorate, fiscal_year: int, month: int
+) -> ExecutionFact | None:
+    """Bring the unit's execution fact of (``fiscal_year``, ``month``) in line with its
+    submitted entries (two queries): upserted, or deleted when no entry is submitted. Must run
+    on the unit's schema, in the transaction that submits an entry."""
+    rows = execution_fact_rows(unit, fiscal_year=fiscal_year, month=month)
+    if not rows:
+        ExecutionFact.objects.filter(unit=unit, fiscal_year=fiscal_year, month=month).delete()
+        return None
+    row = rows[0]
+    fact, _ = ExecutionFact.objects.update_or_create(
+        unit=unit,
+        fiscal_year=fiscal_year,
+        month=month,
+        defaults={name: getattr(row, name) for name in EXECUTION_FACT_FIELDS},
+    )
+    return fact
+
+
+def rebuild_execution_facts(unit: Procuratorate) -> int:
+    """Replace the unit's execution facts by those recomputed from its schema (the connection
+    must be on it; ``rebuild_facts`` calls this in its transaction). Three queries."""
+    rows = execution_fact_rows(unit)
+    ExecutionFact.objects.filter(unit=unit).delete()
+    ExecutionFact.objects.bulk_create(rows)
+    return len(rows)

@@ -1,13 +1,16 @@
 """Reads of the public oversight tables: the province's settings and the goal submissions that
-reviewers above a unit see without opening its schema."""
+reviewers above a unit see without opening its schema; monitoring rounds and the alert mirror
+(the section at the end)."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from backend.accounts.models import Membership, Role, User
-from backend.oversight.models import GoalSubmission, ProvincePolicy
+from backend.oversight.models import AlertRecord, GoalSubmission, MonitoringRound, ProvincePolicy
 from tenants.models import PATH_SEPARATOR, Procuratorate, UnitLevel
 
 # What a reviewer acts on, by the role that acts at that stage: the goal's status, or the status
@@ -111,3 +114,92 @@ def submissions_under(
 
 def submission(unit: Procuratorate, goal_id: int) -> GoalSubmission | None:
     return GoalSubmission.objects.filter(unit=unit, goal_id=goal_id).first()
+
+
+# ================================================================================================
+# Monitoring rounds (issue 5): the province's checkpoints and, for the levels above the units,
+# the public mirror of the units' alerts.
+# ================================================================================================
+
+
+class RoundState:
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def rounds_for(unit: Procuratorate, fiscal_year: int | None = None) -> QuerySet[MonitoringRound]:
+    """The rounds the unit's province set (for ``fiscal_year``, or every year), by year and
+    month. One query; the province is found by the code at the root of the unit's path."""
+    qs = MonitoringRound.objects.filter(
+        province__code=province_code(unit), province__level=UnitLevel.PROVINCE
+    )
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    return qs.order_by("fiscal_year", "month")
+
+
+def round_for(unit: Procuratorate, fiscal_year: int, month: int) -> MonitoringRound | None:
+    """The unit's round on the figures to the end of ``month`` of ``fiscal_year``, if set."""
+    return rounds_for(unit, fiscal_year).filter(month=month).first()
+
+
+def round_state(round: MonitoringRound, today: datetime.date) -> str:
+    """``upcoming`` before ``opens_on``, ``open`` from ``opens_on`` to ``closes_on`` (both
+    included), ``closed`` after: a closed round is read-only."""
+    if today < round.opens_on:
+        return RoundState.UPCOMING
+    if today > round.closes_on:
+        return RoundState.CLOSED
+    return RoundState.OPEN
+
+
+def reach_condition(user: User | AnonymousUser, field: str = "unit__path") -> Q | None:
+    """The units in the user's reach as a condition on ``field`` (a unit's path): the units of
+    their memberships and everything below them. One query; None when the user reaches
+    nothing."""
+    paths = sorted({path for _id, path, _level, _role in _memberships(user)})
+    if not paths:
+        return None
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{f"{field}__startswith": path})
+    return condition
+
+
+def under_city(code: str, field: str = "unit__path") -> Q:
+    """Rows of the city ``code`` and the units below it (codes are whole path segments)."""
+    return Q(**{f"{field}__contains": f"{PATH_SEPARATOR}{code}{PATH_SEPARATOR}"})
+
+
+def alert_records_under(
+    user: User | AnonymousUser,
+    *,
+    kind: str | None = None,
+    severity: str | None = None,
+    city: str | None = None,
+    month: int | None = None,
+    status: str | None = None,
+    fiscal_year: int | None = None,
+) -> QuerySet[AlertRecord]:
+    """The alerts of every unit in the user's reach (the province: all its units; a city
+    reviewer: the city and its counties; a unit's own people: that unit), filtered by kind,
+    severity, city (a city's code: that city and the units below it), month, status and year.
+    Two queries to evaluate; the units' schemas are never opened."""
+    reach = reach_condition(user)
+    if reach is None:
+        return AlertRecord.objects.none()
+    qs = AlertRecord.objects.filter(reach).select_related("unit")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if city:
+        qs = qs.filter(under_city(city))
+    if month is not None:
+        qs = qs.filter(month=month)
+    if status:
+        qs = qs.filter(status=status)
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    return qs.order_by("unit__path", "-raised_at", "-alert_id")

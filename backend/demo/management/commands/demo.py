@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from backend import embedded
 from backend.demo import goals as demo_goals
+from backend.demo import monitoring as demo_monitoring
 from backend.demo import services
 from tenants import blueprint
 
@@ -41,6 +42,10 @@ class Command(BaseCommand):
             projects = demo_goals.load_goals(progress=lambda _unit: bar.update(1))
         if projects:
             self.stdout.write(f"{projects} demo projects with goals")
+        with tqdm(total=rows, unit="unit", desc="monitoring") as bar:
+            entries = demo_monitoring.load_monitoring(progress=lambda _unit: bar.update(1))
+        if entries:
+            self.stdout.write(f"{entries} monitoring entries submitted (rounds 1–9)")
         self._print_logins(logins, str(options["addr"]))
         if options["prepare_only"]:
             return
@@ -57,6 +62,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  provincial console  http://{base}:{port}/admin/  (admin)")
         self.stdout.write(f"  public GraphQL      http://{base}:{port}/graphql/")
         self.stdout.write(f"  a unit's GraphQL    http://lengshuijiang.{base}:{port}/graphql/")
+        self.stdout.write(
+            f"  execution chart     http://lengshuijiang.{base}:{port}/monitoring/execution.svg"
+            "  (Authorization: Bearer <token>)"
+        )
         self.stdout.write("  log-ins (username · role · unit):")
         shown = [
             x for x in logins if x.unit_code in {"hunan", "loudi", "lengshuijiang", "lianyuan"}

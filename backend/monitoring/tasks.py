@@ -1,0 +1,61 @@
+"""Celery entry points of in-year monitoring. They only call services.
+
+``monitoring.sweep_all`` runs on the beat schedule (``CELERY_BEAT_SCHEDULE`` in settings: every
+day at 06:30, Asia/Shanghai) on the public schema and fans out one ``monitoring.sweep_unit``
+per active unit, each carrying the unit's schema in its ``_schema_name`` header, so that
+tenant-schemas-celery runs it on that schema. Each unit's sweep is one transaction: a worker
+killed midway leaves the unit as it was, and the redelivered task (``acks_late``) sweeps it
+again from the start."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError, connection
+from django_tenants.utils import get_public_schema_name
+
+from backend.monitoring import services
+
+logger = logging.getLogger(__name__)
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+@shared_task(name="monitoring.sweep_all", ignore_result=True)
+def sweep_all_task(as_of: str | None = None) -> int:
+    """Queue the sweep of every active unit (``as_of``: ISO date, default today, the same
+    for every unit). Returns how many were queued."""
+    queued = services.dispatch_sweeps(as_of=_date(as_of))
+    logger.info("monitoring sweep queued for %s units", queued)
+    return queued
+
+
+@shared_task(
+    name="monitoring.sweep_unit",
+    # Redelivered if the worker dies mid-task; the sweep is one transaction and idempotent.
+    acks_late=True,
+    # A lost database connection is worth another attempt (the transaction rolled back).
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+    ignore_result=True,
+)
+def sweep_unit_task(as_of: str | None = None) -> dict[str, Any] | None:
+    """Sweep the unit whose schema the task runs on (``_schema_name`` header). On the public
+    schema — a message queued without a schema — there is no unit: nothing is done."""
+    if connection.schema_name == get_public_schema_name():
+        logger.warning("monitoring.sweep_unit without a unit schema: ignored")
+        return None
+    result = services.sweep_unit(as_of=_date(as_of))
+    return {
+        "schema": connection.schema_name,
+        "raised": result.raised,
+        "updated": result.updated,
+        "resolved": result.resolved,
+    }

@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import graphene
+from graphene_django import DjangoConnectionField
+
+from backend.core.errors import DomainError
+from backend.monitoring import models
+from graphql_schema.core.ids import decode_id
+from graphql_schema.core.permissions import require_unit_access, require_user
+from graphql_schema.monitoring.types import (
+    Alert,
+    AlertRecord,
+    CurvePoint,
+    ExecutionFact,
+    MonitoringEntry,
+    MonitoringRound,
+)
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value else None
+
+
+def curve(points) -> list[CurvePoint]:
+    return [
+        CurvePoint(month=m, execution_rate=rate, time_progress=time, forecast_rate=forecast)
+        for m, rate, time, forecast in points
+    ]
+
+
+class TenantMonitoringQueries(graphene.ObjectType):
+    monitoring_rounds = graphene.List(
+        graphene.NonNull(MonitoringRound), required=True, fiscal_year=graphene.Int(required=True)
+    )
+    monitoring_entries = graphene.List(
+        graphene.NonNull(MonitoringEntry),
+        required=True,
+        project_id=graphene.ID(),
+        month=graphene.Int(),
+    )
+    alerts = DjangoConnectionField(
+        Alert,
+        status=graphene.String(),
+        kind=graphene.String(),
+        severity=graphene.String(),
+        project_id=graphene.ID(),
+        description="本院预警",
+    )
+    execution_curve = graphene.List(
+        graphene.NonNull(CurvePoint),
+        required=True,
+        project_id=graphene.ID(),
+        description="A project's (or, without projectId, the unit's) execution by month.",
+    )
+    execution_chart_url = graphene.String(
+        required=True, project_id=graphene.ID(), description="SVG of the execution curve"
+    )
+
+    @staticmethod
+    def resolve_monitoring_rounds(root, info, fiscal_year: int):
+        from backend.oversight.selectors import rounds_for
+
+        unit = require_unit_access(info)
+        return list(rounds_for(unit, fiscal_year))
+
+    @staticmethod
+    def resolve_monitoring_entries(
+        root, info, project_id: str | None = None, month: int | None = None
+    ):
+        from backend.monitoring import selectors
+
+        require_unit_access(info)
+        project = _project(project_id) if project_id else None
+        if project_id and project is None:
+            return []
+        rows = selectors.entries(project=project)
+        if month is not None:
+            rows = rows.filter(month=month)
+        return list(rows.select_related("project").prefetch_related("indicators__goal_indicator"))
+
+    @staticmethod
+    def resolve_alerts(
+        root, info, status=None, kind=None, severity=None, project_id=None, **kwargs
+    ):
+        from backend.monitoring import selectors
+
+        require_unit_access(info)
+        project = _project(project_id) if project_id else None
+        if project_id and project is None:
+            return models.Alert.objects.none()
+        return selectors.alerts(
+            status=_lower(status), kind=_lower(kind), severity=_lower(severity), project=project
+        ).select_related("project", "goal_indicator")
+
+    @staticmethod
+    def resolve_execution_curve(root, info, project_id: str | None = None):
+        from backend.monitoring import selectors
+
+        require_unit_access(info)
+        if project_id is None:
+            return curve(selectors.unit_execution_curve())
+        project = _project(project_id)
+        return curve(selectors.execution_curve(project)) if project else []
+
+    @staticmethod
+    def resolve_execution_chart_url(root, info, project_id: str | None = None) -> str:
+        require_unit_access(info)
+        if project_id is None:
+            return "/monitoring/execution.svg"
+        try:
+            pk = decode_id(project_id, "Project", "projectId")
+        except DomainError:
+            return ""
+        return f"/monitoring/projects/{pk}/execution.svg"
+
+
+def _project(global_id: str):
+    from backend.budgets.models import Project
+
+    try:
+        pk = decode_id(global_id, "Project", "projectId")
+    except DomainError:
+        return None
+    return Project.objects.filter(pk=pk).first()
+
+
+class PublicMonitoringQueries(graphene.ObjectType):
+    alerts_across_units = DjangoConnectionField(
+        AlertRecord,
+        fiscal_year=graphene.Int(),
+        kind=graphene.String(),
+        severity=graphene.String(),
+        status=graphene.String(),
+        city=graphene.String(description="a city's code"),
+        month=graphene.Int(),
+        description="Alerts of every unit in the caller's reach (province, city reviewers).",
+    )
+    execution_facts = graphene.List(
+        graphene.NonNull(ExecutionFact),
+        required=True,
+        fiscal_year=graphene.Int(required=True),
+        city=graphene.String(),
+        month=graphene.Int(),
+        description="Every unit's execution rate by month, in the caller's reach.",
+    )
+
+    @staticmethod
+    def resolve_alerts_across_units(
+        root,
+        info,
+        fiscal_year=None,
+        kind=None,
+        severity=None,
+        status=None,
+        city=None,
+        month=None,
+        **kwargs,
+    ):
+        from backend.oversight.selectors import alert_records_under
+
+        user = require_user(info)
+        return alert_records_under(
+            user,
+            fiscal_year=fiscal_year,
+            kind=_lower(kind),
+            severity=_lower(severity),
+            status=_lower(status),
+            city=city,
+            month=month,
+        ).select_related("unit")
+
+    @staticmethod
+    def resolve_execution_facts(root, info, fiscal_year: int, city=None, month=None):
+        from backend.benchmarking.selectors import execution_facts_under
+
+        user = require_user(info)
+        return list(
+            execution_facts_under(
+                user, fiscal_year=fiscal_year, city=city, month=month
+            ).select_related("unit")
+        )
