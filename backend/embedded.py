@@ -7,7 +7,7 @@ already running on the machine. A process that starts them owns them: they stop 
 (pgserver keeps a reference count, so several processes may share one data folder).
 
 ``make demo`` starts both once in the launcher and hands their URLs to its child processes
-(web server and Celery worker) through the environment.
+(web server, Celery worker and beat) through the environment.
 """
 
 from __future__ import annotations

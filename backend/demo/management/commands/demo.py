@@ -101,6 +101,23 @@ class Command(BaseCommand):
                 env=env,
                 cwd=settings.BASE_DIR,
             ),
+            # beat: the daily monitoring sweep (its schedule state lives in the data folder)
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "backend",
+                    "beat",
+                    "-l",
+                    "warning",
+                    "-s",
+                    str(embedded.DATA_DIR / "celerybeat-schedule"),
+                ],
+                env=env,
+                cwd=settings.BASE_DIR,
+            ),
             subprocess.Popen([*manage, "runserver", addr, "--noreload"], env=env),
         ]
         self.stdout.write(f"Serving on http://{addr} — Ctrl-C to stop.")
