@@ -94,6 +94,16 @@ def unit(db: None) -> Callable[[str], Procuratorate]:
 
 
 @pytest.fixture
+def lsj(unit: Callable[[str], Procuratorate]) -> Iterator[Procuratorate]:
+    """Runs the test on 冷水江's schema (``connection.tenant`` is the unit)."""
+    from django_tenants.utils import tenant_context
+
+    lengshuijiang = unit("lengshuijiang")
+    with tenant_context(lengshuijiang):
+        yield lengshuijiang
+
+
+@pytest.fixture
 def member(db: None, unit: Callable[[str], Procuratorate]) -> Callable[..., User]:
     """``member("lengshuijiang", Role.UNIT_FINANCE)``: a user holding that role there."""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Model
 from graphql_relay import from_global_id
 
 from backend.core.errors import DomainError
@@ -20,3 +23,14 @@ def decode_id(global_id: str, expected_type: str, field: str = "id") -> int:
             "INVALID_ID", f"ID 类型应为 {expected_type}，收到 {type_name or '未知'}。", field
         )
     return pk
+
+
+def get_for_update(model: type[Model], global_id: str, type_name: str, field: str = "id") -> Any:
+    """The row a global ID names, locked for the rest of the mutation's transaction; a typed
+    ``NOT_FOUND`` (naming ``field``) when there is none."""
+    obj = (
+        model.objects.select_for_update().filter(pk=decode_id(global_id, type_name, field)).first()
+    )
+    if obj is None:
+        raise DomainError.single("NOT_FOUND", "对象不存在。", field)
+    return obj

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import graphene
 from graphene import relay
 
@@ -16,3 +19,13 @@ class CountableConnection(relay.Connection):
     def resolve_total_count(root: CountableConnection, info: graphene.ResolveInfo) -> int:
         iterable = root.iterable
         return iterable.count() if hasattr(iterable, "count") else len(iterable)
+
+
+def attribute_or_none(name: str) -> Callable[[Any, graphene.ResolveInfo], Any]:
+    """A resolver for a model attribute that GraphQL should see as null when blank: a choice
+    field stored as "" becomes a null enum instead of an invalid value."""
+
+    def resolve(root: Any, info: graphene.ResolveInfo) -> Any:
+        return getattr(root, name) or None
+
+    return resolve

@@ -17,7 +17,7 @@ from backend.core.errors import DomainError, Problem
 from backend.goals import models as goals
 from backend.goals.services import drafting, workflow, xlsx
 from backend.library.models import LibraryIndicator as LibraryIndicatorModel
-from graphql_schema.core.ids import decode_id
+from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_unit_access, require_unit_role
 from graphql_schema.goals.enums import (
@@ -39,15 +39,6 @@ from graphql_schema.goals.types import (
 from graphql_schema.indicators.fields import IndicatorInput, input_data
 
 PREPARERS = {Role.UNIT_FINANCE, Role.UNIT_LEADER}
-
-
-def _get(model: Any, global_id: str, type_name: str, field: str = "id") -> Any:
-    obj = (
-        model.objects.select_for_update().filter(pk=decode_id(global_id, type_name, field)).first()
-    )
-    if obj is None:
-        raise DomainError.single("NOT_FOUND", "对象不存在。", field)
-    return obj
 
 
 def _plain(data: Any) -> dict[str, Any]:
@@ -96,7 +87,7 @@ class UpdateProject(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str, input: ProjectInput) -> dict[str, Any]:
         user, _ = require_unit_role(info, PREPARERS)
-        project = _get(budgets.Project, id, "Project")
+        project = get_for_update(budgets.Project, id, "Project")
         return {"project": budget_services.update_project(project, _plain(input), user=user)}
 
 
@@ -115,7 +106,7 @@ class AddBudgetAdjustment(BaseMutation):
     @classmethod
     def perform(cls, root, info, project_id: str, date, amount: Decimal, reason: str):
         user, _ = require_unit_role(info, PREPARERS)
-        project = _get(budgets.Project, project_id, "Project", "projectId")
+        project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         adjustment = budget_services.add_adjustment(
             project, date=date, amount=amount, reason=reason, user=user
         )
@@ -135,7 +126,7 @@ class RecordExpenditure(BaseMutation):
     @classmethod
     def perform(cls, root, info, project_id: str, date, amount: Decimal, description: str = ""):
         user, _ = require_unit_role(info, PREPARERS)
-        project = _get(budgets.Project, project_id, "Project", "projectId")
+        project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         expenditure = budget_services.record_expenditure(
             project, date=date, amount=amount, description=description, user=user
         )
@@ -155,7 +146,7 @@ class SetMonthlySpending(BaseMutation):
     @classmethod
     def perform(cls, root, info, project_id: str, month: int, amount: Decimal):
         user, _ = require_unit_role(info, PREPARERS)
-        project = _get(budgets.Project, project_id, "Project", "projectId")
+        project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         expenditure = budget_services.set_monthly_spending(
             project, month=month, amount=amount, user=user
         )
@@ -184,7 +175,7 @@ class CreateGoal(BaseMutation):
         template_code: str | None = None,
     ):
         user, _ = require_unit_role(info, PREPARERS)
-        project = _get(budgets.Project, project_id, "Project", "projectId")
+        project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         goal = drafting.create_goal(
             project,
             overall_goal=overall_goal,
@@ -206,7 +197,7 @@ class UpdateGoal(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str, **data: Any):
         user, _ = require_unit_role(info, PREPARERS)
-        goal = _get(goals.PerformanceGoal, id, "PerformanceGoal")
+        goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         return {"goal": drafting.update_goal(goal, _plain(data), user=user)}
 
 
@@ -230,13 +221,13 @@ class AddGoalIndicator(BaseMutation):
         input: IndicatorInput | None = None,
     ):
         user, _ = require_unit_role(info, PREPARERS)
-        goal = _get(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
+        goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
         if (library_indicator_id is None) == (input is None):
             raise DomainError.single(
                 "INVALID_INPUT", "请二选一：libraryIndicatorId 或 input。", "libraryIndicatorId"
             )
         if library_indicator_id is not None:
-            source = _get(
+            source = get_for_update(
                 LibraryIndicatorModel,
                 library_indicator_id,
                 "LibraryIndicator",
@@ -258,7 +249,7 @@ class UpdateGoalIndicator(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str, input: IndicatorInput):
         user, _ = require_unit_role(info, PREPARERS)
-        indicator = _get(goals.GoalIndicator, id, "GoalIndicator")
+        indicator = get_for_update(goals.GoalIndicator, id, "GoalIndicator")
         return {
             "indicator": drafting.update_goal_indicator(indicator, input_data(input), user=user)
         }
@@ -273,7 +264,9 @@ class RemoveGoalIndicator(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str):
         user, _ = require_unit_role(info, PREPARERS)
-        drafting.remove_goal_indicator(_get(goals.GoalIndicator, id, "GoalIndicator"), user=user)
+        drafting.remove_goal_indicator(
+            get_for_update(goals.GoalIndicator, id, "GoalIndicator"), user=user
+        )
         return {"removed_id": id}
 
 
@@ -289,7 +282,7 @@ class ImportGoalForm(BaseMutation):
     @classmethod
     def perform(cls, root, info, project_id: str, file_base64: str):
         user, _ = require_unit_role(info, PREPARERS)
-        project = _get(budgets.Project, project_id, "Project", "projectId")
+        project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         try:
             content = base64.b64decode(file_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -311,7 +304,7 @@ class SubmitGoal(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str):
         require_unit_access(info)
-        goal = _get(goals.PerformanceGoal, id, "PerformanceGoal")
+        goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         return {"goal": workflow.submit(goal, user=info.context.user)}
 
 
@@ -345,7 +338,7 @@ class ReviewGoal(BaseMutation):
         indicator_comments: list[Any] | None = None,
     ):
         require_unit_access(info)
-        goal = _get(goals.PerformanceGoal, id, "PerformanceGoal")
+        goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         review = workflow.review(
             goal,
             user=info.context.user,
@@ -377,7 +370,7 @@ class RequestGoalAdjustment(BaseMutation):
     @classmethod
     def perform(cls, root, info, goal_id: str, reason: str, changes: list[Any]):
         user, _ = require_unit_role(info, PREPARERS)
-        goal = _get(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
+        goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
         adjustment = workflow.request_adjustment(
             goal,
             reason=reason,
@@ -398,7 +391,7 @@ class SubmitGoalAdjustment(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str):
         require_unit_access(info)
-        adjustment = _get(goals.AdjustmentRequest, id, "AdjustmentRequest")
+        adjustment = get_for_update(goals.AdjustmentRequest, id, "AdjustmentRequest")
         return {"adjustment": workflow.submit_adjustment(adjustment, user=info.context.user)}
 
 
@@ -413,7 +406,7 @@ class ReviewGoalAdjustment(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str, decision: Any, comment: str = ""):
         require_unit_access(info)
-        adjustment = _get(goals.AdjustmentRequest, id, "AdjustmentRequest")
+        adjustment = get_for_update(goals.AdjustmentRequest, id, "AdjustmentRequest")
         workflow.review_adjustment(
             adjustment,
             user=info.context.user,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import graphene
 from graphene import relay
@@ -9,7 +8,7 @@ from graphene_django import DjangoObjectType
 
 from backend.budgets import models as budgets
 from backend.goals import models as goals
-from graphql_schema.core.types import CountableConnection
+from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.goals.enums import (
     AdjustmentStatusEnum,
     CategoryEnum,
@@ -22,13 +21,6 @@ from graphql_schema.goals.enums import (
     ReviewStageEnum,
 )
 from graphql_schema.indicators.fields import INDICATOR_MODEL_FIELDS, IndicatorFieldsMixin
-
-
-def _value(name: str):
-    def resolve(root: Any, info: graphene.ResolveInfo) -> Any:
-        return getattr(root, name) or None
-
-    return resolve
 
 
 class BudgetAdjustment(DjangoObjectType):
@@ -44,7 +36,9 @@ class Expenditure(DjangoObjectType):
 
 
 class GoalIndicator(IndicatorFieldsMixin, DjangoObjectType):
-    source = graphene.Field(IndicatorSourceEnum, required=True, resolver=_value("source"))
+    source = graphene.Field(
+        IndicatorSourceEnum, required=True, resolver=attribute_or_none("source")
+    )
 
     class Meta:
         model = goals.GoalIndicator
@@ -64,9 +58,9 @@ class IndicatorComment(graphene.ObjectType):
 
 
 class GoalReview(DjangoObjectType):
-    stage = graphene.Field(ReviewStageEnum, required=True, resolver=_value("stage"))
-    decision = graphene.Field(DecisionEnum, required=True, resolver=_value("decision"))
-    grade = graphene.Field(GradeEnum, resolver=_value("grade"))
+    stage = graphene.Field(ReviewStageEnum, required=True, resolver=attribute_or_none("stage"))
+    decision = graphene.Field(DecisionEnum, required=True, resolver=attribute_or_none("decision"))
+    grade = graphene.Field(GradeEnum, resolver=attribute_or_none("grade"))
     reviewer = graphene.String(description="the reviewer's username")
     indicator_comments = graphene.List(graphene.NonNull(IndicatorComment), required=True)
 
@@ -87,7 +81,9 @@ class GoalReview(DjangoObjectType):
 
 
 class AdjustmentRequest(DjangoObjectType):
-    status = graphene.Field(AdjustmentStatusEnum, required=True, resolver=_value("status"))
+    status = graphene.Field(
+        AdjustmentStatusEnum, required=True, resolver=attribute_or_none("status")
+    )
     changes = graphene.JSONString(required=True)
 
     class Meta:
@@ -113,8 +109,8 @@ class HistoryEntry(graphene.ObjectType):
 
 
 class PerformanceGoal(DjangoObjectType):
-    status = graphene.Field(GoalStatusEnum, required=True, resolver=_value("status"))
-    grade = graphene.Field(GradeEnum, resolver=_value("grade"))
+    status = graphene.Field(GoalStatusEnum, required=True, resolver=attribute_or_none("status"))
+    grade = graphene.Field(GradeEnum, resolver=attribute_or_none("grade"))
     indicators = graphene.List(graphene.NonNull(GoalIndicator), required=True)
     warnings = graphene.List(graphene.NonNull(Warning), required=True)
     reviews = graphene.List(graphene.NonNull(GoalReview), required=True)
@@ -173,10 +169,10 @@ class PerformanceGoal(DjangoObjectType):
 
 
 class Project(DjangoObjectType):
-    category = graphene.Field(CategoryEnum, required=True, resolver=_value("category"))
-    kind = graphene.Field(ProjectKindEnum, required=True, resolver=_value("kind"))
+    category = graphene.Field(CategoryEnum, required=True, resolver=attribute_or_none("category"))
+    kind = graphene.Field(ProjectKindEnum, required=True, resolver=attribute_or_none("kind"))
     funding_source = graphene.Field(
-        FundingSourceEnum, required=True, resolver=_value("funding_source")
+        FundingSourceEnum, required=True, resolver=attribute_or_none("funding_source")
     )
     spent = graphene.Decimal(required=True, description="支出合计（元）")
     execution_rate = graphene.Decimal(description="预算执行率 (spent ÷ full-year budget), 0–1")

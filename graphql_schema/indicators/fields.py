@@ -6,6 +6,7 @@ from typing import Any
 
 import graphene
 
+from graphql_schema.core.types import attribute_or_none
 from graphql_schema.indicators.enums import (
     DirectionEnum,
     PolarityEnum,
@@ -15,23 +16,20 @@ from graphql_schema.indicators.enums import (
 )
 
 
-def _choice(name: str):  # resolver returning the raw choice value (the enum's value)
-    def resolve(root: Any, info: graphene.ResolveInfo) -> str | None:
-        return getattr(root, name) or None
-
-    return resolve
-
-
 class IndicatorFieldsMixin:
     """Declared on each DjangoObjectType that exposes an IndicatorFields model."""
 
-    value_type = graphene.Field(ValueTypeEnum, required=True, resolver=_choice("value_type"))
-    direction = graphene.Field(DirectionEnum, resolver=_choice("direction"))
-    polarity = graphene.Field(PolarityEnum, required=True, resolver=_choice("polarity"))
-    scoring_method = graphene.Field(
-        ScoringMethodEnum, required=True, resolver=_choice("scoring_method")
+    value_type = graphene.Field(
+        ValueTypeEnum, required=True, resolver=attribute_or_none("value_type")
     )
-    target_basis = graphene.Field(TargetBasisEnum, required=True, resolver=_choice("target_basis"))
+    direction = graphene.Field(DirectionEnum, resolver=attribute_or_none("direction"))
+    polarity = graphene.Field(PolarityEnum, required=True, resolver=attribute_or_none("polarity"))
+    scoring_method = graphene.Field(
+        ScoringMethodEnum, required=True, resolver=attribute_or_none("scoring_method")
+    )
+    target_basis = graphene.Field(
+        TargetBasisEnum, required=True, resolver=attribute_or_none("target_basis")
+    )
 
 
 INDICATOR_MODEL_FIELDS = (
@@ -74,10 +72,6 @@ class IndicatorInput(graphene.InputObjectType):
 
 
 def input_data(data: IndicatorInput) -> dict[str, Any]:
-    """The fields the caller actually sent, enums turned into their stored values."""
-    result: dict[str, Any] = {}
-    for key, value in data.items():
-        if value is None and key not in data:
-            continue
-        result[key] = getattr(value, "value", value)
-    return result
+    """The fields the caller actually sent (an explicit null included: it clears the field),
+    enums turned into their stored values."""
+    return {key: getattr(value, "value", value) for key, value in data.items()}

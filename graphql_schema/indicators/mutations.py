@@ -7,12 +7,11 @@ import binascii
 from typing import Any
 
 import graphene
-from django.db.models import Model
 
 from backend.core.errors import DomainError
 from backend.indicators import models
 from backend.indicators.services import authoring, push, xlsx
-from graphql_schema.core.ids import decode_id
+from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_province_admin
 from graphql_schema.indicators.enums import LayoutEnum
@@ -24,15 +23,6 @@ from graphql_schema.indicators.types import (
     TemplatePush,
     TemplateVersion,
 )
-
-
-def _get(model: type[Model], global_id: str, type_name: str, field: str = "id") -> Any:
-    """The row a global ID names, locked for the rest of the mutation's transaction."""
-    pk = decode_id(global_id, type_name, field)
-    obj = model.objects.select_for_update().filter(pk=pk).first()
-    if obj is None:
-        raise DomainError.single("NOT_FOUND", "对象不存在。", field)
-    return obj
 
 
 class CreateTemplateInput(graphene.InputObjectType):
@@ -74,7 +64,7 @@ class DraftTemplateVersion(BaseMutation):
     @classmethod
     def perform(cls, root, info, template_id: str, changelog: str = "") -> dict[str, Any]:
         user = require_province_admin(info)
-        template = _get(models.Template, template_id, "Template", "templateId")
+        template = get_for_update(models.Template, template_id, "Template", "templateId")
         return {"version": authoring.draft_version(template, user=user, changelog=changelog)}
 
 
@@ -88,7 +78,7 @@ class AddTemplateIndicator(BaseMutation):
     @classmethod
     def perform(cls, root, info, version_id: str, input: IndicatorInput) -> dict[str, Any]:
         require_province_admin(info)
-        version = _get(models.TemplateVersion, version_id, "TemplateVersion", "versionId")
+        version = get_for_update(models.TemplateVersion, version_id, "TemplateVersion", "versionId")
         return {"indicator": authoring.add_indicator(version, input_data(input))}
 
 
@@ -102,7 +92,7 @@ class UpdateTemplateIndicator(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str, input: IndicatorInput) -> dict[str, Any]:
         require_province_admin(info)
-        indicator = _get(models.TemplateIndicator, id, "TemplateIndicator")
+        indicator = get_for_update(models.TemplateIndicator, id, "TemplateIndicator")
         return {"indicator": authoring.update_indicator(indicator, input_data(input))}
 
 
@@ -115,7 +105,9 @@ class RemoveTemplateIndicator(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
         require_province_admin(info)
-        authoring.remove_indicator(_get(models.TemplateIndicator, id, "TemplateIndicator"))
+        authoring.remove_indicator(
+            get_for_update(models.TemplateIndicator, id, "TemplateIndicator")
+        )
         return {"removed_id": id}
 
 
@@ -131,7 +123,7 @@ class PublishTemplateVersion(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str, changelog: str | None = None) -> dict[str, Any]:
         user = require_province_admin(info)
-        version = _get(models.TemplateVersion, id, "TemplateVersion")
+        version = get_for_update(models.TemplateVersion, id, "TemplateVersion")
         return {"version": authoring.publish_version(version, user=user, changelog=changelog)}
 
 
@@ -144,7 +136,7 @@ class RetireTemplateVersion(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
         user = require_province_admin(info)
-        version = _get(models.TemplateVersion, id, "TemplateVersion")
+        version = get_for_update(models.TemplateVersion, id, "TemplateVersion")
         return {"version": authoring.retire_version(version, user=user)}
 
 
@@ -161,7 +153,7 @@ class ImportTemplateVersion(BaseMutation):
     @classmethod
     def perform(cls, root, info, template_id: str, file_base64: str, changelog: str = ""):
         user = require_province_admin(info)
-        template = _get(models.Template, template_id, "Template", "templateId")
+        template = get_for_update(models.Template, template_id, "Template", "templateId")
         try:
             content = base64.b64decode(file_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -213,7 +205,7 @@ class PushTemplate(BaseMutation):
     @classmethod
     def perform(cls, root, info, version_id: str, targets: PushTargetsInput) -> dict[str, Any]:
         user = require_province_admin(info)
-        version = _get(models.TemplateVersion, version_id, "TemplateVersion", "versionId")
+        version = get_for_update(models.TemplateVersion, version_id, "TemplateVersion", "versionId")
         return {"push": push.push_version(version, _target_spec(targets), user=user)}
 
 
@@ -228,7 +220,7 @@ class RetryPushTarget(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
         require_province_admin(info)
-        return {"target": push.retry_target(_get(models.PushTarget, id, "PushTarget"))}
+        return {"target": push.retry_target(get_for_update(models.PushTarget, id, "PushTarget"))}
 
 
 class RerunPush(BaseMutation):
@@ -243,7 +235,7 @@ class RerunPush(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
         require_province_admin(info)
-        template_push = _get(models.TemplatePush, id, "TemplatePush")
+        template_push = get_for_update(models.TemplatePush, id, "TemplatePush")
         return {"push": template_push, "queued": push.rerun_push(template_push)}
 
 

@@ -7,24 +7,14 @@ from typing import Any
 import graphene
 
 from backend.accounts.models import Role
-from backend.core.errors import DomainError
 from backend.library import models, services
-from graphql_schema.core.ids import decode_id
+from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_unit_role
 from graphql_schema.indicators.fields import IndicatorInput, input_data
 from graphql_schema.library.types import LibraryIndicator, MergeConflict
 
 EDITORS = {Role.UNIT_FINANCE, Role.UNIT_LEADER}
-
-
-def _get(model: Any, global_id: str, type_name: str, field: str = "id") -> Any:
-    obj = (
-        model.objects.select_for_update().filter(pk=decode_id(global_id, type_name, field)).first()
-    )
-    if obj is None:
-        raise DomainError.single("NOT_FOUND", "对象不存在。", field)
-    return obj
 
 
 class AddLocalIndicator(BaseMutation):
@@ -53,7 +43,7 @@ class UpdateLibraryIndicator(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str, input: IndicatorInput) -> dict[str, Any]:
         user, _ = require_unit_role(info, EDITORS)
-        indicator = _get(models.LibraryIndicator, id, "LibraryIndicator")
+        indicator = get_for_update(models.LibraryIndicator, id, "LibraryIndicator")
         return {"indicator": services.update_indicator(indicator, input_data(input), user=user)}
 
 
@@ -74,7 +64,7 @@ class ResolveMergeConflict(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str, choice: Any) -> dict[str, Any]:
         user, _ = require_unit_role(info, EDITORS)
-        conflict = _get(models.MergeConflict, id, "MergeConflict")
+        conflict = get_for_update(models.MergeConflict, id, "MergeConflict")
         value = getattr(choice, "value", choice)
         return {"conflict": services.resolve_conflict(conflict, choice=value, user=user)}
 

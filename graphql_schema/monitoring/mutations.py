@@ -10,7 +10,7 @@ import graphene
 
 from backend.core.errors import DomainError
 from backend.monitoring import models, services
-from graphql_schema.core.ids import decode_id
+from graphql_schema.core.ids import decode_id, get_for_update
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_province_admin, require_unit_access
 from graphql_schema.monitoring.types import (
@@ -23,15 +23,6 @@ from graphql_schema.monitoring.types import (
     ResponseEnum,
 )
 from tenants.models import Procuratorate, UnitLevel
-
-
-def _get(model: Any, global_id: str, type_name: str, field: str = "id") -> Any:
-    obj = (
-        model.objects.select_for_update().filter(pk=decode_id(global_id, type_name, field)).first()
-    )
-    if obj is None:
-        raise DomainError.single("NOT_FOUND", "对象不存在。", field)
-    return obj
 
 
 class StartMonitoringEntry(BaseMutation):
@@ -48,7 +39,7 @@ class StartMonitoringEntry(BaseMutation):
         from backend.budgets.models import Project
 
         unit = require_unit_access(info)
-        project = _get(Project, project_id, "Project", "projectId")
+        project = get_for_update(Project, project_id, "Project", "projectId")
         from backend.oversight.selectors import rounds_for
 
         round_ = (
@@ -80,7 +71,7 @@ class RecordMonitoringEntry(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str, spent_to_date=None, indicators=None) -> dict[str, Any]:
         require_unit_access(info)
-        entry = _get(models.MonitoringEntry, id, "MonitoringEntry")
+        entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
         rows = []
         for item in indicators or []:
             row = {k: getattr(v, "value", v) for k, v in item.items() if v is not None}
@@ -105,7 +96,7 @@ class SubmitMonitoringEntry(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
         require_unit_access(info)
-        entry = _get(models.MonitoringEntry, id, "MonitoringEntry")
+        entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
         return {"entry": services.submit_entry(entry, user=info.context.user)}
 
 
@@ -122,7 +113,7 @@ class AnswerAlert(BaseMutation):
     @classmethod
     def perform(cls, root, info, id: str, response: Any, note: str) -> dict[str, Any]:
         require_unit_access(info)
-        alert = _get(models.Alert, id, "Alert")
+        alert = get_for_update(models.Alert, id, "Alert")
         answered = services.answer_alert(
             alert,
             user=info.context.user,

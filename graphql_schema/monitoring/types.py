@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
@@ -9,7 +7,7 @@ from graphene_django import DjangoObjectType
 from backend.benchmarking import models as facts
 from backend.monitoring import models
 from backend.oversight import models as oversight
-from graphql_schema.core.types import CountableConnection
+from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.tenants.types import Unit
 
 KindEnum = graphene.Enum.from_enum(models.AlertKind, description="预警类型")
@@ -24,15 +22,8 @@ RoundKindEnum = graphene.Enum.from_enum(oversight.RoundKind, description="监控
 ExecutionRuleEnum = graphene.Enum.from_enum(oversight.ExecutionRule, description="执行预警口径")
 
 
-def _value(name: str):
-    def resolve(root: Any, info: graphene.ResolveInfo) -> Any:
-        return getattr(root, name) or None
-
-    return resolve
-
-
 class MonitoringRound(DjangoObjectType):
-    kind = graphene.Field(RoundKindEnum, required=True, resolver=_value("kind"))
+    kind = graphene.Field(RoundKindEnum, required=True, resolver=attribute_or_none("kind"))
     state = graphene.String(required=True, description="upcoming, open or closed (today)")
 
     class Meta:
@@ -50,8 +41,8 @@ class MonitoringRound(DjangoObjectType):
 
 
 class EntryIndicator(DjangoObjectType):
-    likelihood = graphene.Field(LikelihoodEnum, resolver=_value("likelihood"))
-    deviation_cause = graphene.Field(CauseEnum, resolver=_value("deviation_cause"))
+    likelihood = graphene.Field(LikelihoodEnum, resolver=attribute_or_none("likelihood"))
+    deviation_cause = graphene.Field(CauseEnum, resolver=attribute_or_none("deviation_cause"))
     goal_indicator_id = graphene.ID(required=True)
     code = graphene.String(required=True)
     name = graphene.String(required=True)
@@ -86,8 +77,10 @@ class EntryIndicator(DjangoObjectType):
 
 
 class MonitoringEntry(DjangoObjectType):
-    status = graphene.Field(EntryStatusEnum, required=True, resolver=_value("status"))
-    spent_source = graphene.Field(SpentSourceEnum, required=True, resolver=_value("spent_source"))
+    status = graphene.Field(EntryStatusEnum, required=True, resolver=attribute_or_none("status"))
+    spent_source = graphene.Field(
+        SpentSourceEnum, required=True, resolver=attribute_or_none("spent_source")
+    )
     indicators = graphene.List(graphene.NonNull(EntryIndicator), required=True)
     project_code = graphene.String(required=True)
 
@@ -115,10 +108,10 @@ class MonitoringEntry(DjangoObjectType):
 
 
 class Alert(DjangoObjectType):
-    kind = graphene.Field(KindEnum, required=True, resolver=_value("kind"))
-    severity = graphene.Field(SeverityEnum, required=True, resolver=_value("severity"))
-    status = graphene.Field(AlertStatusEnum, required=True, resolver=_value("status"))
-    response = graphene.Field(ResponseEnum, resolver=_value("response"))
+    kind = graphene.Field(KindEnum, required=True, resolver=attribute_or_none("kind"))
+    severity = graphene.Field(SeverityEnum, required=True, resolver=attribute_or_none("severity"))
+    status = graphene.Field(AlertStatusEnum, required=True, resolver=attribute_or_none("status"))
+    response = graphene.Field(ResponseEnum, resolver=attribute_or_none("response"))
     evidence = graphene.JSONString(required=True, description="the numbers that triggered it")
     project_code = graphene.String()
     project_name = graphene.String()
@@ -158,9 +151,9 @@ class AlertRecord(DjangoObjectType):
     """A unit's alert as seen from the public host."""
 
     unit = graphene.Field(Unit, required=True)
-    kind = graphene.Field(KindEnum, required=True, resolver=_value("kind"))
-    severity = graphene.Field(SeverityEnum, required=True, resolver=_value("severity"))
-    status = graphene.Field(AlertStatusEnum, required=True, resolver=_value("status"))
+    kind = graphene.Field(KindEnum, required=True, resolver=attribute_or_none("kind"))
+    severity = graphene.Field(SeverityEnum, required=True, resolver=attribute_or_none("severity"))
+    status = graphene.Field(AlertStatusEnum, required=True, resolver=attribute_or_none("status"))
     evidence = graphene.JSONString(required=True)
 
     class Meta:

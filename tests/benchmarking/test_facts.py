@@ -4,7 +4,7 @@ the same rows from the units' schemas."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -42,13 +42,6 @@ STANDARD = [{**row, **TEMPLATE} for row in VALID_INDICATORS[:3]] + VALID_INDICAT
 @pytest.fixture
 def users(member: Callable[..., User]) -> dict[str, User]:
     return make_actors(member)
-
-
-@pytest.fixture
-def lsj(unit: Callable[[str], Procuratorate]) -> Iterator[Procuratorate]:
-    lengshuijiang = unit("lengshuijiang")
-    with tenant_context(lengshuijiang):
-        yield lengshuijiang
 
 
 def standard_goal(**fields: Any) -> PerformanceGoal:

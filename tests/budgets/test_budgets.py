@@ -4,7 +4,6 @@ Everything runs in a unit's schema (``schema_context``) inside the test transact
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -30,12 +29,6 @@ from tests.goals.factories import GoalFactory, GoalIndicatorFactory, ProjectFact
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-@pytest.fixture
-def lsj(unit) -> Iterator[None]:
-    with schema_context(unit("lengshuijiang").schema_name):
-        yield
 
 
 @pytest.fixture

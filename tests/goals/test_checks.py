@@ -4,14 +4,12 @@ and reported together; and the warning of a target below last year's result."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import schema_context
 
 from backend.core.errors import Problem
 from backend.goals import selectors
@@ -24,12 +22,6 @@ from tests.indicators.push_factories import TemplateFactory
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-@pytest.fixture
-def lsj(unit) -> Iterator[None]:
-    with schema_context(unit("lengshuijiang").schema_name):
-        yield
 
 
 def rows(changes: dict[str, dict[str, Any]] | None = None, drop: tuple[str, ...] = ()) -> list:

@@ -4,14 +4,12 @@ unit's schema (``schema_context``) inside the test transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import schema_context
 
 from backend.accounts.models import User
 from backend.core.errors import DomainError
@@ -92,12 +90,6 @@ GOAL_ONLY = {
     "target_value": "98",
     "weight": "5",
 }
-
-
-@pytest.fixture
-def lsj(unit) -> Iterator[None]:
-    with schema_context(unit("lengshuijiang").schema_name):
-        yield
 
 
 @pytest.fixture

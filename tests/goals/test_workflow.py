@@ -7,14 +7,14 @@ and benchmarking tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import schema_context, tenant_context
+from django_tenants.utils import schema_context
 
 from backend.accounts.models import Role, User
 from backend.core.errors import DomainError
@@ -106,14 +106,6 @@ def codes(error: pytest.ExceptionInfo[DomainError]) -> list[str]:
 @pytest.fixture
 def users(member: Callable[..., User]) -> dict[str, User]:
     return make_actors(member)
-
-
-@pytest.fixture
-def lsj(unit: Callable[[str], Procuratorate]) -> Iterator[Procuratorate]:
-    """Runs the test on 冷水江's schema (``connection.tenant`` is the unit)."""
-    lengshuijiang = unit("lengshuijiang")
-    with tenant_context(lengshuijiang):
-        yield lengshuijiang
 
 
 @pytest.fixture

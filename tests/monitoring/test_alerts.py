@@ -5,12 +5,11 @@ finance or leader, and the public mirror written in the same transaction. Runs i
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from backend.accounts.models import User
 from backend.core.errors import DomainError
@@ -38,13 +37,6 @@ D = Decimal
 @pytest.fixture
 def users(member: Callable[..., User]) -> dict[str, User]:
     return make_actors(member)
-
-
-@pytest.fixture
-def lsj(unit: Callable[[str], Procuratorate]) -> Iterator[Procuratorate]:
-    lengshuijiang = unit("lengshuijiang")
-    with tenant_context(lengshuijiang):
-        yield lengshuijiang
 
 
 def kinds(project_id: int | None = None) -> list[tuple[str, str, str | None]]:

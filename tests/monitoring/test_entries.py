@@ -10,13 +10,12 @@ the other monitoring tests."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from backend.accounts.models import Role, User
 from backend.benchmarking import selectors as fact_selectors
@@ -192,13 +191,6 @@ def codes(error: pytest.ExceptionInfo[DomainError]) -> list[str]:
 @pytest.fixture
 def users(member: Callable[..., User]) -> dict[str, User]:
     return make_actors(member)
-
-
-@pytest.fixture
-def lsj(unit: Callable[[str], Procuratorate]) -> Iterator[Procuratorate]:
-    lengshuijiang = unit("lengshuijiang")
-    with tenant_context(lengshuijiang):
-        yield lengshuijiang
 
 
 # --- rounds and settings ------------------------------------------------------------------------

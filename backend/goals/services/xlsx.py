@@ -29,7 +29,7 @@ the library's (``NOT_EDITABLE``). The columns are those of the standard form plu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
@@ -55,15 +55,10 @@ from backend.indicators.models import (
 )
 from backend.indicators.services import validation
 from backend.indicators.services.xlsx import (
-    _DIRECTIONS,
-    _POLARITIES,
-    _SCORING_METHODS,
-    _TARGET_BASES,
-    _VALUE_TYPES,
     _list_validation,
     _number,
-    _target,
     _text,
+    parse_indicator_row,
 )
 from backend.library.models import LibraryIndicator
 from backend.library.models import Source as LibrarySource
@@ -396,76 +391,17 @@ def _read_facts(sheet: Worksheet, header_row: int, form: Form) -> None:
 
 
 def _parse_row(cells: Sequence[Any], row: int) -> tuple[dict[str, Any], list[Problem]]:
-    """The values of one indicator row as ``clean_indicator_fields`` input, and the problems
-    of the cells that could not be read (an unknown label, a text where a number belongs)."""
-    data: dict[str, Any] = {}
-    problems: list[Problem] = []
-    values = {COLUMNS[i][1]: cells[i] for i in range(len(COLUMNS))}
-
-    def text(key: str) -> str:
-        return _text(values[key].value)
-
-    for key in ("code", "level1", "level2", "name", "unit", "guidance"):
-        data[key] = text(key)
-
-    def choose(key: str, mapping: dict[str, Any], allowed: Iterable[str]) -> Any:
-        raw = text(key)
-        if not raw:
-            return None
-        if raw in mapping:
-            return mapping[raw]
-        problems.append(
-            _cell_problem(
-                "INVALID_CHOICE",
-                COLUMN_OF[key],
-                row,
-                f"“{raw}”无效，应为 {'、'.join(allowed)} 之一。",
-            )
-        )
-        return None
-
-    value_type = choose("value_type", _VALUE_TYPES, [str(x) for x in ValueType.labels])
-    if value_type is not None:
-        data["value_type"] = value_type
-    elif not text("value_type"):
-        data["value_type"] = ""  # reported as required by the cleaner
-
-    direction = choose("direction", _DIRECTIONS, ["≥", "≤", "="])
-    data["direction"] = direction or ""
-
-    polarity = choose("polarity", _POLARITIES, [str(x) for x in Polarity.labels])
-    data["polarity"] = polarity or Polarity.POSITIVE
-
-    target_cell = values["target"]
-    if value_type == ValueType.QUANTITATIVE:
-        data["target_text"] = ""
-        try:
-            data["target_value"] = _target(target_cell)
-        except ValueError:
-            problems.append(
-                _cell_problem(
-                    "INVALID_NUMBER",
-                    COLUMN_OF["target"],
-                    row,
-                    f"“{_text(target_cell.value)}”不是数字（定量指标的指标值应为数字）。",
-                )
-            )
-    elif value_type == ValueType.QUALITATIVE:
-        data["target_value"] = None
-        data["target_text"] = _text(target_cell.value)
-
-    weight = values["weight"].value
-    data["weight"] = weight.strip() if isinstance(weight, str) else weight
-
-    method = choose("scoring_method", _SCORING_METHODS, [str(x) for x in ScoringMethod.labels])
-    if method is not None:
-        data["scoring_method"] = method
-    elif not text("scoring_method") and value_type is not None:
-        qualitative = value_type == ValueType.QUALITATIVE
-        data["scoring_method"] = ScoringMethod.BANDS if qualitative else ScoringMethod.PROPORTIONAL
-
-    basis = choose("target_basis", _TARGET_BASES, [str(x) for x in TargetBasis.labels])
-    data["target_basis"] = basis or TargetBasis.PLAN
+    """One indicator row, read like the template sheet's rows. The form states a whole
+    indicator, so what a row leaves blank takes the default rather than keeping an old value."""
+    data, problems = parse_indicator_row(
+        cells, row, columns=COLUMNS, column_of=COLUMN_OF, cell_problem=_cell_problem
+    )
+    data.setdefault("polarity", Polarity.POSITIVE)
+    data.setdefault("target_basis", TargetBasis.PLAN)
+    if data.get("value_type") == ValueType.QUANTITATIVE:
+        data.setdefault("target_text", "")
+    elif data.get("value_type") == ValueType.QUALITATIVE:
+        data.setdefault("target_value", None)
     return data, problems
 
 

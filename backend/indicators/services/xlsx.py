@@ -8,7 +8,7 @@ ignored on import. An import checks every cell first and reports each bad one by
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
@@ -264,12 +264,26 @@ def _target(cell: Any) -> Decimal | None:
     return number
 
 
-def _parse_row(cells: tuple[Any, ...], row: int) -> tuple[dict[str, Any], list[Problem]]:
-    """The values of one row as ``clean_indicator_fields`` input, and the problems of the cells
-    that could not be read (an unknown label, a text where a number belongs)."""
+def parse_indicator_row(
+    cells: Sequence[Any],
+    row: int,
+    *,
+    columns: Sequence[tuple[str, str]] = (),
+    column_of: Mapping[str, str] | None = None,
+    cell_problem: Callable[[str, str, int, str], Problem] | None = None,
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The values of one indicator row as ``clean_indicator_fields`` input, and the problems of
+    the cells that could not be read (an unknown label, a text where a number belongs).
+
+    Shared by every sheet with indicator rows: ``columns`` / ``column_of`` give the sheet's
+    layout (this sheet's by default) and ``cell_problem`` names its cells. The 必选 and 锁定
+    columns are read only where the layout has them."""
+    columns = columns or COLUMNS
+    column_of = column_of or COLUMN_OF
+    cell_problem = cell_problem or _cell_problem
     data: dict[str, Any] = {}
     problems: list[Problem] = []
-    values = {COLUMNS[i][1]: cells[i] for i in range(len(COLUMNS))}
+    values = {columns[i][1]: cells[i] for i in range(len(columns))}
 
     def text(key: str) -> str:
         return _text(values[key].value)
@@ -284,9 +298,9 @@ def _parse_row(cells: tuple[Any, ...], row: int) -> tuple[dict[str, Any], list[P
         if raw in mapping:
             return mapping[raw]
         problems.append(
-            _cell_problem(
+            cell_problem(
                 "INVALID_CHOICE",
-                COLUMN_OF[key],
+                column_of[key],
                 row,
                 f"“{raw}”无效，应为 {'、'.join(allowed)} 之一。",
             )
@@ -312,9 +326,9 @@ def _parse_row(cells: tuple[Any, ...], row: int) -> tuple[dict[str, Any], list[P
             data["target_value"] = _target(target_cell)
         except ValueError:
             problems.append(
-                _cell_problem(
+                cell_problem(
                     "INVALID_NUMBER",
-                    COLUMN_OF["target"],
+                    column_of["target"],
                     row,
                     f"“{_text(target_cell.value)}”不是数字（定量指标的指标值应为数字）。",
                 )
@@ -337,6 +351,8 @@ def _parse_row(cells: tuple[Any, ...], row: int) -> tuple[dict[str, Any], list[P
         data["target_basis"] = basis
 
     for key in ("mandatory", "locked"):
+        if key not in values:
+            continue
         raw = values[key].value
         if isinstance(raw, bool):
             data[key] = raw
@@ -346,8 +362,8 @@ def _parse_row(cells: tuple[Any, ...], row: int) -> tuple[dict[str, Any], list[P
             data[key] = _BOOLEANS[text(key).upper()]
         else:
             problems.append(
-                _cell_problem(
-                    "INVALID_BOOLEAN", COLUMN_OF[key], row, f"“{text(key)}”无效，应为是或否。"
+                cell_problem(
+                    "INVALID_BOOLEAN", column_of[key], row, f"“{text(key)}”无效，应为是或否。"
                 )
             )
     return data, problems
@@ -392,7 +408,7 @@ def read_indicators(content: bytes) -> tuple[list[SheetRow], list[Problem]]:
         if all(_text(cell.value) == "" for cell in cells):
             continue
         row = cells[0].row
-        data, cell_problems = _parse_row(tuple(cells), row)
+        data, cell_problems = parse_indicator_row(tuple(cells), row)
         cleaned, field_problems = validation.clean_indicator_fields(data)
         bad_columns = {p.field for p in cell_problems}
         for problem in field_problems:
