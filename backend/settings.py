@@ -57,6 +57,8 @@ SHARED_APPS = [
     "backend.indicators",
     "backend.oversight",
     "backend.benchmarking",
+    "backend.feedback",
+    "backend.key_evaluation",
     "backend.demo",
 ]
 # Content types are global (one row per model), so they live in public only: a per-unit copy
@@ -67,6 +69,8 @@ TENANT_APPS = [
     "backend.budgets",
     "backend.goals",
     "backend.monitoring",
+    "backend.evaluation",
+    "backend.reports",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -4,12 +4,22 @@ import graphene
 
 from graphql_schema.accounts.mutations import AccountMutations
 from graphql_schema.accounts.queries import AccountQueries
+from graphql_schema.benchmarking.mutations import TenantBenchmarkingMutations
+from graphql_schema.benchmarking.queries import TenantBenchmarkingQueries
+from graphql_schema.evaluation.mutations import TenantEvaluationMutations
+from graphql_schema.evaluation.queries import TenantEvaluationQueries
+from graphql_schema.feedback.mutations import TenantFeedbackMutations
+from graphql_schema.feedback.queries import TenantFeedbackQueries
 from graphql_schema.goals.mutations import GoalMutations
 from graphql_schema.goals.queries import GoalQueries
+from graphql_schema.key_evaluation.mutations import TenantKeyEvaluationMutations
+from graphql_schema.key_evaluation.queries import TenantKeyEvaluationQueries
 from graphql_schema.library.mutations import LibraryMutations
 from graphql_schema.library.queries import LibraryQueries
 from graphql_schema.monitoring.mutations import TenantMonitoringMutations
 from graphql_schema.monitoring.queries import TenantMonitoringQueries
+from graphql_schema.reports.mutations import TenantReportMutations
+from graphql_schema.reports.queries import TenantReportQueries
 from graphql_schema.tenants.queries import TenantUnitQueries
 
 
@@ -19,6 +29,11 @@ class Query(
     LibraryQueries,
     GoalQueries,
     TenantMonitoringQueries,
+    TenantEvaluationQueries,
+    TenantFeedbackQueries,
+    TenantKeyEvaluationQueries,
+    TenantBenchmarkingQueries,
+    TenantReportQueries,
     graphene.ObjectType,
 ):
     pass
@@ -29,6 +44,11 @@ class Mutation(
     LibraryMutations,
     GoalMutations,
     TenantMonitoringMutations,
+    TenantEvaluationMutations,
+    TenantFeedbackMutations,
+    TenantKeyEvaluationMutations,
+    TenantBenchmarkingMutations,
+    TenantReportMutations,
     graphene.ObjectType,
 ):
     pass

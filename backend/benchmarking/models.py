@@ -23,6 +23,18 @@ class ProjectFact(models.Model):
     goal_id = models.BigIntegerField()
     goal_grade = models.CharField(max_length=16, blank=True)
     approved_at = models.DateTimeField()
+    # Year-end evaluation (written when the self-evaluation is finalised, and when a key
+    # evaluation is finalised or a budget linkage decided; empty before).
+    executed = models.DecimalField(**MONEY, null=True)
+    execution_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    self_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    self_grade = models.CharField(max_length=8, blank=True)
+    evaluation_flags = models.JSONField(default=list, blank=True)  # flag codes of the sheet
+    finalised_at = models.DateTimeField(null=True)
+    key_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    key_grade = models.CharField(max_length=8, blank=True)
+    linkage_suggestion = models.CharField(max_length=16, blank=True)
+    linkage_decision = models.CharField(max_length=16, blank=True)
 
     class Meta:
         verbose_name = "项目事实"
@@ -55,6 +67,13 @@ class IndicatorFact(models.Model):
     unit_of_measure = models.CharField(max_length=20, blank=True)
     target_value = models.DecimalField(max_digits=16, decimal_places=4, null=True)
     weight = models.DecimalField(max_digits=5, decimal_places=2)
+    # Year-end results (with the finalised self-evaluation).
+    actual_value = models.DecimalField(max_digits=16, decimal_places=4, null=True)
+    band = models.CharField(max_length=16, blank=True)
+    achievement = models.DecimalField(max_digits=9, decimal_places=2, null=True)  # % of target
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    met = models.BooleanField(null=True)
+    deviation_cause = models.CharField(max_length=16, blank=True)
 
     class Meta:
         verbose_name = "指标事实"
@@ -102,3 +121,31 @@ class ExecutionFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.fiscal_year}-{self.month:02} {self.execution_rate}%"
+
+
+class UnitYearFact(models.Model):
+    """A unit's year as the levels above compare it: its finalised project evaluations rolled
+    up (budget-weighted) and its department-wide evaluation (部门整体支出绩效评价)."""
+
+    unit = models.ForeignKey("tenants.Procuratorate", on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    evaluated_projects = models.PositiveIntegerField(default=0)
+    evaluated_budget = models.DecimalField(**MONEY, default=0)
+    evaluated_executed = models.DecimalField(**MONEY, default=0)
+    project_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    project_grade = models.CharField(max_length=8, blank=True)
+    department_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    department_grade = models.CharField(max_length=8, blank=True)
+    department_finalised_at = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "单位年度事实"
+        verbose_name_plural = "单位年度事实"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "fiscal_year"], name="unit_year_fact_unique")
+        ]
+        indexes = [models.Index(fields=["fiscal_year"], name="unit_year_fact_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.fiscal_year}"

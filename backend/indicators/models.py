@@ -108,10 +108,20 @@ class IndicatorFields(models.Model):
         abstract = True
 
 
+class Scope(models.TextChoices):
+    PROJECT = "project", "项目支出"
+    DEPARTMENT = "department", "部门整体支出"
+
+
 class Template(models.Model):
     code = models.SlugField("模板编码", max_length=64, unique=True)
     name = models.CharField("模板名称", max_length=200)
     project_kind = models.CharField("适用项目", max_length=100, blank=True)
+    # A department template declares the unit-level indicators of the department-wide
+    # evaluation (部门整体支出绩效评价); a project template the indicators of project goals.
+    scope = models.CharField(
+        "适用对象", max_length=16, choices=Scope.choices, default=Scope.PROJECT
+    )
     description = models.TextField("说明", blank=True)
     layout = models.CharField(
         "计分结构", max_length=8, choices=Layout.choices, default=Layout.SPLIT

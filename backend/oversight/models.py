@@ -18,6 +18,14 @@ class ExecutionRule(models.TextChoices):
     FLOOR = "floor", "各节点执行率下限"
 
 
+class KeyScoreRule(models.TextChoices):
+    """How evaluators' scores of a key evaluation become its score."""
+
+    MEAN = "mean", "算术平均"
+    MEDIAN = "median", "中位数"
+    TRIMMED = "trimmed", "去掉最高最低后平均"
+
+
 def default_floors() -> dict[str, int]:
     return {"4": 25, "6": 40, "8": 60, "10": 80}
 
@@ -52,6 +60,23 @@ class ProvincePolicy(models.Model):
     silent_days = models.PositiveSmallIntegerField("逾期未填报天数", default=10)
     answer_working_days = models.PositiveSmallIntegerField("预警反馈期限（工作日）", default=10)
     forecast_threshold = models.DecimalField("预计全年执行率下限", **POINTS, default=Decimal(90))
+    # Evaluation and results application (domain.md, "Scoring", "Results application").
+    sampling_share = models.DecimalField("自评抽查比例（%）", **POINTS, default=Decimal(15))
+    key_score_rule = models.CharField(
+        "重点评价得分口径",
+        max_length=8,
+        choices=KeyScoreRule.choices,
+        default=KeyScoreRule.MEAN,
+    )
+    overrate_points = models.DecimalField("自评虚高（分）", **POINTS, default=Decimal(10))
+    rectification_days = models.PositiveSmallIntegerField("整改期限（天）", default=60)
+    linkage_increase_max = models.DecimalField("优：可增加至多（%）", **POINTS, default=Decimal(10))
+    linkage_fair_reduce_max = models.DecimalField(
+        "中：压减至多（%）", **POINTS, default=Decimal(10)
+    )
+    linkage_poor_reduce_min = models.DecimalField(
+        "差：压减至少（%）", **POINTS, default=Decimal(20)
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
