@@ -46,10 +46,7 @@ def test_migrate_schemas_upgrades_a_replayed_schema(unit) -> None:
     call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=0)
     with connection.cursor() as cursor:
         # evaluation is a leaf app: no other tenant table references its tables.
-        cursor.execute(
-            f'DELETE FROM "{schema}".django_migrations '
-            "WHERE app = 'evaluation'"
-        )
+        cursor.execute(f"DELETE FROM \"{schema}\".django_migrations WHERE app = 'evaluation'")
         cursor.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = %s "
             "AND tablename LIKE 'evaluation\\_%%'",
