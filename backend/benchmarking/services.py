@@ -6,6 +6,8 @@
   indicator that came from a provincial template). A goal that is not approved has no facts.
 - ``record_execution_fact``: called in the transaction that submits a monitoring entry: the
   unit's execution at the end of that month (``ExecutionFact``, section at the end);
+- ``record_evaluation_facts`` / ``record_unit_year_fact``: called in the transaction that
+  finalises a self-evaluation / a department evaluation (section "Evaluation facts");
 - ``rebuild_facts``: the same rows recomputed from a unit's schema (the ``rebuild_facts``
   command runs it unit by unit), execution facts included. Both build their rows with the same
   functions, so they agree.
@@ -13,19 +15,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django_tenants.utils import tenant_context
 
-from backend.benchmarking.models import ExecutionFact, IndicatorFact, ProjectFact
+from backend.benchmarking.models import ExecutionFact, IndicatorFact, ProjectFact, UnitYearFact
 from tenants.models import Procuratorate
 
 if TYPE_CHECKING:
     from backend.budgets.models import Project
+    from backend.evaluation.models import DepartmentEvaluation, IndicatorScore, SelfEvaluation
     from backend.goals.models import GoalIndicator, PerformanceGoal
 
 PROJECT_FACT_FIELDS = (
@@ -60,6 +64,7 @@ class RebuildResult:
     projects: int
     indicators: int
     executions: int = 0
+    unit_years: int = 0
 
 
 def project_fact(
@@ -186,7 +191,13 @@ def rebuild_facts(unit: Procuratorate) -> RebuildResult:
         ProjectFact.objects.bulk_create(projects)
         IndicatorFact.objects.bulk_create(indicators)
         executions = rebuild_execution_facts(unit)
-    return RebuildResult(projects=len(projects), indicators=len(indicators), executions=executions)
+        unit_years = rebuild_evaluation_facts(unit)
+    return RebuildResult(
+        projects=len(projects),
+        indicators=len(indicators),
+        executions=executions,
+        unit_years=unit_years,
+    )
 
 
 # ================================================================================================
@@ -267,4 +278,200 @@ def rebuild_execution_facts(unit: Procuratorate) -> int:
     rows = execution_fact_rows(unit)
     ExecutionFact.objects.filter(unit=unit).delete()
     ExecutionFact.objects.bulk_create(rows)
+    return len(rows)
+
+
+# ================================================================================================
+# Evaluation facts (issue 6): the results of finalised self-evaluations on ProjectFact and
+# IndicatorFact, and each unit's year (UnitYearFact): its finalised projects rolled up,
+# budget-weighted, and its department-wide evaluation. ``record_evaluation_facts`` runs in the
+# transaction that finalises an evaluation, ``record_unit_year_fact`` in the one that
+# finalises a department evaluation; ``rebuild_facts`` builds the same rows with the same
+# functions.
+# ================================================================================================
+
+EVALUATION_PROJECT_FIELDS = (
+    "executed",
+    "execution_rate",
+    "self_score",
+    "self_grade",
+    "evaluation_flags",
+    "finalised_at",
+)
+EVALUATION_INDICATOR_FIELDS = (
+    "actual_value",
+    "band",
+    "achievement",
+    "score",
+    "met",
+    "deviation_cause",
+)
+UNIT_YEAR_FIELDS = (
+    "evaluated_projects",
+    "evaluated_budget",
+    "evaluated_executed",
+    "project_score",
+    "project_grade",
+    "department_score",
+    "department_grade",
+    "department_finalised_at",
+)
+
+
+def evaluation_project_values(evaluation: SelfEvaluation) -> dict[str, Any]:
+    """The ``ProjectFact`` evaluation columns of a finalised self-evaluation (the sheet's flag
+    codes, each once, in order)."""
+    codes = list(dict.fromkeys(f["code"] for f in evaluation.flags or []))
+    return {
+        "executed": evaluation.executed,
+        "execution_rate": evaluation.execution_rate,
+        "self_score": evaluation.total,
+        "self_grade": evaluation.grade,
+        "evaluation_flags": codes,
+        "finalised_at": evaluation.finalised_at,
+    }
+
+
+def evaluation_indicator_values(row: IndicatorScore) -> dict[str, Any]:
+    """The ``IndicatorFact`` result columns of one scored indicator (``achievement`` and
+    ``met`` by ``scoring.achievement`` / ``scoring.is_met``)."""
+    from backend.evaluation import scoring
+    from backend.evaluation.services.common import indicator_input
+
+    ind = indicator_input(row)
+    return {
+        "actual_value": row.actual_value,
+        "band": row.band,
+        "achievement": scoring.achievement(ind),
+        "score": row.final_score,
+        "met": scoring.is_met(ind),
+        "deviation_cause": row.deviation_cause,
+    }
+
+
+def unit_year_fact(
+    unit: Procuratorate,
+    fiscal_year: int,
+    evaluations: Sequence[SelfEvaluation],
+    department: DepartmentEvaluation | None,
+) -> UnitYearFact:
+    """The (unsaved) year of ``unit`` from its finalised self-evaluations of the year and its
+    finalised department evaluation (or ``None``): counts, budget and executed summed, the
+    budget-weighted average score (Σ total × full budget ÷ Σ full budget, half-up) and its
+    grade, the department score and grade."""
+    from backend.evaluation import scoring
+
+    score = scoring.budget_weighted_score(
+        [(e.total, e.full_budget) for e in evaluations if e.total is not None]
+    )
+    return UnitYearFact(
+        unit=unit,
+        fiscal_year=fiscal_year,
+        evaluated_projects=len(evaluations),
+        evaluated_budget=sum((e.full_budget for e in evaluations), Decimal("0.00")),
+        evaluated_executed=sum((e.executed or Decimal(0) for e in evaluations), Decimal("0.00")),
+        project_score=score,
+        project_grade=scoring.grade(score) if score is not None else "",
+        department_score=department.total if department else None,
+        department_grade=department.grade if department else "",
+        department_finalised_at=department.finalised_at if department else None,
+    )
+
+
+def _finalised(fiscal_year: int | None = None) -> Any:
+    from backend.evaluation.models import EvaluationStatus, SelfEvaluation
+
+    qs = SelfEvaluation.objects.filter(status=EvaluationStatus.FINALISED)
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    return qs.order_by("fiscal_year", "project_id")
+
+
+def _department(fiscal_year: int) -> DepartmentEvaluation | None:
+    from backend.evaluation.models import DepartmentEvaluation, EvaluationStatus
+
+    return DepartmentEvaluation.objects.filter(
+        fiscal_year=fiscal_year, status=EvaluationStatus.FINALISED
+    ).first()
+
+
+@transaction.atomic
+def record_unit_year_fact(unit: Procuratorate, fiscal_year: int) -> UnitYearFact | None:
+    """Bring the unit's year fact in line with its finalised evaluations of ``fiscal_year``
+    (three queries); deleted when there is none. Runs on the unit's schema."""
+    evaluations = list(_finalised(fiscal_year))
+    department = _department(fiscal_year)
+    if not evaluations and department is None:
+        UnitYearFact.objects.filter(unit=unit, fiscal_year=fiscal_year).delete()
+        return None
+    row = unit_year_fact(unit, fiscal_year, evaluations, department)
+    fact, _ = UnitYearFact.objects.update_or_create(
+        unit=unit,
+        fiscal_year=fiscal_year,
+        defaults={name: getattr(row, name) for name in UNIT_YEAR_FIELDS},
+    )
+    return fact
+
+
+@transaction.atomic
+def record_evaluation_facts(unit: Procuratorate, evaluation: SelfEvaluation) -> ProjectFact:
+    """Write a finalised self-evaluation into the facts: its project's evaluation columns, the
+    results of its template indicators, and the unit's year. Runs on the unit's schema in the
+    transaction that finalises the evaluation."""
+    from backend.goals.models import PerformanceGoal
+
+    fact = ProjectFact.objects.filter(unit=unit, project_id=evaluation.project_id).first()
+    if fact is None or fact.goal_id != evaluation.goal_id:
+        fact = record_goal_facts(unit, PerformanceGoal.objects.get(pk=evaluation.goal_id))
+    assert fact is not None, "a self-evaluation's goal is approved"
+    ProjectFact.objects.filter(pk=fact.pk).update(**evaluation_project_values(evaluation))
+    _apply_indicator_results(unit, evaluation, list(evaluation.indicators.all()))
+    record_unit_year_fact(unit, evaluation.fiscal_year)
+    fact.refresh_from_db()
+    return fact
+
+
+def _apply_indicator_results(
+    unit: Procuratorate, evaluation: SelfEvaluation, rows: Iterable[IndicatorScore]
+) -> int:
+    """Set the results of the evaluation's template indicators on their fact rows."""
+    by_key = {(r.template_code, r.code): r for r in rows if r.template_code}
+    if not by_key:
+        return 0
+    facts = list(IndicatorFact.objects.filter(unit=unit, project_id=evaluation.project_id))
+    changed = []
+    for fact in facts:
+        row = by_key.get((fact.template_code, fact.indicator_code))
+        if row is None:
+            continue
+        for name, value in evaluation_indicator_values(row).items():
+            setattr(fact, name, value)
+        changed.append(fact)
+    IndicatorFact.objects.bulk_update(changed, list(EVALUATION_INDICATOR_FIELDS))
+    return len(changed)
+
+
+def rebuild_evaluation_facts(unit: Procuratorate) -> int:
+    """Apply every finalised self-evaluation to the freshly rebuilt project and indicator
+    facts and replace the unit's year facts (the connection must be on the unit's schema;
+    ``rebuild_facts`` calls this in its transaction). Returns the number of year facts."""
+    from backend.evaluation.models import DepartmentEvaluation, EvaluationStatus
+
+    evaluations = list(_finalised().prefetch_related("indicators"))
+    for evaluation in evaluations:
+        ProjectFact.objects.filter(unit=unit, project_id=evaluation.project_id).update(
+            **evaluation_project_values(evaluation)
+        )
+        _apply_indicator_results(unit, evaluation, evaluation.indicators.all())
+    departments = {
+        d.fiscal_year: d
+        for d in DepartmentEvaluation.objects.filter(status=EvaluationStatus.FINALISED)
+    }
+    by_year: dict[int, list[SelfEvaluation]] = {}
+    for evaluation in evaluations:
+        by_year.setdefault(evaluation.fiscal_year, []).append(evaluation)
+    years = sorted(set(by_year) | set(departments))
+    rows = [unit_year_fact(unit, y, by_year.get(y, []), departments.get(y)) for y in years]
+    UnitYearFact.objects.filter(unit=unit).delete()
+    UnitYearFact.objects.bulk_create(rows)
     return len(rows)

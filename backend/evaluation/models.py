@@ -64,6 +64,7 @@ class SelfEvaluation(ScoreSheetFields):
     executed = models.DecimalField("全年执行数（元）", **MONEY, null=True, blank=True)
     deviation_analysis = models.TextField("偏差原因分析", blank=True)
     improvement_measures = models.TextField("改进措施", blank=True)
+    return_comment = models.TextField("退回意见", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+"
     )
@@ -186,6 +187,7 @@ class DepartmentEvaluation(ScoreSheetFields):
     project_grade = models.CharField("项目加权等级", max_length=8, blank=True)
     summary = models.TextField("总体评价", blank=True)
     improvement_measures = models.TextField("改进措施", blank=True)
+    return_comment = models.TextField("退回意见", blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     finalised_at = models.DateTimeField(null=True, blank=True)
     finalised_by = models.ForeignKey(

@@ -546,3 +546,59 @@ def score_project(project: ProjectInput, *, strict: bool = True) -> ScoreSheet:
         grade=grade(total),
         flags=tuple(flags),
     )
+
+
+# --- results for the fact tables ------------------------------------------------------------
+
+ACHIEVEMENT_LIMIT: Final = Decimal("9999999.99")
+
+
+def is_met(ind: IndicatorInput) -> bool | None:
+    """Whether the indicator reached its target: ``≥`` actual ≥ target, ``≤`` actual ≤ target,
+    ``=`` actual = target, qualitative in the band 达成; ``None`` when not yet reported."""
+    if ind.value_type == QUANTITATIVE:
+        if ind.actual is None or ind.target is None:
+            return None
+        if ind.direction == GTE:
+            return ind.actual >= ind.target
+        if ind.direction == LTE:
+            return ind.actual <= ind.target
+        return ind.actual == ind.target
+    if ind.band is None:
+        return None
+    return ind.band == ACHIEVED
+
+
+def achievement(ind: IndicatorInput) -> Decimal | None:
+    """How far the target was reached, in percent rounded half-up (capped at 9,999,999.99):
+    ``≥`` and ``=`` actual ÷ target; ``≤`` target ÷ actual (less is better, so beating the
+    target gives more than 100), 100 when both are 0; qualitative the band score ÷ weight.
+    ``None`` when not reported or undefined (``≥``/``=`` with target 0, ``≤`` with actual 0
+    below a positive target, qualitative with weight 0)."""
+    if ind.value_type == QUANTITATIVE:
+        a, t = ind.actual, ind.target
+        if a is None or t is None:
+            return None
+        if ind.direction == LTE:
+            if a.is_zero():
+                return quantize(HUNDRED) if t.is_zero() else None
+            value = t * HUNDRED / a
+        else:
+            if t.is_zero():
+                return None
+            value = a * HUNDRED / t
+    else:
+        if ind.band is None or ind.band_score is None or ind.weight.is_zero():
+            return None
+        value = ind.band_score * HUNDRED / ind.weight
+    return min(quantize(value), ACHIEVEMENT_LIMIT)
+
+
+def budget_weighted_score(parts: Sequence[tuple[Decimal, Decimal]]) -> Decimal | None:
+    """Σ(score × budget) ÷ Σ budget over ``(score, budget)`` pairs, rounded half-up to two
+    places; ``None`` without any budget."""
+    budget = sum((_dec(b, "budget") for _s_, b in parts), Decimal(0))
+    if budget <= 0:
+        return None
+    weighted = sum((_dec(s, "score") * _dec(b, "budget") for s, b in parts), Decimal(0))
+    return quantize(weighted / budget)

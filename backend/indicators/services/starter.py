@@ -651,3 +651,107 @@ def load_starter_library(*, user: User | None = None) -> list[TemplateVersion]:
             authoring.add_indicator(draft, data)
         versions.append(authoring.publish_version(draft, user=user, changelog=CHANGELOG))
     return versions
+
+
+# --- the department-wide template (部门整体支出绩效评价) ----------------------------------------
+# Unit-level indicators of a procuratorate, scored with the pooled layout: budget execution 10
+# + these 90 points. Kept apart from STARTER_TEMPLATES (those are per project kind).
+
+DEPARTMENT = StarterTemplate(
+    code="department",
+    name="检察院部门整体支出绩效评价指标",
+    project_kind="",
+    description="检察院部门整体支出绩效自评的单位层面指标（预算执行率 10 分 + 指标 90 分）。",
+    indicators=(
+        quantitative(
+            "dp-budget-accuracy",
+            OUTPUT,
+            QUALITY,
+            "预算编制准确率",
+            GTE,
+            "90",
+            "%",
+            "15",
+            guidance="1 − |决算数 − 年初预算数| ÷ 年初预算数",
+        ),
+        quantitative(
+            "dp-carryover",
+            OUTPUT,
+            QUALITY,
+            "结转结余率",
+            LTE,
+            "10",
+            "%",
+            "10",
+            reverse=True,
+            guidance="年末结转结余资金 ÷ 全年预算数",
+        ),
+        quantitative("dp-procurement", OUTPUT, QUANTITY, "政府采购执行率", GTE, "95", "%", "10"),
+        qualitative(
+            "dp-assets",
+            OUTPUT,
+            QUALITY,
+            "资产管理规范性",
+            "资产管理制度健全，账实相符，处置规范",
+            "10",
+        ),
+        quantitative(
+            "dp-three-public",
+            COST,
+            ECONOMIC_COST,
+            "“三公”经费控制率",
+            LTE,
+            "100",
+            "%",
+            "10",
+            reverse=True,
+            guidance="“三公”经费实际支出 ÷ 预算数",
+        ),
+        quantitative(
+            "dp-case-quality",
+            EFFECT,
+            SOCIAL,
+            "办案质效（案件质量评查合格率）",
+            GTE,
+            "95",
+            "%",
+            "20",
+            basis=SECTOR,
+        ),
+        quantitative(
+            "dp-satisfaction", SATISFACTION, SERVED, "社会公众满意度", GTE, "90", "%", "15"
+        ),
+    ),
+)
+DEPARTMENT_TEMPLATES: tuple[StarterTemplate, ...] = (DEPARTMENT,)
+
+
+@transaction.atomic
+def load_department_templates(*, user: User | None = None) -> list[TemplateVersion]:
+    """Create and publish the department-scope starter template(s) (``scope = department``,
+    pooled layout 10 + 90) when their code is free; idempotent like ``load_starter_library``."""
+    from backend.indicators.models import Layout, Scope
+
+    versions: list[TemplateVersion] = []
+    for spec in DEPARTMENT_TEMPLATES:
+        template = Template.objects.filter(code=spec.code).first()
+        if template is not None:
+            published = selectors.latest_published_version(template)
+            if published is not None:
+                versions.append(published)
+            continue
+        template = authoring.create_template(
+            code=spec.code,
+            name=spec.name,
+            user=user,
+            description=spec.description,
+            layout=Layout.POOLED,
+        )
+        Template.objects.filter(pk=template.pk).update(scope=Scope.DEPARTMENT)
+        template.scope = Scope.DEPARTMENT
+        draft = selectors.draft_of(template)
+        assert draft is not None
+        for data in spec.indicators:
+            authoring.add_indicator(draft, data)
+        versions.append(authoring.publish_version(draft, user=user, changelog=CHANGELOG))
+    return versions

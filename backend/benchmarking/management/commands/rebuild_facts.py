@@ -10,7 +10,8 @@ from tenants.models import Procuratorate
 class Command(BaseCommand):
     help = (
         "Recompute the public fact tables (projects with approved goals and their standard "
-        "indicators) from the units' schemas: every unit, or one with --unit. One transaction "
+        "indicators, with the results of finalised evaluations; execution and unit-year "
+        "facts) from the units' schemas: every unit, or one with --unit. One transaction "
         "per unit, never one over many schemas; the result equals what the goal workflow "
         "writes as it goes."
     )
@@ -25,15 +26,17 @@ class Command(BaseCommand):
             if not units.exists():
                 raise CommandError(f"unknown unit: {options['unit']}")
         units = list(units)
-        projects = indicators = 0
+        projects = indicators = unit_years = 0
         with tqdm(total=len(units), unit="unit", disable=options["verbosity"] == 0) as bar:
             for unit in units:
                 result = services.rebuild_facts(unit)
                 projects += result.projects
                 indicators += result.indicators
+                unit_years += result.unit_years
                 bar.update(1)
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(units)} units: {projects} project facts, {indicators} indicator facts"
+                f"{len(units)} units: {projects} project facts, {indicators} indicator facts, "
+                f"{unit_years} unit-year facts"
             )
         )

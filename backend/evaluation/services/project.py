@@ -1,0 +1,261 @@
+"""The self-evaluation of a project (项目支出绩效自评): an explicit state machine.
+
+::
+
+    (approved goal) --start (unit_finance | unit_leader)--> draft
+    draft --record (unit_finance | unit_leader)--> draft        (re-scored on every write)
+    draft --submit (unit_finance | unit_leader)--> submitted    (blocking problems refused)
+    submitted --return (unit_leader, with a comment)--> draft
+    submitted --finalise (unit_leader)--> finalised             (frozen; facts written)
+
+Every function runs on the unit's schema, locks the row it moves, and records the acting user
+in the history of the evaluation and of each indicator it changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from backend.benchmarking.services import record_evaluation_facts
+from backend.budgets.models import Expenditure, Project
+from backend.budgets.services import clean_money
+from backend.core.errors import DomainError, Problem
+from backend.documents.models import Document
+from backend.evaluation.models import EvaluationStatus, IndicatorScore, SelfEvaluation
+from backend.evaluation.services import common
+from backend.evaluation.services.common import AnyUser
+from backend.goals.models import GoalStatus, PerformanceGoal
+from backend.goals.services.checks import scoring_template
+
+TEXT_FIELDS = ("deviation_analysis", "improvement_measures")
+
+
+def year_spending(project: Project, fiscal_year: int) -> Decimal | None:
+    """The money recorded as spent on ``project`` in ``fiscal_year``; ``None`` when nothing
+    is recorded (one query)."""
+    total = Expenditure.objects.filter(project=project, date__year=fiscal_year).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return total
+
+
+def _indicators(evaluation: SelfEvaluation) -> list[IndicatorScore]:
+    return list(evaluation.indicators.order_by("sort_order", "id"))
+
+
+def _rescore(evaluation: SelfEvaluation, rows: Sequence[IndicatorScore]) -> None:
+    common.score_sheet(
+        evaluation, rows, full_budget=evaluation.full_budget, executed=evaluation.executed
+    )
+
+
+@transaction.atomic
+def start_self_evaluation(project: Project, fiscal_year: int, actor: AnyUser) -> SelfEvaluation:
+    """Open the self-evaluation of ``project`` for ``fiscal_year`` (idempotent: a second call
+    returns the existing one). Needs the project's approved goal of that year; every goal
+    indicator is copied into an ``IndicatorScore``; the full-year budget is the project's, the
+    executed amount defaults to the spending recorded in that year; layout and weights come
+    from the goal's template (the default 10/50/30/10 otherwise)."""
+    unit = common.current_unit()
+    common.require_preparer(actor, unit)
+    existing = SelfEvaluation.objects.filter(project=project, fiscal_year=fiscal_year).first()
+    if existing is not None:
+        return existing
+    goal = (
+        PerformanceGoal.objects.filter(
+            project=project, fiscal_year=fiscal_year, status=GoalStatus.APPROVED
+        )
+        .order_by("-approved_at")
+        .first()
+    )
+    if goal is None:
+        raise DomainError.single(
+            "GOAL_NOT_APPROVED",
+            f"项目“{project.name}”没有已批复的 {fiscal_year} 年度绩效目标，不能开展自评。",
+            "projectId",
+        )
+    if project.full_budget <= 0:
+        raise DomainError.single(
+            "NO_BUDGET", f"项目“{project.name}”全年预算数为零，不能开展自评。", "projectId"
+        )
+    goal_indicators = list(goal.indicators.order_by("sort_order", "id"))
+    template = scoring_template(goal_indicators)
+    # Serialise concurrent starts of the same project: the second waits, then finds the first.
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    existing = SelfEvaluation.objects.filter(project=project, fiscal_year=fiscal_year).first()
+    if existing is not None:
+        return existing
+    evaluation = SelfEvaluation(
+        project=project,
+        goal=goal,
+        fiscal_year=fiscal_year,
+        full_budget=project.full_budget,
+        executed=year_spending(project, fiscal_year),
+        layout=template.layout,
+        execution_weight=template.execution_weight,
+        group_weights=template.group_weights or None,
+        created_by=actor if actor.is_authenticated else None,
+    )
+    rows = [
+        IndicatorScore(
+            evaluation=evaluation,
+            goal_indicator=gi,
+            code=gi.code,
+            level1=gi.level1,
+            level2=gi.level2,
+            name=gi.name,
+            value_type=gi.value_type,
+            direction=gi.direction,
+            unit=gi.unit,
+            target_value=gi.target_value,
+            target_text=gi.target_text,
+            weight=gi.weight,
+            template_code=gi.template_code,
+            sort_order=index,
+        )
+        for index, gi in enumerate(goal_indicators)
+    ]
+    _rescore(evaluation, rows)
+    common.save(evaluation, actor, "开始自评")
+    for row in rows:
+        common.save(row, actor, "开始自评")
+    return evaluation
+
+
+@transaction.atomic
+def record_self_evaluation(
+    evaluation: SelfEvaluation,
+    actor: AnyUser,
+    *,
+    indicators: Sequence[Mapping[str, Any]] = (),
+    **fields: Any,
+) -> SelfEvaluation:
+    """Record results on a draft: ``executed``, ``deviation_analysis``,
+    ``improvement_measures`` (only the keys given change) and ``indicators``, each a mapping
+    with ``code`` and any of ``actual_value``, ``actual_text``, ``band`` + ``band_score``,
+    ``explanation``, ``deviation_cause``, ``deviation_reason``, ``override_score`` (None
+    clears it) + ``override_reason``, ``evidence_ids`` (the unit's document ids). Every problem
+    is reported at once and nothing is saved when there is one; then the whole evaluation is
+    re-scored by the engine and stored."""
+    unit = common.current_unit()
+    common.lock(evaluation)
+    common.require_status(evaluation, EvaluationStatus.DRAFT, "修改")
+    common.require_preparer(actor, unit)
+    unknown = set(fields) - {"executed", *TEXT_FIELDS}
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    problems: list[Problem] = []
+    if "executed" in fields:
+        if fields["executed"] is None or fields["executed"] == "":
+            evaluation.executed = None
+        else:
+            value, problem = clean_money("executed", fields["executed"])
+            if problem:
+                problems.append(
+                    Problem(
+                        problem.code, problem.message.replace("executed", "全年执行数"), "executed"
+                    )
+                )
+            else:
+                evaluation.executed = value
+    for name in TEXT_FIELDS:
+        if name in fields:
+            setattr(evaluation, name, str(fields[name] or "").strip())
+    rows = _indicators(evaluation)
+    documents = _document_ids(indicators)
+    cleaned, row_problems = common.validate_results(
+        indicators, {r.code: r for r in rows}, documents=documents
+    )
+    problems += row_problems
+    if problems:
+        raise DomainError(*problems)
+    before = {r.pk: common.snapshot(r, common.RESULT_FIELDS) for r in rows}
+    evidence = common.apply_changes(cleaned)
+    _rescore(evaluation, rows)
+    common.save_rows(rows, before, actor, "填报自评")
+    for row in rows:
+        if row.pk in evidence:
+            row.evidence.set(evidence[row.pk])
+    common.save(evaluation, actor, "填报自评")
+    return evaluation
+
+
+def _document_ids(rows: Sequence[Mapping[str, Any]]) -> set[int]:
+    wanted = {int(i) for row in rows for i in (row.get("evidence_ids") or [])}
+    if not wanted:
+        return set()
+    return set(Document.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+def submission_problems(evaluation: SelfEvaluation) -> list[Problem]:
+    """What blocks the submission of ``evaluation`` as it stands (see ``common``)."""
+    return common.submission_problems(
+        _indicators(evaluation), executed=evaluation.executed, executed_field="executed"
+    )
+
+
+@transaction.atomic
+def submit_self_evaluation(evaluation: SelfEvaluation, actor: AnyUser) -> SelfEvaluation:
+    """Submit a draft to the unit's leader. Blocking problems are all reported and nothing
+    changes; the non-blocking flags (target possibly too low, weights mismatch, not credible)
+    stay on the sheet for the reviewer."""
+    unit = common.current_unit()
+    common.lock(evaluation)
+    common.require_status(evaluation, EvaluationStatus.DRAFT, "提交")
+    common.require_preparer(actor, unit)
+    problems = submission_problems(evaluation)
+    if problems:
+        raise DomainError(*problems)
+    rows = _indicators(evaluation)
+    before = {r.pk: common.snapshot(r, common.RESULT_FIELDS) for r in rows}
+    _rescore(evaluation, rows)
+    common.save_rows(rows, before, actor, "提交自评")
+    evaluation.status = EvaluationStatus.SUBMITTED
+    evaluation.submitted_at = timezone.now()
+    evaluation.submitted_by = actor
+    evaluation.return_comment = ""
+    common.save(evaluation, actor, "提交自评")
+    return evaluation
+
+
+@transaction.atomic
+def return_self_evaluation(
+    evaluation: SelfEvaluation, actor: AnyUser, comment: str
+) -> SelfEvaluation:
+    """The unit's leader sends a submitted evaluation back to draft, with a comment."""
+    unit = common.current_unit()
+    common.lock(evaluation)
+    common.require_status(evaluation, EvaluationStatus.SUBMITTED, "退回")
+    common.require_leader(actor, unit)
+    comment = (comment or "").strip()
+    if not comment:
+        raise DomainError.single("COMMENT_REQUIRED", "退回须填写意见。", "comment")
+    evaluation.status = EvaluationStatus.DRAFT
+    evaluation.return_comment = comment
+    common.save(evaluation, actor, f"退回：{comment}")
+    return evaluation
+
+
+@transaction.atomic
+def finalise_self_evaluation(evaluation: SelfEvaluation, actor: AnyUser) -> SelfEvaluation:
+    """The unit's leader finalises a submitted evaluation. It is frozen from then on, and the
+    public facts (``ProjectFact`` evaluation columns, the template indicators'
+    ``IndicatorFact`` results, the unit's ``UnitYearFact``) are written in this transaction."""
+    unit = common.current_unit()
+    common.lock(evaluation)
+    common.require_status(evaluation, EvaluationStatus.SUBMITTED, "定稿")
+    common.require_leader(actor, unit)
+    evaluation.status = EvaluationStatus.FINALISED
+    evaluation.finalised_at = timezone.now()
+    evaluation.finalised_by = actor
+    common.save(evaluation, actor, "定稿")
+    record_evaluation_facts(unit, evaluation)
+    # RESULTS APPLICATION HOOK (结果应用): the rectification request for 差 and the
+    # budget-linkage suggestion are applied here, in this same transaction, by
+    # ``backend.feedback.services.apply_evaluation_result(...)`` (wired in by the lead).
+    return evaluation
