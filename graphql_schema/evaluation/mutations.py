@@ -1,10 +1,266 @@
-"""evaluation: GraphQL mutations."""
+"""evaluation: GraphQL mutations (unit host): the self-evaluation and the department-wide
+evaluation workflows, and the import of a filled 项目支出绩效自评表."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
 
 import graphene
+
+from backend.core.errors import DomainError
+from backend.evaluation import models, services
+from graphql_schema.core.ids import decode_id, get_for_update
+from graphql_schema.core.mutations import BaseMutation
+from graphql_schema.core.permissions import require_unit_access
+from graphql_schema.evaluation.types import BandEnum, DepartmentEvaluation, SelfEvaluation
+from graphql_schema.monitoring.types import CauseEnum
+
+
+class IndicatorResultInput(graphene.InputObjectType):
+    code = graphene.String(required=True)
+    actual_value = graphene.Decimal()
+    actual_text = graphene.String()
+    band = BandEnum()
+    band_score = graphene.Decimal()
+    explanation = graphene.String()
+    deviation_cause = CauseEnum()
+    deviation_reason = graphene.String()
+    override_score = graphene.Decimal()
+    override_reason = graphene.String()
+    clear_override = graphene.Boolean(description="remove a person's override")
+    evidence_ids = graphene.List(graphene.NonNull(graphene.ID), description="Document ids")
+
+
+def _rows(indicators: Any) -> list[dict[str, Any]]:
+    rows = []
+    for index, item in enumerate(indicators or []):
+        row = {k: getattr(v, "value", v) for k, v in item.items() if v is not None}
+        if row.pop("clear_override", False):
+            row["override_score"] = None
+        if "evidence_ids" in row:
+            ids = []
+            for raw in row["evidence_ids"]:
+                try:
+                    ids.append(int(raw))
+                except ValueError:
+                    ids.append(decode_id(raw, "Document", f"indicators[{index}].evidenceIds"))
+            row["evidence_ids"] = ids
+        rows.append(row)
+    return rows
+
+
+def _evaluation(id: str) -> models.SelfEvaluation:
+    return get_for_update(models.SelfEvaluation, id, "SelfEvaluation")
+
+
+def _department(id: str) -> models.DepartmentEvaluation:
+    return get_for_update(models.DepartmentEvaluation, id, "DepartmentEvaluation")
+
+
+class StartSelfEvaluation(BaseMutation):
+    """Open (or return) the project's self-evaluation for the year."""
+
+    evaluation = graphene.Field(SelfEvaluation)
+
+    class Arguments:
+        project_id = graphene.ID(required=True)
+        fiscal_year = graphene.Int(required=True)
+
+    @classmethod
+    def perform(cls, root, info, project_id: str, fiscal_year: int) -> dict[str, Any]:
+        from backend.budgets.models import Project
+
+        require_unit_access(info)
+        project = get_for_update(Project, project_id, "Project", "projectId")
+        return {
+            "evaluation": services.start_self_evaluation(project, fiscal_year, info.context.user)
+        }
+
+
+class RecordSelfEvaluation(BaseMutation):
+    evaluation = graphene.Field(SelfEvaluation)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        executed = graphene.Decimal()
+        deviation_analysis = graphene.String()
+        improvement_measures = graphene.String()
+        indicators = graphene.List(graphene.NonNull(IndicatorResultInput))
+
+    @classmethod
+    def perform(cls, root, info, id: str, indicators=None, **fields: Any) -> dict[str, Any]:
+        require_unit_access(info)
+        evaluation = _evaluation(id)
+        data = {k: v for k, v in fields.items() if v is not None}
+        evaluation = services.record_self_evaluation(
+            evaluation, info.context.user, indicators=_rows(indicators), **data
+        )
+        return {"evaluation": evaluation}
+
+
+class SubmitSelfEvaluation(BaseMutation):
+    evaluation = graphene.Field(SelfEvaluation)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str) -> dict[str, Any]:
+        require_unit_access(info)
+        return {"evaluation": services.submit_self_evaluation(_evaluation(id), info.context.user)}
+
+
+class ReturnSelfEvaluation(BaseMutation):
+    evaluation = graphene.Field(SelfEvaluation)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        comment = graphene.String(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str, comment: str) -> dict[str, Any]:
+        require_unit_access(info)
+        evaluation = services.return_self_evaluation(_evaluation(id), info.context.user, comment)
+        return {"evaluation": evaluation}
+
+
+class FinaliseSelfEvaluation(BaseMutation):
+    """Finalise (unit_leader): frozen, and the public facts written in the same transaction."""
+
+    evaluation = graphene.Field(SelfEvaluation)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str) -> dict[str, Any]:
+        require_unit_access(info)
+        return {"evaluation": services.finalise_self_evaluation(_evaluation(id), info.context.user)}
+
+
+class ImportSelfEvaluationTable(BaseMutation):
+    """Fill a draft from a 项目支出绩效自评表 (XLSX, base64): every bad cell named, nothing
+    saved when one is bad; the consistency findings come back as ``warnings``."""
+
+    evaluation = graphene.Field(SelfEvaluation)
+    warnings = graphene.List(graphene.NonNull(graphene.String), required=True)
+
+    @staticmethod
+    def resolve_warnings(root: Any, info: graphene.ResolveInfo) -> list[str]:
+        return root.warnings or []
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        file_base64 = graphene.String(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str, file_base64: str) -> dict[str, Any]:
+        from backend.evaluation import xlsx
+
+        require_unit_access(info)
+        evaluation = _evaluation(id)
+        try:
+            content = base64.b64decode(file_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise DomainError.single(
+                "INVALID_FILE", "文件不是有效的 base64 编码。", "fileBase64"
+            ) from exc
+        result = xlsx.import_self_evaluation(evaluation, content, info.context.user)
+        return {"evaluation": result.evaluation, "warnings": result.warnings}
+
+
+class StartDepartmentEvaluation(BaseMutation):
+    """Open or (while a draft) refresh the department-wide evaluation of the year."""
+
+    evaluation = graphene.Field(DepartmentEvaluation)
+
+    class Arguments:
+        fiscal_year = graphene.Int(required=True)
+
+    @classmethod
+    def perform(cls, root, info, fiscal_year: int) -> dict[str, Any]:
+        require_unit_access(info)
+        return {"evaluation": services.start_department_evaluation(fiscal_year, info.context.user)}
+
+
+class RecordDepartmentEvaluation(BaseMutation):
+    evaluation = graphene.Field(DepartmentEvaluation)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        summary = graphene.String()
+        improvement_measures = graphene.String()
+        indicators = graphene.List(graphene.NonNull(IndicatorResultInput))
+
+    @classmethod
+    def perform(cls, root, info, id: str, indicators=None, **fields: Any) -> dict[str, Any]:
+        require_unit_access(info)
+        data = {k: v for k, v in fields.items() if v is not None}
+        evaluation = services.record_department_evaluation(
+            _department(id), info.context.user, indicators=_rows(indicators), **data
+        )
+        return {"evaluation": evaluation}
+
+
+class SubmitDepartmentEvaluation(BaseMutation):
+    evaluation = graphene.Field(DepartmentEvaluation)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str) -> dict[str, Any]:
+        require_unit_access(info)
+        return {
+            "evaluation": services.submit_department_evaluation(_department(id), info.context.user)
+        }
+
+
+class ReturnDepartmentEvaluation(BaseMutation):
+    evaluation = graphene.Field(DepartmentEvaluation)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        comment = graphene.String(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str, comment: str) -> dict[str, Any]:
+        require_unit_access(info)
+        evaluation = services.return_department_evaluation(
+            _department(id), info.context.user, comment
+        )
+        return {"evaluation": evaluation}
+
+
+class FinaliseDepartmentEvaluation(BaseMutation):
+    evaluation = graphene.Field(DepartmentEvaluation)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str) -> dict[str, Any]:
+        require_unit_access(info)
+        evaluation = services.finalise_department_evaluation(_department(id), info.context.user)
+        return {"evaluation": evaluation}
 
 
 class TenantEvaluationMutations(graphene.ObjectType):
     """On a unit's host."""
+
+    start_self_evaluation = StartSelfEvaluation.Field()
+    record_self_evaluation = RecordSelfEvaluation.Field()
+    submit_self_evaluation = SubmitSelfEvaluation.Field()
+    return_self_evaluation = ReturnSelfEvaluation.Field()
+    finalise_self_evaluation = FinaliseSelfEvaluation.Field()
+    import_self_evaluation_table = ImportSelfEvaluationTable.Field()
+    start_department_evaluation = StartDepartmentEvaluation.Field()
+    record_department_evaluation = RecordDepartmentEvaluation.Field()
+    submit_department_evaluation = SubmitDepartmentEvaluation.Field()
+    return_department_evaluation = ReturnDepartmentEvaluation.Field()
+    finalise_department_evaluation = FinaliseDepartmentEvaluation.Field()
 
 
 class PublicEvaluationMutations(graphene.ObjectType):

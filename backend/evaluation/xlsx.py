@@ -1,0 +1,331 @@
+"""The standard project self-evaluation table (项目支出绩效自评表): export an evaluation, import
+a filled one into a draft.
+
+One sheet, ``项目支出绩效自评表``::
+
+    row 1        the title (merged)
+    row 2        项目名称 | 主管部门 | 实施单位
+    row 3        the budget header: 项目资金（元）, 年初预算数, 全年预算数, 全年执行数, 分值,
+                 执行率（%）, 得分
+    row 4        年度资金总额 and the figures
+    rows 5–7     年度总体目标 (the goal's), 偏差原因分析, 改进措施 (value merged over B:K)
+    row 8        the indicator header (``HEADERS``)
+    rows 9–      one row per level-3 indicator
+    then         总分 and 自评等级 (the score in column H)
+
+On import the label rows are found by their first cell, the indicator rows by the header's
+``指标编码``. Imported: 全年执行数 (D4), 偏差原因分析, 改进措施 and per indicator 实际完成值
+(a number for a quantitative indicator; for a qualitative one its 完成档次 in column J and its
+score in H), 得分 (for a quantitative indicator, a score other than the computed one and other than
+the score exported is a person's override and needs 调整理由 in K; the exported score left
+as it was changes nothing), 偏差原因分析及改进措施 (the deviation reason).
+Every bad cell is named (``项目支出绩效自评表!F14``); nothing is saved when one is bad. The
+consistency checks of domain.md run on the numbers as typed in the table: the execution
+score must match the rate, the parts must add up to the total (warnings), plus the engine's
+flags on the imported results (a missed indicator without a deviation reason, not credible).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+
+import openpyxl
+from django.db import transaction
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from backend.core.errors import DomainError, Problem
+from backend.evaluation import scoring
+from backend.evaluation.models import Band, EvaluationStatus, SelfEvaluation
+from backend.evaluation.services import common
+from backend.evaluation.services.project import record_self_evaluation
+from backend.indicators.models import Direction, ValueType
+
+SHEET = "项目支出绩效自评表"
+HEADERS = (
+    "指标编码",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "得分",
+    "偏差原因分析及改进措施",
+    "完成档次",
+    "调整理由",
+)
+BUDGET_LABEL = "年度资金总额"
+TOTAL_LABEL = "总分"
+GRADE_LABEL = "自评等级"
+TEXT_LABELS = {"偏差原因分析": "deviation_analysis", "改进措施": "improvement_measures"}
+_BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_BANDS_BY_LABEL = {label: value for value, label in Band.choices}
+_SYMBOL = {Direction.GTE: "≥", Direction.LTE: "≤", Direction.EQ: "="}
+
+
+def _target(row: Any) -> str:
+    if row.value_type == ValueType.QUALITATIVE:
+        return row.target_text
+    return f"{_SYMBOL.get(row.direction, '')}{common.number(row.target_value)}{row.unit}"
+
+
+def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
+    """The table of ``evaluation`` as XLSX bytes."""
+    from tenants.selectors import current_unit
+
+    project = evaluation.project
+    book = openpyxl.Workbook()
+    sheet: Worksheet = book.active
+    sheet.title = SHEET
+    sheet.append([f"项目支出绩效自评表（{evaluation.fiscal_year}年度）"])
+    sheet.merge_cells("A1:K1")
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(
+        [
+            "项目名称",
+            project.name,
+            "",
+            "主管部门",
+            project.department,
+            "",
+            "实施单位",
+            current_unit().name,
+        ]
+    )
+    sheet.append(
+        ["项目资金（元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率（%）", "得分"]
+    )
+    sheet.append(
+        [
+            BUDGET_LABEL,
+            project.initial_budget,
+            evaluation.full_budget,
+            evaluation.executed,
+            evaluation.execution_weight,
+            evaluation.execution_rate,
+            evaluation.execution_score,
+        ]
+    )
+    goal_text = evaluation.goal.overall_goal if evaluation.goal_id else ""
+    for label, value in (
+        ("年度总体目标", goal_text),
+        ("偏差原因分析", evaluation.deviation_analysis),
+        ("改进措施", evaluation.improvement_measures),
+    ):
+        sheet.append([label, value])
+        sheet.merge_cells(f"B{sheet.max_row}:K{sheet.max_row}")
+        sheet[f"B{sheet.max_row}"].alignment = _WRAP
+    sheet.append(list(HEADERS))
+    for cell in sheet[sheet.max_row]:
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+    for row in evaluation.indicators.order_by("sort_order", "id"):
+        qualitative = row.value_type == ValueType.QUALITATIVE
+        actual = row.actual_text if qualitative else row.actual_value
+        sheet.append(
+            [
+                row.code,
+                row.level1,
+                row.level2,
+                row.name,
+                _target(row),
+                actual,
+                row.weight,
+                row.final_score,
+                row.deviation_reason,
+                Band(row.band).label if row.band else "",
+                row.override_reason,
+            ]
+        )
+    sheet.append([TOTAL_LABEL, "", "", "", "", "", Decimal(100), evaluation.total])
+    sheet.append([GRADE_LABEL, "", "", "", "", "", "", evaluation.grade])
+    for column, width in {"A": 16, "B": 14, "C": 16, "D": 28, "E": 14, "I": 36, "K": 24}.items():
+        sheet.column_dimensions[column].width = width
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class ImportResult:
+    evaluation: SelfEvaluation
+    warnings: list[str] = field(default_factory=list)
+
+
+def _address(ref: str) -> str:
+    return f"{SHEET}!{ref}"
+
+
+def _find_row(sheet: Worksheet, label: str) -> int | None:
+    for row in range(1, min(sheet.max_row, 400) + 1):
+        value = sheet.cell(row=row, column=1).value
+        if isinstance(value, str) and value.strip() == label:
+            return row
+    return None
+
+
+def _num(value: Any, ref: str, label: str, problems: list[Problem]) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return common.to_decimal(value)
+    except ValueError:
+        problems.append(
+            Problem("INVALID_NUMBER", f"{label}“{value}”不是有效的数字。", _address(ref))
+        )
+        return None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+@transaction.atomic
+def import_self_evaluation(
+    evaluation: SelfEvaluation, content: bytes, actor: common.AnyUser
+) -> ImportResult:
+    """Fill the draft ``evaluation`` from a filled table (see the module docstring)."""
+    if evaluation.status != EvaluationStatus.DRAFT:
+        raise common.invalid(evaluation.status, "导入")
+    try:
+        book = openpyxl.load_workbook(BytesIO(content), data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a non-XLSX file
+        raise DomainError.single(
+            "INVALID_FILE", "文件不是有效的 XLSX 表格。", "fileBase64"
+        ) from exc
+    if SHEET not in book.sheetnames:
+        raise DomainError.single("SHEET_MISSING", f"表格中没有“{SHEET}”工作表。", "fileBase64")
+    sheet = book[SHEET]
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    header = _find_row(sheet, HEADERS[0])
+    budget_row = _find_row(sheet, BUDGET_LABEL)
+    if header is None or budget_row is None:
+        raise DomainError.single(
+            "LAYOUT", "表格不是标准的项目支出绩效自评表（找不到指标表头或资金行）。", "fileBase64"
+        )
+    fields: dict[str, Any] = {}
+    executed = _num(sheet[f"D{budget_row}"].value, f"D{budget_row}", "全年执行数", problems)
+    fields["executed"] = executed
+    weight_in = _num(sheet[f"E{budget_row}"].value, f"E{budget_row}", "分值", problems)
+    rate_in = _num(sheet[f"F{budget_row}"].value, f"F{budget_row}", "执行率", problems)
+    exec_in = _num(sheet[f"G{budget_row}"].value, f"G{budget_row}", "得分", problems)
+    for label, name in TEXT_LABELS.items():
+        row = _find_row(sheet, label)
+        if row is not None:
+            fields[name] = _text(sheet[f"B{row}"].value)
+
+    indicators = {r.code: r for r in evaluation.indicators.all()}
+    rows: list[dict[str, Any]] = []
+    cells: list[dict[str, str]] = []  # input field -> cell, per row
+    typed_scores: list[Decimal] = []
+    total_in: Decimal | None = None
+    r = header + 1
+    while r <= sheet.max_row:
+        code = _text(sheet[f"A{r}"].value)
+        if code == TOTAL_LABEL:
+            total_in = _num(sheet[f"H{r}"].value, f"H{r}", "总分", problems)
+            break
+        if not code:
+            r += 1
+            continue
+        ind = indicators.get(code)
+        if ind is None:
+            problems.append(
+                Problem("UNKNOWN_INDICATOR", f"该自评没有编码为“{code}”的指标。", _address(f"A{r}"))
+            )
+            r += 1
+            continue
+        score = _num(sheet[f"H{r}"].value, f"H{r}", "得分", problems)
+        if score is not None:
+            typed_scores.append(score)
+        row: dict[str, Any] = {"code": code, "deviation_reason": _text(sheet[f"I{r}"].value)}
+        where = {
+            "code": f"A{r}",
+            "actualValue": f"F{r}",
+            "actualText": f"F{r}",
+            "band": f"J{r}",
+            "bandScore": f"H{r}",
+            "overrideScore": f"H{r}",
+            "overrideReason": f"K{r}",
+            "deviationReason": f"I{r}",
+        }
+        reason = _text(sheet[f"K{r}"].value)
+        if ind.value_type == ValueType.QUALITATIVE:
+            row["actual_text"] = _text(sheet[f"F{r}"].value)
+            label = _text(sheet[f"J{r}"].value)
+            if label and label not in _BANDS_BY_LABEL:
+                problems.append(
+                    Problem(
+                        "INVALID_CHOICE",
+                        "完成档次须为“达成”“部分达成并具有一定效果”或“未达成且效果较差”。",
+                        _address(f"J{r}"),
+                    )
+                )
+            elif label:
+                row["band"], row["band_score"] = _BANDS_BY_LABEL[label], score
+                row["explanation"] = reason or ind.explanation
+        else:
+            row["actual_value"] = _num(sheet[f"F{r}"].value, f"F{r}", "实际完成值", problems)
+            if row["actual_value"] is not None and score is not None:
+                computed = scoring.score_indicator(
+                    replace(common.indicator_input(ind), actual=row["actual_value"], override=None)
+                ).computed
+                if score == computed:
+                    row["override_score"] = None
+                elif score != ind.final_score:  # typed by a person, not the exported score
+                    row["override_score"], row["override_reason"] = score, reason
+        rows.append(row)
+        cells.append(where)
+        r += 1
+    if problems:
+        raise DomainError(*problems)
+
+    # Consistency of the numbers as typed.
+    if rate_in is not None and exec_in is not None:
+        expected = scoring.execution_score(rate_in, weight_in or evaluation.execution_weight)
+        if expected != exec_in.quantize(scoring.CENT):
+            warnings.append(
+                f"{_address(f'G{budget_row}')}：预算执行率得分{common.number(exec_in)}与执行率"
+                f"{common.number(rate_in)}%不符（应为{expected}）。"
+            )
+    if total_in is not None and exec_in is not None:
+        parts = exec_in + sum(typed_scores, Decimal(0))
+        if parts != total_in:
+            warnings.append(
+                f"总分{common.number(total_in)}与各项得分之和{common.number(parts)}不符。"
+            )
+    try:
+        evaluation = record_self_evaluation(evaluation, actor, indicators=rows, **fields)
+    except DomainError as error:
+        raise DomainError(
+            *[_to_cell(p, cells, f"D{budget_row}") for p in error.problems]
+        ) from error
+    warnings += [
+        f["message"]
+        for f in evaluation.flags
+        if f["code"]
+        in (scoring.MISSING_DEVIATION_REASON, scoring.NOT_CREDIBLE, scoring.TARGET_TOO_LOW)
+    ]
+    return ImportResult(evaluation=evaluation, warnings=warnings)
+
+
+def _to_cell(problem: Problem, cells: list[dict[str, str]], executed_ref: str) -> Problem:
+    """A service problem on ``indicators[i].field`` (or ``executed``) as the cell it came from."""
+    name = problem.field or ""
+    if name == "executed":
+        return Problem(problem.code, problem.message, _address(executed_ref))
+    if name.startswith("indicators["):
+        index, _, key = name[len("indicators[") :].partition("].")
+        try:
+            ref = cells[int(index)].get(key)
+        except (ValueError, IndexError):
+            ref = None
+        if ref:
+            return Problem(problem.code, problem.message, _address(ref))
+    return problem

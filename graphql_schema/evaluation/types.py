@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import base64
+
+import graphene
+from graphene import relay
+from graphene_django import DjangoObjectType
+
+from backend.benchmarking import models as facts
+from backend.evaluation import models
+from graphql_schema.core.types import CountableConnection, attribute_or_none
+from graphql_schema.goals.types import HistoryEntry
+from graphql_schema.monitoring.types import CauseEnum
+from graphql_schema.tenants.types import Unit
+
+EvaluationStatusEnum = graphene.Enum.from_enum(models.EvaluationStatus, description="自评状态")
+BandEnum = graphene.Enum.from_enum(models.Band, description="定性完成档次")
+
+
+class EvaluationFlag(graphene.ObjectType):
+    """A finding on the sheet for the reviewer (target too low, weights, not credible ...)."""
+
+    code = graphene.String(required=True)
+    message = graphene.String(required=True)
+    indicator = graphene.String(description="the indicator code, empty for the project")
+
+
+def _flags(rows) -> list[EvaluationFlag]:
+    return [
+        EvaluationFlag(
+            code=f.get("code", ""), message=f.get("message", ""), indicator=f.get("indicator")
+        )
+        for f in rows or []
+    ]
+
+
+class GroupScore(graphene.ObjectType):
+    group = graphene.String(required=True, description="output, effect or satisfaction")
+    score = graphene.Decimal(required=True)
+
+
+RESULT_FIELDS = (
+    "code",
+    "level1",
+    "level2",
+    "name",
+    "value_type",
+    "direction",
+    "unit",
+    "target_value",
+    "target_text",
+    "weight",
+    "template_code",
+    "actual_value",
+    "actual_text",
+    "band_score",
+    "explanation",
+    "deviation_reason",
+    "computed_score",
+    "rule",
+    "computation",
+    "override_score",
+    "override_reason",
+    "final_score",
+)
+
+
+class _ResultMixin:
+    band = graphene.Field(BandEnum, resolver=attribute_or_none("band"))
+    deviation_cause = graphene.Field(CauseEnum, resolver=attribute_or_none("deviation_cause"))
+    flags = graphene.List(graphene.NonNull(EvaluationFlag), required=True)
+
+    @staticmethod
+    def resolve_flags(root, info):
+        return _flags(root.flags)
+
+
+class IndicatorScore(_ResultMixin, DjangoObjectType):
+    evidence_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
+
+    class Meta:
+        model = models.IndicatorScore
+        fields = RESULT_FIELDS
+
+    @staticmethod
+    def resolve_evidence_ids(root: models.IndicatorScore, info) -> list[str]:
+        return [str(d.pk) for d in root.evidence.all()]
+
+
+class DepartmentIndicatorScore(_ResultMixin, DjangoObjectType):
+    class Meta:
+        model = models.DepartmentIndicatorScore
+        fields = RESULT_FIELDS
+
+
+SHEET_FIELDS = (
+    "fiscal_year",
+    "layout",
+    "execution_weight",
+    "execution_rate",
+    "execution_score",
+    "total",
+    "grade",
+    "scored_at",
+    "executed",
+    "full_budget",
+    "improvement_measures",
+    "return_comment",
+    "submitted_at",
+    "finalised_at",
+    "created_at",
+    "updated_at",
+)
+
+
+class _SheetMixin:
+    status = graphene.Field(
+        EvaluationStatusEnum, required=True, resolver=attribute_or_none("status")
+    )
+    flags = graphene.List(graphene.NonNull(EvaluationFlag), required=True)
+    group_scores = graphene.List(graphene.NonNull(GroupScore), required=True)
+    history = graphene.List(graphene.NonNull(HistoryEntry), required=True)
+
+    @staticmethod
+    def resolve_flags(root, info):
+        return _flags(root.flags)
+
+    @staticmethod
+    def resolve_group_scores(root, info):
+        return [GroupScore(group=k, score=v) for k, v in (root.group_scores or {}).items()]
+
+    @staticmethod
+    def resolve_history(root, info):
+        from backend.evaluation.selectors import evaluation_history
+
+        return [HistoryEntry(**entry) for entry in evaluation_history(root)]
+
+
+class SelfEvaluation(_SheetMixin, DjangoObjectType):
+    indicators = graphene.List(graphene.NonNull(IndicatorScore), required=True)
+    project_id = graphene.ID(required=True)
+    project_code = graphene.String(required=True)
+    project_name = graphene.String(required=True)
+    xlsx_base64 = graphene.String(required=True, description="项目支出绩效自评表 (XLSX, base64)")
+
+    class Meta:
+        model = models.SelfEvaluation
+        interfaces = (relay.Node,)
+        connection_class = CountableConnection
+        fields = (*SHEET_FIELDS, "deviation_analysis")
+
+    @staticmethod
+    def resolve_indicators(root: models.SelfEvaluation, info):
+        return list(root.indicators.all())
+
+    @staticmethod
+    def resolve_project_id(root: models.SelfEvaluation, info) -> str:
+        from graphql_relay import to_global_id
+
+        return to_global_id("Project", root.project_id)
+
+    @staticmethod
+    def resolve_project_code(root: models.SelfEvaluation, info) -> str:
+        return root.project.code
+
+    @staticmethod
+    def resolve_project_name(root: models.SelfEvaluation, info) -> str:
+        return root.project.name
+
+    @staticmethod
+    def resolve_xlsx_base64(root: models.SelfEvaluation, info) -> str:
+        from backend.evaluation import xlsx
+
+        return base64.b64encode(xlsx.export_self_evaluation(root)).decode()
+
+
+class DepartmentEvaluation(_SheetMixin, DjangoObjectType):
+    indicators = graphene.List(graphene.NonNull(DepartmentIndicatorScore), required=True)
+
+    class Meta:
+        model = models.DepartmentEvaluation
+        interfaces = (relay.Node,)
+        fields = (
+            *SHEET_FIELDS,
+            "template_code",
+            "evaluated_projects",
+            "evaluated_budget",
+            "project_score",
+            "project_grade",
+            "summary",
+        )
+
+    @staticmethod
+    def resolve_indicators(root: models.DepartmentEvaluation, info):
+        return list(root.indicators.all())
+
+
+class EvaluationResult(DjangoObjectType):
+    """A finalised project self-evaluation as the levels above see it (public facts)."""
+
+    unit = graphene.Field(Unit, required=True)
+
+    class Meta:
+        model = facts.ProjectFact
+        interfaces = (relay.Node,)
+        connection_class = CountableConnection
+        fields = (
+            "fiscal_year",
+            "project_code",
+            "project_name",
+            "kind",
+            "full_budget",
+            "executed",
+            "execution_rate",
+            "self_score",
+            "self_grade",
+            "evaluation_flags",
+            "finalised_at",
+        )
+
+
+class UnitEvaluationResult(DjangoObjectType):
+    """A unit's year: finalised projects rolled up (budget-weighted) and its department-wide
+    evaluation."""
+
+    unit = graphene.Field(Unit, required=True)
+
+    class Meta:
+        model = facts.UnitYearFact
+        fields = (
+            "fiscal_year",
+            "evaluated_projects",
+            "evaluated_budget",
+            "evaluated_executed",
+            "project_score",
+            "project_grade",
+            "department_score",
+            "department_grade",
+            "department_finalised_at",
+        )
