@@ -612,3 +612,62 @@ def test_closer_actual_never_lowers_eq(w: Decimal, t: Decimal, a: Decimal, b: De
     assert computed(quant("eq", str(t), str(far), str(w))) <= computed(
         quant("eq", str(t), str(near), str(w))
     )
+
+
+# --- results for the fact tables (is_met, achievement, budget-weighted score) -----------------
+
+
+def test_met_and_achievement_worked() -> None:
+    def q(direction: str, target: str, actual: str | None) -> IndicatorInput:
+        return IndicatorInput(
+            "x",
+            "产出指标",
+            "quantitative",
+            direction,
+            Decimal(target),
+            Decimal(10),
+            actual=None if actual is None else Decimal(actual),
+        )
+
+    from backend.evaluation.scoring import achievement, budget_weighted_score, is_met
+
+    # ≥: 90 of 120 → 90 ÷ 120 = 75.00 %, missed.
+    assert (is_met(q("gte", "120", "90")), achievement(q("gte", "120", "90"))) == (
+        False,
+        Decimal("75.00"),
+    )
+    # ≤: target 5, actual 4 → 5 ÷ 4 = 125.00 % (less is better), met; actual 0 is undefined.
+    assert (is_met(q("lte", "5", "4")), achievement(q("lte", "5", "4"))) == (
+        True,
+        Decimal("125.00"),
+    )
+    assert achievement(q("lte", "5", "0")) is None
+    assert achievement(q("lte", "0", "0")) == Decimal("100.00")
+    # =: 98 of 100 → 98.00 %, missed; ≥ with target 0 is undefined; not reported → None.
+    assert (is_met(q("eq", "100", "98")), achievement(q("eq", "100", "98"))) == (
+        False,
+        Decimal("98.00"),
+    )
+    assert achievement(q("gte", "0", "3")) is None
+    assert is_met(q("gte", "1", None)) is None
+    # Qualitative: 达成 with 27 of 30 → 27 ÷ 30 = 90.00 %, met.
+    band = IndicatorInput(
+        "b",
+        "效益指标",
+        "qualitative",
+        "",
+        None,
+        Decimal(30),
+        band="achieved",
+        band_score=Decimal(27),
+    )
+    assert (is_met(band), achievement(band)) == (True, Decimal("90.00"))
+    # Budget-weighted: (96 × 1,000,000 + 43 × 3,000,000) ÷ 4,000,000 = 56.25; with 1/3 of a
+    # cent: (80 × 1 + 81 × 2) ÷ 3 = 80.666… → 80.67 half-up.
+    assert budget_weighted_score(
+        [(Decimal(96), Decimal(1_000_000)), (Decimal(43), Decimal(3_000_000))]
+    ) == Decimal("56.25")
+    assert budget_weighted_score([(Decimal(80), Decimal(1)), (Decimal(81), Decimal(2))]) == Decimal(
+        "80.67"
+    )
+    assert budget_weighted_score([]) is None
