@@ -351,8 +351,11 @@ def _outcome(rng: random.Random) -> str:
     return OUTCOME_SHARES[0][0]
 
 
-def plan_unit(unit: Procuratorate, *, seed: int, fiscal_year: int) -> list[ProjectPlan]:
-    """The projects the demo gives ``unit`` (pure: the same seed gives the same plan)."""
+def plan_unit(
+    unit: Procuratorate, *, seed: int, fiscal_year: int, approve_all: bool = False
+) -> list[ProjectPlan]:
+    """The projects the demo gives ``unit`` (pure: the same seed gives the same plan). With
+    ``approve_all`` every goal is approved (a past year, whose goals went through long ago)."""
     rng = random.Random(f"{seed}:{unit.code}")
     count = rng.randint(3, 6)
     kinds = [ProjectKind.CASE_FUNDS.value, *rng.sample(OPTIONAL_KINDS, count - 1)]
@@ -374,6 +377,8 @@ def plan_unit(unit: Procuratorate, *, seed: int, fiscal_year: int) -> list[Proje
         if kind in (ProjectKind.INFORMATISATION, ProjectKind.EQUIPMENT) and rng.random() < 0.35:
             funding = FundingSource.TRANSFER
         outcome = _outcome(rng)
+        if approve_all:
+            outcome = APPROVED
         grade = ""
         if outcome == APPROVED:
             grade = Grade.EXCELLENT if rng.random() < 0.45 else Grade.GOOD
@@ -621,6 +626,7 @@ def load_unit(
     fiscal_year: int,
     finance: User,
     leader: User,
+    approve_all: bool = False,
 ) -> int:
     """Fill one unit (its schema, one transaction); the number of projects created, 0 when it
     already has projects of the year."""
@@ -628,7 +634,7 @@ def load_unit(
         if Project.objects.filter(fiscal_year=fiscal_year).exists():
             return 0
         library = _Library.load()
-        plans = plan_unit(unit, seed=seed, fiscal_year=fiscal_year)
+        plans = plan_unit(unit, seed=seed, fiscal_year=fiscal_year, approve_all=approve_all)
         for plan in plans:
             rng = random.Random(f"{seed}:{unit.code}:{plan.code}")
             project = create_project(

@@ -29,12 +29,16 @@ class DemoLogin:
 
 
 def demo_logins(units: list[Procuratorate]) -> list[DemoLogin]:
-    """One province_admin, one city_reviewer per city, one unit_finance and one unit_leader
-    per unit."""
+    """One province_admin and three evaluators (key evaluation experts) at the province, one
+    city_reviewer per city, one unit_finance and one unit_leader per unit."""
     logins: list[DemoLogin] = []
     for unit in units:
         if unit.level == UnitLevel.PROVINCE:
             logins.append(DemoLogin(PROVINCE_ADMIN, Role.PROVINCE_ADMIN, unit.code))
+            logins.extend(
+                DemoLogin(f"{unit.code}-evaluator-{n}", Role.EVALUATOR, unit.code)
+                for n in (1, 2, 3)
+            )
         if unit.level == UnitLevel.CITY:
             logins.append(DemoLogin(f"{unit.code}-reviewer", Role.CITY_REVIEWER, unit.code))
         logins.append(DemoLogin(f"{unit.code}-finance", Role.UNIT_FINANCE, unit.code))
@@ -55,7 +59,11 @@ def load_templates(progress: Callable[[PushTarget], None] | None = None) -> int:
     Returns the number of units updated."""
     admin = User.objects.filter(username=PROVINCE_ADMIN).first()
     applied = 0
-    for version in starter.load_starter_library(user=admin):
+    versions = [
+        *starter.load_starter_library(user=admin),
+        *starter.load_department_templates(user=admin),
+    ]
+    for version in versions:
         push = TemplatePush.objects.filter(version=version).order_by("created_at").first()
         if push is None:
             push = push_services.push_version(

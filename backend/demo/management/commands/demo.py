@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from backend import embedded
+from backend.demo import evaluation as demo_evaluation
 from backend.demo import goals as demo_goals
 from backend.demo import monitoring as demo_monitoring
 from backend.demo import services
@@ -46,6 +47,10 @@ class Command(BaseCommand):
             entries = demo_monitoring.load_monitoring(progress=lambda _unit: bar.update(1))
         if entries:
             self.stdout.write(f"{entries} monitoring entries submitted (rounds 1–9)")
+        with tqdm(total=rows, unit="unit", desc="last year's evaluations") as bar:
+            evaluated = demo_evaluation.load_evaluations(progress=lambda _unit: bar.update(1))
+        if evaluated:
+            self.stdout.write(f"{evaluated} self-evaluations of last year")
         self._print_logins(logins, str(options["addr"]))
         if options["prepare_only"]:
             return
