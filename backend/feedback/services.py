@@ -755,8 +755,8 @@ def unit_figures(units: Sequence[Procuratorate], fiscal_year: int) -> dict[int, 
         .annotate(
             projects=Count("id"),
             budget=Sum("full_budget"),
-            executed=Sum("executed"),
-            executed_budget=Sum("full_budget", filter=Q(executed__isnull=False)),
+            spent=Sum("executed"),
+            spent_budget=Sum("full_budget", filter=Q(executed__isnull=False)),
         )
     }
     years = {
@@ -785,8 +785,8 @@ def unit_figures(units: Sequence[Procuratorate], fiscal_year: int) -> dict[int, 
             "fiscal_year": fiscal_year,
             "projects": b.get("projects", 0),
             "budget": str(money(b["budget"])) if b.get("budget") is not None else "0.00",
-            "executed": str(money(b["executed"])) if b.get("executed") is not None else None,
-            "execution_rate": _rate(b.get("executed"), b.get("executed_budget")),
+            "executed": str(money(b["spent"])) if b.get("spent") is not None else None,
+            "execution_rate": _rate(b.get("spent"), b.get("spent_budget")),
             "evaluated_projects": y.evaluated_projects if y else 0,
             "self_score": str(y.project_score) if y and y.project_score is not None else None,
             "self_grade": (y.project_grade or None) if y else None,
