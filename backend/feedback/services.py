@@ -82,7 +82,7 @@ def _province_of(unit: Procuratorate) -> Procuratorate:
     return province or unit
 
 
-def _policy(unit: Procuratorate) -> ProvincePolicy:
+def policy_or_default(unit: Procuratorate) -> ProvincePolicy:
     """The unit's province settings, or an unsaved instance holding the defaults."""
     return policy_for(unit) or ProvincePolicy()
 
@@ -334,7 +334,7 @@ def apply_evaluation_result(result: EvaluationResult) -> None:
     if result.grade not in GRADES:
         raise DomainError.single("INVALID_GRADE", f"无效的等级：{result.grade}", "grade")
     unit, year = result.unit, result.fiscal_year
-    policy = _policy(unit)
+    policy = policy_or_default(unit)
     total, budget = money(result.total), money(result.full_budget)
     linkage = _upsert_linkage(
         unit,
@@ -378,7 +378,7 @@ def refresh_unit_linkage(
         score=score,
         grade=grade_of(score),
         base=budget,
-        policy=policy or _policy(unit),
+        policy=policy or policy_or_default(unit),
         extra_basis={
             "projects": projects,
             "weighting": "按项目全年预算数加权平均（已定稿项目）",
@@ -963,4 +963,5 @@ def set_results_policy(
         setattr(policy, name, value)
     policy.updated_by = actor
     policy.save()
+    policy.refresh_from_db()
     return policy
