@@ -152,6 +152,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.sweep_all",
         "schedule": crontab(hour=6, minute=30),  # CELERY_TIMEZONE
     },
+    "rectification-overdue": {
+        "task": "feedback.flag_overdue",
+        "schedule": crontab(hour=0, minute=20),  # CELERY_TIMEZONE
+    },
 }
 
 # --- Files: S3 through django-storages when a bucket is set, else the local file system --------

@@ -1,11 +1,218 @@
-"""feedback: GraphQL queries."""
+"""feedback: GraphQL queries. On a unit's host: its own rectifications, feedback items and
+budget linkages. On the public host: the same across the units under the caller's reviewer
+memberships (province_admin, city_reviewer), the suggested rectifications, the batches with
+their rates and the province's results settings."""
+
+from __future__ import annotations
+
+from typing import Any
 
 import graphene
+from django.db.models import Prefetch, QuerySet
+from graphene import relay
+from graphene_django import DjangoConnectionField
+
+from backend.core.errors import DomainError
+from backend.feedback import selectors
+from backend.feedback.models import FeedbackItem as FeedbackItemModel
+from backend.feedback.models import RectificationRequest as RectificationModel
+from graphql_schema.core.ids import decode_id
+from graphql_schema.core.permissions import require_unit_access, require_user
+from graphql_schema.feedback.types import (
+    BudgetLinkage,
+    FeedbackBatch,
+    FeedbackItem,
+    RectificationRequest,
+    RectificationStatusEnum,
+    ResultsPolicy,
+    SuggestedRectificationConnection,
+)
+from tenants.models import Procuratorate, UnitLevel
+
+
+def _value(enum_value: Any) -> str | None:
+    return getattr(enum_value, "value", enum_value) or None
+
+
+def _pk(global_id: str, type_name: str) -> int | None:
+    try:
+        return decode_id(global_id, type_name)
+    except DomainError:
+        return None
+
+
+def with_events(qs: QuerySet[RectificationModel]) -> QuerySet[RectificationModel]:
+    return qs.select_related("unit", "issuer").prefetch_related("events__actor")
+
+
+def with_rectification(qs: QuerySet[FeedbackItemModel]) -> QuerySet[FeedbackItemModel]:
+    return qs.select_related("unit", "batch", "batch__issuer").prefetch_related(
+        Prefetch(
+            "rectifications",
+            queryset=with_events(RectificationModel.objects.all()),
+        )
+    )
 
 
 class TenantFeedbackQueries(graphene.ObjectType):
-    """On a unit's host."""
+    """On a unit's host: the unit's own rows only."""
+
+    rectifications = DjangoConnectionField(
+        RectificationRequest,
+        status=RectificationStatusEnum(),
+        overdue=graphene.Boolean(),
+        fiscal_year=graphene.Int(),
+        description="本院整改通知",
+    )
+    rectification = graphene.Field(RectificationRequest, id=graphene.ID(required=True))
+    feedback_items = DjangoConnectionField(
+        FeedbackItem,
+        fiscal_year=graphene.Int(),
+        unread=graphene.Boolean(),
+        description="本院收到的反馈",
+    )
+    budget_linkages = DjangoConnectionField(
+        BudgetLinkage, fiscal_year=graphene.Int(), description="本院预算挂钩（只读）"
+    )
+
+    @staticmethod
+    def resolve_rectifications(root, info, status=None, overdue=None, fiscal_year=None, **kw):
+        unit = require_unit_access(info)
+        return with_events(
+            selectors.rectifications_of_unit(
+                unit, status=_value(status), overdue=overdue, fiscal_year=fiscal_year
+            )
+        )
+
+    @staticmethod
+    def resolve_rectification(root, info, id: str):
+        unit = require_unit_access(info)
+        pk = _pk(id, "RectificationRequest")
+        if pk is None:
+            return None
+        return with_events(selectors.rectifications_of_unit(unit)).filter(pk=pk).first()
+
+    @staticmethod
+    def resolve_feedback_items(root, info, fiscal_year=None, unread=None, **kw):
+        unit = require_unit_access(info)
+        return with_rectification(
+            selectors.feedback_items_of_unit(unit, fiscal_year=fiscal_year, unread=unread)
+        )
+
+    @staticmethod
+    def resolve_budget_linkages(root, info, fiscal_year=None, **kw):
+        unit = require_unit_access(info)
+        return selectors.linkages_of_unit(unit, fiscal_year=fiscal_year).select_related(
+            "decided_by"
+        )
 
 
 class PublicFeedbackQueries(graphene.ObjectType):
-    """On the public host."""
+    """On the public host: across the units under the caller's reviewer memberships."""
+
+    rectifications = DjangoConnectionField(
+        RectificationRequest,
+        fiscal_year=graphene.Int(),
+        status=RectificationStatusEnum(),
+        overdue=graphene.Boolean(),
+        city=graphene.String(description="a city's code: the city and its counties"),
+        unit=graphene.String(description="a unit's code"),
+        description="Rectifications of the units under the caller (province, city reviewers).",
+    )
+    rectification = graphene.Field(RectificationRequest, id=graphene.ID(required=True))
+    suggested_rectifications = relay.ConnectionField(
+        SuggestedRectificationConnection,
+        fiscal_year=graphene.Int(),
+        city=graphene.String(),
+        description="Finalised projects graded 中 with no rectification yet.",
+    )
+    budget_linkages = DjangoConnectionField(
+        BudgetLinkage,
+        fiscal_year=graphene.Int(),
+        city=graphene.String(),
+        unit=graphene.String(),
+        unit_level=graphene.Boolean(description="true: unit rows only; false: project rows only"),
+        undecided=graphene.Boolean(),
+    )
+    feedback_batches = DjangoConnectionField(FeedbackBatch, fiscal_year=graphene.Int())
+    feedback_batch = graphene.Field(FeedbackBatch, id=graphene.ID(required=True))
+    results_policy = graphene.Field(ResultsPolicy, province=graphene.String(required=True))
+
+    @staticmethod
+    def resolve_rectifications(
+        root, info, fiscal_year=None, status=None, overdue=None, city=None, unit=None, **kw
+    ):
+        user = require_user(info)
+        return with_events(
+            selectors.rectifications_under(
+                user,
+                fiscal_year=fiscal_year,
+                status=_value(status),
+                overdue=overdue,
+                city=city,
+                unit=unit,
+            )
+        )
+
+    @staticmethod
+    def resolve_rectification(root, info, id: str):
+        user = require_user(info)
+        pk = _pk(id, "RectificationRequest")
+        if pk is None:
+            return None
+        found = selectors.rectification_for_reviewer(user, pk)
+        return (
+            with_events(RectificationModel.objects.filter(pk=found.pk)).first() if found else None
+        )
+
+    @staticmethod
+    def resolve_suggested_rectifications(root, info, fiscal_year=None, city=None, **kw):
+        user = require_user(info)
+        return selectors.suggested_rectifications(user, fiscal_year=fiscal_year, city=city)
+
+    @staticmethod
+    def resolve_budget_linkages(
+        root, info, fiscal_year=None, city=None, unit=None, unit_level=None, undecided=None, **kw
+    ):
+        user = require_user(info)
+        return selectors.linkages_under(
+            user,
+            fiscal_year=fiscal_year,
+            city=city,
+            unit=unit,
+            unit_level_only=unit_level,
+            undecided=undecided,
+        ).select_related("decided_by")
+
+    @staticmethod
+    def resolve_feedback_batches(root, info, fiscal_year=None, **kw):
+        user = require_user(info)
+        return batches_with_items(selectors.batches_under(user, fiscal_year=fiscal_year))
+
+    @staticmethod
+    def resolve_feedback_batch(root, info, id: str):
+        user = require_user(info)
+        pk = _pk(id, "FeedbackBatch")
+        if pk is None:
+            return None
+        return batches_with_items(selectors.batches_under(user)).filter(pk=pk).first()
+
+    @staticmethod
+    def resolve_results_policy(root, info, province: str):
+        from backend.accounts.selectors import reachable_units
+        from backend.feedback.services import policy_or_default
+
+        user = require_user(info)
+        unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
+        # Anyone working in the province reads its settings.
+        if unit is None or not reachable_units(user).filter(path__startswith=unit.path).exists():
+            return None
+        return ResultsPolicy.of(unit.code, policy_or_default(unit))
+
+
+def batches_with_items(qs):
+    return qs.prefetch_related(
+        Prefetch(
+            "items", queryset=with_rectification(FeedbackItemModel.objects.order_by("unit__path"))
+        )
+    )
