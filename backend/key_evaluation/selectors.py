@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
-from backend.accounts.models import Membership, User
+from backend.accounts.models import Membership, Role, User
 from backend.key_evaluation.models import (
     EvaluatorAssignment,
     EvaluatorScore,
@@ -179,3 +179,16 @@ def key_results(unit: Procuratorate) -> dict[int, tuple[Decimal, str]]:
             unit=unit, status=KeyEvaluationStatus.FINALISED
         ).values_list("project_id", "key_score", "key_grade")
     }
+
+
+def evaluators_for(issuer: Procuratorate) -> QuerySet[User]:
+    """Active users holding ``evaluator`` at the issuer or above: whom it may assign."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__role=Role.EVALUATOR,
+            memberships__unit__path__in=issuer.ancestor_paths,
+        )
+        .distinct()
+        .order_by("username")
+    )
