@@ -91,9 +91,7 @@ def can_manage(user: User | AnonymousUser, key_eval: KeyEvaluation) -> bool:
     return any(key_eval.unit.path.startswith(p) for p in manager_paths(user))
 
 
-def with_details(
-    qs: QuerySet[KeyEvaluation], user: User | AnonymousUser
-) -> QuerySet[KeyEvaluation]:
+def with_details(qs: QuerySet[KeyEvaluation]) -> QuerySet[KeyEvaluation]:
     """Prefetch indicators, assignments (all of them; ``assignments_for`` filters) and their
     scores, so nested fields cost a fixed number of queries whatever the number of rows."""
     return qs.prefetch_related(

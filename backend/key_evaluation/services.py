@@ -199,9 +199,15 @@ def _create(
 
 
 def _finalised_fact(unit: Procuratorate, project_id: int, fiscal_year: int) -> ProjectFact | None:
-    return ProjectFact.objects.filter(
-        unit=unit, project_id=project_id, fiscal_year=fiscal_year, finalised_at__isnull=False
-    ).first()
+    """The project's fact if its self-evaluation is finalised, locked: two selections of the
+    same project wait for each other, and the second finds the first's key evaluation."""
+    return (
+        ProjectFact.objects.select_for_update()
+        .filter(
+            unit=unit, project_id=project_id, fiscal_year=fiscal_year, finalised_at__isnull=False
+        )
+        .first()
+    )
 
 
 @transaction.atomic
@@ -675,6 +681,13 @@ def draw_sample(
         drawn_by=actor if actor is not None and actor.is_authenticated else None,
     )
     wanted = [m for m, _ in chosen] + flagged
+    # Lock the facts wanted (as a selection does) before looking for existing key evaluations.
+    list(
+        ProjectFact.objects.select_for_update()
+        .filter(pk__in=[by_member[m].pk for m in wanted])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     existing = set(
         KeyEvaluation.objects.filter(
             project_id__in=[m.project_id for m in wanted],

@@ -91,7 +91,7 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
             kind=_value(kind),
             unit_code=unit,
         )
-        return selectors.with_details(qs, user)
+        return selectors.with_details(qs)
 
     @staticmethod
     def resolve_key_evaluation(root, info, id: str):
@@ -100,7 +100,7 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
             pk = decode_id(id, "KeyEvaluation")
         except DomainError:
             return None
-        qs = selectors.with_details(selectors.visible_key_evaluations(user), user)
+        qs = selectors.with_details(selectors.visible_key_evaluations(user))
         return qs.filter(pk=pk).first()
 
     @staticmethod
@@ -108,7 +108,11 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
         user = require_user(info)
         return selectors.my_assignments(
             user, status=status.lower() if status else None, fiscal_year=fiscal_year
-        ).prefetch_related("scores__indicator", "key_evaluation__indicators")
+        ).prefetch_related(
+            "scores__indicator",
+            "key_evaluation__indicators",
+            "key_evaluation__assignments__evaluator",
+        )
 
     @staticmethod
     def resolve_sampling_draws(root, info, fiscal_year=None, **kwargs):

@@ -27,7 +27,7 @@ from django.db import connection
 from backend.accounts.models import Role, User
 from backend.benchmarking.models import ProjectFact
 from backend.core.errors import DomainError, PermissionDenied
-from backend.key_evaluation import services
+from backend.key_evaluation import selectors, services
 from backend.key_evaluation.models import (
     AssignmentStatus,
     EvaluatorAssignment,
@@ -323,6 +323,7 @@ def test_finalising_applies_the_province_rule_and_writes_the_facts(
     assert key_eval.status == KeyEvaluationStatus.FINALISED
     fact.refresh_from_db()
     assert (fact.key_score, fact.key_grade) == (score, grade)
+    assert selectors.key_results(fact.unit) == {fact.project_id: (score, grade)}
     # Each indicator's evaluators' scores combined by the same rule, for reading.
     q1 = key_eval.indicators.get(code="q1")
     assert q1.key_score == {"mean": D("22.00"), "median": D("24.00"), "trimmed": D("24.00")}[rule]
