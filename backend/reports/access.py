@@ -37,7 +37,7 @@ def unit_reader(request: HttpRequest) -> Procuratorate | HttpResponse:
 def reviewer(request: HttpRequest) -> HttpResponse | None:
     """On the public host: ``None`` when the caller is a province admin (at a provincial
     office) or a city reviewer (at a municipal office), else the refusal."""
-    if getattr(request, "tenant", None) is not None:
+    if isinstance(getattr(request, "tenant", None), Procuratorate):
         raise Http404("该地址只在省院主机上提供。")
     if not request.user.is_authenticated:
         return refusal(401, "请先登录。")
