@@ -72,6 +72,9 @@ def body(response: Any) -> bytes:
 @pytest.fixture
 def media(settings: Any, tmp_path: Any) -> Any:
     settings.MEDIA_ROOT = str(tmp_path)
+    # django-tenants' storage caches MEDIA_ROOT + the tenant part and clears it only when
+    # MULTITENANT_RELATIVE_MEDIA_ROOT changes: "change" it so the new root is read.
+    settings.MULTITENANT_RELATIVE_MEDIA_ROOT = settings.MULTITENANT_RELATIVE_MEDIA_ROOT
     return tmp_path
 
 
