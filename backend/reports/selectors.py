@@ -237,7 +237,7 @@ def _achieved_summary(rows: Sequence[IndicatorResultFields]) -> str:
 def project_report(
     evaluation: SelfEvaluation, *, unit_name: str, today: datetime.date
 ) -> ProjectReport:
-    """The project self-evaluation report of ``evaluation`` (three queries)."""
+    """The project self-evaluation report of ``evaluation`` (two queries)."""
     evaluation = (
         SelfEvaluation.objects.select_related("project", "goal").filter(pk=evaluation.pk).get()
     )
@@ -274,7 +274,7 @@ def project_report(
 def unit_report(
     department: DepartmentEvaluation, *, unit_name: str, today: datetime.date
 ) -> UnitReport:
-    """The unit report of ``department`` with every project evaluation of its year (three
+    """The unit report of ``department`` with every project evaluation of its year (two
     queries)."""
     rows = list(department.indicators.order_by("sort_order", "id"))
     lines = indicator_lines(rows)

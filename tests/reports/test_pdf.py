@@ -101,3 +101,19 @@ def test_unit_report_lists_the_project_evaluations(lsj: Procuratorate) -> None:
     ):
         assert squeeze(expected) in text, expected
     assert f"自评总分：{department.total:.2f}分" in text
+
+
+def test_reading_a_report_takes_a_fixed_number_of_queries(lsj: Procuratorate) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    evaluation = make_evaluation()
+    make_evaluation()
+    make_evaluation()
+    department = make_department()
+    with CaptureQueriesContext(connection) as queries:
+        selectors.project_report(evaluation, unit_name=lsj.name, today=TODAY)
+    assert len(queries) == 2
+    with CaptureQueriesContext(connection) as queries:
+        report = selectors.unit_report(department, unit_name=lsj.name, today=TODAY)
+    assert len(queries) == 2 and len(report.projects) == 3
