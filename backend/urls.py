@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from backend.monitoring import views as monitoring_views
+from backend.reports import downloads as reports_downloads
 from backend.views import home
 from graphql_schema.core.views import JixiaoGraphQLView
 from graphql_schema.tenant import schema
@@ -20,5 +21,13 @@ urlpatterns = [
         "monitoring/execution.svg",
         monitoring_views.unit_execution_svg,
         name="unit-execution-svg",
+    ),
+]
+
+urlpatterns += [
+    path(
+        "documents/<int:document_id>/download/",
+        reports_downloads.document_download,
+        name="document-download",
     ),
 ]

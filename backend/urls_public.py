@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from backend.reports import exports as report_exports
 from backend.views import home
 from graphql_schema.core.views import JixiaoGraphQLView
 from graphql_schema.public import schema
@@ -16,4 +17,24 @@ urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("graphql/", ensure_csrf_cookie(JixiaoGraphQLView.as_view(schema=schema)), name="graphql"),
+]
+
+urlpatterns += [
+    path("exports/benchmark.xlsx", report_exports.benchmark_xlsx_view, name="benchmark-xlsx"),
+    path(
+        "charts/benchmark-bars.svg",
+        report_exports.benchmark_bars_svg_view,
+        name="benchmark-bars-svg",
+    ),
+    path(
+        "charts/benchmark-bars.png",
+        report_exports.benchmark_bars_png_view,
+        name="benchmark-bars-png",
+    ),
+    path(
+        "charts/benchmark-box.svg", report_exports.benchmark_box_svg_view, name="benchmark-box-svg"
+    ),
+    path(
+        "charts/benchmark-box.png", report_exports.benchmark_box_png_view, name="benchmark-box-png"
+    ),
 ]

@@ -1,0 +1,121 @@
+"""A benchmark table as an XLSX workbook (openpyxl). Pure: a ``BenchmarkTable`` in, bytes out.
+
+Sheet 基准对比: a title and the table's terms, then one row per unit in rank order (排名, 单位,
+所属市院, 数值, 百分位; units without a value last, with empty cells), then the distribution
+block (样本数, 最小值, 下四分位数, 中位数, 上四分位数, 最大值, 平均值). Numbers are written as
+numbers (``Decimal``) with number formats, never as text."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from backend.reports.benchmark_types import BenchmarkTable, UnitValue
+
+SHEET = "基准对比"
+HEADER = ("排名", "单位", "所属市院", "数值", "百分位")
+VALUE_FORMAT = "#,##0.00"
+PERCENTILE_FORMAT = "0.0"
+COUNT_FORMAT = "0"
+# Fixed document dates: the same table gives the same workbook.
+EPOCH = datetime.datetime(2000, 1, 1)
+
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_FILL = PatternFill("solid", fgColor="EEF2F7")
+_THIN = Side(style="thin", color="9CA3AF")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+def period(table: BenchmarkTable) -> str:
+    return f"{table.fiscal_year} 年" + (f" 1–{table.month} 月" if table.month else "")
+
+
+def value_header(table: BenchmarkTable) -> str:
+    return f"数值（{table.unit_of_measure}）" if table.unit_of_measure else "数值"
+
+
+def ordered_rows(table: BenchmarkTable) -> list[UnitValue]:
+    """Rank order; units without a rank (no value) last, by code."""
+    return sorted(
+        table.rows, key=lambda r: (r.rank is None, r.rank if r.rank is not None else 0, r.code)
+    )
+
+
+def benchmark_xlsx(table: BenchmarkTable) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    sheet["A1"] = f"{table.label} 基准对比"
+    sheet["A1"].font = _TITLE
+    terms = [
+        ("指标", table.label),
+        ("指标代码", table.metric),
+        ("期间", period(table)),
+        ("计量单位", table.unit_of_measure or "—"),
+        ("排名方向", "数值越高排名越前" if table.higher_is_better else "数值越低排名越前"),
+    ]
+    row = 2
+    for label, value in terms:
+        sheet.cell(row=row, column=1, value=label).font = _BOLD
+        sheet.cell(row=row, column=2, value=value)
+        row += 1
+
+    row += 1
+    header_row = row
+    for column, title in enumerate(HEADER, start=1):
+        cell = sheet.cell(row=row, column=column, value=title)
+        if column == 4:
+            cell.value = value_header(table)
+        cell.font, cell.fill, cell.border = _BOLD, _FILL, _BOX
+        cell.alignment = Alignment(horizontal="center")
+    for unit in ordered_rows(table):
+        row += 1
+        cells = [
+            (unit.rank, COUNT_FORMAT),
+            (unit.name, None),
+            (unit.city_name, None),
+            (unit.value, VALUE_FORMAT),
+            (unit.percentile, PERCENTILE_FORMAT),
+        ]
+        for column, (value, number_format) in enumerate(cells, start=1):
+            cell = sheet.cell(row=row, column=column, value=value)
+            cell.border = _BOX
+            if number_format:
+                cell.number_format = number_format
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    if table.rows:
+        sheet.auto_filter.ref = f"A{header_row}:E{row}"
+
+    row += 2
+    sheet.cell(row=row, column=1, value="分布").font = _BOLD
+    d = table.distribution
+    stats: list[tuple[str, int | Decimal | None, str]] = [
+        ("样本数", d.count, COUNT_FORMAT),
+        ("最小值", d.min, VALUE_FORMAT),
+        ("下四分位数", d.q1, VALUE_FORMAT),
+        ("中位数", d.median, VALUE_FORMAT),
+        ("上四分位数", d.q3, VALUE_FORMAT),
+        ("最大值", d.max, VALUE_FORMAT),
+        ("平均值", d.mean, VALUE_FORMAT),
+    ]
+    for label, value, number_format in stats:
+        row += 1
+        label_cell = sheet.cell(row=row, column=1, value=label)
+        label_cell.font, label_cell.fill, label_cell.border = _BOLD, _FILL, _BOX
+        cell = sheet.cell(row=row, column=2, value=value)
+        cell.number_format, cell.border = number_format, _BOX
+
+    for column, width in enumerate((12, 34, 22, 16, 10), start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    workbook.properties.creator = "绩效 · 预算绩效管理平台"
+    workbook.properties.title = f"{table.label} 基准对比 {period(table)}"
+    workbook.properties.created = workbook.properties.modified = EPOCH
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
