@@ -192,6 +192,7 @@ def rebuild_facts(unit: Procuratorate) -> RebuildResult:
         IndicatorFact.objects.bulk_create(indicators)
         executions = rebuild_execution_facts(unit)
         unit_years = rebuild_evaluation_facts(unit)
+        restore_public_results(unit)
     return RebuildResult(
         projects=len(projects),
         indicators=len(indicators),
@@ -449,6 +450,27 @@ def _apply_indicator_results(
         changed.append(fact)
     IndicatorFact.objects.bulk_update(changed, list(EVALUATION_INDICATOR_FIELDS))
     return len(changed)
+
+
+def restore_public_results(unit: Procuratorate) -> None:
+    """Put back on the rebuilt ``ProjectFact`` rows what lives in public tables, not in the
+    unit's schema: the key evaluation's score and grade, and the budget linkage's suggestion
+    and decision (two reads, one update per project that has either)."""
+    from backend.feedback.models import BudgetLinkage
+    from backend.key_evaluation.selectors import key_results
+
+    values: dict[int, dict[str, object]] = {}
+    for project_id, (score, grade) in key_results(unit).items():
+        values.setdefault(project_id, {}).update(key_score=score, key_grade=grade)
+    linkages = BudgetLinkage.objects.filter(unit=unit, project_id__isnull=False).values_list(
+        "project_id", "suggested_action", "decided_action"
+    )
+    for project_id, suggested, decided in linkages:
+        values.setdefault(project_id, {}).update(
+            linkage_suggestion=suggested, linkage_decision=decided
+        )
+    for project_id, changes in values.items():
+        ProjectFact.objects.filter(unit=unit, project_id=project_id).update(**changes)
 
 
 def rebuild_evaluation_facts(unit: Procuratorate) -> int:

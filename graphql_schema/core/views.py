@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from graphene.validation import depth_limit_validator
 from graphene_django.views import GraphQLView
-from graphql import GraphQLError
+from graphql import GraphQLError, specified_rules
 
 logger = logging.getLogger("jixiao.graphql")
 
@@ -17,7 +17,10 @@ class JixiaoGraphQLView(GraphQLView):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("graphiql", settings.JIXIAO_GRAPHIQL)
         kwargs.setdefault(
-            "validation_rules", (depth_limit_validator(settings.JIXIAO_GRAPHQL_MAX_DEPTH),)
+            # The standard rules plus the depth limit: a custom list replaces graphql-core's
+            # ``specified_rules`` entirely, which would let unknown fields pass silently.
+            "validation_rules",
+            (*specified_rules, depth_limit_validator(settings.JIXIAO_GRAPHQL_MAX_DEPTH)),
         )
         super().__init__(**kwargs)
 

@@ -29,6 +29,7 @@ from backend.documents.models import Document
 from backend.evaluation.models import EvaluationStatus, IndicatorScore, SelfEvaluation
 from backend.evaluation.services import common
 from backend.evaluation.services.common import AnyUser
+from backend.feedback.services import EvaluationResult, apply_evaluation_result
 from backend.goals.models import GoalStatus, PerformanceGoal
 from backend.goals.services.checks import scoring_template
 
@@ -255,7 +256,20 @@ def finalise_self_evaluation(evaluation: SelfEvaluation, actor: AnyUser) -> Self
     evaluation.finalised_by = actor
     common.save(evaluation, actor, "定稿")
     record_evaluation_facts(unit, evaluation)
-    # RESULTS APPLICATION HOOK (结果应用): the rectification request for 差 and the
-    # budget-linkage suggestion are applied here, in this same transaction, by
-    # ``backend.feedback.services.apply_evaluation_result(...)`` (wired in by the lead).
+    # Results application (结果应用), same transaction: next year's budget-linkage suggestion,
+    # and for 差 the rectification request.
+    apply_evaluation_result(
+        EvaluationResult(
+            unit=unit,
+            fiscal_year=evaluation.fiscal_year,
+            evaluation_id=evaluation.pk,
+            project_id=evaluation.project_id,
+            project_code=evaluation.project.code,
+            project_name=evaluation.project.name,
+            full_budget=evaluation.full_budget,
+            total=evaluation.total or Decimal(0),
+            grade=evaluation.grade,
+            actor=actor if actor.is_authenticated else None,
+        )
+    )
     return evaluation
