@@ -78,3 +78,27 @@ def test_loading_again_changes_nothing(demo: dict[str, Procuratorate]) -> None:
     with schema_context(demo["lengshuijiang"].schema_name):
         after = list(SelfEvaluation.objects.order_by("pk").values_list("pk", "total", "status"))
     assert before == after
+
+
+def test_the_province_runs_key_evaluation_sampling_and_feedback(
+    demo: dict[str, Procuratorate],
+) -> None:
+    from backend.demo import results as demo_results
+    from backend.feedback.models import FeedbackItem
+    from backend.key_evaluation.models import KeyEvaluation, SamplingDraw
+
+    demo_evaluation.load_evaluations(seed=2026, fiscal_year=YEAR, units=UNITS)
+    loaded = demo_results.load_results(seed=2026, fiscal_year=YEAR)
+    finalised = ProjectFact.objects.filter(fiscal_year=YEAR, finalised_at__isnull=False)
+    assert loaded.key_evaluations == min(demo_results.KEY_PROJECTS, finalised.count())
+    keyed = KeyEvaluation.objects.filter(fiscal_year=YEAR, kind="key")
+    assert keyed.count() == loaded.key_evaluations
+    assert all(k.status == "finalised" and k.key_score is not None for k in keyed)
+    assert sorted(
+        finalised.filter(key_score__isnull=False).values_list("project_id", flat=True)
+    ) == sorted(keyed.values_list("project_id", flat=True))
+    assert SamplingDraw.objects.filter(fiscal_year=YEAR).count() == 1
+    weak = UnitYearFact.objects.filter(fiscal_year=YEAR, project_grade__in=["中", "差"])
+    assert FeedbackItem.objects.count() == loaded.feedback_items == weak.count()
+    # Loading again is a no-op.
+    assert demo_results.load_results(seed=2026, fiscal_year=YEAR).key_evaluations == 0

@@ -217,6 +217,8 @@ LINKAGES = """query($u: Boolean) { budgetLinkages(unitLevel: $u) { totalCount ed
   id unit { code } projectCode grade score baseBudget suggestedAction suggestedMinPct
   suggestedMaxPct basis decidedAction decidedPct decidedBudget decisionReason decidedByName }
   } } }"""
+OWN_LINKAGES = """query { budgetLinkages { totalCount edges { node {
+  id unit { code } projectCode decidedAction } } } }"""
 DECIDE = """mutation($id: ID!, $a: LinkageAction!, $p: Decimal, $r: String!) {
   decideBudgetLinkage(id: $id, action: $a, pct: $p, reason: $r) { linkage { decidedAction
   decidedPct decidedBudget decisionReason } errors { field code message } } }"""
@@ -267,7 +269,7 @@ def test_linkage_shown_with_its_basis_and_decided(gql, tokens, unit):
         "decisionReason": "市院研究决定",
     }
     # The unit reads its own linkages (with the decision) on its host, nobody else's.
-    own = nodes(gql(LINKAGES, host=LSJ, token=tokens["lsj"]), "budgetLinkages")
+    own = nodes(gql(OWN_LINKAGES, host=LSJ, token=tokens["lsj"]), "budgetLinkages")
     assert {r["unit"]["code"] for r in own} == {"lengshuijiang"}
     assert {(r["projectCode"], r["decidedAction"]) for r in own} == {
         (lsj_fact.project_code, "REDUCE"),

@@ -17,6 +17,7 @@ from backend import embedded
 from backend.demo import evaluation as demo_evaluation
 from backend.demo import goals as demo_goals
 from backend.demo import monitoring as demo_monitoring
+from backend.demo import results as demo_results
 from backend.demo import services
 from tenants import blueprint
 
@@ -51,6 +52,12 @@ class Command(BaseCommand):
             evaluated = demo_evaluation.load_evaluations(progress=lambda _unit: bar.update(1))
         if evaluated:
             self.stdout.write(f"{evaluated} self-evaluations of last year")
+        loaded = demo_results.load_results()
+        if loaded.key_evaluations:
+            self.stdout.write(
+                f"{loaded.key_evaluations} key evaluations, {loaded.sampled} sampled for re-review,"
+                f" feedback to {loaded.feedback_items} units"
+            )
         self._print_logins(logins, str(options["addr"]))
         if options["prepare_only"]:
             return
