@@ -229,3 +229,21 @@ def set_unit_statistics(
         defaults={"staff": staff, "procurators": procurators, "cases": cases, "updated_by": user},
     )
     return row
+
+
+def admin_province(user: User, code: str | None = None) -> Procuratorate:
+    """The province the user administers (``province_admin`` there): the one named by ``code``,
+    or the only one. One query."""
+    from backend.accounts.models import Membership, Role
+
+    qs = Membership.objects.filter(
+        user=user, role=Role.PROVINCE_ADMIN, unit__level=UnitLevel.PROVINCE
+    ).select_related("unit")
+    if code:
+        qs = qs.filter(unit__code=code)
+    provinces = {m.unit.pk: m.unit for m in qs}
+    if len(provinces) != 1:
+        if not provinces:
+            raise DomainError.single("NOT_PROVINCE_ADMIN", "您不是该省院的管理员。", "province")
+        raise DomainError.single("PROVINCE_REQUIRED", "请指定省院。", "province")
+    return next(iter(provinces.values()))
