@@ -129,9 +129,13 @@ def _execution_rate(units, fiscal_year, month, indicator_code) -> MetricValues:
     """At a month: the unit's ExecutionFact of that month (spent ÷ budget of the projects with a
     submitted entry). Year-end: Σ executed ÷ Σ full-year budget of its evaluated projects."""
     if month is not None:
-        rows = ExecutionFact.objects.filter(
-            fiscal_year=fiscal_year, month=month, unit_id__in=_ids(units)
-        ).values_list("unit_id", "execution_rate")
+        rows = (
+            ExecutionFact.objects.filter(
+                fiscal_year=fiscal_year, month=month, unit_id__in=_ids(units)
+            )
+            .order_by()
+            .values_list("unit_id", "execution_rate")
+        )
         return MetricValues(_pairs(rows))
     rows = (
         ProjectFact.objects.filter(
@@ -153,7 +157,8 @@ def _forecast_rate(units, fiscal_year, month, indicator_code) -> MetricValues:
         fiscal_year=fiscal_year, unit_id__in=_ids(units), forecast_rate__isnull=False
     )
     if month is not None:
-        return MetricValues(_pairs(qs.filter(month=month).values_list("unit_id", "forecast_rate")))
+        rows = qs.filter(month=month).order_by().values_list("unit_id", "forecast_rate")
+        return MetricValues(_pairs(rows))
     rows = (
         qs.order_by("unit_id", "-month").distinct("unit_id").values_list("unit_id", "forecast_rate")
     )
@@ -173,18 +178,22 @@ def _open_alerts(units, fiscal_year, month, indicator_code) -> MetricValues:
 
 def _unit_year(column: str) -> Reader:
     def read(units, fiscal_year, month, indicator_code) -> MetricValues:
-        rows = UnitYearFact.objects.filter(
-            fiscal_year=fiscal_year, unit_id__in=_ids(units)
-        ).values_list("unit_id", column)
+        rows = (
+            UnitYearFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=_ids(units))
+            .order_by()
+            .values_list("unit_id", column)
+        )
         return MetricValues(_pairs(rows))
 
     return read
 
 
 def _self_grade(units, fiscal_year, month, indicator_code) -> MetricValues:
-    rows = UnitYearFact.objects.filter(
-        fiscal_year=fiscal_year, unit_id__in=_ids(units)
-    ).values_list("unit_id", "project_grade")
+    rows = (
+        UnitYearFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=_ids(units))
+        .order_by()
+        .values_list("unit_id", "project_grade")
+    )
     return MetricValues({uid: Decimal(GRADE_POINTS[g]) for uid, g in rows if g in GRADE_POINTS})
 
 
@@ -260,18 +269,23 @@ def _spending_per_procurator(units, fiscal_year, month, indicator_code) -> Metri
             fiscal_year=fiscal_year, unit_id__in=_ids(units), procurators__gt=0
         )
         .annotate(spent=Subquery(spent, output_field=DecimalField(max_digits=16, decimal_places=2)))
+        .order_by()
         .values_list("unit_id", "spent", "procurators")
     )
     return MetricValues({uid: Decimal(s) / Decimal(p) for uid, s, p in rows if s is not None and p})
 
 
 def _cases_per_procurator(units, fiscal_year, month, indicator_code) -> MetricValues:
-    rows = UnitStatistics.objects.filter(
-        fiscal_year=fiscal_year,
-        unit_id__in=_ids(units),
-        procurators__gt=0,
-        cases__isnull=False,
-    ).values_list("unit_id", "cases", "procurators")
+    rows = (
+        UnitStatistics.objects.filter(
+            fiscal_year=fiscal_year,
+            unit_id__in=_ids(units),
+            procurators__gt=0,
+            cases__isnull=False,
+        )
+        .order_by()
+        .values_list("unit_id", "cases", "procurators")
+    )
     return MetricValues({uid: Decimal(c) / Decimal(p) for uid, c, p in rows})
 
 

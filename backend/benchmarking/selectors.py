@@ -178,17 +178,16 @@ def ranks(values: Sequence[Decimal], higher_is_better: bool) -> list[tuple[int, 
     ordered = sorted(values, reverse=higher_is_better)
     first_at: dict[Decimal, int] = {}
     for position, value in enumerate(ordered, start=1):
-        first_at.setdefault(value, position)
-    out = []
-    for value in values:
-        rank = first_at[value]
-        percentile = (
-            Decimal(100)
-            if n == 1
-            else (Decimal(100) * (n - rank) / (n - 1)).quantize(CENT, rounding=ROUND_HALF_UP)
-        )
-        out.append((rank, percentile))
-    return out
+        if value not in first_at:
+            first_at[value] = position
+    hundred = Decimal(100)
+    by_rank: dict[int, Decimal] = {
+        rank: hundred
+        if n == 1
+        else (hundred * (n - rank) / (n - 1)).quantize(CENT, rounding=ROUND_HALF_UP)
+        for rank in set(first_at.values())
+    }
+    return [(first_at[value], by_rank[first_at[value]]) for value in values]
 
 
 def quantile(ordered: Sequence[Decimal], p: Decimal) -> Decimal:
@@ -311,24 +310,28 @@ def rank_table(
     month: int | None,
     city_names: dict[str, str],
 ) -> BenchmarkTable:
-    """The table of ``units`` (dicts of ``_UNIT_FIELDS``) ranked on ``values`` (pure)."""
+    """The table of ``units`` (dicts of ``_UNIT_FIELDS`` plus ``city``, the unit's city code)
+    ranked on ``values`` (pure; one pass and one sort)."""
     higher = spec.higher_is_better if values.higher_is_better is None else values.higher_is_better
     default = Decimal(0) if spec.count else None
+    got = values.values
     valued: list[tuple[dict[str, Any], Decimal]] = []
     missing: list[dict[str, Any]] = []
     for unit in units:
-        value = values.values.get(unit["id"], default)
+        value = got.get(unit["id"], default)
         if value is None:
             missing.append(unit)
         else:
             valued.append((unit, value))
     positions = ranks([v for _u, v in valued], higher)
+    # Indexes into ``valued`` by (rank, code): ties ordered by code.
     ranked = sorted(
-        zip(valued, positions, strict=True), key=lambda item: (item[1][0], item[0][0]["code"])
+        (rank, unit["code"], i)
+        for i, ((unit, _v), (rank, _p)) in enumerate(zip(valued, positions, strict=True))
     )
 
     def row(unit: dict[str, Any], value: Decimal | None, rank, percentile) -> UnitValue:
-        city = _city_code(unit["path"], unit["level"])
+        city = unit["city"]
         return UnitValue(
             unit_id=unit["id"],
             code=unit["code"],
@@ -341,7 +344,9 @@ def rank_table(
             percentile=percentile,
         )
 
-    rows = [row(u, v, r, p) for (u, v), (r, p) in ranked]
+    rows = [
+        row(valued[i][0], valued[i][1], positions[i][0], positions[i][1]) for _r, _c, i in ranked
+    ]
     rows += [row(u, None, None, None) for u in sorted(missing, key=lambda u: u["path"])]
     return BenchmarkTable(
         metric=spec.key,
@@ -355,6 +360,17 @@ def rank_table(
         rows=tuple(rows),
         distribution=distribution([v for _u, v in valued], spec.places),
     )
+
+
+def _unit_rows(units: QuerySet[Procuratorate], *extra: str) -> list[dict[str, Any]]:
+    """The units as dicts of ``_UNIT_FIELDS`` (+ ``extra``) with their city code (one query)."""
+    names = (*_UNIT_FIELDS, *extra)
+    rows = []
+    for values in units.order_by("path").values_list(*names):
+        row = dict(zip(names, values, strict=True))
+        row["city"] = _city_code(row["path"], row["level"])
+        rows.append(row)
+    return rows
 
 
 def _scoped_units(
@@ -394,12 +410,12 @@ def benchmark(
     Raises ``OutOfReach`` (no benchmarking role) or ``DomainError`` (bad arguments)."""
     spec = _metric(metric, month, indicator_code)
     units_qs = _scoped_units(caller, fiscal_year, level, city, peer_group)
-    units = list(units_qs.order_by("path").values(*_UNIT_FIELDS))
+    units = _unit_rows(units_qs)
     if not units:
         values = metrics.MetricValues({})
     else:
         values = spec.values(units_qs, fiscal_year, month, indicator_code)
-    names = _city_names({_city_code(u["path"], u["level"]) for u in units})
+    names = _city_names({u["city"] for u in units})
     return rank_table(spec, values, units, fiscal_year, month, names)
 
 
@@ -458,7 +474,7 @@ def unit_position(
         for g in groups
     }
     units_qs = _province_units(unit)
-    units = list(units_qs.annotate(**flags).values(*_UNIT_FIELDS, *flags))
+    units = _unit_rows(units_qs.annotate(**flags), *flags)
     values = spec.values(units_qs, fiscal_year, month, indicator_code)
     own = next((u for u in units if u["id"] == unit.pk), None)
 
