@@ -42,7 +42,10 @@ class ProjectFact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "project_id"], name="project_fact_unique")
         ]
-        indexes = [models.Index(fields=["fiscal_year", "kind"], name="project_fact_year_kind")]
+        indexes = [
+            models.Index(fields=["fiscal_year", "kind"], name="project_fact_year_kind"),
+            models.Index(fields=["fiscal_year", "unit"], name="project_fact_year_unit"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.fiscal_year} {self.project_code}"
@@ -107,6 +110,9 @@ class ExecutionFact(models.Model):
     spent = models.DecimalField(**MONEY)
     execution_rate = models.DecimalField(max_digits=7, decimal_places=2)
     time_progress = models.DecimalField(max_digits=7, decimal_places=2)
+    # Projected year-end execution rate: the entries' forecasts weighted by their full-year
+    # budgets (entries without a forecast, e.g. month 1, left out); null when none has one.
+    forecast_rate = models.DecimalField(max_digits=7, decimal_places=2, null=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -118,6 +124,7 @@ class ExecutionFact(models.Model):
                 fields=["unit", "fiscal_year", "month"], name="execution_fact_unique"
             )
         ]
+        indexes = [models.Index(fields=["fiscal_year", "month"], name="execution_fact_period")]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.fiscal_year}-{self.month:02} {self.execution_rate}%"
@@ -146,6 +153,96 @@ class UnitYearFact(models.Model):
             models.UniqueConstraint(fields=["unit", "fiscal_year"], name="unit_year_fact_unique")
         ]
         indexes = [models.Index(fields=["fiscal_year"], name="unit_year_fact_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.fiscal_year}"
+
+
+# ================================================================================================
+# Benchmarking (issue 7): the province's peer groups and the unit statistics behind per-capita
+# metrics.
+# ================================================================================================
+
+
+class PeerGroupKind(models.TextChoices):
+    REGION = "region", "按地区（市院辖区）"
+    BUDGET_BAND = "budget_band", "按预算规模"
+    STAFF_BAND = "staff_band", "按人员规模"
+    LIST = "list", "指定名单"
+
+
+class PeerGroup(models.Model):
+    """A set of units the province compares with each other. ``region``: the units under a
+    city; ``budget_band`` / ``staff_band``: the units whose budget (Σ ProjectFact.full_budget of
+    the year asked) or staff (UnitStatistics of that year) lies in [lower, upper) — resolved at
+    query time; ``list``: the stored members. ``level`` narrows any kind to one level."""
+
+    province = models.ForeignKey(
+        "tenants.Procuratorate", on_delete=models.CASCADE, related_name="peer_groups"
+    )
+    code = models.SlugField(max_length=64)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=PeerGroupKind.choices)
+    city = models.ForeignKey(
+        "tenants.Procuratorate", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.CharField(max_length=16, blank=True)
+    lower = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    upper = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    members = models.ManyToManyField(
+        "tenants.Procuratorate", through="PeerGroupMember", related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "对标组"
+        verbose_name_plural = "对标组"
+        ordering = ["province", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "code"], name="peer_group_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.kind})"
+
+
+class PeerGroupMember(models.Model):
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey("tenants.Procuratorate", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "对标组成员"
+        verbose_name_plural = "对标组成员"
+        constraints = [
+            models.UniqueConstraint(fields=["group", "unit"], name="peer_group_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}/{self.unit_id}"
+
+
+class UnitStatistics(models.Model):
+    """A unit's size in a year as the province states it: staff, procurators (员额检察官) and
+    cases handled — the denominators of per-capita metrics."""
+
+    unit = models.ForeignKey("tenants.Procuratorate", on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    staff = models.PositiveIntegerField(null=True, blank=True)
+    procurators = models.PositiveIntegerField(null=True, blank=True)
+    cases = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "单位统计数"
+        verbose_name_plural = "单位统计数"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "fiscal_year"], name="unit_statistics_unique")
+        ]
+        indexes = [models.Index(fields=["fiscal_year"], name="unit_statistics_year")]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.fiscal_year}"

@@ -1,15 +1,34 @@
-"""Reads of the public fact tables (the rankings come with the benchmarking issue); execution
-facts across the units in a user's reach (the section at the end)."""
+"""Reads of the public fact tables: the facts themselves, execution facts across the units in a
+user's reach, and (issue 7) benchmarks — ``benchmark``, ``unit_position``, ``trend``,
+``unit_trend`` and ``weaknesses`` (the sections at the end)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 
 from backend.accounts.models import User
-from backend.benchmarking.models import ExecutionFact, IndicatorFact, ProjectFact
-from backend.oversight.selectors import reach_condition, under_city
-from tenants.models import Procuratorate
+from backend.benchmarking import metrics, peers
+from backend.benchmarking.metrics import Metric
+from backend.benchmarking.models import ExecutionFact, IndicatorFact, PeerGroup, ProjectFact
+from backend.core.errors import DomainError, Problem
+from backend.oversight.selectors import _memberships, reach_condition, under_city
+from tenants.models import PATH_SEPARATOR, Procuratorate, UnitLevel
 
 
 def project_facts(
@@ -99,3 +118,711 @@ def execution_facts_of(unit: Procuratorate) -> list[dict[str, object]]:
     return [
         {k: v for k, v in row.items() if k not in ("id", "updated_at")} for row in rows.values()
     ]
+
+
+# ================================================================================================
+# Benchmarks (issue 7): every unit under the caller ranked on one metric, with the distribution.
+# Read from the public fact tables only, in a fixed number of queries whatever the number of
+# units (docs/benchmarking.md defines rank, percentile and quartiles).
+# ================================================================================================
+
+
+@dataclass(frozen=True)
+class Distribution:
+    count: int
+    min: Decimal | None
+    q1: Decimal | None
+    median: Decimal | None
+    q3: Decimal | None
+    max: Decimal | None
+    mean: Decimal | None
+
+
+@dataclass(frozen=True)
+class UnitValue:
+    unit_id: int
+    code: str
+    name: str
+    level: str
+    city_code: str  # the unit's city ("" for the province / a city itself: its own code)
+    city_name: str
+    value: Decimal | None
+    rank: int | None  # 1 = best; ties share a rank (competition ranking 1,2,2,4)
+    percentile: Decimal | None  # 0..100, two places; define and document it
+
+
+@dataclass(frozen=True)
+class BenchmarkTable:
+    metric: str
+    label: str
+    unit_of_measure: str
+    higher_is_better: bool
+    fiscal_year: int
+    month: int | None
+    rows: tuple[UnitValue, ...]  # ordered by rank, units without a value last
+    distribution: Distribution
+
+
+CENT = Decimal("0.01")
+EMPTY = Distribution(0, None, None, None, None, None, None)
+
+
+def ranks(values: Sequence[Decimal], higher_is_better: bool) -> list[tuple[int, Decimal]]:
+    """(rank, percentile) of each of ``values``, in their order (pure).
+
+    rank: competition ranking — 1 + the number of values strictly better (ties share the rank:
+    1, 2, 2, 4). percentile: the share of the OTHER values that are not better than this one,
+    in % with two places (half-up) = 100 × (n − rank) ÷ (n − 1); a lone value is 100. So the
+    best is 100, a unique worst 0, and tied values share the percentile."""
+    n = len(values)
+    ordered = sorted(values, reverse=higher_is_better)
+    first_at: dict[Decimal, int] = {}
+    for position, value in enumerate(ordered, start=1):
+        if value not in first_at:
+            first_at[value] = position
+    hundred = Decimal(100)
+    by_rank: dict[int, Decimal] = {
+        rank: hundred
+        if n == 1
+        else (hundred * (n - rank) / (n - 1)).quantize(CENT, rounding=ROUND_HALF_UP)
+        for rank in set(first_at.values())
+    }
+    return [(first_at[value], by_rank[first_at[value]]) for value in values]
+
+
+def quantile(ordered: Sequence[Decimal], p: Decimal) -> Decimal:
+    """Linear interpolation between closest ranks (PostgreSQL ``percentile_cont``, R type 7,
+    Excel QUARTILE.INC) on ascending ``ordered``: h = (n − 1)·p, x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] −
+    x[⌊h⌋])."""
+    h = (len(ordered) - 1) * p
+    low = int(h)
+    fraction = h - low
+    if fraction == 0 or low + 1 >= len(ordered):
+        return ordered[low]
+    return ordered[low] + fraction * (ordered[low + 1] - ordered[low])
+
+
+def distribution(values: Sequence[Decimal], places: int = 2) -> Distribution:
+    """count, min, quartiles (``quantile``), median, max and mean of ``values`` (pure); the
+    interpolated figures and the mean rounded half-up to ``max(places, 2)`` places."""
+    if not values:
+        return EMPTY
+    ordered = sorted(values)
+    exponent = Decimal(1).scaleb(-max(places, 2))
+
+    def q(value: Decimal) -> Decimal:
+        return value.quantize(exponent, rounding=ROUND_HALF_UP)
+
+    return Distribution(
+        count=len(ordered),
+        min=ordered[0],
+        q1=q(quantile(ordered, Decimal("0.25"))),
+        median=q(quantile(ordered, Decimal("0.5"))),
+        q3=q(quantile(ordered, Decimal("0.75"))),
+        max=ordered[-1],
+        mean=q(sum(ordered, Decimal(0)) / len(ordered)),
+    )
+
+
+class OutOfReach(Exception):
+    """The caller holds no role that benchmarks units (province admin, city reviewer)."""
+
+
+def _city_code(path: str, level: str) -> str:
+    parts = path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR)
+    if level == UnitLevel.PROVINCE or len(parts) < 2:
+        return ""
+    if len(parts) == 2 and level != UnitLevel.CITY:
+        return ""  # directly under the province
+    return parts[1]
+
+
+def _root_path(path: str) -> str:
+    return PATH_SEPARATOR + path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR)[0] + PATH_SEPARATOR
+
+
+@dataclass(frozen=True)
+class Scope:
+    condition: Q  # on Procuratorate
+    provinces: tuple[str, ...]  # root paths of the caller's provinces
+
+
+def benchmark_scope(user: User | AnonymousUser) -> Scope:
+    """The units a caller benchmarks (one query): as ``province_admin`` of a province, every
+    unit under it; as ``city_reviewer`` of a city, the units under that city — never the
+    reviewing unit itself, never sideways. Raises ``OutOfReach`` for any other caller."""
+    from backend.accounts.models import Role
+
+    condition = Q()
+    roots: set[str] = set()
+    for unit_id, path, level, role in _memberships(user):
+        if (role == Role.PROVINCE_ADMIN and level == UnitLevel.PROVINCE) or (
+            role == Role.CITY_REVIEWER and level == UnitLevel.CITY
+        ):
+            condition |= Q(path__startswith=path) & ~Q(pk=unit_id)
+            roots.add(_root_path(path))
+    if not roots:
+        raise OutOfReach()
+    return Scope(condition, tuple(sorted(roots)))
+
+
+def _metric(metric: str, month: int | None, indicator_code: str | None) -> Metric:
+    spec = metrics.get(metric)
+    problems = []
+    if spec is None:
+        problems.append(Problem("UNKNOWN_METRIC", "没有该对标指标。", "metric"))
+    elif spec.needs_indicator and not indicator_code:
+        problems.append(Problem("INDICATOR_REQUIRED", "请指定指标编码。", "indicatorCode"))
+    if month is not None and not 1 <= month <= 12:
+        problems.append(Problem("INVALID_MONTH", "月份应在 1–12 之间。", "month"))
+    if problems:
+        raise DomainError(*problems)
+    assert spec is not None
+    return spec
+
+
+def _peer_group(provinces: Sequence[str], code: str) -> PeerGroup:
+    group = (
+        PeerGroup.objects.filter(code=code, province__path__in=list(provinces))
+        .select_related("province", "city")
+        .first()
+    )
+    if group is None:
+        raise DomainError.single("UNKNOWN_PEER_GROUP", "对标组不存在。", "peerGroup")
+    return group
+
+
+def _city_names(codes: set[str]) -> dict[str, str]:
+    codes.discard("")
+    if not codes:
+        return {}
+    return dict(Procuratorate.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+_UNIT_FIELDS = ("id", "code", "name", "level", "path")
+
+
+def rank_table(
+    spec: Metric,
+    values: metrics.MetricValues,
+    units: Sequence[dict[str, Any]],
+    fiscal_year: int,
+    month: int | None,
+    city_names: dict[str, str],
+) -> BenchmarkTable:
+    """The table of ``units`` (dicts of ``_UNIT_FIELDS`` plus ``city``, the unit's city code)
+    ranked on ``values`` (pure; one pass and one sort)."""
+    higher = spec.higher_is_better if values.higher_is_better is None else values.higher_is_better
+    default = Decimal(0) if spec.count else None
+    got = values.values
+    valued: list[tuple[dict[str, Any], Decimal]] = []
+    missing: list[dict[str, Any]] = []
+    for unit in units:
+        value = got.get(unit["id"], default)
+        if value is None:
+            missing.append(unit)
+        else:
+            valued.append((unit, value))
+    positions = ranks([v for _u, v in valued], higher)
+    # Indexes into ``valued`` by (rank, code): ties ordered by code.
+    ranked = sorted(
+        (rank, unit["code"], i)
+        for i, ((unit, _v), (rank, _p)) in enumerate(zip(valued, positions, strict=True))
+    )
+
+    def row(unit: dict[str, Any], value: Decimal | None, rank, percentile) -> UnitValue:
+        city = unit["city"]
+        return UnitValue(
+            unit_id=unit["id"],
+            code=unit["code"],
+            name=unit["name"],
+            level=unit["level"],
+            city_code=city,
+            city_name=city_names.get(city, ""),
+            value=value,
+            rank=rank,
+            percentile=percentile,
+        )
+
+    rows = [
+        row(valued[i][0], valued[i][1], positions[i][0], positions[i][1]) for _r, _c, i in ranked
+    ]
+    rows += [row(u, None, None, None) for u in sorted(missing, key=lambda u: u["path"])]
+    return BenchmarkTable(
+        metric=spec.key,
+        label=values.label or spec.label,
+        unit_of_measure=spec.unit_of_measure
+        if values.unit_of_measure is None
+        else values.unit_of_measure,
+        higher_is_better=higher,
+        fiscal_year=fiscal_year,
+        month=month if spec.monthly else None,
+        rows=tuple(rows),
+        distribution=distribution([v for _u, v in valued], spec.places),
+    )
+
+
+def _unit_rows(units: QuerySet[Procuratorate], *extra: str) -> list[dict[str, Any]]:
+    """The units as dicts of ``_UNIT_FIELDS`` (+ ``extra``) with their city code (one query)."""
+    names = (*_UNIT_FIELDS, *extra)
+    rows = []
+    for values in units.order_by("path").values_list(*names):
+        row = dict(zip(names, values, strict=True))
+        row["city"] = _city_code(row["path"], row["level"])
+        rows.append(row)
+    return rows
+
+
+def _scoped_units(
+    user: User | AnonymousUser,
+    fiscal_year: int,
+    level: str | None,
+    city: str | None,
+    peer_group: str | None,
+) -> QuerySet[Procuratorate]:
+    scope = benchmark_scope(user)
+    units = Procuratorate.objects.filter(scope.condition)
+    if level:
+        units = units.filter(level=level.lower())
+    if city:
+        units = units.filter(under_city(city, field="path"))
+    if peer_group:
+        units = units.filter(
+            peers.member_condition(_peer_group(scope.provinces, peer_group), fiscal_year)
+        )
+    return units
+
+
+def benchmark(
+    caller: User | AnonymousUser,
+    metric: str,
+    fiscal_year: int,
+    month: int | None = None,
+    level: str | None = None,
+    city: str | None = None,
+    peer_group: str | None = None,
+    indicator_code: str | None = None,
+) -> BenchmarkTable:
+    """Every unit in the caller's benchmark scope (``benchmark_scope``), filtered by level, city
+    (a city's code: the city and the units under it) and peer group (of the caller's province,
+    resolved for ``fiscal_year``), ranked on ``metric``. Four queries (five with a peer group),
+    whatever the number of units: memberships, [peer group], units, values, city names.
+    Raises ``OutOfReach`` (no benchmarking role) or ``DomainError`` (bad arguments)."""
+    spec = _metric(metric, month, indicator_code)
+    units_qs = _scoped_units(caller, fiscal_year, level, city, peer_group)
+    units = _unit_rows(units_qs)
+    if not units:
+        values = metrics.MetricValues({})
+    else:
+        values = spec.values(units_qs, fiscal_year, month, indicator_code)
+    names = _city_names({u["city"] for u in units})
+    return rank_table(spec, values, units, fiscal_year, month, names)
+
+
+# --- a unit's own view ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a unit stands within one comparison group. Never names another unit."""
+
+    scope: str  # "level" (every unit of its province at its level) or "peer_group"
+    code: str  # the level, or the peer group's code
+    name: str
+    rank: int | None
+    percentile: Decimal | None
+    distribution: Distribution
+
+
+@dataclass(frozen=True)
+class UnitPosition:
+    metric: str
+    label: str
+    unit_of_measure: str
+    higher_is_better: bool
+    fiscal_year: int
+    month: int | None
+    value: Decimal | None
+    positions: tuple[Position, ...]
+
+
+def _province_units(unit: Procuratorate) -> QuerySet[Procuratorate]:
+    root = _root_path(unit.path)
+    return Procuratorate.objects.filter(path__startswith=root).exclude(path=root)
+
+
+def unit_position(
+    unit: Procuratorate,
+    metric: str,
+    fiscal_year: int,
+    month: int | None = None,
+    indicator_code: str | None = None,
+) -> UnitPosition:
+    """The unit's value, and its rank, percentile and the distribution among every unit of its
+    province at its level and among each peer group of its province it belongs to (for
+    ``fiscal_year``). Only figures leave this function, never another unit's identity. Three
+    queries: the province's groups, its units with a membership flag per group, the values."""
+    spec = _metric(metric, month, indicator_code)
+    root = _root_path(unit.path)
+    groups = list(PeerGroup.objects.filter(province__path=root).order_by("code"))
+    flags = {
+        f"g{g.pk}": Exists(
+            Procuratorate.objects.filter(pk=OuterRef("pk")).filter(
+                peers.member_condition(g, fiscal_year)
+            )
+        )
+        for g in groups
+    }
+    units_qs = _province_units(unit)
+    units = _unit_rows(units_qs.annotate(**flags), *flags)
+    values = spec.values(units_qs, fiscal_year, month, indicator_code)
+    own = next((u for u in units if u["id"] == unit.pk), None)
+
+    def position(scope: str, code: str, name: str, members: list[dict[str, Any]]) -> Position:
+        table = rank_table(spec, values, members, fiscal_year, month, {})
+        mine = next((r for r in table.rows if r.unit_id == unit.pk), None)
+        return Position(
+            scope=scope,
+            code=code,
+            name=name,
+            rank=mine.rank if mine else None,
+            percentile=mine.percentile if mine else None,
+            distribution=table.distribution,
+        )
+
+    positions = []
+    if own is not None:
+        level_label = UnitLevel(unit.level).label
+        positions.append(
+            position(
+                "level",
+                unit.level,
+                f"全省{level_label}",
+                [u for u in units if u["level"] == unit.level],
+            )
+        )
+        for g in groups:
+            if own.get(f"g{g.pk}"):
+                positions.append(
+                    position("peer_group", g.code, g.name, [u for u in units if u[f"g{g.pk}"]])
+                )
+    table = rank_table(spec, values, [own] if own else [], fiscal_year, month, {})
+    return UnitPosition(
+        metric=spec.key,
+        label=table.label,
+        unit_of_measure=table.unit_of_measure,
+        higher_is_better=table.higher_is_better,
+        fiscal_year=fiscal_year,
+        month=table.month,
+        value=table.rows[0].value if table.rows else None,
+        positions=tuple(positions),
+    )
+
+
+# --- trends -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    fiscal_year: int
+    month: int | None  # None: the year-end figure
+    value: Decimal | None  # the unit's value, when a unit was asked
+    count: int  # units of the group with a value
+    median: Decimal | None  # of the group
+    mean: Decimal | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    metric: str
+    label: str
+    unit_of_measure: str
+    higher_is_better: bool
+    by: str  # "month" or "year"
+    points: tuple[TrendPoint, ...]
+
+
+MAX_TREND_YEARS = 10
+
+
+def _periods(spec: Metric, fiscal_year: int, by: str, years: int) -> list[tuple[int, int | None]]:
+    if by == "month":
+        if not spec.monthly:
+            raise DomainError.single("NOT_MONTHLY", "该指标没有月度数据。", "by")
+        return [(fiscal_year, m) for m in range(1, 13)]
+    if by != "year":
+        raise DomainError.single("INVALID_PERIOD", "按月（month）或按年（year）。", "by")
+    if not 1 <= years <= MAX_TREND_YEARS:
+        raise DomainError.single("INVALID_YEARS", f"年数应在 1–{MAX_TREND_YEARS} 之间。", "years")
+    return [(y, None) for y in range(fiscal_year - years + 1, fiscal_year + 1)]
+
+
+def _trend(
+    spec: Metric,
+    units_qs: QuerySet[Procuratorate],
+    unit_id: int | None,
+    periods: list[tuple[int, int | None]],
+    by: str,
+    indicator_code: str | None,
+) -> Trend:
+    """One values query per period (at most 12): the group's median and mean, and the unit's
+    value when ``unit_id`` is given. Periods where nobody has a value are left out."""
+    ids = list(units_qs.values_list("pk", flat=True))
+    points = []
+    label, uom, higher = spec.label, spec.unit_of_measure, spec.higher_is_better
+    for year, month in periods:
+        read = spec.values(units_qs, year, month, indicator_code)
+        default = Decimal(0) if spec.count else None
+        group = [v for v in (read.values.get(i, default) for i in ids) if v is not None]
+        if not group:
+            continue
+        label = read.label or label
+        uom = uom if read.unit_of_measure is None else read.unit_of_measure
+        higher = higher if read.higher_is_better is None else read.higher_is_better
+        stats = distribution(group, spec.places)
+        points.append(
+            TrendPoint(
+                fiscal_year=year,
+                month=month,
+                value=read.values.get(unit_id, default) if unit_id is not None else None,
+                count=stats.count,
+                median=stats.median,
+                mean=stats.mean,
+            )
+        )
+    return Trend(spec.key, label, uom, higher, by, tuple(points))
+
+
+def trend(
+    caller: User | AnonymousUser,
+    metric: str,
+    fiscal_year: int,
+    *,
+    by: str = "month",
+    years: int = 5,
+    unit: str | None = None,
+    level: str | None = None,
+    city: str | None = None,
+    peer_group: str | None = None,
+    indicator_code: str | None = None,
+) -> Trend:
+    """The metric over the months of ``fiscal_year`` (``by="month"``, monthly metrics) or over
+    the ``years`` years up to it (year-end figures): per period the median and mean of the
+    group (the caller's scope, filtered as in ``benchmark``; a peer group as resolved for
+    ``fiscal_year``) and, when ``unit`` (a code in that group) is given, that unit's value.
+    Queries: the scope (two or three) plus one per period."""
+    spec = _metric(metric, None, indicator_code)
+    periods = _periods(spec, fiscal_year, by, years)
+    units_qs = _scoped_units(caller, fiscal_year, level, city, peer_group)
+    unit_id = None
+    if unit:
+        unit_id = units_qs.filter(code=unit).values_list("pk", flat=True).first()
+        if unit_id is None:
+            raise DomainError.single("UNKNOWN_UNIT", "所选范围内没有该单位。", "unit")
+    return _trend(spec, units_qs, unit_id, periods, by, indicator_code)
+
+
+def unit_trend(
+    unit: Procuratorate,
+    metric: str,
+    fiscal_year: int,
+    *,
+    by: str = "month",
+    years: int = 5,
+    indicator_code: str | None = None,
+) -> Trend:
+    """The unit's own trend beside the median and mean of every unit of its province at its
+    level (no other unit named)."""
+    spec = _metric(metric, None, indicator_code)
+    periods = _periods(spec, fiscal_year, by, years)
+    units_qs = _province_units(unit).filter(level=unit.level)
+    return _trend(spec, units_qs, unit.pk, periods, by, indicator_code)
+
+
+# --- aggregated weaknesses ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissedIndicator:
+    indicator_code: str
+    name: str
+    assessed: int  # indicator facts with a verdict (met true/false)
+    missed: int  # of which not met
+    units: int  # distinct units that missed it
+    miss_rate: Decimal  # missed ÷ assessed, %
+
+
+@dataclass(frozen=True)
+class CauseCount:
+    cause: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CityGrades:
+    city_code: str  # "" for units directly under the province
+    city_name: str
+    excellent: int  # projects graded 优
+    good: int
+    fair: int
+    poor: int
+
+
+@dataclass(frozen=True)
+class SelfKeyGap:
+    unit_id: int
+    code: str
+    name: str
+    city_code: str
+    city_name: str
+    project_code: str
+    project_name: str
+    self_score: Decimal
+    key_score: Decimal
+    gap: Decimal
+
+
+@dataclass(frozen=True)
+class Weaknesses:
+    fiscal_year: int
+    overrate_points: Decimal
+    missed_indicators: tuple[MissedIndicator, ...]
+    deviation_causes: tuple[CauseCount, ...]
+    grades_by_city: tuple[CityGrades, ...]
+    self_key_gaps: tuple[SelfKeyGap, ...]
+
+
+DEFAULT_OVERRATE_POINTS = Decimal(10)
+TOP_INDICATORS = 20
+
+
+def weaknesses(
+    caller: User | AnonymousUser, fiscal_year: int, city: str | None = None
+) -> Weaknesses:
+    """The common weaknesses of the units in the caller's benchmark scope (optionally one city):
+    the standard indicators most often missed (IndicatorFact.met false; the top 20 by misses),
+    the deviation causes most often given, the self-evaluation grades of projects by city, and
+    the projects whose self score exceeds the key-evaluation score by more than the province's
+    ``overrate_points``. Seven queries, whatever the number of units."""
+    from backend.monitoring.models import DeviationCause
+    from backend.oversight.models import ProvincePolicy
+
+    scope = benchmark_scope(caller)
+    units = Procuratorate.objects.filter(scope.condition)
+    if city:
+        units = units.filter(under_city(city, field="path"))
+    ids = units.order_by().values("pk")
+    policy = ProvincePolicy.objects.filter(province__path__in=scope.provinces).first()
+    overrate = policy.overrate_points if policy else DEFAULT_OVERRATE_POINTS
+
+    facts = IndicatorFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=ids)
+    missed_rows = (
+        facts.filter(met__isnull=False)
+        .order_by()
+        .values("indicator_code")
+        .annotate(
+            name=Max("name"),
+            assessed=Count("id"),
+            missed=Count("id", filter=Q(met=False)),
+            units=Count("unit_id", filter=Q(met=False), distinct=True),
+        )
+        .filter(missed__gt=0)
+        .order_by("-missed", "indicator_code")[:TOP_INDICATORS]
+    )
+    missed = tuple(
+        MissedIndicator(
+            indicator_code=r["indicator_code"],
+            name=r["name"],
+            assessed=r["assessed"],
+            missed=r["missed"],
+            units=r["units"],
+            miss_rate=(Decimal(100) * r["missed"] / r["assessed"]).quantize(
+                CENT, rounding=ROUND_HALF_UP
+            ),
+        )
+        for r in missed_rows
+    )
+    labels = dict(DeviationCause.choices)
+    causes = tuple(
+        CauseCount(
+            cause=r["deviation_cause"],
+            label=labels.get(r["deviation_cause"], r["deviation_cause"]),
+            count=r["n"],
+        )
+        for r in facts.exclude(deviation_cause="")
+        .order_by()
+        .values("deviation_cause")
+        .annotate(n=Count("id"))
+        .order_by("-n", "deviation_cause")
+    )
+
+    grade_rows = (
+        ProjectFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=ids)
+        .exclude(self_grade="")
+        .order_by()
+        .values("unit__path", "unit__level", "self_grade")
+        .annotate(n=Count("id"))
+    )
+    tally: dict[str, dict[str, int]] = {}
+    for r in grade_rows:
+        code = _city_code(r["unit__path"], r["unit__level"])
+        tally.setdefault(code, {}).setdefault(r["self_grade"], 0)
+        tally[code][r["self_grade"]] += r["n"]
+
+    gap_expr = ExpressionWrapper(
+        F("self_score") - F("key_score"), output_field=DecimalField(max_digits=6, decimal_places=2)
+    )
+    gap_rows = list(
+        ProjectFact.objects.filter(
+            fiscal_year=fiscal_year,
+            unit_id__in=ids,
+            self_score__isnull=False,
+            key_score__isnull=False,
+        )
+        .annotate(gap=gap_expr)
+        .filter(gap__gt=overrate)
+        .order_by("-gap", "unit__path", "project_code")
+        .values(
+            "unit_id",
+            "unit__code",
+            "unit__name",
+            "unit__path",
+            "unit__level",
+            "project_code",
+            "project_name",
+            "self_score",
+            "key_score",
+            "gap",
+        )
+    )
+    names = _city_names(
+        set(tally) | {_city_code(r["unit__path"], r["unit__level"]) for r in gap_rows}
+    )
+    grades = tuple(
+        CityGrades(
+            city_code=code,
+            city_name=names.get(code, ""),
+            excellent=counts.get("优", 0),
+            good=counts.get("良", 0),
+            fair=counts.get("中", 0),
+            poor=counts.get("差", 0),
+        )
+        for code, counts in sorted(tally.items())
+    )
+    gaps = tuple(
+        SelfKeyGap(
+            unit_id=r["unit_id"],
+            code=r["unit__code"],
+            name=r["unit__name"],
+            city_code=_city_code(r["unit__path"], r["unit__level"]),
+            city_name=names.get(_city_code(r["unit__path"], r["unit__level"]), ""),
+            project_code=r["project_code"],
+            project_name=r["project_name"],
+            self_score=r["self_score"],
+            key_score=r["key_score"],
+            gap=r["gap"],
+        )
+        for r in gap_rows
+    )
+    return Weaknesses(fiscal_year, overrate, missed, causes, grades, gaps)

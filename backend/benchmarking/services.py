@@ -19,9 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django_tenants.utils import tenant_context
 
 from backend.benchmarking.models import ExecutionFact, IndicatorFact, ProjectFact, UnitYearFact
@@ -213,7 +214,7 @@ def execution_fact_rows(
     """The (unsaved) execution facts of ``unit`` (of one year and month when given), computed
     in the unit's schema from its submitted monitoring entries: per (year, month) the number
     of projects, their full-year budgets and spending to date summed, the execution rate of
-    the sums and the time progress. One query."""
+    the sums, the time progress and the budget-weighted forecast. One query."""
     from backend.monitoring import rules
     from backend.monitoring.models import EntryStatus, MonitoringEntry
 
@@ -225,7 +226,13 @@ def execution_fact_rows(
     rows = (
         qs.order_by()
         .values("project__fiscal_year", "month")
-        .annotate(projects=Count("id"), budget=Sum("full_budget"), spent=Sum("spent_to_date"))
+        .annotate(
+            projects=Count("id"),
+            budget=Sum("full_budget"),
+            spent=Sum("spent_to_date"),
+            forecast_weighted=Sum(F("forecast_rate") * F("full_budget")),
+            forecast_budget=Sum("full_budget", filter=Q(forecast_rate__isnull=False)),
+        )
         .order_by("project__fiscal_year", "month")
     )
     return [
@@ -238,9 +245,19 @@ def execution_fact_rows(
             spent=row["spent"],
             execution_rate=rules.execution_rate(row["spent"], row["budget"]),
             time_progress=rules.time_progress(row["month"]),
+            forecast_rate=_weighted_forecast(row["forecast_weighted"], row["forecast_budget"]),
         )
         for row in rows
     ]
+
+
+def _weighted_forecast(weighted: Decimal | None, budget: Decimal | None) -> Decimal | None:
+    """Σ(forecast × budget) ÷ Σ budget over the entries that have a forecast (2 places)."""
+    from backend.monitoring import rules
+
+    if not budget or weighted is None:
+        return None
+    return rules.quantize(Decimal(weighted) / budget)
 
 
 EXECUTION_FACT_FIELDS = (
@@ -249,6 +266,7 @@ EXECUTION_FACT_FIELDS = (
     "spent",
     "execution_rate",
     "time_progress",
+    "forecast_rate",
 )
 
 

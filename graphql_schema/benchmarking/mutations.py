@@ -1,11 +1,118 @@
-"""benchmarking: GraphQL mutations."""
+"""benchmarking: GraphQL mutations (public host, province admins): peer groups and unit
+statistics."""
+
+from __future__ import annotations
+
+from typing import Any
 
 import graphene
+
+from backend.benchmarking import peers
+from graphql_schema.benchmarking.types import PeerGroup, PeerGroupKindEnum, UnitStatistics
+from graphql_schema.core.mutations import BaseMutation
+from graphql_schema.core.permissions import require_province_admin
 
 
 class TenantBenchmarkingMutations(graphene.ObjectType):
     """On a unit's host."""
 
 
+class PeerGroupInput(graphene.InputObjectType):
+    province = graphene.String(description="the province's code (when the admin has several)")
+    code = graphene.String(required=True)
+    name = graphene.String(required=True)
+    kind = PeerGroupKindEnum(required=True)
+    city = graphene.String(description="region: the city's code")
+    level = graphene.String(description="narrow to one level (county, city, special)")
+    lower = graphene.Decimal(description="band: lower bound (included)")
+    upper = graphene.Decimal(description="band: upper bound (excluded)")
+    units = graphene.List(graphene.NonNull(graphene.String), description="list: unit codes")
+
+
+class DefinePeerGroup(BaseMutation):
+    """Create a peer group of the province or redefine it (by code)."""
+
+    peer_group = graphene.Field(PeerGroup)
+
+    class Arguments:
+        input = PeerGroupInput(required=True)
+
+    @classmethod
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: Any) -> dict[str, Any]:
+        user = require_province_admin(info)
+        province = peers.admin_province(user, input.get("province"))
+        group = peers.define_peer_group(
+            province,
+            code=input.code,
+            name=input.name,
+            kind=getattr(input.kind, "value", input.kind),
+            city=input.get("city"),
+            level=(input.get("level") or "").lower() or None,
+            lower=input.get("lower"),
+            upper=input.get("upper"),
+            units=input.get("units"),
+        )
+        return {"peer_group": group}
+
+
+class DeletePeerGroup(BaseMutation):
+    deleted = graphene.Boolean(required=True)
+
+    class Arguments:
+        code = graphene.String(required=True)
+        province = graphene.String()
+
+    @classmethod
+    def perform(
+        cls, root: Any, info: graphene.ResolveInfo, code: str, province: str | None = None
+    ) -> dict[str, Any]:
+        user = require_province_admin(info)
+        peers.delete_peer_group(peers.admin_province(user, province), code)
+        return {"deleted": True}
+
+    @classmethod
+    def mutate(cls, root: Any, info: graphene.ResolveInfo, **data: Any) -> Any:
+        result = super().mutate(root, info, **data)
+        if result.errors:
+            result.deleted = False
+        return result
+
+
+class UnitStatisticsInput(graphene.InputObjectType):
+    province = graphene.String()
+    unit = graphene.String(required=True, description="the unit's code")
+    fiscal_year = graphene.Int(required=True)
+    staff = graphene.Int(description="在编人数")
+    procurators = graphene.Int(description="员额检察官人数")
+    cases = graphene.Int(description="办理案件数")
+
+
+class SetUnitStatistics(BaseMutation):
+    """Set a unit's staff, procurators and cases for a year (per-capita metrics)."""
+
+    statistics = graphene.Field(UnitStatistics)
+
+    class Arguments:
+        input = UnitStatisticsInput(required=True)
+
+    @classmethod
+    def perform(cls, root: Any, info: graphene.ResolveInfo, input: Any) -> dict[str, Any]:
+        user = require_province_admin(info)
+        row = peers.set_unit_statistics(
+            peers.admin_province(user, input.get("province")),
+            unit=input.unit,
+            fiscal_year=input.fiscal_year,
+            staff=input.get("staff"),
+            procurators=input.get("procurators"),
+            cases=input.get("cases"),
+            user=user,
+        )
+        return {"statistics": row}
+
+
 class PublicBenchmarkingMutations(graphene.ObjectType):
     """On the public host."""
+
+    define_peer_group = DefinePeerGroup.Field()
+    delete_peer_group = DeletePeerGroup.Field()
+    set_unit_statistics = SetUnitStatistics.Field()
