@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
