@@ -204,6 +204,8 @@ JIXIAO_TOKEN_TTL_DAYS = int(os.environ.get("JIXIAO_TOKEN_TTL_DAYS", "30"))
 GRAPHENE = {"SCHEMA": "graphql_schema.public.schema", "RELAY_CONNECTION_MAX_LIMIT": 200}
 JIXIAO_GRAPHQL_MAX_DEPTH = int(os.environ.get("JIXIAO_GRAPHQL_MAX_DEPTH", "10"))
 JIXIAO_GRAPHIQL = env_bool("JIXIAO_GRAPHIQL", DEBUG)
+# Where the benchmark exports (XLSX, charts) get their table: (user, BenchmarkQuery) -> table.
+JIXIAO_BENCHMARK_PRODUCER = "backend.reports.exports.benchmark_from_facts"
 
 # --- Locale ------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from backend.reports.benchmark_types import BenchmarkTable, UnitValue
+from backend.benchmarking.selectors import BenchmarkTable, UnitValue
 
 SHEET = "基准对比"
 HEADER = ("排名", "单位", "所属市院", "数值", "百分位")

@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from backend.reports.benchmark_types import BenchmarkTable, UnitValue
+from backend.benchmarking.selectors import BenchmarkTable, UnitValue
 from backend.reports.benchmark_xlsx import ordered_rows, period
 from backend.reports.fonts import chart_font_family
 

@@ -9,8 +9,9 @@ The caller (session or bearer token) must be a province admin or a city reviewer
 401, anyone else → 403; a unit's host does not route these paths (404).
 
 The table itself comes from a **producer**, ``(user, BenchmarkQuery) -> BenchmarkTable``, named
-by the ``JIXIAO_BENCHMARK_PRODUCER`` setting (a dotted path; the benchmarking selector once it
-exists). The producer scopes the table to the caller's subtree and raises ``DomainError`` for a
+by the ``JIXIAO_BENCHMARK_PRODUCER`` setting (a dotted path; by default
+``benchmark_from_facts``, the benchmarking selector over the public fact tables). The producer
+scopes the table to the caller's subtree and raises ``DomainError`` for a
 query it cannot answer (→ 400). As a second line of defence, a table naming a unit the caller
 cannot reach is refused (403) rather than served. Without a producer the views answer 503."""
 
@@ -28,10 +29,11 @@ from django.views.decorators.http import require_GET
 
 from backend.accounts import selectors as access
 from backend.accounts.models import User
+from backend.benchmarking import selectors as benchmarking
+from backend.benchmarking.selectors import BenchmarkTable
 from backend.core.errors import DomainError
 from backend.reports import charts
 from backend.reports.access import refusal, reviewer
-from backend.reports.benchmark_types import BenchmarkTable
 from backend.reports.benchmark_xlsx import benchmark_xlsx
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class BenchmarkQuery:
     level: str | None = None
     city: str | None = None
     peer_group: str | None = None
+    indicator_code: str | None = None
 
 
 BenchmarkProducer = Callable[[User, BenchmarkQuery], BenchmarkTable]
@@ -83,6 +86,22 @@ def parse_query(params: dict[str, str]) -> BenchmarkQuery | str:
         level=optional("level"),
         city=optional("city"),
         peer_group=optional("peerGroup"),
+        indicator_code=optional("indicatorCode"),
+    )
+
+
+def benchmark_from_facts(user: User, query: BenchmarkQuery) -> BenchmarkTable:
+    """The default producer: ``backend.benchmarking.selectors.benchmark``, scoped to the
+    caller (raises ``OutOfReach`` for a caller who benchmarks nobody)."""
+    return benchmarking.benchmark(
+        user,
+        query.metric,
+        query.fiscal_year,
+        month=query.month,
+        level=query.level,
+        city=query.city,
+        peer_group=query.peer_group,
+        indicator_code=query.indicator_code,
     )
 
 
@@ -100,6 +119,8 @@ def _table(request: HttpRequest) -> BenchmarkTable | HttpResponse:
         table = producer(request.user, query)  # type: ignore[arg-type]
     except DomainError as error:
         return refusal(400, "\n".join(p.message for p in error.problems))
+    except benchmarking.OutOfReach:
+        return refusal(403, "您没有对比各单位的权限。")
     ids = {row.unit_id for row in table.rows}
     if ids:
         reachable = set(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from backend.reports.benchmark_types import BenchmarkTable, Distribution, UnitValue
+from backend.benchmarking.selectors import BenchmarkTable, Distribution, UnitValue
 
 D = Decimal
 # code, name, city code, city name, value, rank, percentile

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from backend.reports.benchmark_types import BenchmarkTable, Distribution
+from backend.benchmarking.selectors import BenchmarkTable, Distribution
 from backend.reports.benchmark_xlsx import benchmark_xlsx
 from backend.reports.charts import (
     benchmark_bars_png,

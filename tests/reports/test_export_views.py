@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 
 from backend.accounts.models import Role, User
 from backend.accounts.selectors import reachable_units
+from backend.benchmarking.selectors import BenchmarkTable, Distribution, UnitValue
 from backend.core.errors import DomainError
-from backend.reports.benchmark_types import BenchmarkTable, Distribution, UnitValue
 from backend.reports.exports import BenchmarkQuery, parse_query
 from tenants.models import Procuratorate, UnitLevel
 
@@ -210,3 +210,41 @@ def test_parse_query() -> None:
         {"metric": "rate", "fiscalYear": "2026", "month": "3", "city": "loudi", "level": "county"}
     ) == BenchmarkQuery("rate", 2026, 3, "county", "loudi")
     assert parse_query({"metric": " ", "fiscalYear": "2026"}) == "缺少参数 metric（对比指标）。"
+
+
+def test_the_default_producer_ranks_the_real_facts_within_the_callers_reach(
+    member: Callable[..., User], token_for: Callable[[User], str], unit: Callable[[str], Any]
+) -> None:
+    """No producer wired by the test: the setting's default reads the fact tables through the
+    benchmarking selector, and a city reviewer's sheet holds its own counties only."""
+    from backend.benchmarking.models import UnitYearFact
+
+    for code, score in (
+        ("lengshuijiang", "91.50"),
+        ("lianyuan", "78.25"),
+        ("changsha-furong", "85"),
+    ):
+        UnitYearFact.objects.create(
+            unit=unit(code), fiscal_year=2026, evaluated_projects=1, project_score=Decimal(score)
+        )
+    admin = token_for(member("hunan", Role.PROVINCE_ADMIN, "hn-admin-x"))
+    loudi = token_for(member("loudi", Role.CITY_REVIEWER, "loudi-rev-x"))
+
+    def sheet(token: str) -> list[tuple[Any, ...]]:
+        response = get("/exports/benchmark.xlsx" + QUERY, token=token)
+        assert response.status_code == 200, response.content
+        book = load_workbook(io.BytesIO(response.content))
+        return [
+            row for row in book.active.iter_rows(values_only=True) if row and row[0] in (1, 2, 3)
+        ]
+
+    ranked = [(r[0], r[1], r[3]) for r in sheet(admin)]
+    assert ranked[:3] == [
+        (1, "冷水江市人民检察院", 91.5),
+        (2, "长沙市芙蓉区人民检察院", 85),
+        (3, "涟源市人民检察院", 78.25),
+    ]
+    names = {r[1] for r in sheet(loudi)}
+    assert "长沙市芙蓉区人民检察院" not in names and "冷水江市人民检察院" in names
+    unknown = get("/exports/benchmark.xlsx?metric=nope&fiscalYear=2026", token=admin)
+    assert unknown.status_code == 400

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from backend import embedded
+from backend.demo import benchmarking as demo_benchmarking
 from backend.demo import evaluation as demo_evaluation
 from backend.demo import goals as demo_goals
 from backend.demo import monitoring as demo_monitoring
@@ -52,6 +53,8 @@ class Command(BaseCommand):
             evaluated = demo_evaluation.load_evaluations(progress=lambda _unit: bar.update(1))
         if evaluated:
             self.stdout.write(f"{evaluated} self-evaluations of last year")
+        statistics = demo_benchmarking.load_benchmarking()
+        self.stdout.write(f"{statistics} unit statistics rows and the demo peer groups")
         loaded = demo_results.load_results()
         if loaded.key_evaluations:
             self.stdout.write(
