@@ -60,6 +60,18 @@ def test_queries_deeper_than_the_limit_are_refused(gql, member, token_for) -> No
     assert "exceeds maximum operation depth" in result["errors"][0]["message"]
 
 
+def test_unknown_fields_and_arguments_are_refused_not_ignored(gql, member, token_for) -> None:
+    """The depth limit is added to graphql-core's standard rules, not put in their place."""
+    token = token_for(member("hunan", "province_admin"))
+    for query in (
+        "{ units(first: 1) { edges { node { code noSuchField } } } }",
+        "{ units(first: 1, noSuchArgument: 1) { totalCount } }",
+    ):
+        result = gql(query, token=token)
+        assert result.get("data") is None
+        assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", query
+
+
 def test_an_api_client_logs_in_without_cookies_or_csrf(member) -> None:
     member("lengshuijiang", username="zhang")
     client = Client(enforce_csrf_checks=True)
