@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+from backend.core.numbers import MONEY
 
 
 class ProjectFact(models.Model):

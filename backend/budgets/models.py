@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+from backend.core.numbers import MONEY
 
 
 class Category(models.TextChoices):

@@ -8,13 +8,9 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from backend.core.numbers import MONEY, PERCENT, POINTS, VALUE
 from backend.indicators.models import Direction, Layout, ValueType
 from backend.monitoring.models import DeviationCause
-
-MONEY = {"max_digits": 16, "decimal_places": 2}
-POINTS = {"max_digits": 5, "decimal_places": 2}
-PERCENT = {"max_digits": 7, "decimal_places": 2}
-VALUE = {"max_digits": 16, "decimal_places": 4}
 
 
 class EvaluationStatus(models.TextChoices):

@@ -14,11 +14,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-POINTS = {"max_digits": 5, "decimal_places": 2}
-GAP = {"max_digits": 6, "decimal_places": 2}
-PERCENT = {"max_digits": 7, "decimal_places": 2}
-VALUE = {"max_digits": 16, "decimal_places": 4}
+from backend.core.numbers import GAP, MONEY, PERCENT, POINTS, VALUE
 
 
 class KeyEvaluationKind(models.TextChoices):

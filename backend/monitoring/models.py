@@ -7,8 +7,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-PERCENT = {"max_digits": 7, "decimal_places": 2}
+from backend.core.numbers import MONEY, PERCENT
 
 
 class EntryStatus(models.TextChoices):

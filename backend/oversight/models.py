@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-POINTS = {"max_digits": 5, "decimal_places": 2}
+from backend.core.numbers import POINTS
 
 
 class ExecutionRule(models.TextChoices):
