@@ -667,7 +667,9 @@ def flag_overdue(today: datetime.date | None = None) -> int:
 # ================================================================================================
 
 
-FILTER_KEYS = frozenset({"level", "city", "grade", "overdue_rectification", "execution_rate_below"})
+FILTER_KEYS = frozenset(
+    {"level", "city", "peer_group", "grade", "overdue_rectification", "execution_rate_below"}
+)
 
 
 def _below(issuer: Procuratorate) -> Q:
@@ -705,6 +707,15 @@ def _select_units(
         qs = qs.filter(level=str(selection["level"]).lower())
     if selection.get("city"):
         qs = qs.filter(path__contains=f"{PATH_SEPARATOR}{selection['city']}{PATH_SEPARATOR}")
+    if selection.get("peer_group"):
+        from backend.benchmarking import peers
+
+        group = peers.peer_group(_province_of(issuer), str(selection["peer_group"]))
+        if group is None:
+            raise DomainError.single(
+                "UNKNOWN_PEER_GROUP", f"没有对标组“{selection['peer_group']}”。", "filter"
+            )
+        qs = qs.filter(peers.member_condition(group, fiscal_year))
     if selection.get("grade"):
         grades = selection["grade"]
         grades = [grades] if isinstance(grades, str) else list(grades)

@@ -230,6 +230,7 @@ class DecideBudgetLinkage(BaseMutation):
 class FeedbackFilterInput(graphene.InputObjectType):
     level = graphene.String(description="city, county, special")
     city = graphene.String(description="a city's code")
+    peer_group = graphene.String(description="a peer group's code (the issuer's province)")
     grades = graphene.List(
         graphene.NonNull(graphene.String), description="优 良 中 差 (UnitYearFact)"
     )
@@ -256,6 +257,8 @@ def _filter(value: FeedbackFilterInput | None) -> dict[str, Any] | None:
         out["level"] = value.level.lower()
     if value.city:
         out["city"] = value.city
+    if value.peer_group:
+        out["peer_group"] = value.peer_group
     if value.grades:
         out["grade"] = list(value.grades)
     if value.overdue_rectification:

@@ -179,6 +179,23 @@ def test_a_filter_narrows_a_hand_picked_list(facts, people, unit):
     assert recipients(batch) == ["lengshuijiang"]
 
 
+def test_by_peer_group(facts, people, unit):
+    from backend.benchmarking import peers
+
+    hunan = unit("hunan")
+    peers.define_peer_group(
+        hunan, code="pilot", name="试点院", kind="list", units=["lianyuan", "changsha-tianxin"]
+    )
+    batch = issue(hunan, people["admin"], filter={"peer_group": "pilot"})
+    assert sorted(recipients(batch)) == ["changsha-tianxin", "lianyuan"]
+    # A city issuing to the province's group reaches only its own units in it.
+    batch = issue(unit("loudi"), people["loudi"], filter={"peer_group": "pilot"})
+    assert recipients(batch) == ["lianyuan"]
+    with pytest.raises(DomainError) as error:
+        issue(hunan, people["admin"], filter={"peer_group": "nope"})
+    assert [p.code for p in error.value.problems] == ["UNKNOWN_PEER_GROUP"]
+
+
 def test_refusals(facts, people, unit):
     hunan, loudi = unit("hunan"), unit("loudi")
     furong = unit("changsha-furong")
