@@ -77,6 +77,7 @@ class MetricQuery:
 
     rows: QuerySet
     describe: Callable[[str | None, str | None, str | None], MetricValues] | None = None
+    directed: bool = False  # the ranking direction is the indicator's (``meta_direction``)
 
 
 Reader = Callable[["QuerySet[Procuratorate]", int, int | None, str | None], MetricQuery]
@@ -107,7 +108,7 @@ class Metric:
         ``ROUND_HALF_UP`` does)."""
         read = self.reader(units, fiscal_year, month if self.monthly else None, indicator_code)
         rounded = Round(F("raw"), self.places, output_field=VALUE)
-        return MetricQuery(read.rows.annotate(v=rounded), read.describe)
+        return MetricQuery(read.rows.annotate(v=rounded), read.describe, read.directed)
 
     def values(
         self,
@@ -372,7 +373,7 @@ def _indicator(column: str) -> Reader:
                 meta_direction=Max("direction"),
             )
         )
-        return MetricQuery(rows, describe)
+        return MetricQuery(rows, describe, directed=column != "achievement")
 
     return read
 
