@@ -21,20 +21,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
+from django.db.models.functions import Round
 
 from backend.benchmarking.models import (
     ExecutionFact,
@@ -61,7 +67,20 @@ class MetricValues:
     higher_is_better: bool | None = None
 
 
-Reader = Callable[["QuerySet[Procuratorate]", int, int | None, str | None], MetricValues]
+@dataclass(frozen=True)
+class MetricQuery:
+    """ONE query (lazy) with a row per unit of the scope that has facts: ``unit_id`` and ``v``,
+    the value rounded half-up in SQL to the metric's places (NULL: no value); for an indicator
+    metric also ``meta_name``, ``meta_uom`` and ``meta_direction``, which ``describe`` reads
+    into a label, unit of measure and direction. Used as it is (``Metric.values``) or as a
+    sub-query of the ranking statement (``selectors.benchmark``)."""
+
+    rows: QuerySet
+    describe: Callable[[str | None, str | None, str | None], MetricValues] | None = None
+    directed: bool = False  # the ranking direction is the indicator's (``meta_direction``)
+
+
+Reader = Callable[["QuerySet[Procuratorate]", int, int | None, str | None], MetricQuery]
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,20 @@ class Metric:
     count: bool = False  # a unit of the scope with no rows has the value 0
     description: str = ""
 
+    def query(
+        self,
+        units: QuerySet[Procuratorate],
+        fiscal_year: int,
+        month: int | None = None,
+        indicator_code: str | None = None,
+    ) -> MetricQuery:
+        """The metric's query over ``units``, its value ``v`` rounded half-up to the metric's
+        places (PostgreSQL ``round(numeric, places)`` rounds halves away from zero, as
+        ``ROUND_HALF_UP`` does)."""
+        read = self.reader(units, fiscal_year, month if self.monthly else None, indicator_code)
+        rounded = Round(F("raw"), self.places, output_field=VALUE)
+        return MetricQuery(read.rows.annotate(v=rounded), read.describe, read.directed)
+
     def values(
         self,
         units: QuerySet[Procuratorate],
@@ -84,18 +117,34 @@ class Metric:
         month: int | None = None,
         indicator_code: str | None = None,
     ) -> MetricValues:
-        """One query. Values are rounded half-up to the metric's places."""
-        read = self.reader(units, fiscal_year, month if self.monthly else None, indicator_code)
-        return MetricValues(
-            values={
-                unit_id: quantize(value, self.places)
-                for unit_id, value in read.values.items()
-                if value is not None
-            },
-            label=read.label,
-            unit_of_measure=read.unit_of_measure,
-            higher_is_better=read.higher_is_better,
+        """One query: every unit's value (units without one left out)."""
+        read = self.query(units, fiscal_year, month, indicator_code)
+        if read.describe is None:
+            rows = read.rows.values_list("unit_id", "v")
+            return MetricValues({uid: v for uid, v in rows if v is not None})
+        meta = list(
+            read.rows.values_list("unit_id", "v", "meta_name", "meta_uom", "meta_direction")
         )
+        values = {uid: v for uid, v, *_m in meta if v is not None}
+        if not meta:
+            return MetricValues(values)
+        # The greatest of each (as the ranking statement takes it): the same for every unit
+        # of a standard indicator.
+        name, uom, direction = (max(r[i] for r in meta) for i in (2, 3, 4))
+        described = read.describe(name, uom, direction)
+        return MetricValues(
+            values,
+            label=described.label,
+            unit_of_measure=described.unit_of_measure,
+            higher_is_better=described.higher_is_better,
+        )
+
+
+# Values are numeric; divisions carry 20 decimal places before rounding (PostgreSQL would
+# otherwise keep as few as 16 significant digits), so that rounding half-up sees the exact tie.
+VALUE = DecimalField(max_digits=40, decimal_places=20)
+EXACT = Value(Decimal("1.00000000000000000000"), output_field=VALUE)
+EXACT_HUNDRED = Value(Decimal("100.00000000000000000000"), output_field=VALUE)
 
 
 def quantize(value: Decimal | int, places: int) -> Decimal:
@@ -107,115 +156,120 @@ def _ids(units: QuerySet[Procuratorate]) -> QuerySet[Procuratorate]:
     return units.order_by().values("pk")
 
 
-def _pairs(rows: QuerySet) -> dict[int, Decimal]:
-    return {unit_id: value for unit_id, value in rows if value is not None}
+def _ratio(numerator: Any, denominator: Any) -> ExpressionWrapper:
+    return ExpressionWrapper(numerator * EXACT / denominator, output_field=VALUE)
 
 
-# --- readers --------------------------------------------------------------------------------
+def _q(rows: QuerySet) -> MetricQuery:
+    return MetricQuery(rows)
 
 
-def _budget(units, fiscal_year, month, indicator_code) -> MetricValues:
-    rows = (
+# --- readers (each annotates ``raw``: the unrounded value) ----------------------------------
+
+
+def _budget(units, fiscal_year, month, indicator_code) -> MetricQuery:
+    return _q(
         ProjectFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=_ids(units))
         .order_by()
         .values("unit_id")
-        .annotate(v=Sum("full_budget"))
-        .values_list("unit_id", "v")
+        .annotate(raw=Sum("full_budget"))
     )
-    return MetricValues(_pairs(rows))
 
 
-def _execution_rate(units, fiscal_year, month, indicator_code) -> MetricValues:
+def _execution_rate(units, fiscal_year, month, indicator_code) -> MetricQuery:
     """At a month: the unit's ExecutionFact of that month (spent ÷ budget of the projects with a
     submitted entry). Year-end: Σ executed ÷ Σ full-year budget of its evaluated projects."""
     if month is not None:
-        rows = (
+        return _q(
             ExecutionFact.objects.filter(
                 fiscal_year=fiscal_year, month=month, unit_id__in=_ids(units)
             )
             .order_by()
-            .values_list("unit_id", "execution_rate")
+            .values("unit_id")
+            .annotate(raw=F("execution_rate"))
         )
-        return MetricValues(_pairs(rows))
-    rows = (
+    return _q(
         ProjectFact.objects.filter(
             fiscal_year=fiscal_year, unit_id__in=_ids(units), executed__isnull=False
         )
         .order_by()
         .values("unit_id")
         .annotate(spent=Sum("executed"), budget=Sum("full_budget"))
-        .values_list("unit_id", "spent", "budget")
-    )
-    return MetricValues(
-        {uid: spent * HUNDRED / budget for uid, spent, budget in rows if budget and budget > 0}
+        .filter(budget__gt=0)
+        .annotate(raw=_ratio(F("spent") * EXACT_HUNDRED, F("budget")))
     )
 
 
-def _forecast_rate(units, fiscal_year, month, indicator_code) -> MetricValues:
+def _forecast_rate(units, fiscal_year, month, indicator_code) -> MetricQuery:
     """The budget-weighted forecast of the month asked, or else of each unit's latest month."""
     qs = ExecutionFact.objects.filter(
         fiscal_year=fiscal_year, unit_id__in=_ids(units), forecast_rate__isnull=False
     )
     if month is not None:
-        rows = qs.filter(month=month).order_by().values_list("unit_id", "forecast_rate")
-        return MetricValues(_pairs(rows))
-    rows = (
-        qs.order_by("unit_id", "-month").distinct("unit_id").values_list("unit_id", "forecast_rate")
+        return _q(
+            qs.filter(month=month).order_by().values("unit_id").annotate(raw=F("forecast_rate"))
+        )
+    return _q(
+        qs.order_by("unit_id", "-month")
+        .distinct("unit_id")
+        .values("unit_id")
+        .annotate(raw=F("forecast_rate"))
     )
-    return MetricValues(_pairs(rows))
 
 
-def _open_alerts(units, fiscal_year, month, indicator_code) -> MetricValues:
+def _open_alerts(units, fiscal_year, month, indicator_code) -> MetricQuery:
     """Alerts of the year still open (status ``open``), of rounds up to ``month`` if given."""
     from backend.oversight.models import AlertRecord
 
     qs = AlertRecord.objects.filter(fiscal_year=fiscal_year, status="open", unit_id__in=_ids(units))
     if month is not None:
         qs = qs.filter(month__lte=month)
-    rows = qs.order_by().values("unit_id").annotate(v=Count("id")).values_list("unit_id", "v")
-    return MetricValues({uid: Decimal(v) for uid, v in rows})
+    return _q(qs.order_by().values("unit_id").annotate(raw=Count("id")))
 
 
 def _unit_year(column: str) -> Reader:
-    def read(units, fiscal_year, month, indicator_code) -> MetricValues:
-        rows = (
+    def read(units, fiscal_year, month, indicator_code) -> MetricQuery:
+        return _q(
             UnitYearFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=_ids(units))
             .order_by()
-            .values_list("unit_id", column)
+            .values("unit_id")
+            .annotate(raw=F(column))
         )
-        return MetricValues(_pairs(rows))
 
     return read
 
 
-def _self_grade(units, fiscal_year, month, indicator_code) -> MetricValues:
-    rows = (
+def _self_grade(units, fiscal_year, month, indicator_code) -> MetricQuery:
+    points = Case(
+        *(When(project_grade=grade, then=Value(p)) for grade, p in GRADE_POINTS.items()),
+        default=None,
+        output_field=IntegerField(),
+    )
+    return _q(
         UnitYearFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=_ids(units))
         .order_by()
-        .values_list("unit_id", "project_grade")
+        .values("unit_id")
+        .annotate(raw=points)
     )
-    return MetricValues({uid: Decimal(GRADE_POINTS[g]) for uid, g in rows if g in GRADE_POINTS})
 
 
-def _key_score(units, fiscal_year, month, indicator_code) -> MetricValues:
-    rows = (
+def _key_score(units, fiscal_year, month, indicator_code) -> MetricQuery:
+    return _q(
         ProjectFact.objects.filter(
             fiscal_year=fiscal_year, unit_id__in=_ids(units), key_score__isnull=False
         )
         .order_by()
         .values("unit_id")
-        .annotate(v=Avg("key_score"))
-        .values_list("unit_id", "v")
+        .annotate(raw=Avg("key_score"))
     )
-    return MetricValues(_pairs(rows))
 
 
-def _self_key_gap(units, fiscal_year, month, indicator_code) -> MetricValues:
+def _self_key_gap(units, fiscal_year, month, indicator_code) -> MetricQuery:
     """Mean of (self score − key score) over the unit's projects that have both."""
     gap = ExpressionWrapper(
         F("self_score") - F("key_score"), output_field=DecimalField(max_digits=6, decimal_places=2)
     )
-    rows = (
+    return _q(
         ProjectFact.objects.filter(
             fiscal_year=fiscal_year,
             unit_id__in=_ids(units),
@@ -224,14 +278,12 @@ def _self_key_gap(units, fiscal_year, month, indicator_code) -> MetricValues:
         )
         .order_by()
         .values("unit_id")
-        .annotate(v=Avg(gap))
-        .values_list("unit_id", "v")
+        .annotate(raw=Avg(gap))
     )
-    return MetricValues(_pairs(rows))
 
 
 def _rectifications(*, overdue: bool) -> Reader:
-    def read(units, fiscal_year, month, indicator_code) -> MetricValues:
+    def read(units, fiscal_year, month, indicator_code) -> MetricQuery:
         from backend.feedback.models import RectificationRequest
 
         qs = RectificationRequest.objects.filter(
@@ -241,13 +293,12 @@ def _rectifications(*, overdue: bool) -> Reader:
         )
         if overdue:
             qs = qs.filter(overdue=True)
-        rows = qs.order_by().values("unit_id").annotate(v=Count("id")).values_list("unit_id", "v")
-        return MetricValues({uid: Decimal(v) for uid, v in rows})
+        return _q(qs.order_by().values("unit_id").annotate(raw=Count("id")))
 
     return read
 
 
-def _spending_per_procurator(units, fiscal_year, month, indicator_code) -> MetricValues:
+def _spending_per_procurator(units, fiscal_year, month, indicator_code) -> MetricQuery:
     """Spending ÷ procurators (元/人): at a month the ExecutionFact's spending to date, at
     year-end Σ executed of the evaluated projects."""
     if month is not None:
@@ -264,19 +315,19 @@ def _spending_per_procurator(units, fiscal_year, month, indicator_code) -> Metri
             .annotate(s=Sum("executed"))
             .values("s")[:1]
         )
-    rows = (
+    return _q(
         UnitStatistics.objects.filter(
             fiscal_year=fiscal_year, unit_id__in=_ids(units), procurators__gt=0
         )
         .annotate(spent=Subquery(spent, output_field=DecimalField(max_digits=16, decimal_places=2)))
         .order_by()
-        .values_list("unit_id", "spent", "procurators")
+        .values("unit_id")
+        .annotate(raw=_ratio(F("spent"), F("procurators")))
     )
-    return MetricValues({uid: Decimal(s) / Decimal(p) for uid, s, p in rows if s is not None and p})
 
 
-def _cases_per_procurator(units, fiscal_year, month, indicator_code) -> MetricValues:
-    rows = (
+def _cases_per_procurator(units, fiscal_year, month, indicator_code) -> MetricQuery:
+    return _q(
         UnitStatistics.objects.filter(
             fiscal_year=fiscal_year,
             unit_id__in=_ids(units),
@@ -284,9 +335,9 @@ def _cases_per_procurator(units, fiscal_year, month, indicator_code) -> MetricVa
             cases__isnull=False,
         )
         .order_by()
-        .values_list("unit_id", "cases", "procurators")
+        .values("unit_id")
+        .annotate(raw=_ratio(F("cases"), F("procurators")))
     )
-    return MetricValues({uid: Decimal(c) / Decimal(p) for uid, c, p in rows})
 
 
 _INDICATOR_LABELS = {
@@ -297,7 +348,16 @@ _INDICATOR_LABELS = {
 
 
 def _indicator(column: str) -> Reader:
-    def read(units, fiscal_year, month, indicator_code) -> MetricValues:
+    def describe(name: str | None, uom: str | None, direction: str | None) -> MetricValues:
+        label = f"{_INDICATOR_LABELS[column]}：{name}"
+        if column == "achievement":
+            return MetricValues({}, label=label, unit_of_measure="%", higher_is_better=True)
+        # A ≤ target: less is better (costs, durations, complaint rates).
+        return MetricValues(
+            {}, label=label, unit_of_measure=uom, higher_is_better=direction != "lte"
+        )
+
+    def read(units, fiscal_year, month, indicator_code) -> MetricQuery:
         rows = (
             IndicatorFact.objects.filter(
                 fiscal_year=fiscal_year,
@@ -307,25 +367,13 @@ def _indicator(column: str) -> Reader:
             .order_by()
             .values("unit_id")
             .annotate(
-                v=Avg(column),
-                name=Max("name"),
-                uom=Max("unit_of_measure"),
-                direction=Max("direction"),
+                raw=Avg(column),
+                meta_name=Max("name"),
+                meta_uom=Max("unit_of_measure"),
+                meta_direction=Max("direction"),
             )
-            .values_list("unit_id", "v", "name", "uom", "direction")
         )
-        rows = list(rows)
-        values = {uid: v for uid, v, _n, _u, _d in rows if v is not None}
-        if not rows:
-            return MetricValues(values)
-        _uid, _v, name, uom, direction = rows[0]
-        label = f"{_INDICATOR_LABELS[column]}：{name}"
-        if column == "achievement":
-            return MetricValues(values, label=label, unit_of_measure="%", higher_is_better=True)
-        # A ≤ target: less is better (costs, durations, complaint rates).
-        return MetricValues(
-            values, label=label, unit_of_measure=uom, higher_is_better=direction != "lte"
-        )
+        return MetricQuery(rows, describe, directed=column != "achievement")
 
     return read
 

@@ -4,12 +4,14 @@ user's reach, and (issue 7) benchmarks — ``benchmark``, ``unit_position``, ``t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from fractions import Fraction
+from typing import Any, overload
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -159,7 +161,7 @@ class BenchmarkTable:
     higher_is_better: bool
     fiscal_year: int
     month: int | None
-    rows: tuple[UnitValue, ...]  # ordered by rank, units without a value last
+    rows: Sequence[UnitValue]  # ordered by rank, units without a value last
     distribution: Distribution
 
 
@@ -180,26 +182,39 @@ def ranks(values: Sequence[Decimal], higher_is_better: bool) -> list[tuple[int, 
     for position, value in enumerate(ordered, start=1):
         if value not in first_at:
             first_at[value] = position
-    hundred = Decimal(100)
-    by_rank: dict[int, Decimal] = {
-        rank: hundred
-        if n == 1
-        else (hundred * (n - rank) / (n - 1)).quantize(CENT, rounding=ROUND_HALF_UP)
-        for rank in set(first_at.values())
-    }
+    by_rank = {rank: percentile_of(rank, n) for rank in set(first_at.values())}
     return [(first_at[value], by_rank[first_at[value]]) for value in values]
+
+
+def percentile_of(rank: int, n: int) -> Decimal:
+    """100 × (n − rank) ÷ (n − 1), two places half-up; a lone value is 100."""
+    if n == 1:
+        return Decimal(100)
+    return (Decimal(100) * (n - rank) / (n - 1)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def quantile(ordered: Sequence[Decimal], p: Decimal) -> Decimal:
     """Linear interpolation between closest ranks (PostgreSQL ``percentile_cont``, R type 7,
     Excel QUARTILE.INC) on ascending ``ordered``: h = (n − 1)·p, x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] −
     x[⌊h⌋])."""
-    h = (len(ordered) - 1) * p
-    low = int(h)
-    fraction = h - low
-    if fraction == 0 or low + 1 >= len(ordered):
-        return ordered[low]
-    return ordered[low] + fraction * (ordered[low + 1] - ordered[low])
+    low = _low_index(len(ordered), p)
+    return _interpolate(
+        len(ordered), p, ordered[low], ordered[low + 1] if low + 1 < len(ordered) else None
+    )
+
+
+def _low_index(n: int, p: Decimal) -> int:
+    return int((n - 1) * p)
+
+
+def _interpolate(n: int, p: Decimal, at_low: Decimal, above: Decimal | None) -> Decimal:
+    """The quantile ``p`` of n ascending values from x[⌊h⌋] (``at_low``) and x[⌊h⌋+1]
+    (``above``; None past the end), h = (n − 1)·p."""
+    h = (n - 1) * p
+    fraction = h - int(h)
+    if fraction == 0 or above is None:
+        return at_low
+    return at_low + fraction * (above - at_low)
 
 
 def distribution(values: Sequence[Decimal], places: int = 2) -> Distribution:
@@ -208,19 +223,43 @@ def distribution(values: Sequence[Decimal], places: int = 2) -> Distribution:
     if not values:
         return EMPTY
     ordered = sorted(values)
+    return _summary(
+        len(ordered),
+        ordered[0],
+        ordered[-1],
+        sum(ordered, Decimal(0)),
+        [quantile(ordered, p) for p in QUARTILES],
+        places,
+    )
+
+
+QUARTILES = (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"))
+
+
+def _summary(
+    n: int,
+    low: Decimal,
+    high: Decimal,
+    total: Decimal,
+    quartiles: Sequence[Decimal],
+    places: int,
+) -> Distribution:
+    """The distribution of n values from their min, max, sum and (unrounded) quartiles: the
+    quartiles and the mean rounded half-up to ``max(places, 2)`` places."""
     exponent = Decimal(1).scaleb(-max(places, 2))
 
     def q(value: Decimal) -> Decimal:
         return value.quantize(exponent, rounding=ROUND_HALF_UP)
 
+    q1, median, q3 = quartiles
     return Distribution(
-        count=len(ordered),
-        min=ordered[0],
-        q1=q(quantile(ordered, Decimal("0.25"))),
-        median=q(quantile(ordered, Decimal("0.5"))),
-        q3=q(quantile(ordered, Decimal("0.75"))),
-        max=ordered[-1],
-        mean=q(sum(ordered, Decimal(0)) / len(ordered)),
+        count=n,
+        min=low,
+        q1=q(q1),
+        median=q(median),
+        q3=q(q3),
+        max=high,
+        mean=q(total / n),
     )
 
 
@@ -402,21 +441,266 @@ def benchmark(
     city: str | None = None,
     peer_group: str | None = None,
     indicator_code: str | None = None,
+    first_rows: int | None = None,
 ) -> BenchmarkTable:
     """Every unit in the caller's benchmark scope (``benchmark_scope``), filtered by level, city
     (a city's code: the city and the units under it) and peer group (of the caller's province,
-    resolved for ``fiscal_year``), ranked on ``metric``. Four queries (five with a peer group),
-    whatever the number of units: memberships, [peer group], units, values, city names.
+    resolved for ``fiscal_year``), ranked on ``metric``. Two queries (three with a peer group),
+    whatever the number of units: memberships, [peer group], the ranking statement (ranks,
+    distribution and rows). ``first_rows``: how many of the ranked rows that statement brings
+    (None: all of them); the rows are a sequence that fetches any other part when it is read
+    (one more statement), so a page of a connection costs no more than its own rows.
     Raises ``OutOfReach`` (no benchmarking role) or ``DomainError`` (bad arguments)."""
     spec = _metric(metric, month, indicator_code)
     units_qs = _scoped_units(caller, fiscal_year, level, city, peer_group)
-    units = _unit_rows(units_qs)
-    if not units:
-        values = metrics.MetricValues({})
+    return ranked_table(spec, units_qs, fiscal_year, month, indicator_code, first_rows)
+
+
+# The ranking statement: one round trip ranks every unit of the scope in PostgreSQL, returns the
+# distribution and one page of the ranked rows. Rank: ``rank()`` (competition ranking) over the
+# valued units, NULLs (no value) last; order: rank, ties by code, units without a value by path
+# (codepoint order, COLLATE "C", as Python sorts). The distribution's count, min, max, sum and,
+# per quartile, x[⌊h⌋] and x[⌊h⌋+1] (h = (n − 1)·p, ⌊h⌋ in integer arithmetic) come from one
+# aggregate over the values in ascending order; the interpolation and rounding are then done in
+# Decimal by the same code as ``distribution`` (PostgreSQL's percentile_cont works in double
+# precision, which could miss a half-up tie). Only the page's rows leave the server (their city
+# is looked up for them only), and the distribution's columns are filled on the page's first
+# row only — or on the one row of an empty page.
+_RANKING_SQL = """
+WITH scope AS ({scope}),
+vals AS ({values}),
+dir AS (SELECT {sign} AS sign),  -- -1: higher is better, 1: lower is
+t AS (
+    SELECT s.id, s.code, s.name, s.level, s.path, {value} AS value
+    FROM scope s LEFT JOIN vals ON vals.unit_id = s.id
+),
+r AS (
+    SELECT t.id, t.code, t.name, t.level, t.path, t.value,
+        CASE WHEN t.value IS NOT NULL THEN rank() OVER (ORDER BY t.value * dir.sign NULLS LAST)
+        END AS rank,
+        row_number() OVER (
+            ORDER BY t.value * dir.sign NULLS LAST,
+                CASE WHEN t.value IS NULL THEN t.path END COLLATE "C", t.code COLLATE "C"
+        ) AS pos
+    FROM t CROSS JOIN dir
+),
+page AS (
+    SELECT r.*,
+        CASE
+            WHEN r.level = 'province' OR parts < 2 THEN ''
+            WHEN parts = 2 AND r.level <> 'city' THEN ''
+            ELSE split_part(btrim(r.path, '/'), '/', 2)
+        END AS city_code
+    FROM (SELECT * FROM r ORDER BY pos OFFSET %s LIMIT %s) r CROSS JOIN LATERAL (
+        SELECT coalesce(array_length(string_to_array(btrim(r.path, '/'), '/'), 1), 0) AS parts
+    ) p
+),
+o AS (
+    SELECT value, row_number() OVER (ORDER BY value) - 1 AS i, count(*) OVER () AS n
+    FROM t WHERE value IS NOT NULL
+),
+d AS (
+    SELECT (SELECT count(*) FROM t) AS units,
+        count(*) AS n, min(value) AS lo, max(value) AS hi, sum(value) AS total,
+        {quartile_points}
+        {meta}
+    FROM o
+)
+SELECT page.id, page.code, page.name, page.level, page.city_code, coalesce(c.name, ''),
+    page.value, page.rank, page.pos,
+    {first_row_distribution}, dir.sign
+FROM d CROSS JOIN dir
+LEFT JOIN page ON true
+LEFT JOIN {units_table} c ON page.city_code <> '' AND c.code = page.city_code
+ORDER BY page.pos
+"""
+_ROW_COLUMNS = 9  # id, code, name, level, city code, city name, value, rank, position
+_DISTRIBUTION_COLUMNS = (
+    "units",
+    "n",
+    "lo",
+    "hi",
+    "total",
+    *(f"q{i}_{end}" for i in range(len(QUARTILES)) for end in ("low", "above")),
+)
+_META_COLUMNS = ("meta_name", "meta_uom", "meta_direction")
+
+
+def _ranking_sql(
+    spec: Metric, query: metrics.MetricQuery, units_qs: QuerySet[Procuratorate]
+) -> tuple[str, list[Any]]:
+    """The statement and its parameters but the page's: append [offset, limit] (None: all)."""
+    scope_sql, scope_params = units_qs.order_by().values_list(*_UNIT_FIELDS).query.sql_with_params()
+    columns = ["unit_id", "v", *(_META_COLUMNS if query.describe else ())]
+    values_sql, values_params = query.rows.values_list(*columns).query.sql_with_params()
+    points = []
+    for i, p in enumerate(QUARTILES):
+        # ⌊(n − 1)·p⌋ = (n − 1)·a div b for p = a/b and n ≥ 1 (integers: no numeric per row).
+        a, b = Fraction(p).as_integer_ratio()
+        low = f"({a} * (n - 1) / {b})"
+        points.append(f"max(value) FILTER (WHERE i = {low}) AS q{i}_low")
+        points.append(f"max(value) FILTER (WHERE i = {low} + 1) AS q{i}_above")
+    meta = ""
+    if query.describe:
+        # Over every row of the values (also units whose value is NULL), as Metric.values.
+        meta = ", " + ", ".join(
+            f'(SELECT max({c} COLLATE "C") FROM vals) AS {c}' for c in _META_COLUMNS
+        )
+    if query.directed:
+        # An indicator's own direction (as Metric.values reads it): "lte" ranks lower first.
+        sign = (
+            "(SELECT CASE WHEN coalesce(max(meta_direction COLLATE \"C\"), '') = 'lte' "
+            "THEN 1 ELSE -1 END FROM vals)"
+        )
     else:
-        values = spec.values(units_qs, fiscal_year, month, indicator_code)
-    names = _city_names({u["city"] for u in units})
-    return rank_table(spec, values, units, fiscal_year, month, names)
+        sign = "-1" if spec.higher_is_better else "1"
+    shown = _DISTRIBUTION_COLUMNS + (_META_COLUMNS if query.describe else ())
+    sql = _RANKING_SQL.format(
+        scope=scope_sql,
+        values=values_sql,
+        value="coalesce(vals.v, 0)" if spec.count else "vals.v",
+        sign=sign,
+        quartile_points=",\n        ".join(points),
+        meta=meta,
+        first_row_distribution=",\n    ".join(
+            f"CASE WHEN page.pos IS NULL OR page.pos = %s THEN d.{c} END" for c in shown
+        ),
+        units_table=connection.ops.quote_name(Procuratorate._meta.db_table),
+    )
+    return sql, [*scope_params, *values_params]
+
+
+Fetch = Callable[[int, int | None], list[tuple[Any, ...]]]
+
+
+class RankedRows(Sequence[UnitValue]):
+    """The rows of a ranked table, fetched a window at a time and made into ``UnitValue`` only
+    when read: a GraphQL page reads one slice (at most 200 rows, usually the ones fetched with
+    the distribution), an export iterates all of them (one more statement if they were not all
+    fetched)."""
+
+    __slots__ = ("_fetch", "_head", "_n", "_total")
+
+    def __init__(self, total: int, n: int, head: list[tuple[Any, ...]], fetch: Fetch) -> None:
+        self._total = total  # units in the table
+        self._n = n  # units with a value (for the percentile)
+        self._head = head  # rows 0 .. len(head) − 1 as fetched
+        self._fetch = fetch  # (offset, limit or None) → raw rows
+
+    def _row(self, raw: tuple[Any, ...]) -> UnitValue:
+        unit_id, code, name, level, city_code, city_name, value, rank = raw[:8]
+        return UnitValue(
+            unit_id=unit_id,
+            code=code,
+            name=name,
+            level=level,
+            city_code=city_code,
+            city_name=city_name,
+            value=value,
+            rank=rank,
+            percentile=None if rank is None else percentile_of(rank, self._n),
+        )
+
+    def _raw(self, start: int, stop: int) -> list[tuple[Any, ...]]:
+        if stop <= start:
+            return []
+        if stop <= len(self._head):
+            return self._head[start:stop]
+        return self._fetch(start, stop - start)
+
+    def _all(self) -> list[tuple[Any, ...]]:
+        if len(self._head) < self._total:
+            self._head = self._fetch(0, None)
+        return self._head
+
+    def __len__(self) -> int:
+        return self._total
+
+    @overload
+    def __getitem__(self, index: int) -> UnitValue: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[UnitValue]: ...
+
+    def __getitem__(self, index: int | slice) -> UnitValue | list[UnitValue]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._total)
+            if step != 1:
+                return [self._row(raw) for raw in self._all()[index]]
+            return [self._row(raw) for raw in self._raw(start, stop)]
+        if index < 0:
+            index += self._total
+        if not 0 <= index < self._total:
+            raise IndexError(index)
+        return self._row(self._raw(index, index + 1)[0])
+
+    def __iter__(self) -> Iterator[UnitValue]:
+        return (self._row(raw) for raw in self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"RankedRows({self._total} rows)"
+
+
+def ranked_table(
+    spec: Metric,
+    units_qs: QuerySet[Procuratorate],
+    fiscal_year: int,
+    month: int | None,
+    indicator_code: str | None,
+    rows: int | None = None,
+) -> BenchmarkTable:
+    """``units_qs`` ranked on ``spec`` by ONE statement (``_RANKING_SQL``): the same table as
+    ``rank_table`` over ``spec.values`` (a test compares them), computed in PostgreSQL. The
+    statement brings the first ``rows`` rows (None: all); others are fetched when read."""
+    query = spec.query(units_qs, fiscal_year, month, indicator_code)
+    sql, params = _ranking_sql(spec, query, units_qs)
+    shown = len(_DISTRIBUTION_COLUMNS) + (len(_META_COLUMNS) if query.describe else 0)
+
+    def fetch(offset: int, limit: int | None) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, offset, limit, *[offset + 1] * shown])
+            return cursor.fetchall()
+
+    fetched = fetch(0, rows)
+    first = fetched[0]
+    higher = first[-1] < 0
+    summary = dict(zip(_DISTRIBUTION_COLUMNS + _META_COLUMNS, first[_ROW_COLUMNS:-1], strict=False))
+    head = fetched if first[0] is not None else []
+    n = summary["n"]
+    if n:
+        quartiles = [
+            _interpolate(n, p, summary[f"q{i}_low"], summary[f"q{i}_above"])
+            for i, p in enumerate(QUARTILES)
+        ]
+        dist = _summary(n, summary["lo"], summary["hi"], summary["total"], quartiles, spec.places)
+    else:
+        dist = EMPTY
+    label, uom = spec.label, spec.unit_of_measure
+    if query.describe is not None and summary.get("meta_name") is not None:
+        described = query.describe(
+            summary["meta_name"], summary["meta_uom"], summary["meta_direction"]
+        )
+        label = described.label or label
+        uom = uom if described.unit_of_measure is None else described.unit_of_measure
+
+    def fetch_rows(offset: int, limit: int | None) -> list[tuple[Any, ...]]:
+        return [raw for raw in fetch(offset, limit) if raw[0] is not None]
+
+    return BenchmarkTable(
+        metric=spec.key,
+        label=label,
+        unit_of_measure=uom,
+        higher_is_better=higher,
+        fiscal_year=fiscal_year,
+        month=month if spec.monthly else None,
+        rows=RankedRows(summary["units"], n, head, fetch_rows),
+        distribution=dist,
+    )
 
 
 # --- a unit's own view ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from backend.benchmarking.models import PeerGroup as PeerGroupModel
 from backend.benchmarking.models import UnitStatistics as UnitStatisticsModel
 from backend.core.errors import DomainError
 from graphql_schema.benchmarking.types import (
+    MAX_ROWS,
     BenchmarkMetricEnum,
     BenchmarkMetricInfo,
     BenchmarkTable,
@@ -103,7 +104,13 @@ class PublicBenchmarkingQueries(graphene.ObjectType):
         root: Any, info: graphene.ResolveInfo, metric: Any, fiscal_year: int, **kw: Any
     ) -> selectors.BenchmarkTable:
         user = require_user(info)
-        return call(lambda: selectors.benchmark(user, _value(metric), fiscal_year, **kw))
+        # The statement brings the default page (the first 200 rows) with the distribution; a
+        # later page is fetched when the connection slices it.
+        return call(
+            lambda: selectors.benchmark(
+                user, _value(metric), fiscal_year, first_rows=MAX_ROWS, **kw
+            )
+        )
 
     @staticmethod
     def resolve_trend(

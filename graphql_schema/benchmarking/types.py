@@ -103,8 +103,10 @@ class BenchmarkTable(graphene.ObjectType):
     rows = RowsField(BenchmarkRowConnection, required=True, description="ranked, valueless last")
 
     @staticmethod
-    def resolve_rows(root: Any, info: graphene.ResolveInfo, **kwargs: Any) -> list[Any]:
-        return list(root.rows)
+    def resolve_rows(root: Any, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
+        # A sized, sliceable sequence: the connection slices out its page, and only the rows
+        # of that page are built (selectors.RankedRows).
+        return root.rows
 
 
 class Position(graphene.ObjectType):

@@ -539,3 +539,36 @@ def test_metrics_are_listed(gql: GraphQLClient, admin_token: str) -> None:
     assert by_key["SPENDING_PER_PROCURATOR"]["unitOfMeasure"] == "元/人"
     assert by_key["OPEN_ALERTS"]["higherIsBetter"] is False and by_key["OPEN_ALERTS"]["monthly"]
     assert by_key["INDICATOR_ACHIEVEMENT"]["needsIndicator"]
+
+
+def test_pages_of_rows_follow_each_other(
+    gql: GraphQLClient, admin_token: str, scores: None
+) -> None:
+    """Pages after a cursor and from the end (fetched apart from the distribution's statement)
+    continue the same ranking."""
+    query = """
+    query($year: Int!, $after: String, $last: Int, $first: Int) {
+      benchmark(metric: SELF_SCORE, fiscalYear: $year, level: "county") {
+        rows(first: $first, after: $after, last: $last) {
+          totalCount pageInfo { endCursor hasNextPage } edges { node { code rank } } }
+      }
+    }
+    """
+    every = gql(query, token=admin_token, variables={"year": YEAR})["data"]["benchmark"]["rows"]
+    codes = [e["node"]["code"] for e in every["edges"]]
+    assert len(codes) == every["totalCount"] == 7
+    first = gql(query, token=admin_token, variables={"year": YEAR, "first": 3})["data"][
+        "benchmark"
+    ]["rows"]
+    assert [e["node"]["code"] for e in first["edges"]] == codes[:3]
+    assert first["pageInfo"]["hasNextPage"] is True
+    second = gql(
+        query,
+        token=admin_token,
+        variables={"year": YEAR, "first": 3, "after": first["pageInfo"]["endCursor"]},
+    )["data"]["benchmark"]["rows"]
+    assert [e["node"]["code"] for e in second["edges"]] == codes[3:6]
+    last = gql(query, token=admin_token, variables={"year": YEAR, "last": 2})["data"]["benchmark"][
+        "rows"
+    ]
+    assert [e["node"]["code"] for e in last["edges"]] == codes[-2:]

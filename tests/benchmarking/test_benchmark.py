@@ -343,14 +343,15 @@ def _more_counties(n: int) -> None:
 @pytest.mark.parametrize(
     ("metric", "kwargs", "queries"),
     [
-        ("self_score", {}, 4),
-        ("budget", {"city": "loudi"}, 4),
-        ("execution_rate", {"month": 6}, 4),
-        ("forecast_rate", {}, 4),
-        ("open_alerts", {}, 4),
-        ("spending_per_procurator", {}, 4),
-        ("indicator_achievement", {"indicator_code": "closure-rate"}, 4),
-        ("self_score", {"peer_group": "big"}, 5),
+        # memberships, [peer group], the ranking statement
+        ("self_score", {}, 2),
+        ("budget", {"city": "loudi"}, 2),
+        ("execution_rate", {"month": 6}, 2),
+        ("forecast_rate", {}, 2),
+        ("open_alerts", {}, 2),
+        ("spending_per_procurator", {}, 2),
+        ("indicator_achievement", {"indicator_code": "closure-rate"}, 2),
+        ("self_score", {"peer_group": "big"}, 3),
     ],
 )
 def test_the_number_of_queries_does_not_depend_on_the_number_of_units(
@@ -373,3 +374,122 @@ def test_the_number_of_queries_does_not_depend_on_the_number_of_units(
         after = benchmark(admin, metric, YEAR, **kwargs)
     assert len(small.captured_queries) == queries
     assert len(after.rows) == len(before.rows) + 60
+
+
+def _python_table(admin: User, metric: str, **kwargs: Any) -> selectors.BenchmarkTable:
+    """The same table ranked in Python (``rank_table`` over ``Metric.values``): the reference
+    the ranking statement must reproduce."""
+    spec = selectors._metric(metric, kwargs.get("month"), kwargs.get("indicator_code"))
+    units_qs = selectors._scoped_units(
+        admin, YEAR, kwargs.get("level"), kwargs.get("city"), kwargs.get("peer_group")
+    )
+    units = selectors._unit_rows(units_qs)
+    values = spec.values(units_qs, YEAR, kwargs.get("month"), kwargs.get("indicator_code"))
+    names = selectors._city_names({u["city"] for u in units})
+    return selectors.rank_table(spec, values, units, YEAR, kwargs.get("month"), names)
+
+
+def _shown(table: selectors.BenchmarkTable) -> tuple[Any, ...]:
+    """Everything a caller sees, with Decimals as strings (so that 85.0 ≠ 85.00)."""
+    rows = tuple(
+        (
+            r.unit_id,
+            r.code,
+            r.name,
+            r.level,
+            r.city_code,
+            r.city_name,
+            str(r.value),
+            r.rank,
+            str(r.percentile),
+        )
+        for r in table.rows
+    )
+    dist = tuple(str(v) for v in vars(table.distribution).values())
+    head = (table.metric, table.label, table.unit_of_measure, table.higher_is_better, table.month)
+    return head, dist, rows
+
+
+def test_the_ranking_statement_matches_the_python_ranking_for_every_metric(
+    admin: User, unit: Callable[[str], Procuratorate]
+) -> None:
+    """``benchmark`` ranks in PostgreSQL; ``rank_table`` is the pure definition. With ties,
+    units without values, a ≤ indicator, ratios ending on a half-up tie and every scope."""
+    from backend.benchmarking import metrics
+    from backend.benchmarking.models import UnitStatistics
+
+    codes = [*COUNTIES, "loudi", "changsha"]
+    for i, code in enumerate(codes):
+        u = unit(code)
+        if code == "changsha-tianxin":
+            continue  # no facts at all
+        ProjectFactFactory(
+            unit=u,
+            full_budget=D(1000 + 100 * (i % 3)),
+            executed=D("12.345") * (i % 4),
+            self_score=D(80 + i % 3),
+            key_score=D(70),
+        )
+        ExecutionFactFactory(unit=u, execution_rate=D(40 + i % 2), forecast_rate=D(i % 3))
+        UnitYearFactFactory(unit=u, project_score=D(60 + i % 4), project_grade="优良中差"[i % 4])
+        for _ in range(i % 3):
+            AlertRecordFactory(unit=u)
+            RectificationFactory(unit=u, overdue=i % 2 == 0)
+        # 0.01 ÷ 2 = 0.005 → 0.01 half-up: a ratio that lands on a tie.
+        UnitStatistics.objects.create(
+            unit=u, fiscal_year=YEAR, staff=9, procurators=2 + i % 2, cases=i * 3 + 1
+        )
+        IndicatorFactFactory(unit=u, actual_value=D(90 + i % 3), achievement=D("94.735"))
+        IndicatorFactFactory(
+            unit=u,
+            indicator_code="complaints",
+            direction="lte",
+            name="投诉率",
+            target_value=D(i % 3),
+            actual_value=D(i % 2) if i % 5 else None,
+        )
+    cases = [
+        {"level": "county"},
+        {},
+        {"city": "loudi"},
+        {"city": "nowhere"},
+        {"month": 6},
+        {"indicator_code": "closure-rate"},
+        {"indicator_code": "complaints"},
+        {"indicator_code": "absent"},
+    ]
+    checked = 0
+    for metric, spec in metrics.METRICS.items():
+        for kwargs in cases:
+            if spec.needs_indicator != ("indicator_code" in kwargs):
+                continue
+            expected = _python_table(admin, metric, **kwargs)
+            table = benchmark(admin, metric, YEAR, **kwargs)
+            assert _shown(table) == _shown(expected), (metric, kwargs)
+            checked += 1
+    assert checked == 13 * 5 + 3 * 3
+
+
+def test_rows_fetched_a_page_at_a_time_are_the_same_rows(
+    admin: User, scores: None, django_assert_num_queries: Any
+) -> None:
+    """With ``first_rows`` the statement brings only the first rows; a later slice is one more
+    statement, and every way of reading the rows gives the same table."""
+    full = benchmark(admin, "self_score", YEAR)
+    expected = list(full.rows)
+    with django_assert_num_queries(2):
+        paged = benchmark(admin, "self_score", YEAR, first_rows=3)
+    rows = paged.rows
+    assert len(rows) == len(expected) == 9
+    with django_assert_num_queries(0):
+        assert rows[0:3] == expected[0:3]
+        assert rows[1] == expected[1]
+    with django_assert_num_queries(1):
+        assert rows[4:8] == expected[4:8]
+    with django_assert_num_queries(1):
+        assert rows[-1] == expected[-1]
+    assert rows[::2] == expected[::2]
+    assert list(rows) == expected
+    assert rows[20:30] == [] and paged.distribution == full.distribution
+    with pytest.raises(IndexError):
+        rows[9]
