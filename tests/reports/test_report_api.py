@@ -290,3 +290,73 @@ def test_a_report_stored_on_s3_downloads_through_a_presigned_url(
 
     stranger = token_for(member("lianyuan", Role.UNIT_FINANCE))
     assert download(payload["document"]["url"], token=stranger).status_code == 403
+
+
+UPLOAD = """
+mutation($title: String!, $name: String!, $content: String!) {
+  uploadDocument(title: $title, fileName: $name, contentBase64: $content) {
+    document { id title fileName size url }
+    errors { field code message }
+  }
+}
+"""
+
+
+def test_a_unit_uploads_evidence_and_cites_it_in_its_rectification_response(
+    gql: GraphQLClient,
+    member: Callable[..., User],
+    token_for: Callable[[User], str],
+    lsj: Procuratorate,
+    unit: Callable[[str], Procuratorate],
+    media: Any,
+) -> None:
+    import base64
+    import datetime
+
+    from backend.feedback.services import open_rectification
+
+    finance = token_for(member("lengshuijiang", Role.UNIT_FINANCE, "lsj-up"))
+    reviewer = token_for(member("loudi", Role.CITY_REVIEWER, "loudi-up"))
+    content = "整改报告：已完成".encode()
+    variables = {
+        "title": "整改佐证",
+        "name": "整改报告.txt",
+        "content": base64.b64encode(content).decode(),
+    }
+    # A reviewer above the unit reads, but cannot write the unit's documents.
+    refused = gql(UPLOAD, host=LSJ, token=reviewer, variables=variables)
+    assert error_codes(refused) == ["PERMISSION_DENIED"]
+    bad = gql(UPLOAD, host=LSJ, token=finance, variables={**variables, "content": "@@@"})
+    assert bad["data"]["uploadDocument"]["errors"][0]["code"] == "INVALID_FILE"
+    with schema_context(lsj.schema_name):
+        assert not Document.objects.exists()
+
+    uploaded = gql(UPLOAD, host=LSJ, token=finance, variables=variables)["data"]["uploadDocument"]
+    assert uploaded["errors"] == []
+    document = uploaded["document"]
+    assert (document["title"], document["size"]) == ("整改佐证", len(content))
+    response = download(document["url"].split("localhost", 1)[1], token=finance)
+    assert response.status_code == 200 and body(response) == content
+
+    admin = member("hunan", Role.PROVINCE_ADMIN, "hn-up")
+    request = open_rectification(
+        unit("hunan"),
+        lsj,
+        admin,
+        fiscal_year=2026,
+        title="整改",
+        requirement="请整改",
+        due_on=datetime.date(2099, 1, 1),
+    )
+    respond = """mutation($id: ID!, $doc: ID!) { respondRectification(id: $id, text: "已整改",
+      evidenceIds: [$doc]) { errors { field code message } } }"""
+    result = gql(
+        respond,
+        host=LSJ,
+        token=finance,
+        variables={"id": to_global_id("RectificationRequest", request.pk), "doc": document["id"]},
+    )
+    assert result["data"]["respondRectification"]["errors"] == []
+    event = request.events.get()
+    with schema_context(lsj.schema_name):
+        assert event.evidence_ids == [Document.objects.get().pk]
