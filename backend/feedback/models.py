@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class RectificationOrigin(models.TextChoices):
@@ -212,6 +213,8 @@ class BudgetLinkage(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Every suggestion and decision kept (a later decision does not erase an earlier one).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "预算挂钩"

@@ -473,6 +473,7 @@ def decide_linkage(
     linkage.decision_reason = reason.strip()
     linkage.decided_by = actor
     linkage.decided_at = timezone.now()
+    linkage._history_user = actor  # type: ignore[attr-defined]  # who decided, in history
     linkage.save()
     if linkage.project_id is not None:
         ProjectFact.objects.filter(unit=linkage.unit, project_id=linkage.project_id).update(

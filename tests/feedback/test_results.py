@@ -282,3 +282,16 @@ def test_who_may_decide(lsj_linkage, member, unit):
             services.decide_linkage(lsj_linkage, user, action="keep", pct=None, reason="x")
         assert error.value.problems[0].code == "PERMISSION_DENIED"
     services.decide_linkage(lsj_linkage, loudi_reviewer, action="keep", pct=None, reason="维持")
+
+
+def test_a_later_decision_keeps_the_earlier_one_in_history(lsj_linkage, member):
+    admin = member("hunan", Role.PROVINCE_ADMIN)
+    loudi_reviewer = member("loudi", Role.CITY_REVIEWER)
+    services.decide_linkage(lsj_linkage, loudi_reviewer, action="keep", pct=None, reason="维持")
+    services.decide_linkage(lsj_linkage, admin, action="reduce", pct="-10", reason="压减一成")
+    decisions = [
+        (h.decided_action, h.decision_reason, h.history_user)
+        for h in lsj_linkage.history.order_by("history_date", "history_id")
+        if h.decided_action
+    ]
+    assert decisions == [("keep", "维持", loudi_reviewer), ("reduce", "压减一成", admin)]
