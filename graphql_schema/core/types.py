@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import graphene
+from django.db.models import QuerySet
 from graphene import relay
 
 
@@ -18,7 +19,8 @@ class CountableConnection(relay.Connection):
     @staticmethod
     def resolve_total_count(root: CountableConnection, info: graphene.ResolveInfo) -> int:
         iterable = root.iterable
-        return iterable.count() if hasattr(iterable, "count") else len(iterable)
+        # A queryset counts in SQL; a list (whose ``count`` wants an argument) by its length.
+        return iterable.count() if isinstance(iterable, QuerySet) else len(iterable)
 
 
 def attribute_or_none(name: str) -> Callable[[Any, graphene.ResolveInfo], Any]:

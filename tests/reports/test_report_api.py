@@ -337,6 +337,11 @@ def test_a_unit_uploads_evidence_and_cites_it_in_its_rectification_response(
     assert (document["title"], document["size"]) == ("整改佐证", len(content))
     response = download(document["url"].split("localhost", 1)[1], token=finance)
     assert response.status_code == 200 and body(response) == content
+    listed = gql("{ documents { id title } }", host=LSJ, token=reviewer)["data"]["documents"]
+    assert listed == [{"id": document["id"], "title": "整改佐证"}]
+    other = token_for(member("lianyuan", Role.UNIT_FINANCE, "ly-up"))
+    assert error_codes(gql("{ documents { id } }", host=LSJ, token=other)) == ["PERMISSION_DENIED"]
+    assert gql("{ documents { id } }", host=LIANYUAN, token=other)["data"]["documents"] == []
 
     admin = member("hunan", Role.PROVINCE_ADMIN, "hn-up")
     request = open_rectification(
