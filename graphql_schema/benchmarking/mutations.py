@@ -3,11 +3,14 @@ statistics."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 import graphene
 
-from backend.benchmarking import peers
+from backend.benchmarking import peers, statistics_xlsx
+from backend.core.errors import DomainError
 from graphql_schema.benchmarking.types import PeerGroup, PeerGroupKindEnum, UnitStatistics
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_province_admin
@@ -110,8 +113,43 @@ class SetUnitStatistics(BaseMutation):
         return {"statistics": row}
 
 
+class ImportUnitStatistics(BaseMutation):
+    """Import the filled 单位基本情况表 (XLSX, base64) of a year: every bad cell named, nothing
+    saved when one is bad; rows without figures are skipped."""
+
+    rows = graphene.Int(description="units whose statistics were set")
+
+    class Arguments:
+        fiscal_year = graphene.Int(required=True)
+        file_base64 = graphene.String(required=True)
+        province = graphene.String(description="the province's code (when the admin has several)")
+
+    @classmethod
+    def perform(
+        cls,
+        root: Any,
+        info: graphene.ResolveInfo,
+        fiscal_year: int,
+        file_base64: str,
+        province: str | None = None,
+    ) -> dict[str, Any]:
+        user = require_province_admin(info)
+        try:
+            content = base64.b64decode(file_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise DomainError.single(
+                "INVALID_FILE", "文件内容不是有效的 base64 编码。", "fileBase64"
+            ) from None
+        result = statistics_xlsx.import_statistics(
+            peers.admin_province(user, province), fiscal_year, content, user=user
+        )
+        return {"rows": result.rows}
+
+
 class PublicBenchmarkingMutations(graphene.ObjectType):
     """On the public host."""
+
+    import_unit_statistics = ImportUnitStatistics.Field()
 
     define_peer_group = DefinePeerGroup.Field()
     delete_peer_group = DeletePeerGroup.Field()

@@ -3,6 +3,7 @@ units under them. Unit host: a unit's own position and trend, never another unit
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -10,7 +11,7 @@ import graphene
 from graphene_django import DjangoConnectionField
 from graphql import GraphQLError
 
-from backend.benchmarking import metrics, selectors
+from backend.benchmarking import metrics, peers, selectors, statistics_xlsx
 from backend.benchmarking.models import PeerGroup as PeerGroupModel
 from backend.benchmarking.models import UnitStatistics as UnitStatisticsModel
 from backend.core.errors import DomainError
@@ -27,7 +28,11 @@ from graphql_schema.benchmarking.types import (
     Weaknesses,
 )
 from graphql_schema.core.errors import Forbidden
-from graphql_schema.core.permissions import require_unit_access, require_user
+from graphql_schema.core.permissions import (
+    require_province_admin,
+    require_unit_access,
+    require_user,
+)
 from tenants.models import Procuratorate
 
 T = TypeVar("T")
@@ -93,6 +98,12 @@ class PublicBenchmarkingQueries(graphene.ObjectType):
     )
     peer_groups = DjangoConnectionField(PeerGroup, description="The province's peer groups.")
     unit_statistics = DjangoConnectionField(UnitStatistics, fiscal_year=graphene.Int(required=True))
+    unit_statistics_xlsx_base64 = graphene.String(
+        fiscal_year=graphene.Int(required=True),
+        province=graphene.String(),
+        description="单位基本情况表 of the year, pre-filled (province admin); fill in, then "
+        "importUnitStatistics",
+    )
 
     @staticmethod
     def resolve_benchmark_metrics(root: Any, info: graphene.ResolveInfo) -> list[metrics.Metric]:
@@ -141,6 +152,16 @@ class PublicBenchmarkingQueries(graphene.ObjectType):
             .prefetch_related("memberships__unit")
             .order_by("code")
         )
+
+    @staticmethod
+    def resolve_unit_statistics_xlsx_base64(
+        root: Any, info: graphene.ResolveInfo, fiscal_year: int, province: str | None = None
+    ) -> str:
+        user = require_province_admin(info)
+        sheet = statistics_xlsx.export_statistics(
+            call(lambda: peers.admin_province(user, province)), fiscal_year
+        )
+        return base64.b64encode(sheet).decode()
 
     @staticmethod
     def resolve_unit_statistics(root: Any, info: graphene.ResolveInfo, fiscal_year: int, **kw):

@@ -1,0 +1,88 @@
+"""The province's 单位基本情况表 over GraphQL: exported pre-filled, filled offline, imported
+back; every bad cell named and nothing saved when one is bad; province admins only."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from io import BytesIO
+from typing import Any
+
+import openpyxl
+import pytest
+
+from backend.accounts.models import Role, User
+from backend.benchmarking.models import UnitStatistics
+from tests.conftest import error_codes
+
+pytestmark = pytest.mark.django_db
+
+EXPORT = "query { unitStatisticsXlsxBase64(fiscalYear: 2026) }"
+IMPORT = """mutation($f: String!) { importUnitStatistics(fiscalYear: 2026, fileBase64: $f) {
+  rows errors { field code message } } }"""
+
+
+def _rows_by_code(sheet: Any) -> dict[str, int]:
+    return {row[0].value: row[0].row for row in sheet.iter_rows(min_row=3) if row[0].value}
+
+
+def _b64(book: Any) -> str:
+    out = BytesIO()
+    book.save(out)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def test_the_sheet_goes_out_and_comes_back(
+    gql: Any, member: Callable[..., User], token_for: Callable[[User], str]
+) -> None:
+    admin = token_for(member("hunan", Role.PROVINCE_ADMIN, "hn-stats"))
+    exported = gql(EXPORT, token=admin)["data"]["unitStatisticsXlsxBase64"]
+    book = openpyxl.load_workbook(BytesIO(base64.b64decode(exported)))
+    sheet = book["单位基本情况表"]
+    rows = _rows_by_code(sheet)
+    assert "lengshuijiang" in rows and "hunan" not in rows  # the units under the province
+    row = rows["lengshuijiang"]
+    sheet[f"C{row}"], sheet[f"D{row}"], sheet[f"E{row}"] = 62, 25, 1180
+    other = rows["lianyuan"]
+    sheet[f"C{other}"], sheet[f"D{other}"] = 80, 30
+
+    # Bad cells first: named one by one, nothing saved.
+    bad = openpyxl.load_workbook(BytesIO(base64.b64decode(_b64(book))))
+    bad_sheet = bad["单位基本情况表"]
+    bad_sheet[f"D{row}"] = 70  # more procurators than staff
+    bad_sheet[f"E{other}"] = "很多"
+    bad_sheet.append(["no-such-unit", "", 1, 1, 1])
+    result = gql(IMPORT, token=admin, variables={"f": _b64(bad)})["data"]["importUnitStatistics"]
+    assert {(e["code"], e["field"]) for e in result["errors"]} == {
+        ("PROCURATORS_ABOVE_STAFF", f"D{row}"),
+        ("INVALID_NUMBER", f"E{other}"),
+        ("UNKNOWN_UNIT", f"A{bad_sheet.max_row}"),
+    }
+    assert all("单位基本情况表!" in e["message"] for e in result["errors"])
+    assert not UnitStatistics.objects.exists()
+
+    done = gql(IMPORT, token=admin, variables={"f": _b64(book)})["data"]["importUnitStatistics"]
+    assert done == {"rows": 2, "errors": []}
+    got = {
+        s.unit.code: (s.staff, s.procurators, s.cases)
+        for s in UnitStatistics.objects.select_related("unit")
+    }
+    assert got == {"lengshuijiang": (62, 25, 1180), "lianyuan": (80, 30, None)}
+    # Exported again, the known figures are filled in.
+    again = openpyxl.load_workbook(
+        BytesIO(base64.b64decode(gql(EXPORT, token=admin)["data"]["unitStatisticsXlsxBase64"]))
+    )["单位基本情况表"]
+    assert [c.value for c in again[row][2:5]] == [62, 25, 1180]
+
+
+def test_only_a_province_admin_exports_or_imports(
+    gql: Any, member: Callable[..., User], token_for: Callable[[User], str]
+) -> None:
+    reviewer = token_for(member("loudi", Role.CITY_REVIEWER, "loudi-stats"))
+    assert error_codes(gql(EXPORT, token=reviewer)) == ["PERMISSION_DENIED"]
+    assert error_codes(gql(IMPORT, token=reviewer, variables={"f": "eA=="})) == [
+        "PERMISSION_DENIED"
+    ]
+    admin = token_for(member("hunan", Role.PROVINCE_ADMIN, "hn-stats2"))
+    junk = gql(IMPORT, token=admin, variables={"f": base64.b64encode(b"junk").decode()})
+    assert junk["data"]["importUnitStatistics"]["errors"][0]["code"] == "INVALID_FILE"
