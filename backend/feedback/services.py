@@ -412,6 +412,50 @@ def _open_for_poor_grade(result: EvaluationResult, policy: ProvincePolicy) -> No
     )
 
 
+def open_for_overrated_self_evaluation(
+    *,
+    issuer: Procuratorate,
+    unit: Procuratorate,
+    fiscal_year: int,
+    project_id: int,
+    project_code: str,
+    project_name: str,
+    self_score: Decimal,
+    key_score: Decimal,
+    actor: User | None,
+) -> RectificationRequest:
+    """Called in the transaction that finalises a key evaluation which found the unit's
+    self-evaluation overrated: a rectification request from the key evaluation's issuer, due
+    after the province's ``rectification_days``. Once per project and year (idempotent)."""
+    existing = RectificationRequest.objects.filter(
+        unit=unit,
+        fiscal_year=fiscal_year,
+        project_id=project_id,
+        origin=RectificationOrigin.KEY_EVALUATION,
+    ).first()
+    if existing is not None:
+        return existing
+    policy = policy_or_default(unit)
+    return RectificationRequest.objects.create(
+        unit=unit,
+        issuer=issuer,
+        fiscal_year=fiscal_year,
+        origin=RectificationOrigin.KEY_EVALUATION,
+        project_id=project_id,
+        project_code=project_code,
+        project_name=project_name,
+        title=f"{project_name}绩效自评结果偏高，限期整改"[:200],
+        requirement=(
+            f"项目“{project_name}”（{project_code}）{fiscal_year}年度绩效自评得分 "
+            f"{money(self_score)}，重点评价得分 {money(key_score)}，相差 "
+            f"{money(self_score - key_score)} 分。请核实自评依据，分析自评偏高的原因，"
+            f"规范自评工作，并在期限内报送整改情况及佐证材料。"
+        ),
+        due_on=timezone.localdate() + datetime.timedelta(days=policy.rectification_days),
+        created_by=actor,
+    )
+
+
 def _parse_pct(value: Any) -> Decimal:
     try:
         pct = Decimal(str(value))

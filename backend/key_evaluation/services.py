@@ -27,6 +27,7 @@ from backend.accounts.models import Membership, Role, User
 from backend.benchmarking.models import ProjectFact
 from backend.core.errors import DomainError, PermissionDenied, Problem
 from backend.evaluation import scoring
+from backend.feedback.services import open_for_overrated_self_evaluation
 from backend.key_evaluation import rules, sampling
 from backend.key_evaluation.models import (
     AssignmentStatus,
@@ -601,6 +602,19 @@ def finalise_key_evaluation(
     ProjectFact.objects.filter(unit=key_eval.unit, project_id=key_eval.project_id).update(
         key_score=combined.score, key_grade=comparison.grade
     )
+    if comparison.overrated:
+        # Results application: an overrated self-evaluation is to be corrected (same transaction).
+        open_for_overrated_self_evaluation(
+            issuer=key_eval.issuer,
+            unit=key_eval.unit,
+            fiscal_year=key_eval.fiscal_year,
+            project_id=key_eval.project_id,
+            project_code=key_eval.project_code,
+            project_name=key_eval.project_name,
+            self_score=key_eval.self_score,
+            key_score=combined.score,
+            actor=key_eval.finalised_by,
+        )
     return key_eval
 
 

@@ -27,6 +27,7 @@ from django.db import connection
 from backend.accounts.models import Role, User
 from backend.benchmarking.models import ProjectFact
 from backend.core.errors import DomainError, PermissionDenied
+from backend.feedback.models import RectificationRequest
 from backend.key_evaluation import selectors, services
 from backend.key_evaluation.models import (
     AssignmentStatus,
@@ -327,6 +328,14 @@ def test_finalising_applies_the_province_rule_and_writes_the_facts(
     # Each indicator's evaluators' scores combined by the same rule, for reading.
     q1 = key_eval.indicators.get(code="q1")
     assert q1.key_score == {"mean": D("22.00"), "median": D("24.00"), "trimmed": D("24.00")}[rule]
+    # Overrated: the issuer's rectification request, once.
+    request = RectificationRequest.objects.get(unit=fact.unit, project_id=fact.project_id)
+    assert (request.origin, request.issuer.code, request.status) == (
+        "key_evaluation",
+        "loudi",
+        "open",
+    )
+    assert f"相差 {gap} 分" in request.requirement
 
 
 def test_the_overrate_threshold_is_the_provinces(
@@ -337,6 +346,7 @@ def test_the_overrate_threshold_is_the_provinces(
     evaluate(key_eval, people)
     key_eval = services.finalise_key_evaluation(key_eval, people["loudi"])
     assert key_eval.gap == D("16.87") and key_eval.overrated is False
+    assert not RectificationRequest.objects.filter(unit=fact.unit).exists()
 
 
 def test_a_fair_self_evaluation_is_not_flagged(
