@@ -450,13 +450,22 @@ def record_evaluation_facts(unit: Procuratorate, evaluation: SelfEvaluation) -> 
 
 
 def _apply_indicator_results(
-    unit: Procuratorate, evaluation: SelfEvaluation, rows: Iterable[IndicatorScore]
+    unit: Procuratorate, evaluation: SelfEvaluation, rows: Sequence[IndicatorScore]
 ) -> int:
     """Set the results of the evaluation's template indicators on their fact rows."""
-    by_key = {(r.template_code, r.code): r for r in rows if r.template_code}
-    if not by_key:
+    if not any(r.template_code for r in rows):
         return 0
     facts = list(IndicatorFact.objects.filter(unit=unit, project_id=evaluation.project_id))
+    changed = _with_indicator_results(facts, rows)
+    IndicatorFact.objects.bulk_update(changed, list(EVALUATION_INDICATOR_FIELDS))
+    return len(changed)
+
+
+def _with_indicator_results(
+    facts: Iterable[IndicatorFact], rows: Iterable[IndicatorScore]
+) -> list[IndicatorFact]:
+    """The facts (of one project) that a template indicator's result lands on, set (no query)."""
+    by_key = {(r.template_code, r.code): r for r in rows if r.template_code}
     changed = []
     for fact in facts:
         row = by_key.get((fact.template_code, fact.indicator_code))
@@ -465,29 +474,32 @@ def _apply_indicator_results(
         for name, value in evaluation_indicator_values(row).items():
             setattr(fact, name, value)
         changed.append(fact)
-    IndicatorFact.objects.bulk_update(changed, list(EVALUATION_INDICATOR_FIELDS))
-    return len(changed)
+    return changed
 
 
 def restore_public_results(unit: Procuratorate) -> None:
     """Put back on the rebuilt ``ProjectFact`` rows what lives in public tables, not in the
     unit's schema: the key evaluation's score and grade, and the budget linkage's suggestion
-    and decision (two reads, one update per project that has either)."""
+    and decision (three reads, one bulk update)."""
     from backend.feedback.models import BudgetLinkage
     from backend.key_evaluation.selectors import key_results
 
-    values: dict[int, dict[str, object]] = {}
-    for project_id, (score, grade) in key_results(unit).items():
-        values.setdefault(project_id, {}).update(key_score=score, key_grade=grade)
-    linkages = BudgetLinkage.objects.filter(unit=unit, project_id__isnull=False).values_list(
-        "project_id", "suggested_action", "decided_action"
+    keyed = key_results(unit)
+    linked = {
+        project_id: (suggested, decided)
+        for project_id, suggested, decided in BudgetLinkage.objects.filter(
+            unit=unit, project_id__isnull=False
+        ).values_list("project_id", "suggested_action", "decided_action")
+    }
+    facts = list(ProjectFact.objects.filter(unit=unit, project_id__in={*keyed, *linked}))
+    for fact in facts:
+        if fact.project_id in keyed:
+            fact.key_score, fact.key_grade = keyed[fact.project_id]
+        if fact.project_id in linked:
+            fact.linkage_suggestion, fact.linkage_decision = linked[fact.project_id]
+    ProjectFact.objects.bulk_update(
+        facts, ["key_score", "key_grade", "linkage_suggestion", "linkage_decision"]
     )
-    for project_id, suggested, decided in linkages:
-        values.setdefault(project_id, {}).update(
-            linkage_suggestion=suggested, linkage_decision=decided
-        )
-    for project_id, changes in values.items():
-        ProjectFact.objects.filter(unit=unit, project_id=project_id).update(**changes)
 
 
 def rebuild_evaluation_facts(unit: Procuratorate) -> int:
@@ -497,11 +509,23 @@ def rebuild_evaluation_facts(unit: Procuratorate) -> int:
     from backend.evaluation.models import DepartmentEvaluation, EvaluationStatus
 
     evaluations = list(_finalised().prefetch_related("indicators"))
+    projects = {f.project_id: f for f in ProjectFact.objects.filter(unit=unit)}
+    indicators: dict[int, list[IndicatorFact]] = {}
+    for fact in IndicatorFact.objects.filter(unit=unit):
+        indicators.setdefault(fact.project_id, []).append(fact)
+    changed_projects: list[ProjectFact] = []
+    changed_indicators: list[IndicatorFact] = []
     for evaluation in evaluations:
-        ProjectFact.objects.filter(unit=unit, project_id=evaluation.project_id).update(
-            **evaluation_project_values(evaluation)
+        project = projects.get(evaluation.project_id)
+        if project is not None:
+            for name, value in evaluation_project_values(evaluation).items():
+                setattr(project, name, value)
+            changed_projects.append(project)
+        changed_indicators += _with_indicator_results(
+            indicators.get(evaluation.project_id, []), evaluation.indicators.all()
         )
-        _apply_indicator_results(unit, evaluation, evaluation.indicators.all())
+    ProjectFact.objects.bulk_update(changed_projects, list(EVALUATION_PROJECT_FIELDS))
+    IndicatorFact.objects.bulk_update(changed_indicators, list(EVALUATION_INDICATOR_FIELDS))
     departments = {
         d.fiscal_year: d
         for d in DepartmentEvaluation.objects.filter(status=EvaluationStatus.FINALISED)

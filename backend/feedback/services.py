@@ -30,6 +30,8 @@ from django_tenants.utils import schema_context
 from backend.accounts.models import Membership, Role, User
 from backend.benchmarking.models import ProjectFact, UnitYearFact
 from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.evaluation import scoring
+from backend.evaluation.scoring import GRADE_EXCELLENT, GRADE_FAIR, GRADE_GOOD, GRADE_POOR
 from backend.feedback.models import (
     BudgetLinkage,
     FeedbackBatch,
@@ -49,23 +51,11 @@ HUNDRED = Decimal(100)
 REVIEWER_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.CITY_REVIEWER})
 UNIT_ROLES = frozenset({Role.UNIT_FINANCE, Role.UNIT_LEADER})
 
-GRADE_EXCELLENT, GRADE_GOOD, GRADE_FAIR, GRADE_POOR = "优", "良", "中", "差"
 GRADES = (GRADE_EXCELLENT, GRADE_GOOD, GRADE_FAIR, GRADE_POOR)
 
 
 def money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def grade_of(score: Decimal) -> str:
-    """domain.md: 优 ≥ 90; 良 80 to < 90; 中 60 to < 80; 差 < 60."""
-    if score >= 90:
-        return GRADE_EXCELLENT
-    if score >= 80:
-        return GRADE_GOOD
-    if score >= 60:
-        return GRADE_FAIR
-    return GRADE_POOR
 
 
 # ================================================================================================
@@ -300,10 +290,8 @@ def unit_score(
     if not rows:
         return None
     budget = sum((b for b, _ in rows.values()), Decimal(0))
-    if budget > 0:
-        weighted = sum((b * s for b, s in rows.values()), Decimal(0))
-        score = money(weighted / budget)
-    else:  # no budget at all: a plain mean
+    score = scoring.budget_weighted_score([(s, b) for b, s in rows.values()])
+    if score is None:  # no budget at all: a plain mean
         score = money(sum((s for _, s in rows.values()), Decimal(0)) / len(rows))
     return score, money(budget), len(rows)
 
@@ -376,7 +364,7 @@ def refresh_unit_linkage(
         project_code="",
         project_name="",
         score=score,
-        grade=grade_of(score),
+        grade=scoring.grade(score),
         base=budget,
         policy=policy or policy_or_default(unit),
         extra_basis={

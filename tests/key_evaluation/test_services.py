@@ -338,6 +338,22 @@ def test_finalising_applies_the_province_rule_and_writes_the_facts(
     assert f"相差 {gap} 分" in request.requirement
 
 
+def test_restoring_the_facts_keeps_the_key_score(
+    unit: Callable[[str], Procuratorate], people: dict[str, User], fact: ProjectFact
+) -> None:
+    """``rebuild_facts`` recreates the rows from the unit's schema, where key scores are not
+    kept; ``restore_public_results`` puts them back from the finalised key evaluations."""
+    from backend.benchmarking.services import restore_public_results
+
+    key_eval = select(unit, people, fact)
+    evaluate(key_eval, people)
+    key_eval = services.finalise_key_evaluation(key_eval, people["loudi"])
+    ProjectFact.objects.filter(pk=fact.pk).update(key_score=None, key_grade="")  # as rebuilt
+    restore_public_results(fact.unit)
+    fact.refresh_from_db()
+    assert (fact.key_score, fact.key_grade) == (key_eval.key_score, key_eval.key_grade)
+
+
 def test_the_overrate_threshold_is_the_provinces(
     unit: Callable[[str], Procuratorate], people: dict[str, User], fact: ProjectFact
 ) -> None:

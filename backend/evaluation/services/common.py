@@ -18,6 +18,7 @@ from django.utils import timezone
 from backend.accounts import selectors as access
 from backend.accounts.models import Role, User
 from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.documents.models import Document
 from backend.evaluation import scoring
 from backend.evaluation.models import (
     Band,
@@ -141,6 +142,15 @@ def clean_number(
 def band_range(weight: Decimal, band: str) -> tuple[Decimal, Decimal]:
     low, high = scoring.BANDS[band]
     return weight * low / 100, weight * high / 100
+
+
+def cited_documents(rows: Sequence[Mapping[str, Any]]) -> set[int]:
+    """Which of the document ids the result rows cite (``evidence_ids``) exist in this unit's
+    schema: one query, none when nothing is cited."""
+    wanted = {int(i) for row in rows for i in (row.get("evidence_ids") or [])}
+    if not wanted:
+        return set()
+    return set(Document.objects.filter(pk__in=wanted).values_list("pk", flat=True))
 
 
 def validate_results(

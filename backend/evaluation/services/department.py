@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from backend.benchmarking.services import record_unit_year_fact
 from backend.core.errors import DomainError, Problem
-from backend.documents.models import Document
 from backend.evaluation import scoring
 from backend.evaluation.models import (
     DepartmentEvaluation,
@@ -184,12 +183,7 @@ def record_department_evaluation(
     for name, value in fields.items():
         setattr(evaluation, name, str(value or "").strip())
     rows = _indicators(evaluation)
-    wanted = {int(i) for row in indicators for i in (row.get("evidence_ids") or [])}
-    documents = (
-        set(Document.objects.filter(pk__in=wanted).values_list("pk", flat=True))
-        if wanted
-        else set()
-    )
+    documents = common.cited_documents(indicators)
     cleaned, problems = common.validate_results(
         indicators, {r.code: r for r in rows}, documents=documents
     )

@@ -25,7 +25,6 @@ from backend.benchmarking.services import record_evaluation_facts
 from backend.budgets.models import Expenditure, Project
 from backend.budgets.services import clean_money
 from backend.core.errors import DomainError, Problem
-from backend.documents.models import Document
 from backend.evaluation.models import EvaluationStatus, IndicatorScore, SelfEvaluation
 from backend.evaluation.services import common
 from backend.evaluation.services.common import AnyUser
@@ -168,7 +167,7 @@ def record_self_evaluation(
         if name in fields:
             setattr(evaluation, name, str(fields[name] or "").strip())
     rows = _indicators(evaluation)
-    documents = _document_ids(indicators)
+    documents = common.cited_documents(indicators)
     cleaned, row_problems = common.validate_results(
         indicators, {r.code: r for r in rows}, documents=documents
     )
@@ -184,13 +183,6 @@ def record_self_evaluation(
             row.evidence.set(evidence[row.pk])
     common.save(evaluation, actor, "填报自评")
     return evaluation
-
-
-def _document_ids(rows: Sequence[Mapping[str, Any]]) -> set[int]:
-    wanted = {int(i) for row in rows for i in (row.get("evidence_ids") or [])}
-    if not wanted:
-        return set()
-    return set(Document.objects.filter(pk__in=wanted).values_list("pk", flat=True))
 
 
 def submission_problems(evaluation: SelfEvaluation) -> list[Problem]:
