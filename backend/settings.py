@@ -60,6 +60,8 @@ SHARED_APPS = [
     "backend.feedback",
     "backend.key_evaluation",
     "backend.demo",
+    "django_htmx",
+    "backend.web",
 ]
 # Content types are global (one row per model), so they live in public only: a per-unit copy
 # would start empty in every replayed schema and drift apart in ids.
@@ -84,10 +86,12 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 
 MIDDLEWARE = [
-    "tenants.middleware.UnitHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (our CSS/JS and the vendored htmx, ECharts, Bootstrap) are answered here,
+    # before the host lookup: they are the same on every host and need no database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tenants.middleware.UnitHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -98,18 +102,20 @@ MIDDLEWARE = [
     "backend.accounts.middleware.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "backend" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "backend.web.context_processors.frame",
             ],
         },
     },
@@ -182,6 +188,10 @@ STORAGES = {
     "default": _files,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# WhiteNoise serves the static files straight from the apps' folders (no collectstatic step for
+# the demo or the tests); a deployment may run collectstatic into STATIC_ROOT all the same.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Identity ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -191,7 +201,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if env_bool("JIXIAO_FAST_PASSWORD_HASHER", False):  # test runs only
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-LOGIN_URL = "/admin/login/"
+# The pages' own login (both hosts have /login/); the admin keeps its own.
+LOGIN_URL = "web-login"
+LOGIN_REDIRECT_URL = "/"
+# A session cookie for the base domain and every unit host under it (e.g. ".jcy.example.cn"),
+# so that one log-in serves the console and every unit; unset: each host logs in on its own.
+SESSION_COOKIE_DOMAIN = os.environ.get("JIXIAO_COOKIE_DOMAIN") or None
+CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
+SESSION_COOKIE_AGE = int(os.environ.get("JIXIAO_SESSION_HOURS", "10")) * 3600
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -208,6 +225,8 @@ JIXIAO_GRAPHIQL = env_bool("JIXIAO_GRAPHIQL", DEBUG)
 JIXIAO_BENCHMARK_PRODUCER = "backend.reports.exports.benchmark_from_facts"
 
 # --- Locale ------------------------------------------------------------------------------------
+# The pages speak Chinese whatever the browser asks for (no LocaleMiddleware): Django's own
+# messages (forms, password checks) come in zh-hans too.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -1,16 +1,16 @@
 """URLs of a unit's host (its tenant schema)."""
 
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from backend.monitoring import views as monitoring_views
 from backend.reports import downloads as reports_downloads
-from backend.views import home
 from graphql_schema.core.views import JixiaoGraphQLView
 from graphql_schema.tenant import schema
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", include("backend.web.workspace.urls")),
+    path("", include("backend.web.accounts.urls")),
     path("graphql/", ensure_csrf_cookie(JixiaoGraphQLView.as_view(schema=schema)), name="graphql"),
     path(
         "monitoring/projects/<int:project_id>/execution.svg",

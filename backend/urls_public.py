@@ -1,11 +1,11 @@
 """URLs of the base host (public schema): provincial console, public GraphQL API."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from backend.reports import exports as report_exports
-from backend.views import home
+from backend.web.console.home.views import start
 from graphql_schema.core.views import JixiaoGraphQLView
 from graphql_schema.public import schema
 
@@ -14,7 +14,9 @@ admin.site.site_title = "绩效"
 admin.site.index_title = "省院管理控制台"
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", start, name="start"),
+    path("console/", include("backend.web.console.urls")),
+    path("", include("backend.web.accounts.urls")),
     path("admin/", admin.site.urls),
     path("graphql/", ensure_csrf_cookie(JixiaoGraphQLView.as_view(schema=schema)), name="graphql"),
 ]

@@ -36,6 +36,16 @@ SESSION_UNITS = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests (``tests/browser/``) commit what the browser must see, so they run after
+    every other test; they carry the ``browser`` marker (``-m "not browser"`` leaves them out)."""
+    browser = [item for item in items if "/tests/browser/" in item.path.as_posix()]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    others = [item for item in items if "/tests/browser/" not in item.path.as_posix()]
+    items[:] = others + browser
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     from django.test.utils import setup_databases, teardown_databases

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_tenants.utils import get_public_schema_name
 
-from backend.accounts import selectors as access
+from backend.accounts import policy
+from backend.accounts.policy import Op
 from backend.budgets.models import Project
 from backend.budgets.services import fmt_money
 from backend.monitoring import selectors
@@ -43,8 +44,8 @@ def _unit(request: HttpRequest) -> Procuratorate | HttpResponse:
         raise Http404("该地址只在单位主机上提供。")
     if not request.user.is_authenticated:
         return _refusal(401, "请先登录。")
-    if not access.roles_at(request.user, tenant):
-        return _refusal(403, "您无权查看该单位的数据。")
+    if not policy.allowed(request.user, Op.UNIT_VIEW, tenant):
+        return _refusal(403, policy.DENIED_MESSAGES[Op.UNIT_VIEW])
     return tenant
 
 

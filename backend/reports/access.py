@@ -4,13 +4,13 @@ GraphQL resolvers, answered as HTTP statuses (401 anonymous, 403 no role, 404 wr
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django_tenants.utils import get_public_schema_name
 
-from backend.accounts import selectors as access
-from backend.accounts.models import Membership, Role
-from tenants.models import Procuratorate, UnitLevel
+from backend.accounts import policy
+from backend.accounts.models import Role
+from backend.accounts.policy import Op
+from tenants.models import Procuratorate
 
 REVIEWER_ROLES = {Role.PROVINCE_ADMIN, Role.CITY_REVIEWER}
 
@@ -29,8 +29,8 @@ def unit_reader(request: HttpRequest) -> Procuratorate | HttpResponse:
         raise Http404("该地址只在单位主机上提供。")
     if not request.user.is_authenticated:
         return refusal(401, "请先登录。")
-    if not access.roles_at(request.user, tenant):
-        return refusal(403, "您无权查看该单位的数据。")
+    if not policy.allowed(request.user, Op.UNIT_VIEW, tenant):
+        return refusal(403, policy.DENIED_MESSAGES[Op.UNIT_VIEW])
     return tenant
 
 
@@ -41,9 +41,6 @@ def reviewer(request: HttpRequest) -> HttpResponse | None:
         raise Http404("该地址只在省院主机上提供。")
     if not request.user.is_authenticated:
         return refusal(401, "请先登录。")
-    allowed = Q(role=Role.PROVINCE_ADMIN, unit__level=UnitLevel.PROVINCE) | Q(
-        role=Role.CITY_REVIEWER, unit__level=UnitLevel.CITY
-    )
-    if not Membership.objects.filter(allowed, user=request.user).exists():
-        return refusal(403, "只有省院管理员和市院审核人可以查看跨单位对比。")
+    if not policy.console_allowed(request.user, Op.BENCHMARK_VIEW):
+        return refusal(403, policy.DENIED_MESSAGES[Op.BENCHMARK_VIEW])
     return None

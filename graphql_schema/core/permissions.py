@@ -6,8 +6,10 @@ from django.db import connection
 from django_tenants.utils import get_public_schema_name
 from graphene import ResolveInfo
 
+from backend.accounts import policy
 from backend.accounts import selectors as access
 from backend.accounts.models import User
+from backend.accounts.policy import Op
 from graphql_schema.core.errors import Forbidden, Unauthenticated
 from tenants.models import Procuratorate
 
@@ -27,15 +29,15 @@ def current_unit(info: ResolveInfo) -> Procuratorate | None:
     return tenant
 
 
-def require_unit_access(info: ResolveInfo, roles: set[str] | None = None) -> Procuratorate:
-    """The current unit, if the caller holds a membership reaching it (and one of ``roles``)."""
+def require_unit_access(info: ResolveInfo, op: Op = Op.UNIT_VIEW) -> Procuratorate:
+    """The current unit, if the role table lets the caller perform ``op`` there (by default:
+    read the unit's data)."""
     user = require_user(info)
     unit = current_unit(info)
     if unit is None:
         raise Forbidden("该接口只在单位主机上提供。")
-    held = access.roles_at(user, unit)
-    if not held or (roles is not None and not held & roles):
-        raise Forbidden()
+    if not policy.allowed(user, op, unit):
+        raise Forbidden(policy.DENIED_MESSAGES[op])
     return unit
 
 

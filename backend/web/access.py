@@ -1,0 +1,114 @@
+"""Who may open a page: the role table (``backend.accounts.policy``) applied to views.
+
+Every view of the browser layer is wrapped by exactly one of these decorators, which names the
+operation it performs:
+
+- ``@unit_page(Op.X)`` on a unit's host: 404 on the base host, the login page for an anonymous
+  caller, 403 (a page that names no data) when the role table refuses; the view finds the unit
+  as ``request.unit`` and what the user may do there as ``request.unit_access``;
+- ``@console_page(Op.X)`` on the base host: the same, with ``request.console_access``;
+- ``@signed_in`` for pages every signed-in user may open (password change, the unit chooser).
+
+The decorator stores the operation on the view (``view.web_op``), so the reach test walks every
+URL and checks it against the table without a second list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_tenants.utils import get_public_schema_name
+
+from backend.accounts import policy
+from backend.accounts.policy import Op
+from tenants.models import Procuratorate
+
+View = Callable[..., HttpResponse]
+
+
+def host_unit(request: HttpRequest) -> Procuratorate | None:
+    """The unit whose host the request came to; None on the base host."""
+    tenant = getattr(request, "tenant", None)
+    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():
+        return None
+    return tenant
+
+
+def denied(request: HttpRequest, message: str) -> HttpResponse:
+    """The refusal page: says why, names no data of the unit, offers the user's own places."""
+    return render(request, "web/errors/denied.html", {"message": message}, status=403)
+
+
+def unit_page(op: Op = Op.UNIT_VIEW) -> Callable[[View], View]:
+    if op not in policy.UNIT_OPS:
+        raise ValueError(f"{op} is not an operation on a unit's host")
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            unit = host_unit(request)
+            if unit is None:
+                raise Http404("该页面只在单位主机上提供。")
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            access = policy.unit_access(request.user, unit)
+            if not access.allows(op):
+                return denied(request, policy.DENIED_MESSAGES[op])
+            request.unit = unit  # type: ignore[attr-defined]
+            request.unit_access = access  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        wrapper.web_op = op  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def console_page(op: Op = Op.CONSOLE_VIEW) -> Callable[[View], View]:
+    if op not in policy.CONSOLE_OPS:
+        raise ValueError(f"{op} is not an operation on the base host")
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if host_unit(request) is not None:
+                raise Http404("该页面只在省院主机上提供。")
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            access = policy.console_access(request.user)
+            if not access.allows(op):
+                return denied(request, policy.DENIED_MESSAGES[op])
+            request.console_access = access  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        wrapper.web_op = op  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def signed_in(view: View) -> View:
+    """Any signed-in user, on any host."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return view(request, *args, **kwargs)
+
+    wrapper.web_op = None  # type: ignore[attr-defined]
+    return wrapper
+
+
+def anyone(view: View) -> View:
+    """Open to anonymous callers (the login page)."""
+    view.web_op = None  # type: ignore[attr-defined]
+    view.web_public = True  # type: ignore[attr-defined]
+    return view

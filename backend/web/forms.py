@@ -1,0 +1,78 @@
+"""Forms of the browser layer. They render the fields and carry the raw values to the services;
+the checking is the services' (the same cleaner the API uses), and a ``DomainError`` comes back
+next to the fields it names.
+
+``run_service(form, call)`` is the one pattern every form view uses::
+
+    form = ProjectForm(request.POST)
+    if form.is_valid():
+        project = run_service(form, lambda: services.create_project(**form.cleaned_data, ...))
+        if project is not None:
+            return redirect(...)
+    return render(..., {"form": form})
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from django import forms
+from django.db import transaction
+
+from backend.core.errors import DomainError
+
+T = TypeVar("T")
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def field_name(problem_field: str | None) -> str:
+    """A service's field name (``initial_budget``, ``projectId``, ``indicators.3.target``) as
+    a form field name (``initial_budget``, ``project_id``, ``indicators.3.target``)."""
+    if not problem_field:
+        return ""
+    return _CAMEL.sub("_", problem_field).lower()
+
+
+def add_problems(
+    form: forms.BaseForm, error: DomainError, fields: Mapping[str, str] | None = None
+) -> None:
+    """Put each problem of ``error`` next to its field (``fields`` maps a service's field names
+    to the form's where they differ); a problem without a matching field goes on top."""
+    for problem in error.problems:
+        name = field_name(problem.field)
+        name = (fields or {}).get(name, name)
+        form.add_error(name if name in form.fields else None, problem.message)
+
+
+def run_service(
+    form: forms.BaseForm,
+    call: Callable[[], T],
+    fields: Mapping[str, str] | None = None,
+) -> T | None:
+    """Run one service call in one transaction; on a ``DomainError`` nothing is written and the
+    problems are shown on ``form``; returns the call's result, or None when it failed."""
+    try:
+        with transaction.atomic():
+            return call()
+    except DomainError as error:
+        add_problems(form, error, fields)
+        return None
+
+
+class PlainForm(forms.Form):
+    """Base of the pages' forms: Bootstrap classes on every widget, Chinese required message."""
+
+    required_css_class = "required"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for field in self.fields.values():
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            widget.attrs.setdefault("class", css)
+            field.error_messages.setdefault("required", "此项为必填项。")
