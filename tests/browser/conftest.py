@@ -126,6 +126,22 @@ def login(page: Any, site: Site, username: str, *, unit: str | None = None) -> N
     page.wait_for_load_state("networkidle")
 
 
+def bt_user(username: str, unit: str, role: str, full_name: str = "") -> Any:
+    """A committed user (password ``PASSWORD``) holding ``role`` at the unit ``unit`` (a code);
+    call it inside ``committed``. Names start with ``bt-`` so they never meet other tests'."""
+    from backend.accounts.models import Membership, User
+    from tenants.models import Procuratorate
+
+    assert username.startswith("bt-"), username
+    user, _ = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
+    user.set_password(PASSWORD)
+    user.save()
+    Membership.objects.get_or_create(
+        user=user, unit=Procuratorate.objects.get(code=unit), role=role
+    )
+    return user
+
+
 @pytest.fixture
 def committed(django_db_blocker: Any) -> Iterator[None]:
     """Write outside the test transaction (what the browser must see)."""

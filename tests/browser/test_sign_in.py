@@ -6,20 +6,13 @@ from typing import Any
 
 import pytest
 
-from backend.accounts.models import Membership, Role, User
-from tenants.models import Procuratorate
-from tests.browser.conftest import PASSWORD, Site, login, shot
+from backend.accounts.models import Role, User
+from tests.browser.conftest import Site, bt_user, login, shot
 
 
 @pytest.fixture
 def finance(committed: None) -> User:
-    user, _ = User.objects.get_or_create(username="bt-lsj-finance", defaults={"full_name": "李珺"})
-    user.set_password(PASSWORD)
-    user.save()
-    Membership.objects.get_or_create(
-        user=user, unit=Procuratorate.objects.get(code="lengshuijiang"), role=Role.UNIT_FINANCE
-    )
-    return user
+    return bt_user("bt-lsj-finance", "lengshuijiang", Role.UNIT_FINANCE, "李珺")
 
 
 def test_a_unit_user_signs_in_on_the_unit_host(page: Any, site: Site, finance: User) -> None:
