@@ -195,8 +195,7 @@ def uploaded_content(
     """The bytes of a file argument, given either as an ``Upload`` (``file``) or as the
     deprecated base64 string, after ``check_upload`` (size and type). ``name`` is the file name
     assumed for base64 content, which carries none."""
-    if (file is None) == (file_base64 is None):
-        raise DomainError.single("REQUIRED", "请上传一个文件（file）。", "file")
+    check_one_file(file, file_base64, base64_field)
     if file is not None:
         return read_upload(file.name or "", file, allowed=allowed, field="file")
     return read_upload(
@@ -205,6 +204,16 @@ def uploaded_content(
         allowed=allowed,
         field=base64_field,
     )
+
+
+def check_one_file(file: Any, base64_text: str | None, base64_field: str) -> None:
+    """Exactly one of an ``Upload`` and the deprecated base64 argument."""
+    if file is None and base64_text is None:
+        raise DomainError.single("REQUIRED", "请上传一个文件（file）。", "file")
+    if file is not None and base64_text is not None:
+        raise DomainError.single(
+            "INVALID_INPUT", f"file 与 {base64_field} 只能二选一，请只用 file。", base64_field
+        )
 
 
 def base64_file(text: str, *, name: str, field: str) -> File:

@@ -17,7 +17,12 @@ from backend.reports import services
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_unit_access, require_unit_role
-from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, base64_file
+from graphql_schema.core.uploads import (
+    BASE64_DEPRECATION,
+    Upload,
+    base64_file,
+    check_one_file,
+)
 from graphql_schema.reports.types import ReportDocument
 
 
@@ -48,8 +53,7 @@ class UploadDocument(BaseMutation):
         content_base64: str | None = None,
     ) -> dict[str, Any]:
         user, _unit = require_unit_role(info, {Role.UNIT_FINANCE, Role.UNIT_LEADER})
-        if (file is None) == (content_base64 is None):
-            raise DomainError.single("REQUIRED", "请上传一个文件（file）。", "file")
+        check_one_file(file, content_base64, "contentBase64")
         if file is not None:
             document = store_document(title=title, content=file, uploaded_by=user)
         else:

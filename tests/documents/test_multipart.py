@@ -237,6 +237,12 @@ def test_malformed_multipart_requests_get_typed_errors(media: Any, finance: str)
     # Neither a file nor the deprecated base64: REQUIRED.
     result = gql(UPLOAD, host=LSJ, token=finance, variables={"title": "t"})
     assert result["data"]["uploadDocument"]["errors"][0]["code"] == "REQUIRED"
+    both = """mutation($f: Upload) { uploadDocument(title: "t", file: $f, fileName: "a.pdf",
+      contentBase64: "JVBERi0=") { errors { field code } } }"""
+    response = multipart(both, {}, {"f": SimpleUploadedFile("a.pdf", samples.PDF)}, token=finance)
+    assert payload(response, "uploadDocument")["errors"] == [
+        {"field": "contentBase64", "code": "INVALID_INPUT"}
+    ]
     assert stored_documents() == []
 
 
