@@ -193,6 +193,34 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- Uploads -----------------------------------------------------------------------------------
+# Files arrive as multipart parts (the GraphQL multipart request spec, or a page's form) and are
+# streamed to temporary files on disk by Django's upload handlers: a part larger than
+# FILE_UPLOAD_MAX_MEMORY_SIZE never sits whole in memory. The first handler counts every file's
+# bytes; past JIXIAO_UPLOAD_MAX_MB the rest of the file is read and dropped, and the file
+# reaches the service as an ``OversizedUpload``, which ``backend.documents.services.check_upload``
+# refuses with TOO_LARGE (docs/api.md, "Uploads").
+JIXIAO_UPLOAD_MAX_BYTES = int(float(os.environ.get("JIXIAO_UPLOAD_MAX_MB", "50")) * 1024 * 1024)
+# A GraphQL request whose Content-Length is larger than this is refused (TOO_LARGE) before its
+# body is read: room for one file at the limit plus the other parts.
+JIXIAO_UPLOAD_MAX_REQUEST_BYTES = int(
+    float(os.environ.get("JIXIAO_UPLOAD_MAX_REQUEST_MB", "0") or 0) * 1024 * 1024
+) or (JIXIAO_UPLOAD_MAX_BYTES + 10 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "backend.documents.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Requests up to 1 MB keep their files in memory; anything larger goes to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = os.environ.get("JIXIAO_UPLOAD_TEMP_DIR") or None
+# Everything that is not a file part: a JSON body (queries, and the deprecated base64 file
+# arguments, so at most ~7 MB of file that way) and the non-file fields of a multipart request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(
+    float(os.environ.get("JIXIAO_REQUEST_MAX_MB", "10")) * 1024 * 1024
+)
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
 # --- Identity ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

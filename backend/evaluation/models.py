@@ -82,6 +82,9 @@ class SelfEvaluation(ScoreSheetFields):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic versioning (backend/core/versioning.py): raised by every change of the row or
+    # of its indicator rows.
+    version = models.PositiveIntegerField("版本", default=1)
     history = HistoricalRecords(user_db_constraint=False)
 
     class Meta:

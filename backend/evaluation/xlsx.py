@@ -38,6 +38,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from backend.core.errors import DomainError, Problem
+from backend.core.versioning import Stale
 from backend.evaluation import scoring
 from backend.evaluation.models import Band, EvaluationStatus, SelfEvaluation
 from backend.evaluation.services import common
@@ -187,9 +188,15 @@ def _text(value: Any) -> str:
 
 @transaction.atomic
 def import_self_evaluation(
-    evaluation: SelfEvaluation, content: bytes, actor: common.AnyUser
+    evaluation: SelfEvaluation,
+    content: bytes,
+    actor: common.AnyUser,
+    *,
+    expected_version: int | None = None,
 ) -> ImportResult:
-    """Fill the draft ``evaluation`` from a filled table (see the module docstring)."""
+    """Fill the draft ``evaluation`` from a filled table (see the module docstring).
+    ``expected_version``: the evaluation's version the caller read (``STALE`` when it
+    changed since)."""
     if evaluation.status != EvaluationStatus.DRAFT:
         raise common.invalid(evaluation.status, "导入")
     try:
@@ -301,7 +308,11 @@ def import_self_evaluation(
                 f"总分{common.number(total_in)}与各项得分之和{common.number(parts)}不符。"
             )
     try:
-        evaluation = record_self_evaluation(evaluation, actor, indicators=rows, **fields)
+        evaluation = record_self_evaluation(
+            evaluation, actor, indicators=rows, expected_version=expected_version, **fields
+        )
+    except Stale:
+        raise  # names no cell: the whole evaluation changed
     except DomainError as error:
         raise DomainError(
             *[_to_cell(p, cells, f"D{budget_row}") for p in error.problems]

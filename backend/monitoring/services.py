@@ -48,6 +48,7 @@ from backend.benchmarking.services import record_execution_fact
 from backend.budgets.models import Expenditure, Project
 from backend.budgets.selectors import monthly_spending, spent_to
 from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.versioning import bump, check_version
 from backend.indicators.services.validation import to_decimal
 from backend.monitoring import rules
 from backend.monitoring import selectors as monitoring_selectors
@@ -172,6 +173,9 @@ def _save(instance: models.Model, user: AnyUser | None, reason: str) -> None:
     instance._history_user = user if isinstance(user, User) else None  # type: ignore[attr-defined]
     instance._change_reason = reason[:100]  # type: ignore[attr-defined]
     instance.save()
+
+
+ENTRY = "监控填报"
 
 
 def _lock_entry(entry: MonitoringEntry) -> MonitoringEntry:
@@ -360,16 +364,20 @@ def record_entry(
     user: AnyUser,
     spent_to_date: Decimal | None = None,
     indicators: Sequence[Mapping[str, Any]] | None = None,
+    expected_version: int | None = None,
 ) -> MonitoringEntry:
     """Record figures on a draft entry while its round is open: the spending to date (only
     when it is entered: a project with expenditures follows them, ``SPENT_FROM_EXPENDITURES``)
     and, per indicator line (``goal_indicator_id`` plus any of value_to_date, text_to_date,
     projected_value, likelihood, deviation_cause, corrective_measure; keys left out are left
     as they are), then recompute the rates and the forecast. Every problem is reported, each
-    naming its indicator (``indicators.<code>.<field>``). ``unit_finance``."""
+    naming its indicator (``indicators.<code>.<field>``). ``unit_finance``.
+    ``expected_version``: the entry's version the caller read (``STALE`` when it changed
+    since); every recording raises it."""
     unit = current_unit()
     _require_finance(user, unit)
     locked = _lock_entry(entry)
+    check_version(locked, expected_version, ENTRY)
     if locked.status != EntryStatus.DRAFT:
         raise DomainError.single("ALREADY_SUBMITTED", "该监控填报已提交，不能再修改。", "status")
     _check_round(locked.round, timezone.localdate())
@@ -427,6 +435,7 @@ def record_entry(
         locked.spent_source = SpentSource.ENTERED
         locked.spent_to_date = spent
     _refresh_money(locked, project)
+    bump(locked)
     _save(locked, user, "填报监控数据")
     if changed:
         bulk_update_with_history(
@@ -477,15 +486,18 @@ def _submission_problems(lines: Iterable[EntryIndicator]) -> list[Problem]:
 
 
 @transaction.atomic
-def submit_entry(entry: MonitoringEntry, *, user: AnyUser) -> MonitoringEntry:
+def submit_entry(
+    entry: MonitoringEntry, *, user: AnyUser, expected_version: int | None = None
+) -> MonitoringEntry:
     """Submit a draft entry while its round is open. Checks every indicator (all problems at
     once, each naming its indicator); the money is brought up to date first. Then, in the same
     transaction: the project's alerts (the rules on this entry; the round's silent-unit alert,
     if any, resolved), the unit's ``ExecutionFact`` of the month, and the alert mirrors.
-    ``unit_finance``."""
+    ``unit_finance``. ``expected_version``: the entry's version the caller read."""
     unit = current_unit()
     _require_finance(user, unit)
     locked = _lock_entry(entry)
+    check_version(locked, expected_version, ENTRY)
     if locked.status != EntryStatus.DRAFT:
         raise DomainError.single("ALREADY_SUBMITTED", "该监控填报已提交。", "status")
     today = timezone.localdate()
@@ -503,6 +515,7 @@ def submit_entry(entry: MonitoringEntry, *, user: AnyUser) -> MonitoringEntry:
     locked.status = EntryStatus.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.submitted_by = user if isinstance(user, User) else None
+    bump(locked)
     _save(locked, user, "提交监控数据")
     _sweep(unit, as_of=today, only_project=locked.project_id, silent_round=locked.round)
     record_execution_fact(unit, project.fiscal_year, locked.month)

@@ -3,17 +3,16 @@ statistics."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 import graphene
 
 from backend.benchmarking import peers, statistics_xlsx
-from backend.core.errors import DomainError
+from backend.documents.services import SHEET_TYPES
 from graphql_schema.benchmarking.types import PeerGroup, PeerGroupKindEnum, UnitStatistics
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_province_admin
+from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
 
 
 class TenantBenchmarkingMutations(graphene.ObjectType):
@@ -114,14 +113,15 @@ class SetUnitStatistics(BaseMutation):
 
 
 class ImportUnitStatistics(BaseMutation):
-    """Import the filled 单位基本情况表 (XLSX, base64) of a year: every bad cell named, nothing
+    """Import the filled 单位基本情况表 (XLSX) of a year: every bad cell named, nothing
     saved when one is bad; rows without figures are skipped."""
 
     rows = graphene.Int(description="units whose statistics were set")
 
     class Arguments:
         fiscal_year = graphene.Int(required=True)
-        file_base64 = graphene.String(required=True)
+        file = Upload(description="The filled sheet (XLSX), by the multipart request spec.")
+        file_base64 = graphene.String(deprecation_reason=BASE64_DEPRECATION)
         province = graphene.String(description="the province's code (when the admin has several)")
 
     @classmethod
@@ -130,16 +130,14 @@ class ImportUnitStatistics(BaseMutation):
         root: Any,
         info: graphene.ResolveInfo,
         fiscal_year: int,
-        file_base64: str,
+        file: Any = None,
+        file_base64: str | None = None,
         province: str | None = None,
     ) -> dict[str, Any]:
         user = require_province_admin(info)
-        try:
-            content = base64.b64decode(file_base64, validate=True)
-        except (binascii.Error, ValueError):
-            raise DomainError.single(
-                "INVALID_FILE", "文件内容不是有效的 base64 编码。", "fileBase64"
-            ) from None
+        content = uploaded_content(
+            file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="单位基本情况表.xlsx"
+        )
         result = statistics_xlsx.import_statistics(
             peers.admin_province(user, province), fiscal_year, content, user=user
         )

@@ -1,4 +1,5 @@
-"""The GraphQL endpoint: depth limit, GraphiQL in development only, no internals in errors."""
+"""The GraphQL endpoint: depth limit, GraphiQL in development only, no internals in errors,
+file uploads by the multipart request spec (``graphql_schema/core/uploads.py``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from graphene.validation import depth_limit_validator
 from graphene_django.views import GraphQLView
 from graphql import GraphQLError, specified_rules
+
+from graphql_schema.core import uploads
 
 logger = logging.getLogger("jixiao.graphql")
 
@@ -24,8 +28,21 @@ class JixiaoGraphQLView(GraphQLView):
         )
         super().__init__(**kwargs)
 
+    def parse_body(self, request: Any) -> Any:
+        uploads.check_request_size(request)
+        if self.get_content_type(request) == "multipart/form-data":
+            post, _files = uploads.read_form(request)
+            if "operations" in post:
+                return uploads.operations_from(request)
+        try:
+            return super().parse_body(request)
+        except RequestDataTooBig:
+            raise uploads.too_large() from None
+
     @staticmethod
     def format_error(error: Any) -> dict[str, Any]:
+        if isinstance(error, uploads.UploadRequestError):
+            return error.as_dict()
         if (
             isinstance(error, GraphQLError)
             and error.original_error is not None

@@ -3,17 +3,17 @@ evaluation workflows, and the import of a filled 项目支出绩效自评表."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 import graphene
 
-from backend.core.errors import DomainError
+from backend.documents.services import SHEET_TYPES
 from backend.evaluation import models, services
 from graphql_schema.core.ids import decode_id, get_for_update
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_unit_access
+from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
+from graphql_schema.core.versioning import version_argument
 from graphql_schema.evaluation.types import BandEnum, DepartmentEvaluation, SelfEvaluation
 from graphql_schema.monitoring.types import CauseEnum
 
@@ -81,6 +81,7 @@ class StartSelfEvaluation(BaseMutation):
 
 class RecordSelfEvaluation(BaseMutation):
     evaluation = graphene.Field(SelfEvaluation)
+    stale_field = "evaluation"
 
     class Arguments:
         id = graphene.ID(required=True)
@@ -88,41 +89,59 @@ class RecordSelfEvaluation(BaseMutation):
         deviation_analysis = graphene.String()
         improvement_measures = graphene.String()
         indicators = graphene.List(graphene.NonNull(IndicatorResultInput))
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, indicators=None, **fields: Any) -> dict[str, Any]:
+    def perform(
+        cls, root, info, id: str, indicators=None, version: int | None = None, **fields: Any
+    ) -> dict[str, Any]:
         require_unit_access(info)
         evaluation = _evaluation(id)
         data = {k: v for k, v in fields.items() if v is not None}
         evaluation = services.record_self_evaluation(
-            evaluation, info.context.user, indicators=_rows(indicators), **data
+            evaluation,
+            info.context.user,
+            indicators=_rows(indicators),
+            expected_version=version,
+            **data,
         )
         return {"evaluation": evaluation}
 
 
 class SubmitSelfEvaluation(BaseMutation):
     evaluation = graphene.Field(SelfEvaluation)
+    stale_field = "evaluation"
 
     class Arguments:
         id = graphene.ID(required=True)
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root, info, id: str, version: int | None = None) -> dict[str, Any]:
         require_unit_access(info)
-        return {"evaluation": services.submit_self_evaluation(_evaluation(id), info.context.user)}
+        evaluation = services.submit_self_evaluation(
+            _evaluation(id), info.context.user, expected_version=version
+        )
+        return {"evaluation": evaluation}
 
 
 class ReturnSelfEvaluation(BaseMutation):
     evaluation = graphene.Field(SelfEvaluation)
+    stale_field = "evaluation"
 
     class Arguments:
         id = graphene.ID(required=True)
         comment = graphene.String(required=True)
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, comment: str) -> dict[str, Any]:
+    def perform(
+        cls, root, info, id: str, comment: str, version: int | None = None
+    ) -> dict[str, Any]:
         require_unit_access(info)
-        evaluation = services.return_self_evaluation(_evaluation(id), info.context.user, comment)
+        evaluation = services.return_self_evaluation(
+            _evaluation(id), info.context.user, comment, expected_version=version
+        )
         return {"evaluation": evaluation}
 
 
@@ -130,22 +149,28 @@ class FinaliseSelfEvaluation(BaseMutation):
     """Finalise (unit_leader): frozen, and the public facts written in the same transaction."""
 
     evaluation = graphene.Field(SelfEvaluation)
+    stale_field = "evaluation"
 
     class Arguments:
         id = graphene.ID(required=True)
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root, info, id: str, version: int | None = None) -> dict[str, Any]:
         require_unit_access(info)
-        return {"evaluation": services.finalise_self_evaluation(_evaluation(id), info.context.user)}
+        evaluation = services.finalise_self_evaluation(
+            _evaluation(id), info.context.user, expected_version=version
+        )
+        return {"evaluation": evaluation}
 
 
 class ImportSelfEvaluationTable(BaseMutation):
-    """Fill a draft from a 项目支出绩效自评表 (XLSX, base64): every bad cell named, nothing
+    """Fill a draft from a 项目支出绩效自评表 (XLSX): every bad cell named, nothing
     saved when one is bad; the consistency findings come back as ``warnings``."""
 
     evaluation = graphene.Field(SelfEvaluation)
     warnings = graphene.List(graphene.NonNull(graphene.String), required=True)
+    stale_field = "evaluation"
 
     @staticmethod
     def resolve_warnings(root: Any, info: graphene.ResolveInfo) -> list[str]:
@@ -153,21 +178,24 @@ class ImportSelfEvaluationTable(BaseMutation):
 
     class Arguments:
         id = graphene.ID(required=True)
-        file_base64 = graphene.String(required=True)
+        file = Upload(description="The filled sheet (XLSX), by the multipart request spec.")
+        file_base64 = graphene.String(deprecation_reason=BASE64_DEPRECATION)
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, file_base64: str) -> dict[str, Any]:
+    def perform(
+        cls, root, info, id: str, file=None, file_base64=None, version=None
+    ) -> dict[str, Any]:
         from backend.evaluation import xlsx
 
         require_unit_access(info)
         evaluation = _evaluation(id)
-        try:
-            content = base64.b64decode(file_base64, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise DomainError.single(
-                "INVALID_FILE", "文件不是有效的 base64 编码。", "fileBase64"
-            ) from exc
-        result = xlsx.import_self_evaluation(evaluation, content, info.context.user)
+        content = uploaded_content(
+            file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="项目支出绩效自评表.xlsx"
+        )
+        result = xlsx.import_self_evaluation(
+            evaluation, content, info.context.user, expected_version=version
+        )
         return {"evaluation": result.evaluation, "warnings": result.warnings}
 
 

@@ -9,6 +9,7 @@ from graphene_django import DjangoObjectType
 from backend.benchmarking import models as facts
 from backend.evaluation import models
 from graphql_schema.core.types import CountableConnection, attribute_or_none
+from graphql_schema.core.versioning import version_field
 from graphql_schema.goals.types import HistoryEntry
 from graphql_schema.monitoring.types import CauseEnum
 from graphql_schema.tenants.types import Unit
@@ -142,6 +143,7 @@ class SelfEvaluation(_SheetMixin, DjangoObjectType):
     project_code = graphene.String(required=True)
     project_name = graphene.String(required=True)
     xlsx_base64 = graphene.String(required=True, description="项目支出绩效自评表 (XLSX, base64)")
+    version = version_field()
 
     class Meta:
         model = models.SelfEvaluation

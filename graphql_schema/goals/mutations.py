@@ -3,8 +3,6 @@ the workflow services check the role each transition needs."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +12,15 @@ from backend.accounts.models import Role
 from backend.budgets import models as budgets
 from backend.budgets import services as budget_services
 from backend.core.errors import DomainError, Problem
+from backend.documents.services import SHEET_TYPES
 from backend.goals import models as goals
 from backend.goals.services import drafting, workflow, xlsx
 from backend.library.models import LibraryIndicator as LibraryIndicatorModel
 from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_unit_access, require_unit_role
+from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
+from graphql_schema.core.versioning import version_argument
 from graphql_schema.goals.enums import (
     CategoryEnum,
     DecisionEnum,
@@ -188,28 +189,36 @@ class CreateGoal(BaseMutation):
 
 class UpdateGoal(BaseMutation):
     goal = graphene.Field(PerformanceGoal)
+    stale_field = "goal"
 
     class Arguments:
         id = graphene.ID(required=True)
         overall_goal = graphene.String()
         midterm_goal = graphene.String()
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, **data: Any):
+    def perform(cls, root, info, id: str, version: int | None = None, **data: Any):
         user, _ = require_unit_role(info, PREPARERS)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
-        return {"goal": drafting.update_goal(goal, _plain(data), user=user)}
+        return {
+            "goal": drafting.update_goal(goal, _plain(data), user=user, expected_version=version)
+        }
 
 
 class AddGoalIndicator(BaseMutation):
-    """From the unit's library (libraryIndicatorId) or written for this goal alone (input)."""
+    """From the unit's library (libraryIndicatorId) or written for this goal alone (input).
+    ``goal`` is the goal after the change (its new ``version``)."""
 
     indicator = graphene.Field(GoalIndicator)
+    goal = graphene.Field(PerformanceGoal)
+    stale_field = "goal"
 
     class Arguments:
         goal_id = graphene.ID(required=True)
         library_indicator_id = graphene.ID()
         input = IndicatorInput()
+        version = version_argument()
 
     @classmethod
     def perform(
@@ -219,6 +228,7 @@ class AddGoalIndicator(BaseMutation):
         goal_id: str,
         library_indicator_id: str | None = None,
         input: IndicatorInput | None = None,
+        version: int | None = None,
     ):
         user, _ = require_unit_role(info, PREPARERS)
         goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
@@ -233,63 +243,80 @@ class AddGoalIndicator(BaseMutation):
                 "LibraryIndicator",
                 "libraryIndicatorId",
             )
-            indicator = drafting.add_library_indicator(goal, source, user=user)
+            indicator = drafting.add_library_indicator(
+                goal, source, user=user, expected_version=version
+            )
         else:
-            indicator = drafting.add_goal_indicator(goal, input_data(input), user=user)
-        return {"indicator": indicator}
+            indicator = drafting.add_goal_indicator(
+                goal, input_data(input), user=user, expected_version=version
+            )
+        return {"indicator": indicator, "goal": indicator.goal}
 
 
 class UpdateGoalIndicator(BaseMutation):
+    """``version`` is the goal's: an indicator is part of the goal's form. ``goal`` is the goal
+    after the change."""
+
     indicator = graphene.Field(GoalIndicator)
+    goal = graphene.Field(PerformanceGoal)
+    stale_field = "goal"
 
     class Arguments:
         id = graphene.ID(required=True)
         input = IndicatorInput(required=True)
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, input: IndicatorInput):
+    def perform(cls, root, info, id: str, input: IndicatorInput, version: int | None = None):
         user, _ = require_unit_role(info, PREPARERS)
         indicator = get_for_update(goals.GoalIndicator, id, "GoalIndicator")
-        return {
-            "indicator": drafting.update_goal_indicator(indicator, input_data(input), user=user)
-        }
+        indicator = drafting.update_goal_indicator(
+            indicator, input_data(input), user=user, expected_version=version
+        )
+        return {"indicator": indicator, "goal": indicator.goal}
 
 
 class RemoveGoalIndicator(BaseMutation):
     removed_id = graphene.ID()
 
+    goal = graphene.Field(PerformanceGoal)
+    stale_field = "goal"
+
     class Arguments:
         id = graphene.ID(required=True)
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str):
+    def perform(cls, root, info, id: str, version: int | None = None):
         user, _ = require_unit_role(info, PREPARERS)
-        drafting.remove_goal_indicator(
-            get_for_update(goals.GoalIndicator, id, "GoalIndicator"), user=user
+        goal = drafting.remove_goal_indicator(
+            get_for_update(goals.GoalIndicator, id, "GoalIndicator"),
+            user=user,
+            expected_version=version,
         )
-        return {"removed_id": id}
+        return {"removed_id": id, "goal": goal}
 
 
 class ImportGoalForm(BaseMutation):
-    """Create or update the project's draft goal from a filled 绩效目标申报表 (XLSX, base64)."""
+    """Create or update the project's draft goal from a filled 绩效目标申报表 (XLSX)."""
 
     goal = graphene.Field(PerformanceGoal)
+    stale_field = "goal"
 
     class Arguments:
         project_id = graphene.ID(required=True)
-        file_base64 = graphene.String(required=True)
+        version = version_argument()
+        file = Upload(description="The filled sheet (XLSX), by the multipart request spec.")
+        file_base64 = graphene.String(deprecation_reason=BASE64_DEPRECATION)
 
     @classmethod
-    def perform(cls, root, info, project_id: str, file_base64: str):
+    def perform(cls, root, info, project_id: str, file=None, file_base64=None, version=None):
         user, _ = require_unit_role(info, PREPARERS)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
-        try:
-            content = base64.b64decode(file_base64, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise DomainError.single(
-                "INVALID_FILE", "文件不是有效的 base64。", "fileBase64"
-            ) from exc
-        return {"goal": xlsx.import_goal(project, content, user=user)}
+        content = uploaded_content(
+            file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="绩效目标申报表.xlsx"
+        )
+        return {"goal": xlsx.import_goal(project, content, user=user, expected_version=version)}
 
 
 class SubmitGoal(BaseMutation):
@@ -297,15 +324,17 @@ class SubmitGoal(BaseMutation):
     indicator; warnings are kept on the goal for the reviewer."""
 
     goal = graphene.Field(PerformanceGoal)
+    stale_field = "goal"
 
     class Arguments:
         id = graphene.ID(required=True)
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str):
+    def perform(cls, root, info, id: str, version: int | None = None):
         require_unit_access(info)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
-        return {"goal": workflow.submit(goal, user=info.context.user)}
+        return {"goal": workflow.submit(goal, user=info.context.user, expected_version=version)}
 
 
 class IndicatorCommentInput(graphene.InputObjectType):
@@ -318,6 +347,7 @@ class ReviewGoal(BaseMutation):
 
     review = graphene.Field(GoalReview)
     goal = graphene.Field(PerformanceGoal)
+    stale_field = "goal"
 
     class Arguments:
         id = graphene.ID(required=True)
@@ -325,6 +355,7 @@ class ReviewGoal(BaseMutation):
         grade = GradeEnum()
         comment = graphene.String()
         indicator_comments = graphene.List(graphene.NonNull(IndicatorCommentInput))
+        version = version_argument()
 
     @classmethod
     def perform(
@@ -336,6 +367,7 @@ class ReviewGoal(BaseMutation):
         grade: Any = None,
         comment: str = "",
         indicator_comments: list[Any] | None = None,
+        version: int | None = None,
     ):
         require_unit_access(info)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
@@ -346,6 +378,7 @@ class ReviewGoal(BaseMutation):
             grade=getattr(grade, "value", grade),
             comment=comment or "",
             indicator_comments={c.indicator_code: c.comment for c in indicator_comments or []},
+            expected_version=version,
         )
         goal.refresh_from_db()
         return {"review": review, "goal": goal}

@@ -9,6 +9,7 @@ from graphene_django import DjangoObjectType
 from backend.budgets import models as budgets
 from backend.goals import models as goals
 from graphql_schema.core.types import CountableConnection, attribute_or_none
+from graphql_schema.core.versioning import version_field
 from graphql_schema.goals.enums import (
     AdjustmentStatusEnum,
     CategoryEnum,
@@ -120,6 +121,7 @@ class PerformanceGoal(DjangoObjectType):
     xlsx_base64 = graphene.String(
         required=True, description="The goal declaration form (绩效目标申报表), XLSX, base64."
     )
+    version = version_field()
 
     class Meta:
         model = goals.PerformanceGoal

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 import graphene
 
 from backend.core.errors import DomainError
+from backend.documents.services import SHEET_TYPES
 from backend.indicators import models
 from backend.indicators.services import authoring, push, xlsx
 from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_province_admin
+from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
 from graphql_schema.indicators.enums import LayoutEnum
 from graphql_schema.indicators.fields import IndicatorInput, input_data
 from graphql_schema.indicators.types import (
@@ -141,25 +141,25 @@ class RetireTemplateVersion(BaseMutation):
 
 
 class ImportTemplateVersion(BaseMutation):
-    """Create a draft version from an indicator-library sheet (XLSX, base64-encoded)."""
+    """Create a draft version from an indicator-library sheet (XLSX)."""
 
     version = graphene.Field(TemplateVersion)
 
     class Arguments:
         template_id = graphene.ID(required=True)
-        file_base64 = graphene.String(required=True)
+        file = Upload(description="The filled sheet (XLSX), by the multipart request spec.")
+        file_base64 = graphene.String(deprecation_reason=BASE64_DEPRECATION)
         changelog = graphene.String()
 
     @classmethod
-    def perform(cls, root, info, template_id: str, file_base64: str, changelog: str = ""):
+    def perform(
+        cls, root, info, template_id: str, file=None, file_base64=None, changelog: str = ""
+    ):
         user = require_province_admin(info)
         template = get_for_update(models.Template, template_id, "Template", "templateId")
-        try:
-            content = base64.b64decode(file_base64, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise DomainError.single(
-                "INVALID_FILE", "文件不是有效的 base64。", "fileBase64"
-            ) from exc
+        content = uploaded_content(
+            file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="指标库.xlsx"
+        )
         version = xlsx.import_version(template, content, user=user, changelog=changelog)
         return {"version": version}
 

@@ -13,6 +13,7 @@ from backend.monitoring import models, services
 from graphql_schema.core.ids import decode_id, get_for_update
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_province_admin, require_unit_access
+from graphql_schema.core.versioning import version_argument
 from graphql_schema.monitoring.types import (
     Alert,
     CauseEnum,
@@ -62,14 +63,18 @@ class EntryIndicatorInput(graphene.InputObjectType):
 
 class RecordMonitoringEntry(BaseMutation):
     entry = graphene.Field(MonitoringEntry)
+    stale_field = "entry"
 
     class Arguments:
         id = graphene.ID(required=True)
         spent_to_date = graphene.Decimal(description="only when no expenditures are recorded")
         indicators = graphene.List(graphene.NonNull(EntryIndicatorInput))
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, spent_to_date=None, indicators=None) -> dict[str, Any]:
+    def perform(
+        cls, root, info, id: str, spent_to_date=None, indicators=None, version=None
+    ) -> dict[str, Any]:
         require_unit_access(info)
         entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
         rows = []
@@ -80,7 +85,11 @@ class RecordMonitoringEntry(BaseMutation):
             )
             rows.append(row)
         entry = services.record_entry(
-            entry, user=info.context.user, spent_to_date=spent_to_date, indicators=rows
+            entry,
+            user=info.context.user,
+            spent_to_date=spent_to_date,
+            indicators=rows,
+            expected_version=version,
         )
         return {"entry": entry}
 
@@ -89,15 +98,19 @@ class SubmitMonitoringEntry(BaseMutation):
     """Submit: every indicator answered, a deviation has its cause; alerts follow at once."""
 
     entry = graphene.Field(MonitoringEntry)
+    stale_field = "entry"
 
     class Arguments:
         id = graphene.ID(required=True)
+        version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root, info, id: str, version: int | None = None) -> dict[str, Any]:
         require_unit_access(info)
         entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
-        return {"entry": services.submit_entry(entry, user=info.context.user)}
+        return {
+            "entry": services.submit_entry(entry, user=info.context.user, expected_version=version)
+        }
 
 
 class AnswerAlert(BaseMutation):

@@ -8,6 +8,7 @@ from backend.benchmarking import models as facts
 from backend.monitoring import models
 from backend.oversight import models as oversight
 from graphql_schema.core.types import CountableConnection, attribute_or_none
+from graphql_schema.core.versioning import version_field
 from graphql_schema.tenants.types import Unit
 
 KindEnum = graphene.Enum.from_enum(models.AlertKind, description="预警类型")
@@ -83,6 +84,7 @@ class MonitoringEntry(DjangoObjectType):
     )
     indicators = graphene.List(graphene.NonNull(EntryIndicator), required=True)
     project_code = graphene.String(required=True)
+    version = version_field()
 
     class Meta:
         model = models.MonitoringEntry

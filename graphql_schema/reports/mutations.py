@@ -4,53 +4,64 @@ evaluations and store it as one of its documents."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 import graphene
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 
 from backend.accounts.models import Role
 from backend.core.errors import DomainError
-from backend.documents.services import MAX_DOCUMENT_BYTES, store_document
+from backend.documents.services import store_document
 from backend.evaluation.models import SelfEvaluation
 from backend.reports import services
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_unit_access, require_unit_role
+from graphql_schema.core.uploads import (
+    BASE64_DEPRECATION,
+    Upload,
+    base64_file,
+    check_one_file,
+)
 from graphql_schema.reports.types import ReportDocument
 
 
 class UploadDocument(BaseMutation):
-    """Store a file (base64, at most 50 MB) as one of the unit's documents; its id is what
-    ``evidenceIds`` of self-evaluations and rectification responses cite. The unit's finance
-    or leader (a role held at the unit itself)."""
+    """Store a file (at most 50 MB, see docs/api.md "Uploads") as one of the unit's documents;
+    its id is what ``evidenceIds`` of self-evaluations and rectification responses cite. The
+    unit's finance or leader (a role held at the unit itself). The file comes as ``file`` (an
+    Upload); ``fileName`` + ``contentBase64`` still work but are deprecated."""
 
     document = graphene.Field(ReportDocument)
 
     class Arguments:
         title = graphene.String(required=True)
-        file_name = graphene.String(required=True, description="e.g. 整改报告.pdf")
-        content_base64 = graphene.String(required=True)
+        file = Upload(description="The file (multipart request spec); its name is kept.")
+        file_name = graphene.String(
+            description="e.g. 整改报告.pdf", deprecation_reason=BASE64_DEPRECATION
+        )
+        content_base64 = graphene.String(deprecation_reason=BASE64_DEPRECATION)
 
     @classmethod
-    def perform(cls, root, info, title: str, file_name: str, content_base64: str) -> dict[str, Any]:
+    def perform(
+        cls,
+        root: Any,
+        info: graphene.ResolveInfo,
+        title: str,
+        file: UploadedFile | None = None,
+        file_name: str | None = None,
+        content_base64: str | None = None,
+    ) -> dict[str, Any]:
         user, _unit = require_unit_role(info, {Role.UNIT_FINANCE, Role.UNIT_LEADER})
-        if len(content_base64) > (MAX_DOCUMENT_BYTES * 4) // 3 + 4:
-            raise DomainError.single("TOO_LARGE", "文件不能超过 50 MB。", "contentBase64")
-        try:
-            content = base64.b64decode(content_base64, validate=True)
-        except (binascii.Error, ValueError):
-            raise DomainError.single(
-                "INVALID_FILE", "文件内容不是有效的 base64 编码。", "contentBase64"
-            ) from None
-        if not content:
-            raise DomainError.single("REQUIRED", "文件内容不能为空。", "contentBase64")
-        name = (file_name or "").strip()[-100:] or "upload"
-        document = store_document(
-            title=title, content=ContentFile(content, name=name), uploaded_by=user
-        )
+        check_one_file(file, content_base64, "contentBase64")
+        if file is not None:
+            document = store_document(title=title, content=file, uploaded_by=user)
+        else:
+            name = (file_name or "").strip()[-100:] or "upload"
+            content = base64_file(content_base64 or "", name=name, field="contentBase64")
+            document = store_document(
+                title=title, content=content, uploaded_by=user, field="contentBase64"
+            )
         return {"document": ReportDocument.from_document(document, info.context)}
 
 

@@ -85,4 +85,5 @@ def test_only_a_province_admin_exports_or_imports(
     ]
     admin = token_for(member("hunan", Role.PROVINCE_ADMIN, "hn-stats2"))
     junk = gql(IMPORT, token=admin, variables={"f": base64.b64encode(b"junk").decode()})
-    assert junk["data"]["importUnitStatistics"]["errors"][0]["code"] == "INVALID_FILE"
+    # Not an XLSX at all: refused by the upload check before the sheet is read.
+    assert junk["data"]["importUnitStatistics"]["errors"][0]["code"] == "INVALID_FILE_TYPE"

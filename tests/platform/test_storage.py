@@ -83,7 +83,7 @@ def test_documents_go_through_the_default_storage_per_unit(settings, tmp_path, u
     with schema_context(unit("lengshuijiang").schema_name):
         document = store_document(
             title="../../etc/passwd",
-            content=ContentFile(b"x" * 10, name="../../a.pdf"),
+            content=ContentFile(b"%PDF-1.4\n" + b"x" * 10, name="../../a.pdf"),
             uploaded_by=None,
         )
         assert Document.objects.count() == 1

@@ -9,7 +9,10 @@
     submitted --finalise (unit_leader)--> finalised             (frozen; facts written)
 
 Every function runs on the unit's schema, locks the row it moves, and records the acting user
-in the history of the evaluation and of each indicator it changes."""
+in the history of the evaluation and of each indicator it changes. Every write raises the
+evaluation's ``version`` (its indicator scores are part of the same form), and each takes an
+optional ``expected_version``: a stale one is ``STALE`` and nothing is written
+(``backend/core/versioning.py``)."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from backend.benchmarking.services import record_evaluation_facts
 from backend.budgets.models import Expenditure, Project
 from backend.budgets.services import clean_money
 from backend.core.errors import DomainError, Problem
+from backend.core.versioning import bump, check_version
 from backend.evaluation.models import EvaluationStatus, IndicatorScore, SelfEvaluation
 from backend.evaluation.services import common
 from backend.evaluation.services.common import AnyUser
@@ -33,6 +37,7 @@ from backend.goals.models import GoalStatus, PerformanceGoal
 from backend.goals.services.checks import scoring_template
 
 TEXT_FIELDS = ("deviation_analysis", "improvement_measures")
+EVALUATION = "项目自评"
 
 
 def year_spending(project: Project, fiscal_year: int) -> Decimal | None:
@@ -133,6 +138,7 @@ def record_self_evaluation(
     actor: AnyUser,
     *,
     indicators: Sequence[Mapping[str, Any]] = (),
+    expected_version: int | None = None,
     **fields: Any,
 ) -> SelfEvaluation:
     """Record results on a draft: ``executed``, ``deviation_analysis``,
@@ -141,9 +147,11 @@ def record_self_evaluation(
     ``explanation``, ``deviation_cause``, ``deviation_reason``, ``override_score`` (None
     clears it) + ``override_reason``, ``evidence_ids`` (the unit's document ids). Every problem
     is reported at once and nothing is saved when there is one; then the whole evaluation is
-    re-scored by the engine and stored."""
+    re-scored by the engine and stored. ``expected_version``: the evaluation's version the
+    caller read (``STALE`` when it changed since; every write raises it)."""
     unit = common.current_unit()
     common.lock(evaluation)
+    check_version(evaluation, expected_version, EVALUATION)
     common.require_status(evaluation, EvaluationStatus.DRAFT, "修改")
     common.require_preparer(actor, unit)
     unknown = set(fields) - {"executed", *TEXT_FIELDS}
@@ -181,6 +189,7 @@ def record_self_evaluation(
     for row in rows:
         if row.pk in evidence:
             row.evidence.set(evidence[row.pk])
+    bump(evaluation)
     common.save(evaluation, actor, "填报自评")
     return evaluation
 
@@ -193,12 +202,15 @@ def submission_problems(evaluation: SelfEvaluation) -> list[Problem]:
 
 
 @transaction.atomic
-def submit_self_evaluation(evaluation: SelfEvaluation, actor: AnyUser) -> SelfEvaluation:
+def submit_self_evaluation(
+    evaluation: SelfEvaluation, actor: AnyUser, *, expected_version: int | None = None
+) -> SelfEvaluation:
     """Submit a draft to the unit's leader. Blocking problems are all reported and nothing
     changes; the non-blocking flags (target possibly too low, weights mismatch, not credible)
-    stay on the sheet for the reviewer."""
+    stay on the sheet for the reviewer. ``expected_version``: the version the caller read."""
     unit = common.current_unit()
     common.lock(evaluation)
+    check_version(evaluation, expected_version, EVALUATION)
     common.require_status(evaluation, EvaluationStatus.DRAFT, "提交")
     common.require_preparer(actor, unit)
     problems = submission_problems(evaluation)
@@ -212,17 +224,24 @@ def submit_self_evaluation(evaluation: SelfEvaluation, actor: AnyUser) -> SelfEv
     evaluation.submitted_at = timezone.now()
     evaluation.submitted_by = actor
     evaluation.return_comment = ""
+    bump(evaluation)
     common.save(evaluation, actor, "提交自评")
     return evaluation
 
 
 @transaction.atomic
 def return_self_evaluation(
-    evaluation: SelfEvaluation, actor: AnyUser, comment: str
+    evaluation: SelfEvaluation,
+    actor: AnyUser,
+    comment: str,
+    *,
+    expected_version: int | None = None,
 ) -> SelfEvaluation:
-    """The unit's leader sends a submitted evaluation back to draft, with a comment."""
+    """The unit's leader sends a submitted evaluation back to draft, with a comment.
+    ``expected_version``: the version the leader read."""
     unit = common.current_unit()
     common.lock(evaluation)
+    check_version(evaluation, expected_version, EVALUATION)
     common.require_status(evaluation, EvaluationStatus.SUBMITTED, "退回")
     common.require_leader(actor, unit)
     comment = (comment or "").strip()
@@ -230,22 +249,28 @@ def return_self_evaluation(
         raise DomainError.single("COMMENT_REQUIRED", "退回须填写意见。", "comment")
     evaluation.status = EvaluationStatus.DRAFT
     evaluation.return_comment = comment
+    bump(evaluation)
     common.save(evaluation, actor, f"退回：{comment}")
     return evaluation
 
 
 @transaction.atomic
-def finalise_self_evaluation(evaluation: SelfEvaluation, actor: AnyUser) -> SelfEvaluation:
+def finalise_self_evaluation(
+    evaluation: SelfEvaluation, actor: AnyUser, *, expected_version: int | None = None
+) -> SelfEvaluation:
     """The unit's leader finalises a submitted evaluation. It is frozen from then on, and the
     public facts (``ProjectFact`` evaluation columns, the template indicators'
-    ``IndicatorFact`` results, the unit's ``UnitYearFact``) are written in this transaction."""
+    ``IndicatorFact`` results, the unit's ``UnitYearFact``) are written in this transaction.
+    ``expected_version``: the version the leader read."""
     unit = common.current_unit()
     common.lock(evaluation)
+    check_version(evaluation, expected_version, EVALUATION)
     common.require_status(evaluation, EvaluationStatus.SUBMITTED, "定稿")
     common.require_leader(actor, unit)
     evaluation.status = EvaluationStatus.FINALISED
     evaluation.finalised_at = timezone.now()
     evaluation.finalised_by = actor
+    bump(evaluation)
     common.save(evaluation, actor, "定稿")
     record_evaluation_facts(unit, evaluation)
     # Results application (结果应用), same transaction: next year's budget-linkage suggestion,

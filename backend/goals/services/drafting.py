@@ -8,6 +8,11 @@ edit of a returned goal makes it a draft again. Mandatory template indicators ar
 the goal is created and cannot be removed (``MANDATORY``); a locked indicator keeps its target
 and weight (``LOCKED``); a library indicator keeps its code, levels and the province's flags
 (``NOT_EDITABLE``).
+
+Optimistic versioning (``backend/core/versioning.py``): every write raises the goal's
+``version`` — an indicator's change too, since the goal and its indicators are one form — and
+each takes an optional ``expected_version`` (the goal's version the caller read): a different
+one is ``STALE`` and nothing is written.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from simple_history.utils import bulk_create_with_history
 
 from backend.budgets.models import Project, ProjectKind
 from backend.core.errors import DomainError, Problem
+from backend.core.versioning import bump, check_version
 from backend.goals.models import GoalIndicator, GoalStatus, IndicatorSource, PerformanceGoal
 from backend.indicators.models import IndicatorFields, ScoringMethod, ValueType
 from backend.indicators.services.validation import (
@@ -43,9 +49,14 @@ GOAL_FIELDS: tuple[str, ...] = ("overall_goal", "midterm_goal")
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _editable_goal(goal_id: int) -> PerformanceGoal:
-    """The goal's row, locked for the transaction, if it may be edited."""
+GOAL = "绩效目标"
+
+
+def _editable_goal(goal_id: int, expected_version: int | None = None) -> PerformanceGoal:
+    """The goal's row, locked for the transaction, if it is still at ``expected_version``
+    (when given: ``STALE`` otherwise) and may be edited."""
     goal = PerformanceGoal.objects.select_for_update().get(pk=goal_id)
+    check_version(goal, expected_version, GOAL)
     if goal.status not in EDITABLE_STATUSES:
         hint = "；已批复的目标只能通过调整申请变更" if goal.is_frozen else ""
         raise DomainError.single(
@@ -68,9 +79,11 @@ def _back_to_draft(goal: PerformanceGoal, *, user: Any) -> None:
 
 
 def _follow(indicator: GoalIndicator, goal: PerformanceGoal) -> None:
-    """Let the goal the caller's ``indicator`` holds (if loaded) follow the status."""
+    """Let the goal the caller's ``indicator`` holds (if loaded) follow the status and the
+    version."""
     if GoalIndicator.goal.is_cached(indicator) and indicator.goal.pk == goal.pk:
         indicator.goal.status = goal.status
+        indicator.goal.version = goal.version
 
 
 def _clean_goal_text(data: Mapping[str, Any]) -> tuple[dict[str, str], list[Problem]]:
@@ -210,9 +223,16 @@ def create_goal(
 
 
 @transaction.atomic
-def update_goal(goal: PerformanceGoal, data: Mapping[str, Any], *, user: Any) -> PerformanceGoal:
-    """Change the goal's texts (``overall_goal``, ``midterm_goal``)."""
-    locked = _editable_goal(goal.pk)
+def update_goal(
+    goal: PerformanceGoal,
+    data: Mapping[str, Any],
+    *,
+    user: Any,
+    expected_version: int | None = None,
+) -> PerformanceGoal:
+    """Change the goal's texts (``overall_goal``, ``midterm_goal``); ``expected_version``:
+    the goal's version the caller read (``STALE`` when it changed since)."""
+    locked = _editable_goal(goal.pk, expected_version)
     cleaned, problems = _clean_goal_text(data)
     if problems:
         raise DomainError(*problems)
@@ -220,11 +240,13 @@ def update_goal(goal: PerformanceGoal, data: Mapping[str, Any], *, user: Any) ->
     if changes:
         for field, value in changes.items():
             setattr(locked, field, value)
+        bump(locked)
         if locked.status == GoalStatus.RETURNED:
             locked.status = GoalStatus.DRAFT  # one history record for the edit and the move
         locked._history_user = user  # type: ignore[attr-defined]
         locked.save()
     goal.status = locked.status
+    goal.version = locked.version
     return locked
 
 
@@ -233,12 +255,17 @@ def update_goal(goal: PerformanceGoal, data: Mapping[str, Any], *, user: Any) ->
 
 @transaction.atomic
 def add_library_indicator(
-    goal: PerformanceGoal, library_indicator: LibraryIndicator, *, user: Any
+    goal: PerformanceGoal,
+    library_indicator: LibraryIndicator,
+    *,
+    user: Any,
+    expected_version: int | None = None,
 ) -> GoalIndicator:
     """Copy an indicator of the unit's library into the goal (its current values, its code,
     and for a template indicator the template code and version). A retired library indicator
-    is refused (``RETIRED``), and so is a code the goal already has (``DUPLICATE_CODE``)."""
-    locked = _editable_goal(goal.pk)
+    is refused (``RETIRED``), and so is a code the goal already has (``DUPLICATE_CODE``).
+    ``expected_version``: the goal's version the caller read."""
+    locked = _editable_goal(goal.pk, expected_version)
     source = LibraryIndicator.objects.select_related("template", "version").get(
         pk=library_indicator.pk
     )
@@ -259,21 +286,28 @@ def add_library_indicator(
     )
     indicator._history_user = user  # type: ignore[attr-defined]
     indicator.save()
+    bump(locked)
     _back_to_draft(locked, user=user)
     goal.status = locked.status
+    goal.version = locked.version
     return indicator
 
 
 @transaction.atomic
 def add_goal_indicator(
-    goal: PerformanceGoal, data: Mapping[str, Any], *, user: Any
+    goal: PerformanceGoal,
+    data: Mapping[str, Any],
+    *,
+    user: Any,
+    expected_version: int | None = None,
 ) -> GoalIndicator:
     """An indicator written for this goal alone (``source=goal``): ``data`` holds ``code`` and
     the content fields, checked like a template indicator's (``clean_indicator_fields``);
     mandatory and locked are the province's and cannot be set. A qualitative indicator is
     scored by bands unless told otherwise. Cross-field rules (a quantitative indicator needs a
-    unit, a direction and a number …) are checked at submission (``checks``)."""
-    locked = _editable_goal(goal.pk)
+    unit, a direction and a number …) are checked at submission (``checks``).
+    ``expected_version``: the goal's version the caller read."""
+    locked = _editable_goal(goal.pk, expected_version)
     cleaned, problems = clean_indicator_fields(data)
     problems += _policy_problems(cleaned, {name: False for name in POLICY_FIELDS})
     code = cleaned.get("code")
@@ -287,8 +321,10 @@ def add_goal_indicator(
     indicator = GoalIndicator(goal=locked, source=IndicatorSource.GOAL, **cleaned)
     indicator._history_user = user  # type: ignore[attr-defined]
     indicator.save()
+    bump(locked)
     _back_to_draft(locked, user=user)
     goal.status = locked.status
+    goal.version = locked.version
     return indicator
 
 
@@ -306,15 +342,20 @@ def _policy_problems(cleaned: Mapping[str, Any], current: Mapping[str, Any]) -> 
 
 @transaction.atomic
 def update_goal_indicator(
-    indicator: GoalIndicator, data: Mapping[str, Any], *, user: Any
+    indicator: GoalIndicator,
+    data: Mapping[str, Any],
+    *,
+    user: Any,
+    expected_version: int | None = None,
 ) -> GoalIndicator:
     """Change an indicator of a goal. A library indicator keeps its code, levels, mandatory
     and locked (``NOT_EDITABLE``); a locked one keeps its target and weight (``LOCKED``); an
     indicator written for the goal may change everything but mandatory and locked. A value
     equal to the current one is not a change. Changing the value type without a scoring
-    method switches to that type's default (bands / proportional)."""
+    method switches to that type's default (bands / proportional). ``expected_version``: the
+    goal's version the caller read (a change raises the goal's version)."""
     given, indicator = indicator, GoalIndicator.objects.select_for_update().get(pk=indicator.pk)
-    locked_goal = _editable_goal(indicator.goal_id)
+    locked_goal = _editable_goal(indicator.goal_id, expected_version)
     current = {name: getattr(indicator, name) for name in INDICATOR_FIELDS}
     cleaned, problems = clean_indicator_fields(data, partial=True, base=current)
     fixed: Iterable[str] = (
@@ -347,6 +388,7 @@ def update_goal_indicator(
             setattr(indicator, name, value)
         indicator._history_user = user  # type: ignore[attr-defined]
         indicator.save(update_fields=list(changes))
+        bump(locked_goal)
         _back_to_draft(locked_goal, user=user)
         _follow(given, locked_goal)
     indicator.goal = locked_goal
@@ -354,10 +396,13 @@ def update_goal_indicator(
 
 
 @transaction.atomic
-def remove_goal_indicator(indicator: GoalIndicator, *, user: Any) -> None:
-    """Remove an indicator from its goal; a mandatory one stays (``MANDATORY``)."""
+def remove_goal_indicator(
+    indicator: GoalIndicator, *, user: Any, expected_version: int | None = None
+) -> PerformanceGoal:
+    """Remove an indicator from its goal; a mandatory one stays (``MANDATORY``).
+    ``expected_version``: the goal's version the caller read. Returns the goal."""
     given, indicator = indicator, GoalIndicator.objects.select_for_update().get(pk=indicator.pk)
-    locked_goal = _editable_goal(indicator.goal_id)
+    locked_goal = _editable_goal(indicator.goal_id, expected_version)
     if indicator.mandatory:
         raise DomainError.single(
             "MANDATORY",
@@ -366,5 +411,7 @@ def remove_goal_indicator(indicator: GoalIndicator, *, user: Any) -> None:
         )
     indicator._history_user = user  # type: ignore[attr-defined]
     indicator.delete()
+    bump(locked_goal)
     _back_to_draft(locked_goal, user=user)
     _follow(given, locked_goal)
+    return locked_goal

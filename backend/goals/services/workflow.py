@@ -37,6 +37,7 @@ from backend.accounts import selectors as access
 from backend.accounts.models import Membership, Role, User
 from backend.benchmarking.services import record_goal_facts
 from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.versioning import bump, check_version
 from backend.goals.models import (
     AdjustmentRequest,
     AdjustmentStatus,
@@ -248,14 +249,18 @@ def _warning(problem: Problem) -> dict[str, Any]:
 
 
 @transaction.atomic
-def submit(goal: PerformanceGoal, *, user: AnyUser) -> PerformanceGoal:
+def submit(
+    goal: PerformanceGoal, *, user: AnyUser, expected_version: int | None = None
+) -> PerformanceGoal:
     """Submit a draft or returned goal for review (``unit_finance`` at the unit). The
     submission checks run first: every error is reported and nothing changes; the warnings
-    are kept on the goal for the reviewer."""
+    are kept on the goal for the reviewer. ``expected_version``: the goal's version the caller
+    read (``STALE`` when it changed since)."""
     from backend.goals.services.checks import submission_problems
 
     unit = current_unit()
     _lock(goal)
+    check_version(goal, expected_version, "绩效目标")
     if goal.status not in SUBMITTABLE:
         raise _invalid(goal.status, "提交")
     _require_preparer(user, unit)
@@ -267,6 +272,7 @@ def submit(goal: PerformanceGoal, *, user: AnyUser) -> PerformanceGoal:
     goal.approved_at = None
     goal.grade = ""  # the grade of the review to come
     goal.warnings = [_warning(p) for p in warnings]
+    bump(goal)
     _save(goal, user, "提交审核")
     sync_submission(unit, goal)
     return goal
@@ -281,12 +287,15 @@ def review(
     grade: str | None,
     comment: str = "",
     indicator_comments: dict[str, str] | None = None,
+    expected_version: int | None = None,
 ) -> GoalReview:
     """Decide on a submitted goal at its current stage, with a grade: approve (优/良), return
     (中, or no grade; with a comment or comments per indicator, keyed by indicator code) or
-    reject (差). The final approval records the public facts in the same transaction."""
+    reject (差). The final approval records the public facts in the same transaction.
+    ``expected_version``: the goal's version the reviewer read (``STALE`` when it changed)."""
     unit = current_unit()
     _lock(goal)
+    check_version(goal, expected_version, "绩效目标")
     stage = REVIEW_STAGES.get(goal.status)
     if stage is None:
         raise _invalid(goal.status, "审核")
@@ -321,6 +330,7 @@ def review(
     goal.grade = grade or ""
     if goal.status == GoalStatus.APPROVED:
         goal.approved_at = timezone.now()
+    bump(goal)
     _save(goal, user, f"{ReviewStage(stage).label}：{Decision(decision).label}")
     if goal.status == GoalStatus.APPROVED:
         record_goal_facts(unit, goal)
@@ -573,6 +583,7 @@ def review_adjustment(
     _save(adjustment, user, f"{ReviewStage(stage).label}：{Decision(decision).label}")
     if adjustment.status == AdjustmentStatus.APPROVED:
         _apply(adjustment, goal, user=user)
+        bump(goal)  # the goal's targets changed
         record_goal_facts(unit, goal)
     sync_submission(unit, goal)
     return record

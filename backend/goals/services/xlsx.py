@@ -44,6 +44,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from backend.budgets.models import Category, FundingSource, Project, ProjectKind
 from backend.core.errors import DomainError, Problem
+from backend.core.versioning import bump, check_version
 from backend.goals.models import GoalIndicator, GoalStatus, IndicatorSource, PerformanceGoal
 from backend.goals.services import drafting
 from backend.indicators.models import (
@@ -777,19 +778,25 @@ def _write_indicators(
 
 
 @transaction.atomic
-def import_goal(project: Project, content: bytes, *, user: Any) -> PerformanceGoal:
+def import_goal(
+    project: Project, content: bytes, *, user: Any, expected_version: int | None = None
+) -> PerformanceGoal:
     """Create or update the project's goal for its fiscal year from a filled form.
 
     The goal must be a draft or returned (``NOT_EDITABLE`` otherwise); an import is an edit,
     so a returned goal becomes a draft again. Every bad cell is reported (sheet, row and
     column), together with the facts that do not match the project (``MISMATCH``), missing
     mandatory indicators (``MANDATORY``) and changed locked targets or weights (``LOCKED``);
-    nothing is saved unless there is no problem at all."""
+    nothing is saved unless there is no problem at all. ``expected_version``: the version
+    of the existing goal the caller read (``STALE`` when it changed since; ignored when the
+    import creates the goal). The import raises the goal's version."""
     goal = (
         PerformanceGoal.objects.select_for_update()
         .filter(project=project, fiscal_year=project.fiscal_year)
         .first()
     )
+    if goal is not None:
+        check_version(goal, expected_version, "绩效目标")
     if goal is not None and goal.status not in EDITABLE_STATUSES:
         raise DomainError.single(
             "NOT_EDITABLE",
@@ -821,7 +828,10 @@ def import_goal(project: Project, content: bytes, *, user: Any) -> PerformanceGo
             for p in planned
         ]
     else:
+        version = goal.version
         goal = drafting.update_goal(goal, texts, user=user)
+        if goal.version == version:
+            bump(goal)  # an import is an edit, even of indicators only
     _write_indicators(goal, planned, existing, user)
     drafting._back_to_draft(goal, user=user)  # an import is an edit, even of indicators only
     return goal
