@@ -3,7 +3,6 @@ only, no internals in errors."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -16,6 +15,14 @@ from graphql import ExecutionResult, GraphQLError
 from graphql_schema.core import inputs, limits
 
 logger = logging.getLogger("jixiao.graphql")
+
+
+class _Refusal(HttpError):
+    """A request refused before GraphQL reads it: HTTP 400 with a typed error."""
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(HttpResponseBadRequest(), message)
+        self.extensions = extensions
 
 
 class JixiaoGraphQLView(GraphQLView):
@@ -32,18 +39,7 @@ class JixiaoGraphQLView(GraphQLView):
             return super().parse_body(request)
         except RecursionError:
             # json.loads of a body nested thousands deep
-            response = HttpResponseBadRequest()
-            response.content = json.dumps(
-                {
-                    "errors": [
-                        {
-                            "message": "请求体嵌套过深。",
-                            "extensions": {"code": "QUERY_TOO_COMPLEX", "limit": "depth"},
-                        }
-                    ]
-                }
-            )
-            raise HttpError(response) from None
+            raise _Refusal("请求体嵌套过深。", code="QUERY_TOO_COMPLEX", limit="depth") from None
 
     def execute_graphql_request(
         self,
@@ -69,6 +65,8 @@ class JixiaoGraphQLView(GraphQLView):
 
     @staticmethod
     def format_error(error: Any) -> dict[str, Any]:
+        if isinstance(error, _Refusal):
+            return {"message": error.message, "extensions": error.extensions}
         original = getattr(error, "original_error", None)
         if isinstance(error, GraphQLError) and isinstance(original, ValidationError):
             # A FilterSet refusing its arguments (graphene-django raises Django's error).

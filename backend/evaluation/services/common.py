@@ -309,7 +309,22 @@ def _clean_row(
 
 def indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
     """The engine's view of a stored indicator result (strict: an override always has a
-    reason here, the services refuse one without)."""
+    reason here, the services refuse one without). A row the engine cannot take (a negative
+    target written before drafting refused them, a quantitative indicator without a target) is
+    a typed ``INVALID_INDICATOR`` naming it, never a crash of the scoring."""
+    try:
+        return _indicator_input(row)
+    except ValueError:
+        label = f"指标“{row.name or row.code}”"
+        target = "" if row.target_value is None else f"（目标值 {number(row.target_value)}）"
+        raise DomainError.single(
+            "INVALID_INDICATOR",
+            f"{label}的目标值或分值无效{target}，无法计分：请先通过目标调整更正。",
+            f"indicators.{row.code}.targetValue",
+        ) from None
+
+
+def _indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
     qualitative = row.value_type == ValueType.QUALITATIVE
     return scoring.IndicatorInput(
         code=row.code,

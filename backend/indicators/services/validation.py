@@ -205,6 +205,14 @@ def clean_indicator_fields(
                 number, problem = _clean_number(field, value)
                 if problem is None and field == "weight" and number < 0:
                     problem = Problem("INVALID_WEIGHT", "分值不能为负数。", field)
+                if problem is None and field == "target_value" and number < 0:
+                    # Actual values are never negative: under ≥ such a target is always met,
+                    # under ≤ and = never; the scoring engine refuses it.
+                    problem = Problem(
+                        "NEGATIVE_TARGET",
+                        "指标值不能为负数：实际完成值不会小于 0，“≥”时总能达成，“≤”“=”时无法达成。",
+                        field,
+                    )
                 if problem is None:
                     cleaned[field] = number
         elif field in ("mandatory", "locked"):
