@@ -248,6 +248,11 @@ JIXIAO_TOKEN_TTL_DAYS = int(os.environ.get("JIXIAO_TOKEN_TTL_DAYS", "30"))
 # --- GraphQL -----------------------------------------------------------------------------------
 GRAPHENE = {"SCHEMA": "graphql_schema.public.schema", "RELAY_CONNECTION_MAX_LIMIT": 200}
 JIXIAO_GRAPHQL_MAX_DEPTH = int(os.environ.get("JIXIAO_GRAPHQL_MAX_DEPTH", "10"))
+# Request limits checked before validation (graphql_schema/core/limits.py, docs/api.md).
+JIXIAO_GRAPHQL_MAX_QUERY_CHARS = int(os.environ.get("JIXIAO_GRAPHQL_MAX_QUERY_CHARS", "20000"))
+JIXIAO_GRAPHQL_MAX_TOKENS = int(os.environ.get("JIXIAO_GRAPHQL_MAX_TOKENS", "3000"))
+JIXIAO_GRAPHQL_MAX_ALIASES = int(os.environ.get("JIXIAO_GRAPHQL_MAX_ALIASES", "30"))
+JIXIAO_GRAPHQL_MAX_COST = int(os.environ.get("JIXIAO_GRAPHQL_MAX_COST", "20000"))
 JIXIAO_GRAPHIQL = env_bool("JIXIAO_GRAPHIQL", DEBUG)
 # Where the benchmark exports (XLSX, charts) get their table: (user, BenchmarkQuery) -> table.
 JIXIAO_BENCHMARK_PRODUCER = "backend.reports.exports.benchmark_from_facts"

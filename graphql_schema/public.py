@@ -6,6 +6,7 @@ from graphql_schema.accounts.mutations import AccountMutations
 from graphql_schema.accounts.queries import AccountQueries
 from graphql_schema.benchmarking.mutations import PublicBenchmarkingMutations
 from graphql_schema.benchmarking.queries import PublicBenchmarkingQueries
+from graphql_schema.core.scalars import lenient_decimal
 from graphql_schema.evaluation.mutations import PublicEvaluationMutations
 from graphql_schema.evaluation.queries import PublicEvaluationQueries
 from graphql_schema.feedback.mutations import PublicFeedbackMutations
@@ -54,4 +55,4 @@ class Mutation(
     pass
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation)
+schema = lenient_decimal(graphene.Schema(query=Query, mutation=Mutation))

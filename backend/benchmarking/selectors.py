@@ -28,6 +28,7 @@ from backend.accounts.models import User
 from backend.benchmarking import metrics, peers
 from backend.benchmarking.metrics import Metric
 from backend.benchmarking.models import ExecutionFact, IndicatorFact, PeerGroup, ProjectFact
+from backend.core import cleaning
 from backend.core.errors import DomainError, Problem
 from backend.oversight.selectors import _memberships, reach_condition, under_city
 from tenants.models import PATH_SEPARATOR, Procuratorate, UnitLevel
@@ -829,16 +830,26 @@ class Trend:
 MAX_TREND_YEARS = 10
 
 
-def _periods(spec: Metric, fiscal_year: int, by: str, years: int) -> list[tuple[int, int | None]]:
+def _periods(
+    spec: Metric, fiscal_year: int, by: str, years: int | None
+) -> list[tuple[int, int | None]]:
     if by == "month":
         if not spec.monthly:
             raise DomainError.single("NOT_MONTHLY", "该指标没有月度数据。", "by")
         return [(fiscal_year, m) for m in range(1, 13)]
     if by != "year":
         raise DomainError.single("INVALID_PERIOD", "按月（month）或按年（year）。", "by")
-    if not 1 <= years <= MAX_TREND_YEARS:
+    count, problem = cleaning.integer(
+        5 if years is None else years,  # null: the default
+        "years",
+        "年数",
+        minimum=1,
+        maximum=MAX_TREND_YEARS,
+        code="INVALID_YEARS",
+    )
+    if problem is not None or count is None:
         raise DomainError.single("INVALID_YEARS", f"年数应在 1–{MAX_TREND_YEARS} 之间。", "years")
-    return [(y, None) for y in range(fiscal_year - years + 1, fiscal_year + 1)]
+    return [(y, None) for y in range(fiscal_year - count + 1, fiscal_year + 1)]
 
 
 def _trend(

@@ -111,6 +111,22 @@ def import_statistics(
     if SHEET not in book.sheetnames:
         raise DomainError.single("INVALID_FILE", f"表格中没有工作表“{SHEET}”。", "file")
     codes = {u.code for u in _units(province)}
+    try:
+        parsed, problems = _read_rows(book, codes)
+    except SyntaxError as error:
+        # A read-only workbook parses each sheet's XML while its rows are read: broken XML
+        # (xml.etree's ParseError, lxml's XMLSyntaxError) shows only here.
+        raise DomainError.single(
+            "INVALID_FILE", "无法读取该文件：表格内容已损坏，请重新导出后上传。", "file"
+        ) from error
+    if problems:
+        raise DomainError(*problems)
+    for row in parsed:
+        set_unit_statistics(province, fiscal_year=fiscal_year, user=user, **row)
+    return ImportResult(rows=len(parsed))
+
+
+def _read_rows(book: Any, codes: set[str]) -> tuple[list[dict[str, Any]], list[Problem]]:
     problems: list[Problem] = []
     parsed: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -150,8 +166,4 @@ def import_statistics(
             )
         if any(v is not None for v in values.values()):
             parsed.append({"unit": code, **values})
-    if problems:
-        raise DomainError(*problems)
-    for row in parsed:
-        set_unit_statistics(province, fiscal_year=fiscal_year, user=user, **row)
-    return ImportResult(rows=len(parsed))
+    return parsed, problems

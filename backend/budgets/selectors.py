@@ -71,11 +71,13 @@ def projects(
     return qs
 
 
-def spent_to(project: Project, date: datetime.date) -> Decimal:
-    """Money spent on ``project`` up to and including ``date`` (one query)."""
-    total = Expenditure.objects.filter(project=project, date__lte=date).aggregate(
-        total=Sum("amount")
-    )["total"]
+def spent_to(project: Project, date: datetime.date | None) -> Decimal:
+    """Money spent on ``project`` up to and including ``date`` (``None``: all of it; one
+    query)."""
+    rows = Expenditure.objects.filter(project=project)
+    if date is not None:
+        rows = rows.filter(date__lte=date)
+    total = rows.aggregate(total=Sum("amount"))["total"]
     return total if total is not None else ZERO
 
 

@@ -17,10 +17,10 @@ import calendar
 import datetime
 import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from backend.budgets.models import (
@@ -31,13 +31,12 @@ from backend.budgets.models import (
     Project,
     ProjectKind,
 )
+from backend.core import cleaning
+from backend.core.cleaning import column_length
 from backend.core.errors import DomainError, Problem
 from backend.goals.models import GoalStatus, PerformanceGoal
-from backend.indicators.services.validation import to_decimal
 
 CENT = Decimal("0.01")
-# max_digits 16, decimal_places 2
-MONEY_LIMIT = Decimal(10) ** 14
 CODE_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 
 # What update_project may change (initial_budget only while no goal is approved).
@@ -50,7 +49,14 @@ PROJECT_FIELDS = (
     "kind",
     "initial_budget",
 )
-_TEXT_LIMITS = {"code": 64, "name": 200, "department": 100, "person_in_charge": 50}
+_TEXT_LIMITS = {
+    "code": column_length(Project, "code"),
+    "name": column_length(Project, "name"),
+    "department": column_length(Project, "department"),
+    "person_in_charge": column_length(Project, "person_in_charge"),
+    "reason": column_length(BudgetAdjustment, "reason"),
+    "description": column_length(Expenditure, "description"),
+}
 _LABELS = {
     "code": "项目编码",
     "name": "项目名称",
@@ -85,34 +91,18 @@ def fmt_money(value: Decimal) -> str:
 def clean_money(
     field: str, value: Any, *, allow_negative: bool = False, allow_zero: bool = True
 ) -> tuple[Decimal | None, Problem | None]:
-    """``value`` as Decimal yuan with two places, or the problem with it."""
-    label = _LABELS.get(field, field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None, Problem("REQUIRED", f"{label}不能为空。", field)
-    try:
-        number = to_decimal(value)
-    except ValueError:
-        return None, Problem("INVALID_NUMBER", f"{label}“{value}”不是有效的金额。", field)
-    if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
-        return None, Problem("INVALID_NUMBER", f"{label}最多保留 2 位小数（元、角、分）。", field)
-    if abs(number) >= MONEY_LIMIT:
-        return None, Problem("INVALID_NUMBER", f"{label} {number} 超出允许范围。", field)
-    if number < 0 and not allow_negative:
-        return None, Problem("NEGATIVE_AMOUNT", f"{label}不能为负数。", field)
-    if number == 0 and not allow_zero:
-        return None, Problem("ZERO_AMOUNT", f"{label}不能为零。", field)
-    return number.quantize(CENT), None
+    """``value`` as Decimal yuan with two places, or the problem with it (the one cleaner,
+    ``backend.core.cleaning.money``)."""
+    return cleaning.money(
+        value, field, _LABELS.get(field, field), negative=allow_negative, zero=allow_zero
+    )
 
 
 def _clean_text(field: str, value: Any, *, required: bool) -> tuple[str, Problem | None]:
-    text = "" if value is None else str(value).strip()
-    label = _LABELS.get(field, field)
-    if required and not text:
-        return text, Problem("REQUIRED", f"{label}不能为空。", field)
     limit = _TEXT_LIMITS.get(field)
-    if limit is not None and len(text) > limit:
-        return text, Problem("TOO_LONG", f"{label}不能超过 {limit} 个字符。", field)
-    return text, None
+    return cleaning.text(
+        value, field, _LABELS.get(field, field), max_length=limit, required=required
+    )
 
 
 def _clean_choice(field: str, value: Any) -> tuple[str, Problem | None]:
@@ -126,17 +116,18 @@ def _clean_choice(field: str, value: Any) -> tuple[str, Problem | None]:
     )
 
 
-def _clean_date(value: Any) -> tuple[datetime.date | None, Problem | None]:
-    if isinstance(value, datetime.datetime):
-        return value.date(), None
-    if isinstance(value, datetime.date):
-        return value, None
-    if isinstance(value, str):
-        try:
-            return datetime.date.fromisoformat(value.strip()), None
-        except ValueError:
-            pass
-    return None, Problem("INVALID_DATE", f"日期“{value}”无效，应为 YYYY-MM-DD。", "date")
+def _clean_date(
+    value: Any, *, year: int | None = None
+) -> tuple[datetime.date | None, Problem | None]:
+    """A date; with ``year``, one inside that fiscal year (``DATE_OUTSIDE_YEAR``)."""
+    day, problem = cleaning.date(value, "date", "日期")
+    if day is not None and year is not None and day.year != year:
+        return None, Problem(
+            "DATE_OUTSIDE_YEAR",
+            f"日期 {day.isoformat()} 不在项目的预算年度 {year} 年内。",
+            "date",
+        )
+    return day, problem
 
 
 def _clean_project_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -151,13 +142,7 @@ def _clean_project_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], list
         elif field == "initial_budget":
             cleaned[field], problem = clean_money(field, value)
         elif field == "fiscal_year":
-            problem = None
-            if isinstance(value, int) and not isinstance(value, bool) and 2000 <= value <= 2100:
-                cleaned[field] = value
-            else:
-                problem = Problem(
-                    "INVALID_YEAR", f"预算年度“{value}”无效，应为 2000–2100 的年份。", field
-                )
+            cleaned[field], problem = cleaning.fiscal_year(value, field, _LABELS[field])
         elif field == "code":
             cleaned[field], problem = _clean_text(field, value, required=True)
             if problem is None and not CODE_PATTERN.match(cleaned[field]):
@@ -245,7 +230,21 @@ def create_project(
         raise DomainError(*problems)
     project = Project(**cleaned, full_budget=cleaned["initial_budget"])
     project._history_user = user  # type: ignore[attr-defined]
-    project.save()
+    try:
+        # A concurrent request may insert the same code between the check above and here:
+        # the unique constraint decides, and the loser gets the same typed error.
+        with transaction.atomic():
+            project.save()
+    except IntegrityError as error:
+        if "project_year_code" not in str(error):
+            raise
+        raise DomainError(
+            Problem(
+                "CODE_TAKEN",
+                f"{cleaned['fiscal_year']} 年度已有项目编码“{cleaned['code']}”。",
+                "code",
+            )
+        ) from None
     return project
 
 
@@ -323,8 +322,6 @@ def add_adjustment(
     if problem:
         problems.append(problem)
     text, problem = _clean_text("reason", reason, required=True)
-    if problem is None and len(text) > 500:
-        problem = Problem("TOO_LONG", "调整原因不能超过 500 个字符。", "reason")
     if problem:
         problems.append(problem)
     if number is not None:
@@ -369,15 +366,13 @@ def record_expenditure(
     would count the same money twice."""
     locked = _locked(project)
     problems: list[Problem] = []
-    day, problem = _clean_date(date)
+    day, problem = _clean_date(date, year=locked.fiscal_year)
     if problem:
         problems.append(problem)
     number, problem = clean_money("amount", amount, allow_zero=False)
     if problem:
         problems.append(problem)
     text, problem = _clean_text("description", description, required=False)
-    if problem is None and len(text) > 300:
-        problem = Problem("TOO_LONG", "摘要不能超过 300 个字符。", "description")
     if problem:
         problems.append(problem)
     if day is not None:
@@ -409,8 +404,9 @@ def set_monthly_spending(
     total. A month with dated payments takes no total (``PAYMENTS_EXIST``)."""
     locked = _locked(project)
     problems: list[Problem] = []
-    if not (isinstance(month, int) and not isinstance(month, bool) and 1 <= month <= 12):
-        problems.append(Problem("INVALID_MONTH", f"月份“{month}”无效，应为 1–12。", "month"))
+    month, problem = cleaning.month(month)  # type: ignore[assignment]
+    if problem:
+        problems.append(problem)
     number, problem = clean_money("amount", amount)
     if problem:
         problems.append(problem)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -29,7 +29,9 @@ from django_tenants.utils import schema_context
 
 from backend.accounts.models import Membership, Role, User
 from backend.benchmarking.models import ProjectFact, UnitYearFact
+from backend.core import cleaning
 from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.numbers import PERCENT
 from backend.evaluation import scoring
 from backend.evaluation.scoring import GRADE_EXCELLENT, GRADE_FAIR, GRADE_GOOD, GRADE_POOR
 from backend.feedback.models import (
@@ -445,12 +447,10 @@ def open_for_overrated_self_evaluation(
 
 
 def _parse_pct(value: Any) -> Decimal:
-    try:
-        pct = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise DomainError.single("INVALID_PCT", "调整比例必须是数字。", "pct") from exc
-    if not pct.is_finite():
-        raise DomainError.single("INVALID_PCT", "调整比例必须是数字。", "pct")
+    pct, problem = cleaning.decimal(value, "pct", "调整比例", size=PERCENT, required=True)
+    if problem is not None or pct is None:
+        message = problem.message if problem else "调整比例必须是数字。"
+        raise DomainError.single("INVALID_PCT", message, "pct")
     return pct
 
 
@@ -760,12 +760,11 @@ def _select_units(
     if selection.get("overdue_rectification"):
         qs = qs.filter(pk__in=RectificationRequest.objects.filter(overdue=True).values("unit_id"))
     if selection.get("execution_rate_below") not in (None, ""):
-        try:
-            threshold = Decimal(str(selection["execution_rate_below"]))
-        except InvalidOperation as exc:
-            raise DomainError.single(
-                "INVALID_FILTER", "执行率筛选值必须是数字。", "filter"
-            ) from exc
+        threshold, problem = cleaning.decimal(
+            selection["execution_rate_below"], "filter", "执行率筛选值", size=PERCENT
+        )
+        if problem is not None or threshold is None:
+            raise DomainError.single("INVALID_FILTER", "执行率筛选值必须是数字。", "filter")
         low = [
             unit_id
             for unit_id, budget, executed in UnitYearFact.objects.filter(
@@ -992,11 +991,11 @@ def set_results_policy(
                 problems.append(Problem("OUT_OF_RANGE", "整改期限应在 1 至 366 天之间。", name))
             clean[name] = int(value)
             continue
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            problems.append(Problem("INVALID", "应为数字。", name))
+        number, problem = cleaning.decimal(value, name, "百分比", size=PERCENT)
+        if problem is not None:
+            problems.append(problem)
             continue
+        assert number is not None
         if not (Decimal(0) <= number <= HUNDRED):
             problems.append(Problem("OUT_OF_RANGE", "百分比应在 0 至 100 之间。", name))
         clean[name] = number

@@ -25,7 +25,9 @@ from django_tenants.utils import schema_context
 from backend.accounts import selectors as access
 from backend.accounts.models import Membership, Role, User
 from backend.benchmarking.models import ProjectFact
+from backend.core import cleaning
 from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.numbers import VALUE
 from backend.evaluation import scoring
 from backend.feedback.services import open_for_overrated_self_evaluation
 from backend.key_evaluation import rules, sampling
@@ -333,19 +335,11 @@ def _require_own(assignment: EvaluatorAssignment, actor: Actor) -> None:
 
 
 def _decimal(value: Any, field: str, label: str, problems: list[Problem]) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        problems.append(Problem("INVALID_NUMBER", f"{label}须为数字。", field))
-        return None
-    if not number.is_finite():
-        problems.append(Problem("INVALID_NUMBER", f"{label}须为数字。", field))
-        return None
-    if number < 0:
-        problems.append(Problem("NEGATIVE", f"{label}不能为负数。", field))
-        return None
+    number, problem = cleaning.decimal(
+        value, field, label, size=VALUE, negative=False, negative_code="NEGATIVE"
+    )
+    if problem is not None:
+        problems.append(problem)
     return number
 
 

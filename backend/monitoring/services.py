@@ -47,9 +47,10 @@ from backend.accounts.models import Role, User
 from backend.benchmarking.services import record_execution_fact
 from backend.budgets.models import Expenditure, Project
 from backend.budgets.selectors import monthly_spending, spent_to
+from backend.core import cleaning
 from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.numbers import VALUE
 from backend.core.versioning import bump, check_version
-from backend.indicators.services.validation import to_decimal
 from backend.monitoring import rules
 from backend.monitoring import selectors as monitoring_selectors
 from backend.monitoring.models import (
@@ -74,9 +75,6 @@ logger = logging.getLogger(__name__)
 
 AnyUser = User | AnonymousUser
 CENT = Decimal("0.01")
-MONEY_LIMIT = Decimal(10) ** 14
-VALUE_LIMIT = Decimal(10) ** 12
-VALUE_PLACES = Decimal("0.0001")
 LIVE = monitoring_selectors.LIVE_STATUSES
 
 RESOLVED_RECOVERED = "指标已恢复"
@@ -306,41 +304,17 @@ def start_entry(project: Project, round: MonitoringRound, *, user: AnyUser) -> M
 def _clean_value(name: str, value: Any, where: str) -> tuple[Any, Problem | None]:
     """One indicator field's value, cleaned, or the problem with it."""
     if name in ("value_to_date", "projected_value"):
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None, None
-        try:
-            number = to_decimal(value)
-        except ValueError:
-            return None, Problem(
-                "INVALID_NUMBER", f"{_LABELS[name]}“{value}”不是有效的数字。", where
-            )
-        if abs(number) >= VALUE_LIMIT:
-            return None, Problem("INVALID_NUMBER", f"{_LABELS[name]}超出允许范围。", where)
-        return number.quantize(VALUE_PLACES, rounding=ROUND_HALF_UP), None
+        return cleaning.decimal(value, where, _LABELS[name], size=VALUE)
     text = "" if value is None else str(value).strip()
     if name in _CHOICES and text and text not in _CHOICES[name].values:
         labels = "、".join(str(label) for label in _CHOICES[name].labels)
         return None, Problem("INVALID_CHOICE", f"{_LABELS[name]}应为{labels}之一。", where)
-    limit = _TEXT_LIMITS.get(name)
-    if limit and len(text) > limit:
-        return None, Problem("TOO_LONG", f"{_LABELS[name]}不能超过 {limit} 个字符。", where)
-    return text, None
+    text, problem = cleaning.text(text, where, _LABELS[name], max_length=_TEXT_LIMITS.get(name))
+    return (None, problem) if problem else (text, None)
 
 
 def _clean_spent(value: Any) -> tuple[Decimal | None, Problem | None]:
-    try:
-        number = to_decimal(value)
-    except ValueError:
-        return None, Problem(
-            "INVALID_NUMBER", f"累计支出“{value}”不是有效的金额。", "spent_to_date"
-        )
-    if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
-        return None, Problem("INVALID_NUMBER", "累计支出最多保留 2 位小数。", "spent_to_date")
-    if number < 0:
-        return None, Problem("NEGATIVE_AMOUNT", "累计支出不能为负数。", "spent_to_date")
-    if number >= MONEY_LIMIT:
-        return None, Problem("INVALID_NUMBER", "累计支出超出允许范围。", "spent_to_date")
-    return number.quantize(CENT), None
+    return cleaning.money(value, "spent_to_date", "累计支出")
 
 
 def _as_id(value: Any) -> int | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import graphene
 from graphql import GraphQLError
 
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, Problem
 
 
 class Error(graphene.ObjectType):
@@ -31,3 +31,10 @@ class Unauthenticated(GraphQLError):
 class Forbidden(GraphQLError):
     def __init__(self, message: str = "您无权访问该单位的数据。") -> None:
         super().__init__(message, extensions={"code": "PERMISSION_DENIED"})
+
+
+class InvalidArgument(GraphQLError):
+    """A query's argument refused by the cleaner: the problem's code, field and message."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message, extensions={"code": problem.code, "field": problem.field})

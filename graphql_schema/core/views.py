@@ -1,5 +1,6 @@
-"""The GraphQL endpoint: depth limit, GraphiQL in development only, no internals in errors,
-file uploads by the multipart request spec (``graphql_schema/core/uploads.py``)."""
+"""The GraphQL endpoint: request limits, typed errors for bad values, file uploads by the
+multipart request spec (``graphql_schema/core/uploads.py``), GraphiQL in development only, no
+internals in errors."""
 
 from __future__ import annotations
 
@@ -7,25 +8,31 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from graphene.validation import depth_limit_validator
-from graphene_django.views import GraphQLView
-from graphql import GraphQLError, specified_rules
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.http import HttpResponseBadRequest
+from graphene_django.views import GraphQLView, HttpError
+from graphql import ExecutionResult, GraphQLError
 
-from graphql_schema.core import uploads
+from graphql_schema.core import inputs, limits, uploads
 
 logger = logging.getLogger("jixiao.graphql")
+
+
+class _Refusal(HttpError):
+    """A request refused before GraphQL reads it: HTTP 400 with a typed error."""
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(HttpResponseBadRequest(), message)
+        self.extensions = extensions
 
 
 class JixiaoGraphQLView(GraphQLView):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("graphiql", settings.JIXIAO_GRAPHIQL)
-        kwargs.setdefault(
-            # The standard rules plus the depth limit: a custom list replaces graphql-core's
-            # ``specified_rules`` entirely, which would let unknown fields pass silently.
-            "validation_rules",
-            (*specified_rules, depth_limit_validator(settings.JIXIAO_GRAPHQL_MAX_DEPTH)),
-        )
+        # graphql-core's standard rules, with values refused as typed errors; the depth, alias
+        # and cost limits are checked before them (``limits.check``). A custom list replaces
+        # ``specified_rules`` entirely, which would let unknown fields pass silently.
+        kwargs.setdefault("validation_rules", inputs.VALIDATION_RULES)
         super().__init__(**kwargs)
 
     def parse_body(self, request: Any) -> Any:
@@ -38,17 +45,53 @@ class JixiaoGraphQLView(GraphQLView):
             return super().parse_body(request)
         except RequestDataTooBig:
             raise uploads.too_large() from None
+        except RecursionError:
+            # json.loads of a body nested thousands deep
+            raise _Refusal("请求体嵌套过深。", code="QUERY_TOO_COMPLEX", limit="depth") from None
+
+    def execute_graphql_request(
+        self,
+        request: Any,
+        data: Any,
+        query: Any,
+        variables: Any,
+        operation_name: Any,
+        show_graphiql: bool = False,
+    ) -> ExecutionResult | None:
+        if query:
+            schema = self.schema.graphql_schema
+            document, refusals = limits.check(schema, query, variables, operation_name)
+            if refusals:
+                return ExecutionResult(data=None, errors=refusals)
+            if document is not None:
+                errors = inputs.variable_errors(schema, document, variables, operation_name)
+                if errors:
+                    return ExecutionResult(data=None, errors=errors)
+        return super().execute_graphql_request(
+            request, data, query, variables, operation_name, show_graphiql
+        )
 
     @staticmethod
     def format_error(error: Any) -> dict[str, Any]:
         if isinstance(error, uploads.UploadRequestError):
             return error.as_dict()
+        if isinstance(error, _Refusal):
+            return {"message": error.message, "extensions": error.extensions}
+        original = getattr(error, "original_error", None)
+        if isinstance(error, GraphQLError) and isinstance(original, ValidationError):
+            # A FilterSet refusing its arguments (graphene-django raises Django's error).
+            return {
+                "message": "查询参数无效：" + "；".join(original.messages)[:200],
+                "locations": [loc._asdict() for loc in error.locations or []],
+                "path": error.path,
+                "extensions": {"code": "INVALID_ARGUMENT"},
+            }
         if (
             isinstance(error, GraphQLError)
-            and error.original_error is not None
-            and not isinstance(error.original_error, GraphQLError)
+            and original is not None
+            and not isinstance(original, GraphQLError)
         ):
-            logger.exception("GraphQL resolver failed", exc_info=error.original_error)
+            logger.exception("GraphQL resolver failed", exc_info=original)
             return {
                 "message": "服务器内部错误。",
                 "locations": [loc._asdict() for loc in error.locations or []],

@@ -14,7 +14,6 @@ from graphql_schema.goals.types import PerformanceGoal, Project
 
 
 class ProjectFilter(GlobalIDFilterSet):
-    fiscal_year = django_filters.NumberFilter()
     category = django_filters.CharFilter(method="filter_choice")
     kind = django_filters.CharFilter(method="filter_choice")
     goal_status = django_filters.CharFilter(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import graphene
 
+from backend.core import cleaning
 from backend.documents.models import Document
+from graphql_schema.core.errors import InvalidArgument
 from graphql_schema.core.permissions import require_unit_access
 from graphql_schema.reports.types import ReportDocument
 
@@ -23,12 +25,14 @@ class TenantReportQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_documents(root, info, limit: int = 50) -> list[ReportDocument]:
+    def resolve_documents(root, info, limit: int | None = 50) -> list[ReportDocument]:
         require_unit_access(info)
-        limit = max(1, min(limit, MAX_DOCUMENTS))
+        count, problem = cleaning.limit(limit, default=50, maximum=MAX_DOCUMENTS)
+        if problem is not None:
+            raise InvalidArgument(problem)
         return [
             ReportDocument.from_document(document, info.context)
-            for document in Document.objects.order_by("-created_at", "-id")[:limit]
+            for document in Document.objects.order_by("-created_at", "-id")[:count]
         ]
 
 

@@ -98,7 +98,7 @@ def test_the_province_reads_a_ranked_table(
     too_many = gql(
         BENCHMARK, token=admin_token, variables={"metric": "BUDGET", "year": YEAR, "first": 201}
     )
-    assert error_codes(too_many) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert error_codes(too_many) == ["INVALID_PAGINATION"]
 
 
 def test_a_city_reviewer_never_gets_another_citys_unit(

@@ -500,11 +500,11 @@ def test_an_adjustment_request_is_checked_whole(
         ("UNKNOWN_INDICATOR", "changes.0.indicator"),
         ("NOT_ADJUSTABLE", "changes.1.field"),
         ("LOCKED", "changes.2.field"),
-        ("INVALID", "changes.3.after"),
+        ("INVALID_NUMBER", "changes.3.after"),
         ("UNCHANGED", "changes.4.after"),
         ("TOO_LONG", "changes.5.after"),
         ("DUPLICATE", "changes.7.field"),
-        ("INVALID", "changes.8.after"),
+        ("NEGATIVE_NUMBER", "changes.8.after"),
     ]
     with pytest.raises(DomainError) as error:
         request_adjustment(approved, reason="x", changes=[], user=users["finance"])

@@ -57,7 +57,14 @@ def test_queries_deeper_than_the_limit_are_refused(gql, member, token_for) -> No
     token = token_for(member("hunan", "province_admin"))
     nested = "code " + "parent { " * 12 + "code" + " }" * 12
     result = gql("{ units(first: 1) { edges { node { " + nested + " } } } }", token=token)
-    assert "exceeds maximum operation depth" in result["errors"][0]["message"]
+    error = result["errors"][0]
+    assert error["extensions"] == {
+        "code": "QUERY_TOO_COMPLEX",
+        "limit": "depth",
+        "max": 10,
+        "actual": 15,
+    }
+    assert "嵌套深度" in error["message"]
 
 
 def test_unknown_fields_and_arguments_are_refused_not_ignored(gql, member, token_for) -> None:

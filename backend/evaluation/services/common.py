@@ -8,7 +8,7 @@ Field names in problems: an input row is named by its position and camelCase fie
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from backend.accounts import selectors as access
 from backend.accounts.models import Role, User
+from backend.core import cleaning
 from backend.core.errors import DomainError, PermissionDenied, Problem
 from backend.documents.models import Document
 from backend.evaluation import scoring
@@ -107,36 +108,16 @@ def number(value: Decimal | None) -> str:
 # --- validating reported results ------------------------------------------------------------
 
 
-def to_decimal(value: Any) -> Decimal:
-    if isinstance(value, float):
-        value = str(value)
-    try:
-        result = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError) as exc:
-        raise ValueError(str(value)) from exc
-    if not result.is_finite():
-        raise ValueError(str(value))
-    return result
+to_decimal = cleaning.to_decimal
 
 
 def clean_number(
     value: Any, field: str, label: str, *, places: int, limit: Decimal = VALUE_LIMIT
 ) -> tuple[Decimal | None, Problem | None]:
-    """A non-negative number with at most ``places`` decimals, or the problem with it.
-    ``None`` and "" are None."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None, None
-    try:
-        result = to_decimal(value)
-    except ValueError:
-        return None, Problem("INVALID_NUMBER", f"{label}“{value}”不是有效的数字。", field)
-    if result < 0:
-        return None, Problem("NEGATIVE_NUMBER", f"{label}不能为负数。", field)
-    if result >= limit:
-        return None, Problem("INVALID_NUMBER", f"{label} {value} 超出允许范围。", field)
-    if result != result.quantize(Decimal(1).scaleb(-places)):
-        return None, Problem("INVALID_NUMBER", f"{label}最多保留 {places} 位小数。", field)
-    return result, None
+    """A non-negative number with at most ``places`` decimals below ``limit`` (a power of
+    ten), or the problem with it. ``None`` and "" are None."""
+    size = {"max_digits": limit.adjusted() + places, "decimal_places": places}
+    return cleaning.decimal(value, field, label, size=size, negative=False)
 
 
 def band_range(weight: Decimal, band: str) -> tuple[Decimal, Decimal]:
@@ -215,12 +196,11 @@ def _clean_row(
             changes["actual_value"] = value
     for key in ("actual_text", "explanation", "deviation_reason", "override_reason"):
         if key in row:
-            text = str(row[key] or "").strip()
-            limit = TEXT_LIMITS.get(key)
-            if limit and len(text) > limit:
-                problems.append(
-                    Problem("TOO_LONG", f"{label}的内容不能超过 {limit} 个字符。", field(key))
-                )
+            text, problem = cleaning.text(
+                row[key], field(key), f"{label}的内容", max_length=TEXT_LIMITS.get(key)
+            )
+            if problem:
+                problems.append(problem)
             else:
                 changes[key] = text
     if "deviation_cause" in row:
@@ -329,7 +309,22 @@ def _clean_row(
 
 def indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
     """The engine's view of a stored indicator result (strict: an override always has a
-    reason here, the services refuse one without)."""
+    reason here, the services refuse one without). A row the engine cannot take (a negative
+    target written before drafting refused them, a quantitative indicator without a target) is
+    a typed ``INVALID_INDICATOR`` naming it, never a crash of the scoring."""
+    try:
+        return _indicator_input(row)
+    except ValueError:
+        label = f"指标“{row.name or row.code}”"
+        target = "" if row.target_value is None else f"（目标值 {number(row.target_value)}）"
+        raise DomainError.single(
+            "INVALID_INDICATOR",
+            f"{label}的目标值或分值无效{target}，无法计分：请先通过目标调整更正。",
+            f"indicators.{row.code}.targetValue",
+        ) from None
+
+
+def _indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
     qualitative = row.value_type == ValueType.QUALITATIVE
     return scoring.IndicatorInput(
         code=row.code,

@@ -25,7 +25,7 @@ Every function runs on the unit's schema (``connection.tenant``, or the schema o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -36,7 +36,9 @@ from simple_history.utils import bulk_update_with_history
 from backend.accounts import selectors as access
 from backend.accounts.models import Membership, Role, User
 from backend.benchmarking.services import record_goal_facts
+from backend.core import cleaning
 from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.numbers import POINTS, VALUE
 from backend.core.versioning import bump, check_version
 from backend.goals.models import (
     AdjustmentRequest,
@@ -72,10 +74,7 @@ GRADE_DECISIONS: dict[str, str] = {
 }
 # What an adjustment request may change, and how each value is stored: (places, limit).
 ADJUSTABLE_FIELDS = ("target_value", "target_text", "weight", "unit")
-_DECIMALS: dict[str, tuple[int, Decimal]] = {
-    "target_value": (4, Decimal(10) ** 12),
-    "weight": (2, Decimal(1000)),
-}
+_DECIMALS = {"target_value": VALUE, "weight": POINTS}
 _TEXT_LIMITS = {"target_text": 500, "unit": 20}
 _FIELD_LABELS = {
     "target_value": "指标值",
@@ -349,23 +348,11 @@ def _clean_value(name: str, value: Any, field: str) -> tuple[Any, Problem | None
     """The stored form of a requested value, or the problem with it."""
     label = _FIELD_LABELS[name]
     if name in _DECIMALS:
-        places, limit = _DECIMALS[name]
         if value is None or (isinstance(value, str) and not value.strip()):
             return None, Problem("REQUIRED", f"请填写调整后的{label}。", field)
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            return None, Problem("INVALID", f"{label}须为数字。", field)
-        number = number.quantize(Decimal(1).scaleb(-places))
-        if abs(number) >= limit or (name == "weight" and number < 0):
-            return None, Problem("INVALID", f"{label}超出允许范围。", field)
-        return number, None
-    text = "" if value is None else str(value).strip()
-    if len(text) > _TEXT_LIMITS[name]:
-        return None, Problem("TOO_LONG", f"{label}不能超过 {_TEXT_LIMITS[name]} 个字符。", field)
-    return text, None
+        return cleaning.decimal(value, field, label, size=_DECIMALS[name], negative=False)
+    text, problem = cleaning.text(value, field, label, max_length=_TEXT_LIMITS[name])
+    return (None, problem) if problem else (text, None)
 
 
 def _clean_changes(

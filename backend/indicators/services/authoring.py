@@ -108,6 +108,15 @@ def _clean_template_weights(
                 )
         return execution, None, problems
 
+    if not isinstance(group_weights, dict):  # JSON of another shape: a list, a number…
+        problems.append(
+            Problem(
+                "INVALID_WEIGHTS",
+                '分组分值应为对象，如 {"output": 50, "effect": 30, "satisfaction": 10}。',
+                "group_weights",
+            )
+        )
+        return execution, None, problems
     stored: dict[str, str] = {}
     numbers: dict[str, Decimal] = {}
     for key, value in group_weights.items():

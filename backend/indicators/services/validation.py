@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from backend.core import cleaning
 from backend.core.errors import Problem
+from backend.core.numbers import POINTS, VALUE
 from backend.indicators import system
 from backend.indicators.models import (
     Direction,
@@ -77,7 +79,7 @@ _DEFAULTED_FIELDS = {
     "sort_order",
 }
 # max_digits / decimal_places of the model fields
-_NUMBER_LIMITS = {"target_value": (16, 4), "weight": (5, 2)}
+_NUMBER_LIMITS = {"target_value": VALUE, "weight": POINTS}
 
 
 def fmt(value: Decimal) -> str:
@@ -85,48 +87,18 @@ def fmt(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def to_decimal(value: Any) -> Decimal:
-    """``value`` as a finite Decimal; ``ValueError`` if it is not a number. Floats go through
-    their shortest representation, so 0.1 read from a sheet is 0.1."""
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int | float):
-        number = Decimal(str(value))
-    elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip().replace(",", ""))
-        except InvalidOperation as exc:
-            raise ValueError(value) from exc
-    else:
-        raise ValueError(value)
-    if not number.is_finite():
-        raise ValueError(value)
-    return number
+to_decimal = cleaning.to_decimal
 
 
 def _clean_number(field: str, value: Any) -> tuple[Decimal | None, Problem | None]:
-    label = FIELD_LABELS[field]
-    try:
-        number = to_decimal(value)
-    except ValueError:
-        return None, Problem("INVALID_NUMBER", f"{label}“{value}”不是有效的数字。", field)
-    max_digits, places = _NUMBER_LIMITS[field]
-    quantum = Decimal(1).scaleb(-places)
-    if number != number.quantize(quantum, rounding=ROUND_HALF_UP):
-        return None, Problem("INVALID_NUMBER", f"{label}最多保留 {places} 位小数。", field)
-    if abs(number) >= Decimal(10) ** (max_digits - places):
-        return None, Problem("INVALID_NUMBER", f"{label} {number} 超出允许范围。", field)
-    return number.quantize(quantum), None
+    size = _NUMBER_LIMITS[field]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, Problem("INVALID_NUMBER", f"{FIELD_LABELS[field]}不能为空。", field)
+    return cleaning.decimal(value, field, FIELD_LABELS[field], size=size)
 
 
 def _clean_text(field: str, value: Any) -> tuple[str, Problem | None]:
-    text = "" if value is None else str(value).strip()
-    limit = _TEXT_LIMITS.get(field)
-    if limit is not None and len(text) > limit:
-        return text, Problem("TOO_LONG", f"{FIELD_LABELS[field]}不能超过 {limit} 个字符。", field)
-    return text, None
+    return cleaning.text(value, field, FIELD_LABELS[field], max_length=_TEXT_LIMITS.get(field))
 
 
 def _is_blank(value: Any) -> bool:
@@ -233,6 +205,14 @@ def clean_indicator_fields(
                 number, problem = _clean_number(field, value)
                 if problem is None and field == "weight" and number < 0:
                     problem = Problem("INVALID_WEIGHT", "分值不能为负数。", field)
+                if problem is None and field == "target_value" and number < 0:
+                    # Actual values are never negative: under ≥ such a target is always met,
+                    # under ≤ and = never; the scoring engine refuses it.
+                    problem = Problem(
+                        "NEGATIVE_TARGET",
+                        "指标值不能为负数：实际完成值不会小于 0，“≥”时总能达成，“≤”“=”时无法达成。",
+                        field,
+                    )
                 if problem is None:
                     cleaned[field] = number
         elif field in ("mandatory", "locked"):
