@@ -9,11 +9,12 @@ from typing import Any
 
 import graphene
 
+from backend.accounts.policy import Op
 from backend.benchmarking import peers, statistics_xlsx
 from backend.core.errors import DomainError
 from graphql_schema.benchmarking.types import PeerGroup, PeerGroupKindEnum, UnitStatistics
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_province_admin
+from graphql_schema.core.permissions import require_console
 
 
 class TenantBenchmarkingMutations(graphene.ObjectType):
@@ -42,7 +43,7 @@ class DefinePeerGroup(BaseMutation):
 
     @classmethod
     def perform(cls, root: Any, info: graphene.ResolveInfo, input: Any) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.STATISTICS_MANAGE)
         province = peers.admin_province(user, input.get("province"))
         group = peers.define_peer_group(
             province,
@@ -69,7 +70,7 @@ class DeletePeerGroup(BaseMutation):
     def perform(
         cls, root: Any, info: graphene.ResolveInfo, code: str, province: str | None = None
     ) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.STATISTICS_MANAGE)
         peers.delete_peer_group(peers.admin_province(user, province), code)
         return {"deleted": True}
 
@@ -100,7 +101,7 @@ class SetUnitStatistics(BaseMutation):
 
     @classmethod
     def perform(cls, root: Any, info: graphene.ResolveInfo, input: Any) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.STATISTICS_MANAGE)
         row = peers.set_unit_statistics(
             peers.admin_province(user, input.get("province")),
             unit=input.unit,
@@ -133,7 +134,7 @@ class ImportUnitStatistics(BaseMutation):
         file_base64: str,
         province: str | None = None,
     ) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.STATISTICS_MANAGE)
         try:
             content = base64.b64decode(file_base64, validate=True)
         except (binascii.Error, ValueError):

@@ -1,4 +1,5 @@
-"""The GraphQL endpoint: depth limit, GraphiQL in development only, no internals in errors."""
+"""The GraphQL endpoint: the root-field gate (``graphql_schema.core.access``), depth limit,
+GraphiQL in development only, no internals in errors."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.conf import settings
 from graphene.validation import depth_limit_validator
 from graphene_django.views import GraphQLView
 from graphql import GraphQLError, specified_rules
+
+from graphql_schema.core.access import gate_for
 
 logger = logging.getLogger("jixiao.graphql")
 
@@ -22,6 +25,8 @@ class JixiaoGraphQLView(GraphQLView):
             "validation_rules",
             (*specified_rules, depth_limit_validator(settings.JIXIAO_GRAPHQL_MAX_DEPTH)),
         )
+        # Every root field is checked against the access map before its resolver runs.
+        kwargs.setdefault("middleware", [gate_for(kwargs.get("schema"))])
         super().__init__(**kwargs)
 
     @staticmethod

@@ -9,6 +9,7 @@ from typing import Any
 
 import graphene
 
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.evaluation import models, services
 from graphql_schema.core.ids import decode_id, get_for_update
@@ -72,7 +73,7 @@ class StartSelfEvaluation(BaseMutation):
     def perform(cls, root, info, project_id: str, fiscal_year: int) -> dict[str, Any]:
         from backend.budgets.models import Project
 
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         project = get_for_update(Project, project_id, "Project", "projectId")
         return {
             "evaluation": services.start_self_evaluation(project, fiscal_year, info.context.user)
@@ -91,7 +92,7 @@ class RecordSelfEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, indicators=None, **fields: Any) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         evaluation = _evaluation(id)
         data = {k: v for k, v in fields.items() if v is not None}
         evaluation = services.record_self_evaluation(
@@ -108,7 +109,7 @@ class SubmitSelfEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         return {"evaluation": services.submit_self_evaluation(_evaluation(id), info.context.user)}
 
 
@@ -121,7 +122,7 @@ class ReturnSelfEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, comment: str) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.return_self_evaluation(_evaluation(id), info.context.user, comment)
         return {"evaluation": evaluation}
 
@@ -136,7 +137,7 @@ class FinaliseSelfEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_FINALISE)
         return {"evaluation": services.finalise_self_evaluation(_evaluation(id), info.context.user)}
 
 
@@ -159,7 +160,7 @@ class ImportSelfEvaluationTable(BaseMutation):
     def perform(cls, root, info, id: str, file_base64: str) -> dict[str, Any]:
         from backend.evaluation import xlsx
 
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         evaluation = _evaluation(id)
         try:
             content = base64.b64decode(file_base64, validate=True)
@@ -181,7 +182,7 @@ class StartDepartmentEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, fiscal_year: int) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         return {"evaluation": services.start_department_evaluation(fiscal_year, info.context.user)}
 
 
@@ -196,7 +197,7 @@ class RecordDepartmentEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, indicators=None, **fields: Any) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         data = {k: v for k, v in fields.items() if v is not None}
         evaluation = services.record_department_evaluation(
             _department(id), info.context.user, indicators=_rows(indicators), **data
@@ -212,7 +213,7 @@ class SubmitDepartmentEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         return {
             "evaluation": services.submit_department_evaluation(_department(id), info.context.user)
         }
@@ -227,7 +228,7 @@ class ReturnDepartmentEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, comment: str) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.return_department_evaluation(
             _department(id), info.context.user, comment
         )
@@ -242,7 +243,7 @@ class FinaliseDepartmentEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.finalise_department_evaluation(_department(id), info.context.user)
         return {"evaluation": evaluation}
 

@@ -1,5 +1,5 @@
-"""Projects and goals of the current unit. Preparing needs a role held at the unit itself;
-the workflow services check the role each transition needs."""
+"""Projects and goals of the current unit. Each mutation names its operation of the role table
+(``backend.accounts.policy``); the workflow services check the role each transition needs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import graphene
 
-from backend.accounts.models import Role
+from backend.accounts.policy import Op
 from backend.budgets import models as budgets
 from backend.budgets import services as budget_services
 from backend.core.errors import DomainError, Problem
@@ -19,7 +19,7 @@ from backend.goals.services import drafting, workflow, xlsx
 from backend.library.models import LibraryIndicator as LibraryIndicatorModel
 from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_unit_access, require_unit_role
+from graphql_schema.core.permissions import require_unit_access, require_unit_op
 from graphql_schema.goals.enums import (
     CategoryEnum,
     DecisionEnum,
@@ -37,8 +37,6 @@ from graphql_schema.goals.types import (
     Project,
 )
 from graphql_schema.indicators.fields import IndicatorInput, input_data
-
-PREPARERS = {Role.UNIT_FINANCE, Role.UNIT_LEADER}
 
 
 def _plain(data: Any) -> dict[str, Any]:
@@ -65,7 +63,7 @@ class CreateProject(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, input: ProjectInput) -> dict[str, Any]:
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         data = _plain(input)
         missing = [
             f
@@ -86,7 +84,7 @@ class UpdateProject(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, input: ProjectInput) -> dict[str, Any]:
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, id, "Project")
         return {"project": budget_services.update_project(project, _plain(input), user=user)}
 
@@ -105,7 +103,7 @@ class AddBudgetAdjustment(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, project_id: str, date, amount: Decimal, reason: str):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         adjustment = budget_services.add_adjustment(
             project, date=date, amount=amount, reason=reason, user=user
@@ -125,7 +123,7 @@ class RecordExpenditure(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, project_id: str, date, amount: Decimal, description: str = ""):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         expenditure = budget_services.record_expenditure(
             project, date=date, amount=amount, description=description, user=user
@@ -145,7 +143,7 @@ class SetMonthlySpending(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, project_id: str, month: int, amount: Decimal):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         expenditure = budget_services.set_monthly_spending(
             project, month=month, amount=amount, user=user
@@ -174,7 +172,7 @@ class CreateGoal(BaseMutation):
         midterm_goal: str = "",
         template_code: str | None = None,
     ):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         goal = drafting.create_goal(
             project,
@@ -196,7 +194,7 @@ class UpdateGoal(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, **data: Any):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         return {"goal": drafting.update_goal(goal, _plain(data), user=user)}
 
@@ -220,7 +218,7 @@ class AddGoalIndicator(BaseMutation):
         library_indicator_id: str | None = None,
         input: IndicatorInput | None = None,
     ):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
         if (library_indicator_id is None) == (input is None):
             raise DomainError.single(
@@ -248,7 +246,7 @@ class UpdateGoalIndicator(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, input: IndicatorInput):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         indicator = get_for_update(goals.GoalIndicator, id, "GoalIndicator")
         return {
             "indicator": drafting.update_goal_indicator(indicator, input_data(input), user=user)
@@ -263,7 +261,7 @@ class RemoveGoalIndicator(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         drafting.remove_goal_indicator(
             get_for_update(goals.GoalIndicator, id, "GoalIndicator"), user=user
         )
@@ -281,7 +279,7 @@ class ImportGoalForm(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, project_id: str, file_base64: str):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         try:
             content = base64.b64decode(file_base64, validate=True)
@@ -303,7 +301,7 @@ class SubmitGoal(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str):
-        require_unit_access(info)
+        require_unit_access(info, Op.GOAL_SUBMIT)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         return {"goal": workflow.submit(goal, user=info.context.user)}
 
@@ -369,7 +367,7 @@ class RequestGoalAdjustment(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, goal_id: str, reason: str, changes: list[Any]):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_SUBMIT)
         goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
         adjustment = workflow.request_adjustment(
             goal,
@@ -390,7 +388,7 @@ class SubmitGoalAdjustment(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str):
-        require_unit_access(info)
+        require_unit_access(info, Op.GOAL_SUBMIT)
         adjustment = get_for_update(goals.AdjustmentRequest, id, "AdjustmentRequest")
         return {"adjustment": workflow.submit_adjustment(adjustment, user=info.context.user)}
 

@@ -1,6 +1,7 @@
 """reports: GraphQL mutations. Tenant: upload a file as one of the unit's documents (evidence for
 self-evaluations, key evaluations and rectifications), and render a report of the unit's own
-evaluations and store it as one of its documents."""
+evaluations and store it as one of its documents (the unit's finance or leader: a reviewer
+above reads the unit's documents but writes none)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from typing import Any
 import graphene
 from django.core.files.base import ContentFile
 
-from backend.accounts.models import Role
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.documents.services import MAX_DOCUMENT_BYTES, store_document
 from backend.evaluation.models import SelfEvaluation
 from backend.reports import services
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_unit_access, require_unit_role
+from graphql_schema.core.permissions import require_unit_access, require_unit_op
 from graphql_schema.reports.types import ReportDocument
 
 
@@ -36,7 +37,7 @@ class UploadDocument(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, title: str, file_name: str, content_base64: str) -> dict[str, Any]:
-        user, _unit = require_unit_role(info, {Role.UNIT_FINANCE, Role.UNIT_LEADER})
+        user, _unit = require_unit_op(info, Op.DOCUMENT_UPLOAD)
         if len(content_base64) > (MAX_DOCUMENT_BYTES * 4) // 3 + 4:
             raise DomainError.single("TOO_LARGE", "文件不能超过 50 MB。", "contentBase64")
         try:
@@ -64,7 +65,7 @@ class GenerateSelfEvaluationReport(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, evaluation_id: str) -> dict[str, Any]:
-        unit = require_unit_access(info)
+        unit = require_unit_access(info, Op.REPORT_GENERATE)
         pk = decode_id(evaluation_id, "SelfEvaluation", "evaluationId")
         evaluation = SelfEvaluation.objects.filter(pk=pk).first()
         if evaluation is None:
@@ -85,7 +86,7 @@ class GenerateDepartmentReport(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, fiscal_year: int) -> dict[str, Any]:
-        unit = require_unit_access(info)
+        unit = require_unit_access(info, Op.REPORT_GENERATE)
         document = services.generate_department_report(
             fiscal_year=fiscal_year, unit=unit, user=info.context.user
         )
