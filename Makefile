@@ -34,7 +34,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## Regenerate graphql_schema/public.graphql and tenant.graphql from the code.
+## Regenerate graphql_schema/public.graphql, tenant.graphql and docs/access.md from the code.
 schema: $(STAMP)
 	$(PY) manage.py export_graphql_schema
 

@@ -232,16 +232,16 @@ def set_unit_statistics(
 
 
 def admin_province(user: User, code: str | None = None) -> Procuratorate:
-    """The province the user administers (``province_admin`` there): the one named by ``code``,
-    or the only one. One query."""
-    from backend.accounts.models import Membership, Role
+    """The province whose statistics and peer groups the user manages (``Op.STATISTICS_MANAGE``
+    granted there: a province_admin): the one named by ``code``, or the only one. One query."""
+    from backend.accounts import policy
+    from backend.accounts.policy import Op
 
-    qs = Membership.objects.filter(
-        user=user, role=Role.PROVINCE_ADMIN, unit__level=UnitLevel.PROVINCE
-    ).select_related("unit")
-    if code:
-        qs = qs.filter(unit__code=code)
-    provinces = {m.unit.pk: m.unit for m in qs}
+    provinces = {
+        unit.pk: unit
+        for unit in policy.console_access(user).units_for(Op.STATISTICS_MANAGE)
+        if not code or unit.code == code
+    }
     if len(provinces) != 1:
         if not provinces:
             raise DomainError.single("NOT_PROVINCE_ADMIN", "您不是该省院的管理员。", "province")

@@ -24,13 +24,15 @@ from django.db.models import (
     QuerySet,
 )
 
+from backend.accounts import policy
 from backend.accounts.models import User
+from backend.accounts.policy import Op
 from backend.benchmarking import metrics, peers
 from backend.benchmarking.metrics import Metric
 from backend.benchmarking.models import ExecutionFact, IndicatorFact, PeerGroup, ProjectFact
 from backend.core import cleaning
 from backend.core.errors import DomainError, Problem
-from backend.oversight.selectors import _memberships, reach_condition, under_city
+from backend.oversight.selectors import reach_condition, under_city
 from tenants.models import PATH_SEPARATOR, Procuratorate, UnitLevel
 
 
@@ -95,8 +97,8 @@ def execution_facts_under(
     month: int | None = None,
     unit: Procuratorate | None = None,
 ) -> QuerySet[ExecutionFact]:
-    """The execution facts of every unit in the user's reach (the province: all its units; a
-    city reviewer: the city and its counties; a unit's own people: that unit), filtered by
+    """The execution facts of every unit a console reader reads (``reach_condition``: the
+    province all its units, a city reviewer the city and its counties), filtered by
     year, city (a city's code: that city and the units below it), month and unit. Two queries
     to evaluate; the units' schemas are never opened."""
     reach = reach_condition(user)
@@ -288,19 +290,15 @@ class Scope:
 
 
 def benchmark_scope(user: User | AnonymousUser) -> Scope:
-    """The units a caller benchmarks (one query): as ``province_admin`` of a province, every
-    unit under it; as ``city_reviewer`` of a city, the units under that city — never the
-    reviewing unit itself, never sideways. Raises ``OutOfReach`` for any other caller."""
-    from backend.accounts.models import Role
-
+    """The units a caller benchmarks (one query): below each membership granting
+    ``Op.BENCHMARK_VIEW`` (a province_admin at a province: every unit under it; a city_reviewer
+    at a city: the units under that city) — never the reviewing unit itself, never sideways.
+    Raises ``OutOfReach`` for any other caller."""
     condition = Q()
     roots: set[str] = set()
-    for unit_id, path, level, role in _memberships(user):
-        if (role == Role.PROVINCE_ADMIN and level == UnitLevel.PROVINCE) or (
-            role == Role.CITY_REVIEWER and level == UnitLevel.CITY
-        ):
-            condition |= Q(path__startswith=path) & ~Q(pk=unit_id)
-            roots.add(_root_path(path))
+    for unit in policy.console_access(user).units_for(Op.BENCHMARK_VIEW):
+        condition |= Q(path__startswith=unit.path) & ~Q(pk=unit.pk)
+        roots.add(_root_path(unit.path))
     if not roots:
         raise OutOfReach()
     return Scope(condition, tuple(sorted(roots)))

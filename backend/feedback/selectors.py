@@ -1,8 +1,9 @@
 """Reads of results application (public tables only; never a unit's schema).
 
 Two kinds of caller: a unit's own people on its host (``*_of_unit``: that unit's rows only),
-and reviewers on the public host (``*_under``: the units below the memberships where the user
-holds ``province_admin`` or ``city_reviewer`` — a unit's own finance sees nothing there)."""
+and console readers on the public host (``*_under``: the subtrees of the memberships granting
+``Op.CONSOLE_VIEW`` — a province_admin at a province, a city_reviewer at a city; a unit's own
+finance, an evaluator see nothing there)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from decimal import Decimal
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from backend.accounts.models import Membership, Role, User
+from backend.accounts import policy
+from backend.accounts.models import User
+from backend.accounts.policy import Op
 from backend.benchmarking.models import ProjectFact
 from backend.feedback.models import (
     BudgetLinkage,
@@ -23,31 +26,11 @@ from backend.feedback.models import (
 from backend.oversight.selectors import under_city
 from tenants.models import Procuratorate
 
-REVIEWER_ROLES = (Role.PROVINCE_ADMIN, Role.CITY_REVIEWER)
-
-
-def review_paths(user: User | AnonymousUser) -> list[str]:
-    """Paths of the units where the user holds a reviewer role (one query)."""
-    if not user.is_authenticated:
-        return []
-    return sorted(
-        set(
-            Membership.objects.filter(user=user, role__in=REVIEWER_ROLES).values_list(
-                "unit__path", flat=True
-            )
-        )
-    )
-
 
 def review_condition(user: User | AnonymousUser, field: str = "unit__path") -> Q | None:
-    """The units under the user's reviewer memberships, as a condition on ``field``."""
-    paths = review_paths(user)
-    if not paths:
-        return None
-    condition = Q()
-    for path in paths:
-        condition |= Q(**{f"{field}__startswith": path})
-    return condition
+    """The units a console reader reads (``Op.CONSOLE_VIEW``: the subtrees of the memberships
+    granting it), as a condition on ``field``; None when there are none."""
+    return policy.console_scope(user, Op.CONSOLE_VIEW, field)
 
 
 def _narrow(

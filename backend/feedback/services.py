@@ -27,7 +27,9 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from backend.accounts.models import Membership, Role, User
+from backend.accounts import policy as role_table
+from backend.accounts.models import User
+from backend.accounts.policy import Op
 from backend.benchmarking.models import ProjectFact, UnitYearFact
 from backend.core import cleaning
 from backend.core.errors import DomainError, PermissionDenied, Problem
@@ -50,8 +52,6 @@ from tenants.models import PATH_SEPARATOR, Procuratorate, UnitLevel
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
-REVIEWER_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.CITY_REVIEWER})
-UNIT_ROLES = frozenset({Role.UNIT_FINANCE, Role.UNIT_LEADER})
 
 GRADES = (GRADE_EXCELLENT, GRADE_GOOD, GRADE_FAIR, GRADE_POOR)
 
@@ -83,63 +83,38 @@ def in_subtree(unit: Procuratorate, root: Procuratorate) -> bool:
     return unit.path.startswith(root.path)
 
 
-def _reviewer_roles(actor: User | None, unit: Procuratorate) -> set[str]:
-    """The reviewer roles (province_admin, city_reviewer) the actor holds at ``unit`` or above."""
-    if actor is None or not actor.is_authenticated:
-        return set()
-    return set(
-        Membership.objects.filter(
-            user=actor, unit__path__in=unit.ancestor_paths, role__in=REVIEWER_ROLES
-        ).values_list("role", flat=True)
-    )
-
-
 def _require_issuer(actor: User | None, issuer: Procuratorate) -> None:
-    """A reviewer role held at the issuing unit itself: a province_admin at the province, or a
-    city_reviewer there (at a city: its own counties)."""
-    held: set[str] = set()
-    if actor is not None and actor.is_authenticated:
-        held = set(
-            Membership.objects.filter(user=actor, unit=issuer, role__in=REVIEWER_ROLES).values_list(
-                "role", flat=True
-            )
-        )
-    allowed = Role.CITY_REVIEWER in held or (
-        Role.PROVINCE_ADMIN in held and issuer.level == UnitLevel.PROVINCE
-    )
-    if not allowed:
+    """``Op.FEEDBACK_SEND`` granted by a membership at the issuing unit itself: a province_admin
+    at the province, a city_reviewer at a city (for its own counties)."""
+    if actor is None or not role_table.console_access(actor).at(Op.FEEDBACK_SEND, issuer):
         raise PermissionDenied("只有省院管理员或市院审核人可以下达整改或反馈。")
 
 
 def _require_unit_person(actor: User | None, unit: Procuratorate) -> None:
-    """The unit's own finance or leader (a role held at the unit itself)."""
-    if actor is None or not actor.is_authenticated:
+    """The unit's own finance or leader (``Op.RESULTS_RESPOND``: a role held at the unit)."""
+    if actor is None:
         raise PermissionDenied()
-    if not Membership.objects.filter(user=actor, unit=unit, role__in=UNIT_ROLES).exists():
-        raise PermissionDenied("只有本院的财务或负责人可以办理。")
+    role_table.require(actor, Op.RESULTS_RESPOND, unit)
 
 
 def _require_reviewer_of(actor: User | None, request: RectificationRequest) -> None:
-    """Accept/reject: a reviewer role at the issuing unit or above it; never the unit's own
-    people (a unit cannot accept its own rectification)."""
-    if not _reviewer_roles(actor, request.issuer):
+    """Accept/reject: ``Op.REVIEW`` granted at the issuing unit or above it; never the unit's
+    own people (a unit cannot accept its own rectification)."""
+    if actor is None or not role_table.console_access(actor).covers(Op.REVIEW, request.issuer):
         raise PermissionDenied("只有下达整改的上级院可以验收。")
 
 
 def can_decide_linkage(actor: User | None, unit: Procuratorate) -> bool:
-    """A province_admin of the unit's province, or the city_reviewer of the city above the unit
-    (never a role held at the unit itself: a city does not decide its own budget)."""
+    """``Op.LINKAGE_DECIDE`` granted at the unit's province, or at the city above the unit
+    (never at the unit itself unless it is the province: a city does not decide its own
+    budget)."""
     if actor is None or not actor.is_authenticated:
         return False
-    rows = Membership.objects.filter(
-        user=actor, unit__path__in=unit.ancestor_paths, role__in=REVIEWER_ROLES
-    ).values_list("role", "unit__level", "unit_id")
-    for role, level, unit_id in rows:
-        if role == Role.PROVINCE_ADMIN and level == UnitLevel.PROVINCE:
-            return True
-        if role == Role.CITY_REVIEWER and level == UnitLevel.CITY and unit_id != unit.pk:
-            return True
-    return False
+    return any(
+        unit.path.startswith(granting.path)
+        and (granting.pk != unit.pk or granting.level == UnitLevel.PROVINCE)
+        for granting in role_table.console_access(actor).units_for(Op.LINKAGE_DECIDE)
+    )
 
 
 # ================================================================================================
@@ -923,13 +898,8 @@ def issue_feedback(
 
 @transaction.atomic
 def mark_feedback_read(item: FeedbackItem, actor: User | None) -> FeedbackItem:
-    """Anyone holding a role at the unit itself; the first reading is kept."""
-    if (
-        actor is None
-        or not actor.is_authenticated
-        or not Membership.objects.filter(user=actor, unit_id=item.unit_id).exists()
-    ):
-        raise PermissionDenied("只有本院人员可以签收反馈。")
+    """The unit's finance or leader (``Op.RESULTS_RESPOND``); the first reading is kept."""
+    _require_unit_person(actor, item.unit)
     if item.read_at is None:
         item.read_at = timezone.now()
         item.save(update_fields=["read_at"])
@@ -971,12 +941,7 @@ def set_results_policy(
     """Change the province's results-application settings (a province_admin of it)."""
     if province.level != UnitLevel.PROVINCE:
         raise DomainError.single("NOT_A_PROVINCE", "只有省级院可以设置。", "province")
-    if (
-        actor is None
-        or not Membership.objects.filter(
-            user=actor, unit=province, role=Role.PROVINCE_ADMIN
-        ).exists()
-    ):
+    if actor is None or not role_table.console_access(actor).at(Op.POLICY_MANAGE, province):
         raise PermissionDenied("只有省院管理员可以修改设置。")
     problems: list[Problem] = []
     clean: dict[str, Any] = {}

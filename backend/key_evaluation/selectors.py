@@ -1,7 +1,8 @@
 """Reads of key evaluations (public schema). Who sees what:
 
-- a manager (``province_admin`` or ``city_reviewer``) sees the key evaluations of every unit in
-  the subtrees of the units where they hold that role, with every evaluator's scores;
+- a manager (``Op.KEY_EVALUATION_MANAGE``: a province_admin at a province, a city_reviewer at
+  a city) sees the key evaluations of every unit in the subtrees of the units where they hold
+  that role, with every evaluator's scores;
 - an evaluator sees ONLY the key evaluations they are assigned to, and in them only their own
   scores (issue 6, "Evaluators see only the projects assigned to them");
 - anyone else (a unit's finance or leader on the public host) sees none; a unit reads the key
@@ -15,7 +16,9 @@ from decimal import Decimal
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
-from backend.accounts.models import Membership, Role, User
+from backend.accounts import policy
+from backend.accounts.models import User
+from backend.accounts.policy import Op
 from backend.key_evaluation.models import (
     EvaluatorAssignment,
     EvaluatorScore,
@@ -23,21 +26,13 @@ from backend.key_evaluation.models import (
     KeyEvaluationStatus,
     SamplingDraw,
 )
-from backend.key_evaluation.services import MANAGER_ROLES
 from tenants.models import Procuratorate
 
 
 def manager_paths(user: User | AnonymousUser) -> list[str]:
-    """Paths of the units where the user holds a manager role (one query)."""
-    if not user.is_authenticated:
-        return []
-    return sorted(
-        set(
-            Membership.objects.filter(user=user, role__in=MANAGER_ROLES).values_list(
-                "unit__path", flat=True
-            )
-        )
-    )
+    """Paths of the units whose subtrees the user manages (``Op.KEY_EVALUATION_MANAGE``: a
+    province_admin at a province, a city_reviewer at a city). One query."""
+    return policy.console_access(user).paths(Op.KEY_EVALUATION_MANAGE)
 
 
 def _under(paths: list[str], field: str) -> Q | None:
@@ -180,11 +175,12 @@ def key_results(unit: Procuratorate) -> dict[int, tuple[Decimal, str]]:
 
 
 def evaluators_for(issuer: Procuratorate) -> QuerySet[User]:
-    """Active users holding ``evaluator`` at the issuer or above: whom it may assign."""
+    """Active users granted ``Op.KEY_EVALUATION_SCORE`` (the evaluator role) at the issuer or
+    above: whom it may assign."""
     return (
         User.objects.filter(
+            policy.membership_condition(Op.KEY_EVALUATION_SCORE, "memberships__"),
             is_active=True,
-            memberships__role=Role.EVALUATOR,
             memberships__unit__path__in=issuer.ancestor_paths,
         )
         .distinct()

@@ -6,9 +6,10 @@ State machines:
 - ``EvaluatorAssignment``: ``assigned`` (the evaluator records scores, as often as they like)
   → ``submitted`` (frozen).
 
-Who: the issuer's managers (``province_admin`` or ``city_reviewer`` held at the issuer or
-above, or platform staff) select, assign, draw and finalise; only the assigned evaluator
-records and submits their own scores. Anything else is a ``DomainError``.
+Who (``backend.accounts.policy``): the issuer's managers (``Op.KEY_EVALUATION_MANAGE`` granted
+at the issuer or above, or platform staff) select, assign, draw and finalise; only the assigned
+evaluator (``Op.KEY_EVALUATION_SCORE``) records and submits their own scores. Anything else is a
+``DomainError``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from backend.accounts import selectors as access
-from backend.accounts.models import Membership, Role, User
+from backend.accounts import policy as role_table
+from backend.accounts.models import Membership, User
+from backend.accounts.policy import Op
 from backend.benchmarking.models import ProjectFact
 from backend.core import cleaning
 from backend.core.errors import DomainError, PermissionDenied, Problem
@@ -45,7 +47,6 @@ from backend.oversight.models import KeyScoreRule, ProvincePolicy
 from backend.oversight.selectors import policy_for
 from tenants.models import Procuratorate, UnitLevel
 
-MANAGER_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.CITY_REVIEWER})
 ISSUER_LEVELS = (UnitLevel.PROVINCE, UnitLevel.CITY)
 DEFAULT_SHARE = Decimal(15)
 
@@ -56,11 +57,14 @@ Actor = User | AnonymousUser | None
 
 
 def is_manager(actor: Actor, issuer: Procuratorate) -> bool:
-    """Whether ``actor`` may act for ``issuer``: platform staff, or ``province_admin`` /
-    ``city_reviewer`` held at the issuer or at a unit above it."""
+    """Whether ``actor`` may act for ``issuer``: platform staff, or ``Op.KEY_EVALUATION_MANAGE``
+    granted at the issuer or at a unit above it (a province_admin at the province, a
+    city_reviewer at a city)."""
     if actor is None or not actor.is_authenticated:
         return False
-    return bool(actor.is_staff or access.roles_at(actor, issuer) & MANAGER_ROLES)
+    return bool(
+        actor.is_staff or role_table.console_access(actor).covers(Op.KEY_EVALUATION_MANAGE, issuer)
+    )
 
 
 def _require_manager(actor: Actor, issuer: Procuratorate) -> None:
@@ -271,9 +275,9 @@ def assign_evaluators(
     issuer = key_eval.issuer
     eligible = set(
         Membership.objects.filter(
+            role_table.membership_condition(Op.KEY_EVALUATION_SCORE),
             user_id__in=ids,
             user__is_active=True,
-            role=Role.EVALUATOR,
             unit__path__in=issuer.ancestor_paths,
         ).values_list("user_id", flat=True)
     )
@@ -327,7 +331,13 @@ def assign_evaluators(
 
 
 def _require_own(assignment: EvaluatorAssignment, actor: Actor) -> None:
-    if actor is None or not actor.is_authenticated or actor.pk != assignment.evaluator_id:
+    """The assigned evaluator, still holding the evaluator role (``Op.KEY_EVALUATION_SCORE``)."""
+    if (
+        actor is None
+        or not actor.is_authenticated
+        or actor.pk != assignment.evaluator_id
+        or not role_table.console_allowed(actor, Op.KEY_EVALUATION_SCORE)
+    ):
         raise PermissionDenied("只有被指定的评价人员本人可以评分。")
     _require_open(assignment.key_evaluation)
     if assignment.status == AssignmentStatus.SUBMITTED:
@@ -740,7 +750,7 @@ def set_key_evaluation_policy(
     if not (
         actor is not None
         and actor.is_authenticated
-        and (actor.is_staff or Role.PROVINCE_ADMIN in access.roles_here(actor, province))
+        and (actor.is_staff or role_table.console_access(actor).at(Op.POLICY_MANAGE, province))
     ):
         raise PermissionDenied("只有本省的省院管理员可以修改重点评价设置。")
     problems: list[Problem] = []

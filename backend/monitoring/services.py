@@ -42,13 +42,14 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from backend.accounts import selectors as access
-from backend.accounts.models import Role, User
+from backend.accounts import policy as role_table
+from backend.accounts.models import User
+from backend.accounts.policy import Op
 from backend.benchmarking.services import record_execution_fact
 from backend.budgets.models import Expenditure, Project
 from backend.budgets.selectors import monthly_spending, spent_to
 from backend.core import cleaning
-from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.errors import DomainError, Problem
 from backend.core.numbers import VALUE
 from backend.core.versioning import bump, check_version
 from backend.monitoring import rules
@@ -137,13 +138,11 @@ def current_unit() -> Procuratorate:
 
 
 def _require_finance(user: AnyUser, unit: Procuratorate) -> None:
-    if Role.UNIT_FINANCE not in access.roles_here(user, unit):
-        raise PermissionDenied("只有本院的财务人员可以填报和提交监控数据。")
+    role_table.require(user, Op.MONITORING_ENTER, unit)
 
 
 def _require_answerer(user: AnyUser, unit: Procuratorate) -> None:
-    if not access.roles_here(user, unit) & {Role.UNIT_FINANCE, Role.UNIT_LEADER}:
-        raise PermissionDenied("只有本院的财务人员或负责人可以反馈预警。")
+    role_table.require(user, Op.ALERT_ANSWER, unit)
 
 
 def _check_round(round: MonitoringRound, today: datetime.date) -> None:

@@ -9,7 +9,9 @@ import datetime
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from backend.accounts.models import Membership, Role, User
+from backend.accounts import policy
+from backend.accounts.models import Membership, User
+from backend.accounts.policy import Op
 from backend.oversight.models import AlertRecord, GoalSubmission, MonitoringRound, ProvincePolicy
 from tenants.models import PATH_SEPARATOR, Procuratorate, UnitLevel
 
@@ -69,16 +71,19 @@ def _filter_year(qs: QuerySet[GoalSubmission], fiscal_year: int | None) -> Query
 def review_inbox(
     user: User | AnonymousUser, *, fiscal_year: int | None = None
 ) -> QuerySet[GoalSubmission]:
-    """The submissions awaiting this user's decision (two queries to evaluate): as
-    ``unit_leader``, goals (or adjustment requests) submitted at the units where the role is
-    held; as ``city_reviewer`` of a 市级院, those approved by the leaders of the units directly
-    under that city and waiting for it. Never a unit the user has no such role for."""
+    """The submissions awaiting this user's decision (two queries to evaluate): with
+    ``Op.GOAL_APPROVE`` (a unit leader), goals (or adjustment requests) submitted at the units
+    where the role is held; with ``Op.GOAL_CITY_REVIEW`` held at a 市级院 (its city reviewer),
+    those approved by the leaders of the units directly under that city and waiting for it.
+    Never a unit the user has no such role for."""
+    approvers = policy.roles_granting(Op.GOAL_APPROVE)
+    city_reviewers = policy.roles_granting(Op.GOAL_CITY_REVIEW)
     leader_units: list[int] = []
     cities: list[int] = []
     for unit_id, _path, level, role in _memberships(user):
-        if role == Role.UNIT_LEADER:
+        if role in approvers:
             leader_units.append(unit_id)
-        elif role == Role.CITY_REVIEWER and level == UnitLevel.CITY:
+        if role in city_reviewers and level == UnitLevel.CITY:
             cities.append(unit_id)
     if not leader_units and not cities:
         return GoalSubmission.objects.none()
@@ -98,14 +103,12 @@ def review_inbox(
 def submissions_under(
     user: User | AnonymousUser, *, status: str | None = None, fiscal_year: int | None = None
 ) -> QuerySet[GoalSubmission]:
-    """Every submission in the user's reach: the units of their memberships and everything
-    below them (a city reviewer: the city and its counties). Two queries to evaluate."""
-    paths = sorted({path for _id, path, _level, _role in _memberships(user)})
-    if not paths:
+    """Every submission a console reader reads (``Op.CONSOLE_VIEW``: the subtrees of the
+    memberships granting it; a city reviewer: the city and its counties). Two queries to
+    evaluate."""
+    condition = reach_condition(user)
+    if condition is None:
         return GoalSubmission.objects.none()
-    condition = Q()
-    for path in paths:
-        condition |= Q(unit__path__startswith=path)
     qs = GoalSubmission.objects.filter(condition).select_related("unit")
     if status is not None:
         qs = qs.filter(status=status)
@@ -155,16 +158,11 @@ def round_state(round: MonitoringRound, today: datetime.date) -> str:
 
 
 def reach_condition(user: User | AnonymousUser, field: str = "unit__path") -> Q | None:
-    """The units in the user's reach as a condition on ``field`` (a unit's path): the units of
-    their memberships and everything below them. One query; None when the user reaches
-    nothing."""
-    paths = sorted({path for _id, path, _level, _role in _memberships(user)})
-    if not paths:
-        return None
-    condition = Q()
-    for path in paths:
-        condition |= Q(**{f"{field}__startswith": path})
-    return condition
+    """The units a console reader reads, as a condition on ``field`` (a unit's path): the
+    subtrees of the memberships granting ``Op.CONSOLE_VIEW`` (a province_admin at a province,
+    a city_reviewer at a city) — never those of an evaluator's or a unit role's membership.
+    One query; None when the user reads nothing there."""
+    return policy.console_scope(user, Op.CONSOLE_VIEW, field)
 
 
 def under_city(code: str, field: str = "unit__path") -> Q:
@@ -182,8 +180,8 @@ def alert_records_under(
     status: str | None = None,
     fiscal_year: int | None = None,
 ) -> QuerySet[AlertRecord]:
-    """The alerts of every unit in the user's reach (the province: all its units; a city
-    reviewer: the city and its counties; a unit's own people: that unit), filtered by kind,
+    """The alerts of every unit a console reader reads (``reach_condition``: the province all
+    its units, a city reviewer the city and its counties), filtered by kind,
     severity, city (a city's code: that city and the units below it), month, status and year.
     Two queries to evaluate; the units' schemas are never opened."""
     reach = reach_condition(user)

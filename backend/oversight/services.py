@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
-from backend.accounts import selectors as access
-from backend.accounts.models import Role, User
+from backend.accounts import policy as role_table
+from backend.accounts.models import User
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError, PermissionDenied, Problem
 from backend.oversight.models import (
     ExecutionRule,
@@ -35,6 +36,15 @@ if TYPE_CHECKING:
     from backend.goals.models import PerformanceGoal
 
 
+def _manages_policy(user: User | AnonymousUser | None, province: Procuratorate) -> bool:
+    """Platform staff (the admin), or ``Op.POLICY_MANAGE`` granted at the province itself."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.is_staff or role_table.console_access(user).at(Op.POLICY_MANAGE, province))
+    )
+
+
 @transaction.atomic
 def set_policy(
     province: Procuratorate, *, require_city_review: bool, user: User | AnonymousUser | None
@@ -43,11 +53,7 @@ def set_policy(
     province and to platform staff (the admin)."""
     if province.level != UnitLevel.PROVINCE:
         raise DomainError.single("NOT_A_PROVINCE", "只有省级院可以设置审核规则。", field="province")
-    if not (
-        user is not None
-        and user.is_authenticated
-        and (user.is_staff or Role.PROVINCE_ADMIN in access.roles_here(user, province))
-    ):
+    if not _manages_policy(user, province):
         raise PermissionDenied("只有本省的省院管理员可以修改审核规则。")
     policy, _ = ProvincePolicy.objects.update_or_create(
         province=province,
@@ -127,11 +133,7 @@ def _require_province_admin(
 ) -> None:
     if province.level != UnitLevel.PROVINCE:
         raise DomainError.single("NOT_A_PROVINCE", "只有省级院可以进行此项设置。", "province")
-    if not (
-        user is not None
-        and user.is_authenticated
-        and (user.is_staff or Role.PROVINCE_ADMIN in access.roles_here(user, province))
-    ):
+    if not _manages_policy(user, province):
         raise PermissionDenied(message)
 
 

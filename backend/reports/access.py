@@ -8,11 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django_tenants.utils import get_public_schema_name
 
 from backend.accounts import policy
-from backend.accounts.models import Role
 from backend.accounts.policy import Op
 from tenants.models import Procuratorate
-
-REVIEWER_ROLES = {Role.PROVINCE_ADMIN, Role.CITY_REVIEWER}
 
 
 def refusal(status: int, message: str) -> HttpResponse:

@@ -27,7 +27,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
-from backend.accounts import selectors as access
 from backend.accounts.models import User
 from backend.benchmarking import selectors as benchmarking
 from backend.benchmarking.selectors import BenchmarkTable
@@ -35,6 +34,7 @@ from backend.core.errors import DomainError
 from backend.reports import charts
 from backend.reports.access import refusal, reviewer
 from backend.reports.benchmark_xlsx import benchmark_xlsx
+from tenants.models import Procuratorate
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +123,9 @@ def _table(request: HttpRequest) -> BenchmarkTable | HttpResponse:
         return refusal(403, "您没有对比各单位的权限。")
     ids = {row.unit_id for row in table.rows}
     if ids:
+        scope = benchmarking.benchmark_scope(request.user).condition
         reachable = set(
-            access.reachable_units(request.user).filter(pk__in=ids).values_list("pk", flat=True)
+            Procuratorate.objects.filter(scope, pk__in=ids).values_list("pk", flat=True)
         )
         if ids - reachable:
             logger.error(

@@ -7,11 +7,12 @@ from typing import Any
 
 import graphene
 
+from backend.accounts.policy import Op
 from backend.benchmarking import peers, statistics_xlsx
 from backend.documents.services import SHEET_TYPES
 from graphql_schema.benchmarking.types import PeerGroup, PeerGroupKindEnum, UnitStatistics
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_province_admin
+from graphql_schema.core.permissions import require_console
 from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
 
 
@@ -41,7 +42,7 @@ class DefinePeerGroup(BaseMutation):
 
     @classmethod
     def perform(cls, root: Any, info: graphene.ResolveInfo, input: Any) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.STATISTICS_MANAGE)
         province = peers.admin_province(user, input.get("province"))
         group = peers.define_peer_group(
             province,
@@ -68,7 +69,7 @@ class DeletePeerGroup(BaseMutation):
     def perform(
         cls, root: Any, info: graphene.ResolveInfo, code: str, province: str | None = None
     ) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.STATISTICS_MANAGE)
         peers.delete_peer_group(peers.admin_province(user, province), code)
         return {"deleted": True}
 
@@ -99,7 +100,7 @@ class SetUnitStatistics(BaseMutation):
 
     @classmethod
     def perform(cls, root: Any, info: graphene.ResolveInfo, input: Any) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.STATISTICS_MANAGE)
         row = peers.set_unit_statistics(
             peers.admin_province(user, input.get("province")),
             unit=input.unit,
@@ -134,7 +135,7 @@ class ImportUnitStatistics(BaseMutation):
         file_base64: str | None = None,
         province: str | None = None,
     ) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.STATISTICS_MANAGE)
         content = uploaded_content(
             file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="单位基本情况表.xlsx"
         )

@@ -11,6 +11,7 @@ import graphene
 from graphene_django import DjangoConnectionField
 from graphql import GraphQLError
 
+from backend.accounts.policy import Op
 from backend.benchmarking import metrics, peers, selectors, statistics_xlsx
 from backend.benchmarking.models import PeerGroup as PeerGroupModel
 from backend.benchmarking.models import UnitStatistics as UnitStatisticsModel
@@ -28,11 +29,7 @@ from graphql_schema.benchmarking.types import (
     Weaknesses,
 )
 from graphql_schema.core.errors import Forbidden
-from graphql_schema.core.permissions import (
-    require_province_admin,
-    require_unit_access,
-    require_user,
-)
+from graphql_schema.core.permissions import require_console, require_unit_access, require_user
 from tenants.models import Procuratorate
 
 T = TypeVar("T")
@@ -107,7 +104,7 @@ class PublicBenchmarkingQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_benchmark_metrics(root: Any, info: graphene.ResolveInfo) -> list[metrics.Metric]:
-        require_user(info)
+        require_console(info, Op.BENCHMARK_VIEW)
         return list(metrics.METRICS.values())
 
     @staticmethod
@@ -157,7 +154,7 @@ class PublicBenchmarkingQueries(graphene.ObjectType):
     def resolve_unit_statistics_xlsx_base64(
         root: Any, info: graphene.ResolveInfo, fiscal_year: int, province: str | None = None
     ) -> str:
-        user = require_province_admin(info)
+        user = require_console(info, Op.STATISTICS_MANAGE)
         sheet = statistics_xlsx.export_statistics(
             call(lambda: peers.admin_province(user, province)), fiscal_year
         )

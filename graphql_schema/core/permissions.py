@@ -1,4 +1,7 @@
-"""Access checks shared by resolvers. The rules themselves live in backend.accounts.selectors."""
+"""Access checks shared by resolvers: the role table (``backend.accounts.policy``) asked with
+the operation a resolver performs. ``graphql_schema.core.access`` has already checked the root
+field's operation before the resolver runs; these give the resolver the unit and the user (and
+check again, so a resolver is never open by itself)."""
 
 from __future__ import annotations
 
@@ -7,9 +10,8 @@ from django_tenants.utils import get_public_schema_name
 from graphene import ResolveInfo
 
 from backend.accounts import policy
-from backend.accounts import selectors as access
 from backend.accounts.models import User
-from backend.accounts.policy import Op
+from backend.accounts.policy import ConsoleAccess, Op, UnitAccess
 from graphql_schema.core.errors import Forbidden, Unauthenticated
 from tenants.models import Procuratorate
 
@@ -29,31 +31,55 @@ def current_unit(info: ResolveInfo) -> Procuratorate | None:
     return tenant
 
 
+def unit_access_of(info: ResolveInfo) -> UnitAccess:
+    """What the caller may do at the host's unit (one query per request)."""
+    request = info.context
+    unit = current_unit(info)
+    assert unit is not None
+    cached: UnitAccess | None = getattr(request, "_jixiao_unit_access", None)
+    if cached is None or cached.unit.pk != unit.pk:
+        cached = policy.unit_access(request.user, unit)
+        request._jixiao_unit_access = cached
+    return cached
+
+
+def console_access_of(info: ResolveInfo) -> ConsoleAccess:
+    """The caller's public-host grants (one query per request)."""
+    request = info.context
+    cached: ConsoleAccess | None = getattr(request, "_jixiao_console_access", None)
+    if cached is None:
+        cached = policy.console_access(request.user)
+        request._jixiao_console_access = cached
+    return cached
+
+
 def require_unit_access(info: ResolveInfo, op: Op = Op.UNIT_VIEW) -> Procuratorate:
     """The current unit, if the role table lets the caller perform ``op`` there (by default:
     read the unit's data)."""
-    user = require_user(info)
+    require_user(info)
     unit = current_unit(info)
     if unit is None:
         raise Forbidden("该接口只在单位主机上提供。")
-    if not policy.allowed(user, op, unit):
+    if not unit_access_of(info).allows(op):
         raise Forbidden(policy.DENIED_MESSAGES[op])
     return unit
 
 
-def require_province_admin(info: ResolveInfo) -> User:
+def require_unit_op(info: ResolveInfo, op: Op) -> tuple[User, Procuratorate]:
+    """The caller and the current unit, if the caller may perform ``op`` there."""
+    unit = require_unit_access(info, op)
+    return info.context.user, unit
+
+
+def require_console(info: ResolveInfo, op: Op) -> User:
+    """The caller, if a membership of theirs grants ``op`` on the public host."""
     user = require_user(info)
-    if not access.is_province_admin(user):
-        raise Forbidden("只有省院管理员可以执行此操作。")
+    if not console_access_of(info).allows(op):
+        raise Forbidden(policy.DENIED_MESSAGES[op])
     return user
 
 
-def require_unit_role(info: ResolveInfo, roles: set[str]) -> tuple[User, Procuratorate]:
-    """For writes into the current unit's own data: a role held at this very unit."""
-    user = require_user(info)
-    unit = current_unit(info)
-    if unit is None:
-        raise Forbidden("该接口只在单位主机上提供。")
-    if not access.roles_here(user, unit) & roles:
-        raise Forbidden("只有本院的财务或负责人可以修改本院数据。")
-    return user, unit
+def in_province(info: ResolveInfo, province: Procuratorate, op: Op) -> bool:
+    """Whether ``op`` is granted to the caller somewhere in ``province`` (its settings are
+    read by the console users of the province and of its cities)."""
+    return any(path.startswith(province.path) for path in console_access_of(info).paths(op))

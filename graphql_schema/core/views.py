@@ -1,6 +1,6 @@
-"""The GraphQL endpoint: request limits, typed errors for bad values, file uploads by the
-multipart request spec (``graphql_schema/core/uploads.py``), GraphiQL in development only, no
-internals in errors."""
+"""The GraphQL endpoint: the root-field gate (``graphql_schema.core.access``), request limits,
+typed errors for bad values, file uploads by the multipart request spec
+(``graphql_schema/core/uploads.py``), GraphiQL in development only, no internals in errors."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, GraphQLError
 
 from graphql_schema.core import inputs, limits, uploads
+from graphql_schema.core.access import gate_for
 
 logger = logging.getLogger("jixiao.graphql")
 
@@ -33,6 +34,8 @@ class JixiaoGraphQLView(GraphQLView):
         # and cost limits are checked before them (``limits.check``). A custom list replaces
         # ``specified_rules`` entirely, which would let unknown fields pass silently.
         kwargs.setdefault("validation_rules", inputs.VALIDATION_RULES)
+        # Every root field is checked against the access map before its resolver runs.
+        kwargs.setdefault("middleware", [gate_for(kwargs.get("schema"))])
         super().__init__(**kwargs)
 
     def parse_body(self, request: Any) -> Any:

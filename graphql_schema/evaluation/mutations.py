@@ -7,6 +7,7 @@ from typing import Any
 
 import graphene
 
+from backend.accounts.policy import Op
 from backend.documents.services import SHEET_TYPES
 from backend.evaluation import models, services
 from graphql_schema.core.ids import decode_id, get_for_update
@@ -72,7 +73,7 @@ class StartSelfEvaluation(BaseMutation):
     def perform(cls, root, info, project_id: str, fiscal_year: int) -> dict[str, Any]:
         from backend.budgets.models import Project
 
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         project = get_for_update(Project, project_id, "Project", "projectId")
         return {
             "evaluation": services.start_self_evaluation(project, fiscal_year, info.context.user)
@@ -95,7 +96,7 @@ class RecordSelfEvaluation(BaseMutation):
     def perform(
         cls, root, info, id: str, indicators=None, version: int | None = None, **fields: Any
     ) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         evaluation = _evaluation(id)
         data = {k: v for k, v in fields.items() if v is not None}
         evaluation = services.record_self_evaluation(
@@ -118,7 +119,7 @@ class SubmitSelfEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, version: int | None = None) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         evaluation = services.submit_self_evaluation(
             _evaluation(id), info.context.user, expected_version=version
         )
@@ -138,7 +139,7 @@ class ReturnSelfEvaluation(BaseMutation):
     def perform(
         cls, root, info, id: str, comment: str, version: int | None = None
     ) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.return_self_evaluation(
             _evaluation(id), info.context.user, comment, expected_version=version
         )
@@ -157,7 +158,7 @@ class FinaliseSelfEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, version: int | None = None) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.finalise_self_evaluation(
             _evaluation(id), info.context.user, expected_version=version
         )
@@ -188,7 +189,7 @@ class ImportSelfEvaluationTable(BaseMutation):
     ) -> dict[str, Any]:
         from backend.evaluation import xlsx
 
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         evaluation = _evaluation(id)
         content = uploaded_content(
             file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="项目支出绩效自评表.xlsx"
@@ -209,7 +210,7 @@ class StartDepartmentEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, fiscal_year: int) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         return {"evaluation": services.start_department_evaluation(fiscal_year, info.context.user)}
 
 
@@ -224,7 +225,7 @@ class RecordDepartmentEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, indicators=None, **fields: Any) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         data = {k: v for k, v in fields.items() if v is not None}
         evaluation = services.record_department_evaluation(
             _department(id), info.context.user, indicators=_rows(indicators), **data
@@ -240,7 +241,7 @@ class SubmitDepartmentEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_PREPARE)
         return {
             "evaluation": services.submit_department_evaluation(_department(id), info.context.user)
         }
@@ -255,7 +256,7 @@ class ReturnDepartmentEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, comment: str) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.return_department_evaluation(
             _department(id), info.context.user, comment
         )
@@ -270,7 +271,7 @@ class FinaliseDepartmentEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.finalise_department_evaluation(_department(id), info.context.user)
         return {"evaluation": evaluation}
 

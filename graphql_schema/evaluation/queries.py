@@ -6,9 +6,10 @@ from __future__ import annotations
 import graphene
 from graphene_django import DjangoConnectionField
 
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from graphql_schema.core.ids import decode_id
-from graphql_schema.core.permissions import require_unit_access, require_user
+from graphql_schema.core.permissions import require_console, require_unit_access
 from graphql_schema.evaluation.types import (
     DepartmentEvaluation,
     EvaluationResult,
@@ -82,12 +83,12 @@ class PublicEvaluationQueries(graphene.ObjectType):
     def resolve_evaluation_results(root, info, fiscal_year=None, city=None, grade=None, **kw):
         from backend.evaluation.selectors import evaluation_results_under
 
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         return evaluation_results_under(user, fiscal_year=fiscal_year, city=city, grade=grade)
 
     @staticmethod
     def resolve_unit_evaluation_results(root, info, fiscal_year=None, city=None):
         from backend.evaluation.selectors import unit_results_under
 
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         return list(unit_results_under(user, fiscal_year=fiscal_year, city=city))

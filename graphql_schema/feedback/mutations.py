@@ -10,6 +10,7 @@ from typing import Any
 
 import graphene
 
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.feedback import selectors, services
 from backend.feedback.models import BudgetLinkage as BudgetLinkageModel
@@ -17,7 +18,7 @@ from backend.feedback.models import FeedbackItem as FeedbackItemModel
 from backend.feedback.models import RectificationRequest as RectificationModel
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_unit_access, require_user
+from graphql_schema.core.permissions import require_console, require_unit_access
 from graphql_schema.feedback.queries import batches_with_items, with_events, with_rectification
 from graphql_schema.feedback.types import (
     BudgetLinkage,
@@ -72,7 +73,7 @@ class RespondRectification(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, text: str, evidence_ids=None) -> dict[str, Any]:
-        unit = require_unit_access(info)
+        unit = require_unit_access(info, Op.RESULTS_RESPOND)
         request = _own_request(unit, id)
         ids = [decode_id(e, "Document", "evidenceIds") for e in evidence_ids or []]
         services.respond_rectification(request, info.context.user, text, ids)
@@ -87,7 +88,7 @@ class MarkFeedbackRead(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        unit = require_unit_access(info)
+        unit = require_unit_access(info, Op.RESULTS_RESPOND)
         item = services.mark_feedback_read(_own_item(unit, id), info.context.user)
         return {"item": _reload_item(item)}
 
@@ -101,7 +102,7 @@ class AnswerFeedback(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, text: str) -> dict[str, Any]:
-        unit = require_unit_access(info)
+        unit = require_unit_access(info, Op.RESULTS_RESPOND)
         item = services.answer_feedback(_own_item(unit, id), info.context.user, text)
         return {"item": _reload_item(item)}
 
@@ -125,7 +126,7 @@ def _unit(code: str, field: str) -> Procuratorate:
 
 
 def _reviewed_request(info, global_id: str) -> RectificationModel:
-    user = require_user(info)
+    user = require_console(info, Op.REVIEW)
     found = selectors.rectification_for_reviewer(user, decode_id(global_id, "RectificationRequest"))
     if found is None:
         raise _not_found()
@@ -150,7 +151,7 @@ class OpenRectification(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, input: OpenRectificationInput) -> dict[str, Any]:
-        user = require_user(info)
+        user = require_console(info, Op.FEEDBACK_SEND)
         project_id = (
             decode_id(input.project_id, "Project", "projectId") if input.project_id else None
         )
@@ -210,7 +211,7 @@ class DecideBudgetLinkage(BaseMutation):
     def perform(
         cls, root, info, id: str, action: Any, reason: str, pct: Decimal | None = None
     ) -> dict[str, Any]:
-        user = require_user(info)
+        user = require_console(info, Op.LINKAGE_DECIDE)
         pk = decode_id(id, "BudgetLinkage")
         linkage = (
             selectors.linkages_under(user).select_for_update(of=("self",)).filter(pk=pk).first()
@@ -279,7 +280,7 @@ class IssueFeedback(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, input: IssueFeedbackInput) -> dict[str, Any]:
-        user = require_user(info)
+        user = require_console(info, Op.FEEDBACK_SEND)
         unit_ids = None
         if input.unit_codes is not None:
             codes = set(input.unit_codes)
@@ -322,7 +323,7 @@ class SetResultsPolicy(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, province: str, input: ResultsPolicyInput) -> dict[str, Any]:
-        user = require_user(info)
+        user = require_console(info, Op.POLICY_MANAGE)
         unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
         if unit is None:
             raise DomainError.single("NOT_FOUND", "省院不存在。", "province")

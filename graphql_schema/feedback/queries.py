@@ -1,7 +1,7 @@
 """feedback: GraphQL queries. On a unit's host: its own rectifications, feedback items and
-budget linkages. On the public host: the same across the units under the caller's reviewer
-memberships (province_admin, city_reviewer), the suggested rectifications, the batches with
-their rates and the province's results settings."""
+budget linkages. On the public host (``Op.CONSOLE_VIEW``): the same across the subtrees of the
+memberships granting it (province_admin at a province, city_reviewer at a city), the suggested
+rectifications, the batches with their rates and the province's results settings."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from django.db.models import Prefetch, QuerySet
 from graphene import relay
 from graphene_django import DjangoConnectionField
 
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.feedback import selectors
 from backend.feedback.models import FeedbackItem as FeedbackItemModel
 from backend.feedback.models import RectificationRequest as RectificationModel
 from graphql_schema.core.ids import decode_id
-from graphql_schema.core.permissions import require_unit_access, require_user
+from graphql_schema.core.permissions import in_province, require_console, require_unit_access
 from graphql_schema.feedback.types import (
     BudgetLinkage,
     FeedbackBatch,
@@ -142,7 +143,7 @@ class PublicFeedbackQueries(graphene.ObjectType):
     def resolve_rectifications(
         root, info, fiscal_year=None, status=None, overdue=None, city=None, unit=None, **kw
     ):
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         return with_events(
             selectors.rectifications_under(
                 user,
@@ -156,7 +157,7 @@ class PublicFeedbackQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_rectification(root, info, id: str):
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         pk = _pk(id, "RectificationRequest")
         if pk is None:
             return None
@@ -167,14 +168,14 @@ class PublicFeedbackQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_suggested_rectifications(root, info, fiscal_year=None, city=None, **kw):
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         return selectors.suggested_rectifications(user, fiscal_year=fiscal_year, city=city)
 
     @staticmethod
     def resolve_budget_linkages(
         root, info, fiscal_year=None, city=None, unit=None, unit_level=None, undecided=None, **kw
     ):
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         return selectors.linkages_under(
             user,
             fiscal_year=fiscal_year,
@@ -186,12 +187,12 @@ class PublicFeedbackQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_feedback_batches(root, info, fiscal_year=None, **kw):
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         return batches_with_items(selectors.batches_under(user, fiscal_year=fiscal_year))
 
     @staticmethod
     def resolve_feedback_batch(root, info, id: str):
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         pk = _pk(id, "FeedbackBatch")
         if pk is None:
             return None
@@ -199,13 +200,12 @@ class PublicFeedbackQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_results_policy(root, info, province: str):
-        from backend.accounts.selectors import reachable_units
         from backend.feedback.services import policy_or_default
 
-        user = require_user(info)
+        require_console(info, Op.CONSOLE_VIEW)
         unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
-        # Anyone working in the province reads its settings.
-        if unit is None or not reachable_units(user).filter(path__startswith=unit.path).exists():
+        # The console readers of the province (or of a city in it) read its settings.
+        if unit is None or not in_province(info, unit, Op.CONSOLE_VIEW):
             return None
         return ResultsPolicy.of(unit.code, policy_or_default(unit))
 

@@ -1,5 +1,5 @@
-"""Projects and goals of the current unit. Preparing needs a role held at the unit itself;
-the workflow services check the role each transition needs."""
+"""Projects and goals of the current unit. Each mutation names its operation of the role table
+(``backend.accounts.policy``); the workflow services check the role each transition needs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import graphene
 
-from backend.accounts.models import Role
+from backend.accounts.policy import Op
 from backend.budgets import models as budgets
 from backend.budgets import services as budget_services
 from backend.core.errors import DomainError, Problem
@@ -18,7 +18,7 @@ from backend.goals.services import drafting, workflow, xlsx
 from backend.library.models import LibraryIndicator as LibraryIndicatorModel
 from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_unit_access, require_unit_role
+from graphql_schema.core.permissions import require_unit_access, require_unit_op
 from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
 from graphql_schema.core.versioning import version_argument
 from graphql_schema.goals.enums import (
@@ -38,8 +38,6 @@ from graphql_schema.goals.types import (
     Project,
 )
 from graphql_schema.indicators.fields import IndicatorInput, input_data
-
-PREPARERS = {Role.UNIT_FINANCE, Role.UNIT_LEADER}
 
 
 def _plain(data: Any) -> dict[str, Any]:
@@ -66,7 +64,7 @@ class CreateProject(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, input: ProjectInput) -> dict[str, Any]:
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         data = _plain(input)
         missing = [
             f
@@ -87,7 +85,7 @@ class UpdateProject(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, input: ProjectInput) -> dict[str, Any]:
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, id, "Project")
         return {"project": budget_services.update_project(project, _plain(input), user=user)}
 
@@ -106,7 +104,7 @@ class AddBudgetAdjustment(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, project_id: str, date, amount: Decimal, reason: str):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         adjustment = budget_services.add_adjustment(
             project, date=date, amount=amount, reason=reason, user=user
@@ -126,7 +124,7 @@ class RecordExpenditure(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, project_id: str, date, amount: Decimal, description: str = ""):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         expenditure = budget_services.record_expenditure(
             project, date=date, amount=amount, description=description, user=user
@@ -146,7 +144,7 @@ class SetMonthlySpending(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, project_id: str, month: int, amount: Decimal):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         expenditure = budget_services.set_monthly_spending(
             project, month=month, amount=amount, user=user
@@ -175,7 +173,7 @@ class CreateGoal(BaseMutation):
         midterm_goal: str = "",
         template_code: str | None = None,
     ):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         goal = drafting.create_goal(
             project,
@@ -199,7 +197,7 @@ class UpdateGoal(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, version: int | None = None, **data: Any):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         return {
             "goal": drafting.update_goal(goal, _plain(data), user=user, expected_version=version)
@@ -230,7 +228,7 @@ class AddGoalIndicator(BaseMutation):
         input: IndicatorInput | None = None,
         version: int | None = None,
     ):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
         if (library_indicator_id is None) == (input is None):
             raise DomainError.single(
@@ -268,7 +266,7 @@ class UpdateGoalIndicator(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, input: IndicatorInput, version: int | None = None):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         indicator = get_for_update(goals.GoalIndicator, id, "GoalIndicator")
         indicator = drafting.update_goal_indicator(
             indicator, input_data(input), user=user, expected_version=version
@@ -288,7 +286,7 @@ class RemoveGoalIndicator(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, version: int | None = None):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         goal = drafting.remove_goal_indicator(
             get_for_update(goals.GoalIndicator, id, "GoalIndicator"),
             user=user,
@@ -311,7 +309,7 @@ class ImportGoalForm(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, project_id: str, file=None, file_base64=None, version=None):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         content = uploaded_content(
             file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="绩效目标申报表.xlsx"
@@ -332,7 +330,7 @@ class SubmitGoal(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, version: int | None = None):
-        require_unit_access(info)
+        require_unit_access(info, Op.GOAL_SUBMIT)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         return {"goal": workflow.submit(goal, user=info.context.user, expected_version=version)}
 
@@ -402,7 +400,7 @@ class RequestGoalAdjustment(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, goal_id: str, reason: str, changes: list[Any]):
-        user, _ = require_unit_role(info, PREPARERS)
+        user, _ = require_unit_op(info, Op.GOAL_SUBMIT)
         goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
         adjustment = workflow.request_adjustment(
             goal,
@@ -423,7 +421,7 @@ class SubmitGoalAdjustment(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str):
-        require_unit_access(info)
+        require_unit_access(info, Op.GOAL_SUBMIT)
         adjustment = get_for_update(goals.AdjustmentRequest, id, "AdjustmentRequest")
         return {"adjustment": workflow.submit_adjustment(adjustment, user=info.context.user)}
 

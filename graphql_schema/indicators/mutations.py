@@ -6,13 +6,14 @@ from typing import Any
 
 import graphene
 
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.documents.services import SHEET_TYPES
 from backend.indicators import models
 from backend.indicators.services import authoring, push, xlsx
 from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_province_admin
+from graphql_schema.core.permissions import require_console
 from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
 from graphql_schema.indicators.enums import LayoutEnum
 from graphql_schema.indicators.fields import IndicatorInput, input_data
@@ -47,7 +48,7 @@ class CreateTemplate(BaseMutation):
 
     @classmethod
     def perform(cls, root: Any, info: graphene.ResolveInfo, input: Any) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.TEMPLATE_MANAGE)
         options = {k: getattr(v, "value", v) for k, v in input.items() if v is not None}
         return {"template": authoring.create_template(user=user, **options)}
 
@@ -63,7 +64,7 @@ class DraftTemplateVersion(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, template_id: str, changelog: str = "") -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.TEMPLATE_MANAGE)
         template = get_for_update(models.Template, template_id, "Template", "templateId")
         return {"version": authoring.draft_version(template, user=user, changelog=changelog)}
 
@@ -77,7 +78,7 @@ class AddTemplateIndicator(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, version_id: str, input: IndicatorInput) -> dict[str, Any]:
-        require_province_admin(info)
+        require_console(info, Op.TEMPLATE_MANAGE)
         version = get_for_update(models.TemplateVersion, version_id, "TemplateVersion", "versionId")
         return {"indicator": authoring.add_indicator(version, input_data(input))}
 
@@ -91,7 +92,7 @@ class UpdateTemplateIndicator(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, input: IndicatorInput) -> dict[str, Any]:
-        require_province_admin(info)
+        require_console(info, Op.TEMPLATE_MANAGE)
         indicator = get_for_update(models.TemplateIndicator, id, "TemplateIndicator")
         return {"indicator": authoring.update_indicator(indicator, input_data(input))}
 
@@ -104,7 +105,7 @@ class RemoveTemplateIndicator(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        require_province_admin(info)
+        require_console(info, Op.TEMPLATE_MANAGE)
         authoring.remove_indicator(
             get_for_update(models.TemplateIndicator, id, "TemplateIndicator")
         )
@@ -122,7 +123,7 @@ class PublishTemplateVersion(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, changelog: str | None = None) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.TEMPLATE_MANAGE)
         version = get_for_update(models.TemplateVersion, id, "TemplateVersion")
         return {"version": authoring.publish_version(version, user=user, changelog=changelog)}
 
@@ -135,7 +136,7 @@ class RetireTemplateVersion(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.TEMPLATE_MANAGE)
         version = get_for_update(models.TemplateVersion, id, "TemplateVersion")
         return {"version": authoring.retire_version(version, user=user)}
 
@@ -155,7 +156,7 @@ class ImportTemplateVersion(BaseMutation):
     def perform(
         cls, root, info, template_id: str, file=None, file_base64=None, changelog: str = ""
     ):
-        user = require_province_admin(info)
+        user = require_console(info, Op.TEMPLATE_MANAGE)
         template = get_for_update(models.Template, template_id, "Template", "templateId")
         content = uploaded_content(
             file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="指标库.xlsx"
@@ -204,7 +205,7 @@ class PushTemplate(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, version_id: str, targets: PushTargetsInput) -> dict[str, Any]:
-        user = require_province_admin(info)
+        user = require_console(info, Op.TEMPLATE_MANAGE)
         version = get_for_update(models.TemplateVersion, version_id, "TemplateVersion", "versionId")
         return {"push": push.push_version(version, _target_spec(targets), user=user)}
 
@@ -219,7 +220,7 @@ class RetryPushTarget(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        require_province_admin(info)
+        require_console(info, Op.TEMPLATE_MANAGE)
         return {"target": push.retry_target(get_for_update(models.PushTarget, id, "PushTarget"))}
 
 
@@ -234,7 +235,7 @@ class RerunPush(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str) -> dict[str, Any]:
-        require_province_admin(info)
+        require_console(info, Op.TEMPLATE_MANAGE)
         template_push = get_for_update(models.TemplatePush, id, "TemplatePush")
         return {"push": template_push, "queued": push.rerun_push(template_push)}
 

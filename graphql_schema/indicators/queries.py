@@ -5,10 +5,11 @@ import graphene
 from django.db.models import Prefetch, QuerySet
 from graphene_django.filter import DjangoFilterConnectionField
 
+from backend.accounts.policy import Op
 from backend.indicators import models
 from graphql_schema.core.filters import GlobalIDFilterSet
 from graphql_schema.core.ids import decode_id
-from graphql_schema.core.permissions import require_province_admin, require_user
+from graphql_schema.core.permissions import require_console, require_user
 from graphql_schema.indicators.types import Template, TemplatePush, TemplateVersion
 
 
@@ -70,14 +71,14 @@ class TemplateQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_template_pushes(root, info: graphene.ResolveInfo, **kwargs):
-        require_province_admin(info)
+        require_console(info, Op.TEMPLATE_MANAGE)
         return models.TemplatePush.objects.select_related("version__template")
 
     @staticmethod
     def resolve_template_push(root, info: graphene.ResolveInfo, id: str):
         from backend.core.errors import DomainError
 
-        require_province_admin(info)
+        require_console(info, Op.TEMPLATE_MANAGE)
         try:
             pk = decode_id(id, "TemplatePush")
         except DomainError:

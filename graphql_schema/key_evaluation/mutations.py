@@ -7,11 +7,12 @@ from typing import Any
 
 import graphene
 
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.key_evaluation import models, selectors, services
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_user
+from graphql_schema.core.permissions import require_console
 from graphql_schema.key_evaluation.types import (
     EvaluatorAssignment,
     KeyBandEnum,
@@ -78,7 +79,7 @@ class SelectForKeyEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, issuer, unit, project_id, fiscal_year, kind="key"):
-        user = require_user(info)
+        user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         key_eval = services.select_for_key_evaluation(
             _unit(issuer, "issuer"),
             user,
@@ -102,7 +103,7 @@ class AssignEvaluators(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, user_ids: list[str]) -> dict[str, Any]:
-        user = require_user(info)
+        user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         key_eval = _key_evaluation(info, id)
         ids = [decode_id(g, "User", f"userIds.{i}") for i, g in enumerate(user_ids)]
         services.assign_evaluators(key_eval, user, ids)
@@ -133,7 +134,7 @@ class RecordEvaluatorScores(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, assignment_id, indicators, comment=None) -> dict[str, Any]:
-        user = require_user(info)
+        user = require_console(info, Op.KEY_EVALUATION_SCORE)
         assignment = _assignment(info, assignment_id)
         rows = [{k: _value(v) for k, v in item.items()} for item in indicators]
         services.record_evaluator_scores(assignment, user, rows, comment)
@@ -150,7 +151,7 @@ class SubmitEvaluatorScores(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, assignment_id: str) -> dict[str, Any]:
-        user = require_user(info)
+        user = require_console(info, Op.KEY_EVALUATION_SCORE)
         assignment = _assignment(info, assignment_id)
         return {"assignment": services.submit_evaluator_scores(assignment, user)}
 
@@ -167,7 +168,7 @@ class FinaliseKeyEvaluation(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, conclusion: str | None = None) -> dict[str, Any]:
-        user = require_user(info)
+        user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         key_eval = _key_evaluation(info, id)
         services.finalise_key_evaluation(key_eval, user, conclusion or "")
         return {"key_evaluation": key_eval}
@@ -187,7 +188,7 @@ class DrawSample(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, issuer, fiscal_year, share=None, seed=None) -> dict[str, Any]:
-        user = require_user(info)
+        user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         draw = services.draw_sample(_unit(issuer, "issuer"), user, fiscal_year, share, seed)
         return {"draw": draw}
 
@@ -208,7 +209,7 @@ class SetKeyEvaluationPolicy(BaseMutation):
     def perform(
         cls, root, info, province, sampling_share=None, key_score_rule=None, overrate_points=None
     ) -> dict[str, Any]:
-        user = require_user(info)
+        user = require_console(info, Op.POLICY_MANAGE)
         policy = services.set_key_evaluation_policy(
             _unit(province, "province"),
             user,

@@ -10,12 +10,18 @@ from typing import Any
 import graphene
 from graphene_django import DjangoConnectionField
 
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.key_evaluation import selectors
 from backend.key_evaluation.rules import DEFAULT_OVERRATE_POINTS
 from backend.key_evaluation.services import DEFAULT_SHARE, is_manager
 from graphql_schema.core.ids import decode_id
-from graphql_schema.core.permissions import require_unit_access, require_user
+from graphql_schema.core.permissions import (
+    in_province,
+    require_console,
+    require_unit_access,
+    require_user,
+)
 from graphql_schema.key_evaluation.types import (
     Evaluator,
     EvaluatorAssignment,
@@ -26,6 +32,7 @@ from graphql_schema.key_evaluation.types import (
     SamplingDraw,
     UnitKeyEvaluation,
 )
+from tenants.models import Procuratorate, UnitLevel
 
 
 def _value(enum_value: Any) -> str | None:
@@ -105,7 +112,7 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_my_key_evaluation_assignments(root, info, status=None, fiscal_year=None, **kwargs):
-        user = require_user(info)
+        user = require_console(info, Op.KEY_EVALUATION_SCORE)
         return selectors.my_assignments(
             user, status=status.lower() if status else None, fiscal_year=fiscal_year
         ).prefetch_related(
@@ -116,17 +123,16 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_sampling_draws(root, info, fiscal_year=None, **kwargs):
-        user = require_user(info)
+        user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         return selectors.visible_draws(user, fiscal_year=fiscal_year)
 
     @staticmethod
     def resolve_key_evaluation_policy(root, info, province: str):
-        from backend.accounts.selectors import reachable_units
         from backend.oversight.selectors import policy_for
 
-        user = require_user(info)
-        unit = reachable_units(user).filter(code=province, level="province").first()
-        if unit is None:
+        require_console(info, Op.KEY_EVALUATION_MANAGE)
+        unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
+        if unit is None or not in_province(info, unit, Op.KEY_EVALUATION_MANAGE):
             return None
         policy = policy_for(unit)
         return KeyEvaluationPolicy(
@@ -138,9 +144,7 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_key_evaluators(root, info, issuer: str):
-        from tenants.models import Procuratorate
-
-        user = require_user(info)
+        user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         unit = Procuratorate.objects.filter(code=issuer).first()
         if unit is None or not is_manager(user, unit):
             return []

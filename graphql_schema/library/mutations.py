@@ -6,15 +6,13 @@ from typing import Any
 
 import graphene
 
-from backend.accounts.models import Role
+from backend.accounts.policy import Op
 from backend.library import models, services
 from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_unit_role
+from graphql_schema.core.permissions import require_unit_op
 from graphql_schema.indicators.fields import IndicatorInput, input_data
 from graphql_schema.library.types import LibraryIndicator, MergeConflict
-
-EDITORS = {Role.UNIT_FINANCE, Role.UNIT_LEADER}
 
 
 class AddLocalIndicator(BaseMutation):
@@ -27,7 +25,7 @@ class AddLocalIndicator(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, input: IndicatorInput) -> dict[str, Any]:
-        require_unit_role(info, EDITORS)
+        require_unit_op(info, Op.LIBRARY_EDIT)
         return {"indicator": services.add_local_indicator(input_data(input))}
 
 
@@ -42,7 +40,7 @@ class UpdateLibraryIndicator(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, input: IndicatorInput) -> dict[str, Any]:
-        user, _ = require_unit_role(info, EDITORS)
+        user, _ = require_unit_op(info, Op.LIBRARY_EDIT)
         indicator = get_for_update(models.LibraryIndicator, id, "LibraryIndicator")
         return {"indicator": services.update_indicator(indicator, input_data(input), user=user)}
 
@@ -63,7 +61,7 @@ class ResolveMergeConflict(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, choice: Any) -> dict[str, Any]:
-        user, _ = require_unit_role(info, EDITORS)
+        user, _ = require_unit_op(info, Op.LIBRARY_EDIT)
         conflict = get_for_update(models.MergeConflict, id, "MergeConflict")
         value = getattr(choice, "value", choice)
         return {"conflict": services.resolve_conflict(conflict, choice=value, user=user)}

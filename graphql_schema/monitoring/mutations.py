@@ -8,11 +8,12 @@ from typing import Any
 
 import graphene
 
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.monitoring import models, services
 from graphql_schema.core.ids import decode_id, get_for_update
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_province_admin, require_unit_access
+from graphql_schema.core.permissions import require_console, require_unit_access
 from graphql_schema.core.versioning import version_argument
 from graphql_schema.monitoring.types import (
     Alert,
@@ -39,7 +40,7 @@ class StartMonitoringEntry(BaseMutation):
     def perform(cls, root, info, project_id: str, round_id: str) -> dict[str, Any]:
         from backend.budgets.models import Project
 
-        unit = require_unit_access(info)
+        unit = require_unit_access(info, Op.MONITORING_ENTER)
         project = get_for_update(Project, project_id, "Project", "projectId")
         from backend.oversight.selectors import rounds_for
 
@@ -75,7 +76,7 @@ class RecordMonitoringEntry(BaseMutation):
     def perform(
         cls, root, info, id: str, spent_to_date=None, indicators=None, version=None
     ) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.MONITORING_ENTER)
         entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
         rows = []
         for item in indicators or []:
@@ -106,7 +107,7 @@ class SubmitMonitoringEntry(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, version: int | None = None) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.MONITORING_ENTER)
         entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
         return {
             "entry": services.submit_entry(entry, user=info.context.user, expected_version=version)
@@ -125,7 +126,7 @@ class AnswerAlert(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, id: str, response: Any, note: str) -> dict[str, Any]:
-        require_unit_access(info)
+        require_unit_access(info, Op.ALERT_ANSWER)
         alert = get_for_update(models.Alert, id, "Alert")
         answered = services.answer_alert(
             alert,
@@ -175,7 +176,7 @@ class OpenMonitoringRound(BaseMutation):
     ) -> dict[str, Any]:
         from backend.oversight import services as oversight_services
 
-        user = require_province_admin(info)
+        user = require_console(info, Op.POLICY_MANAGE)
         round_ = oversight_services.open_round(
             _province(province),
             fiscal_year=fiscal_year,
@@ -214,7 +215,7 @@ class SetMonitoringPolicy(BaseMutation):
     def perform(cls, root, info, province: str, input: Any) -> dict[str, Any]:
         from backend.oversight import services as oversight_services
 
-        user = require_province_admin(info)
+        user = require_console(info, Op.POLICY_MANAGE)
         data = {k: getattr(v, "value", v) for k, v in input.items() if v is not None}
         oversight_services.set_monitoring_policy(_province(province), user=user, **data)
         return {"ok": True}

@@ -3,10 +3,11 @@ from __future__ import annotations
 import graphene
 from graphene_django import DjangoConnectionField
 
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.monitoring import models
 from graphql_schema.core.ids import decode_id
-from graphql_schema.core.permissions import require_unit_access, require_user
+from graphql_schema.core.permissions import require_console, require_unit_access
 from graphql_schema.monitoring.types import (
     Alert,
     AlertRecord,
@@ -133,7 +134,7 @@ class PublicMonitoringQueries(graphene.ObjectType):
         status=graphene.String(),
         city=graphene.String(description="a city's code"),
         month=graphene.Int(),
-        description="Alerts of every unit in the caller's reach (province, city reviewers).",
+        description="Alerts of every unit under the caller (province, city reviewers).",
     )
     execution_facts = graphene.List(
         graphene.NonNull(ExecutionFact),
@@ -158,7 +159,7 @@ class PublicMonitoringQueries(graphene.ObjectType):
     ):
         from backend.oversight.selectors import alert_records_under
 
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         return alert_records_under(
             user,
             fiscal_year=fiscal_year,
@@ -173,7 +174,7 @@ class PublicMonitoringQueries(graphene.ObjectType):
     def resolve_execution_facts(root, info, fiscal_year: int, city=None, month=None):
         from backend.benchmarking.selectors import execution_facts_under
 
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         return list(
             execution_facts_under(
                 user, fiscal_year=fiscal_year, city=city, month=month

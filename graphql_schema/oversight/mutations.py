@@ -4,10 +4,11 @@ from typing import Any
 
 import graphene
 
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.oversight import services
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_province_admin
+from graphql_schema.core.permissions import console_access_of, require_console
 from graphql_schema.oversight.types import ProvincePolicy
 from tenants.models import Procuratorate, UnitLevel
 
@@ -23,11 +24,9 @@ class SetProvincePolicy(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, province: str, require_city_review: bool) -> dict[str, Any]:
-        from backend.accounts.selectors import roles_here
-
-        user = require_province_admin(info)
+        user = require_console(info, Op.POLICY_MANAGE)
         unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
-        if unit is None or "province_admin" not in roles_here(user, unit):
+        if unit is None or not console_access_of(info).at(Op.POLICY_MANAGE, unit):
             raise DomainError.single("NOT_FOUND", "省院不存在或无权设置。", "province")
         policy = services.set_policy(unit, require_city_review=require_city_review, user=user)
         return {"policy": policy}

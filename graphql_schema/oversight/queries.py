@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import graphene
 
+from backend.accounts.policy import Op
 from backend.oversight import selectors
-from graphql_schema.core.permissions import require_user
+from graphql_schema.core.permissions import in_province, require_console
 from graphql_schema.oversight.types import GoalSubmission, ProvincePolicy
 
 
@@ -25,14 +26,14 @@ class OversightQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_review_inbox(root, info: graphene.ResolveInfo, fiscal_year: int | None = None):
-        user = require_user(info)
+        user = require_console(info, Op.REVIEW)
         return list(selectors.review_inbox(user, fiscal_year=fiscal_year).select_related("unit"))
 
     @staticmethod
     def resolve_goal_submissions(
         root, info: graphene.ResolveInfo, status: str | None = None, fiscal_year: int | None = None
     ):
-        user = require_user(info)
+        user = require_console(info, Op.CONSOLE_VIEW)
         rows = selectors.submissions_under(
             user, status=status.lower() if status else None, fiscal_year=fiscal_year
         )
@@ -40,10 +41,10 @@ class OversightQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_province_policy(root, info: graphene.ResolveInfo, province: str):
-        from backend.accounts.selectors import reachable_units
+        from tenants.models import Procuratorate, UnitLevel
 
-        user = require_user(info)
-        unit = reachable_units(user).filter(code=province, level="province").first()
-        if unit is None:
+        require_console(info, Op.CONSOLE_VIEW)
+        unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
+        if unit is None or not in_province(info, unit, Op.CONSOLE_VIEW):
             return None
         return selectors.policy_for(unit)

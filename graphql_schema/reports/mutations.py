@@ -1,6 +1,7 @@
 """reports: GraphQL mutations. Tenant: upload a file as one of the unit's documents (evidence for
 self-evaluations, key evaluations and rectifications), and render a report of the unit's own
-evaluations and store it as one of its documents."""
+evaluations and store it as one of its documents (the unit's finance or leader: a reviewer
+above reads the unit's documents but writes none)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from typing import Any
 import graphene
 from django.core.files.uploadedfile import UploadedFile
 
-from backend.accounts.models import Role
+from backend.accounts.policy import Op
 from backend.core.errors import DomainError
 from backend.documents.services import store_document
 from backend.evaluation.models import SelfEvaluation
 from backend.reports import services
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.mutations import BaseMutation
-from graphql_schema.core.permissions import require_unit_access, require_unit_role
+from graphql_schema.core.permissions import require_unit_access, require_unit_op
 from graphql_schema.core.uploads import (
     BASE64_DEPRECATION,
     Upload,
@@ -52,7 +53,7 @@ class UploadDocument(BaseMutation):
         file_name: str | None = None,
         content_base64: str | None = None,
     ) -> dict[str, Any]:
-        user, _unit = require_unit_role(info, {Role.UNIT_FINANCE, Role.UNIT_LEADER})
+        user, _unit = require_unit_op(info, Op.DOCUMENT_UPLOAD)
         check_one_file(file, content_base64, "contentBase64")
         if file is not None:
             document = store_document(title=title, content=file, uploaded_by=user)
@@ -75,7 +76,7 @@ class GenerateSelfEvaluationReport(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, evaluation_id: str) -> dict[str, Any]:
-        unit = require_unit_access(info)
+        unit = require_unit_access(info, Op.REPORT_GENERATE)
         pk = decode_id(evaluation_id, "SelfEvaluation", "evaluationId")
         evaluation = SelfEvaluation.objects.filter(pk=pk).first()
         if evaluation is None:
@@ -96,7 +97,7 @@ class GenerateDepartmentReport(BaseMutation):
 
     @classmethod
     def perform(cls, root, info, fiscal_year: int) -> dict[str, Any]:
-        unit = require_unit_access(info)
+        unit = require_unit_access(info, Op.REPORT_GENERATE)
         document = services.generate_department_report(
             fiscal_year=fiscal_year, unit=unit, user=info.context.user
         )

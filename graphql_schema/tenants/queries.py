@@ -3,7 +3,8 @@ from __future__ import annotations
 import graphene
 from graphene_django.filter import DjangoFilterConnectionField
 
-from backend.accounts import selectors as access
+from backend.accounts import policy
+from backend.accounts.policy import Op
 from graphql_schema.core.permissions import require_unit_access, require_user
 from graphql_schema.tenants.filters import UnitFilter
 from graphql_schema.tenants.types import Unit, UnitPath
@@ -13,19 +14,20 @@ class PublicUnitQueries(graphene.ObjectType):
     units = DjangoFilterConnectionField(
         Unit,
         filterset_class=UnitFilter,
-        description="The units the caller's memberships reach (their subtrees).",
+        description="The units whose host the caller may open: where a role of theirs reads "
+        "the unit (a unit's own finance and leader: that unit; a reviewer: the subtree).",
     )
     unit = graphene.Field(Unit, code=graphene.String(required=True))
 
     @staticmethod
     def resolve_units(root, info: graphene.ResolveInfo, **kwargs):
         user = require_user(info)
-        return access.reachable_units(user).select_related("parent")
+        return policy.units_allowing(user, Op.UNIT_VIEW).select_related("parent")
 
     @staticmethod
     def resolve_unit(root, info: graphene.ResolveInfo, code: str):
         user = require_user(info)
-        return access.reachable_units(user).filter(code=code).first()
+        return policy.units_allowing(user, Op.UNIT_VIEW).filter(code=code).first()
 
 
 class TenantUnitQueries(graphene.ObjectType):

@@ -116,12 +116,12 @@ def test_a_session_post_needs_the_csrf_token(member) -> None:
 def test_an_unexpected_failure_is_a_coded_error_without_internals(
     gql, member, token_for, monkeypatch
 ) -> None:
-    from backend.accounts import selectors
+    from backend.accounts import policy
 
-    def explode(user):
+    def explode(user, op):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(selectors, "reachable_units", explode)
+    monkeypatch.setattr(policy, "units_allowing", explode)
     result = gql("{ units { totalCount } }", token=token_for(member("hunan", "province_admin")))
     assert error_codes(result) == ["INTERNAL_ERROR"]
     assert "secret" not in json.dumps(result)

@@ -149,3 +149,5 @@ def test_the_admin_renders_on_the_public_host(client, member) -> None:
     for url in ("/admin/", "/admin/tenants/procuratorate/", "/admin/accounts/user/"):
         response = client.get(url, HTTP_HOST="localhost")
         assert response.status_code == 200, url
+    # The front door sends a user with no console role to the places they can work.
+    assert client.get("/", HTTP_HOST="localhost", follow=True).status_code == 200

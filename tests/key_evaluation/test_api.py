@@ -283,8 +283,9 @@ def test_evaluators_see_only_the_projects_assigned_to_them(
     # The managers see everything below them, every evaluator.
     assert listed("loudi") == {"lsj-1": ["eval-a", "eval-b"], "lianyuan-1": ["eval-b"]}
     assert listed("admin") == listed("loudi")
-    # A unit's people see nothing on the public host; another city nothing at all.
-    assert listed("lsj") == {} and listed("changsha") == {}
+    # A unit's people are refused on the public host; another city sees nothing at all.
+    assert error_codes(gql(LIST, host=PUBLIC, token=tokens["lsj"])) == ["PERMISSION_DENIED"]
+    assert listed("changsha") == {}
 
     other = gid("KeyEvaluation", rows["lianyuan"].pk)
     assert gql(ONE, host=PUBLIC, token=tokens["A"], variables={"id": other})["data"] == {
@@ -303,14 +304,13 @@ def test_evaluators_see_only_the_projects_assigned_to_them(
         variables={"id": gid("EvaluatorAssignment", b_sheet.pk), "indicators": []},
     )
     assert [e["code"] for e in result["data"]["recordEvaluatorScores"]["errors"]] == ["NOT_FOUND"]
-    result = gql(FINALISE, host=PUBLIC, token=tokens["A"], variables={"id": other})
-    assert [e["code"] for e in result["data"]["finaliseKeyEvaluation"]["errors"]] == ["NOT_FOUND"]
-    # ... and seeing one is not managing it.
+    # An evaluator manages nothing: finalising is refused before any key evaluation is looked
+    # up, whether it may see it or not.
     mine_id = gid("KeyEvaluation", rows["lsj"].pk)
-    result = gql(FINALISE, host=PUBLIC, token=tokens["A"], variables={"id": mine_id})
-    assert [e["code"] for e in result["data"]["finaliseKeyEvaluation"]["errors"]] == [
-        "PERMISSION_DENIED"
-    ]
+    for key_evaluation in (other, mine_id):
+        result = gql(FINALISE, host=PUBLIC, token=tokens["A"], variables={"id": key_evaluation})
+        assert error_codes(result) == ["PERMISSION_DENIED"]
+        assert result["data"]["finaliseKeyEvaluation"] is None
 
 
 def test_a_city_never_reaches_another_citys_units(
@@ -395,9 +395,11 @@ def test_sampling_through_graphql(
     again = ok(gql(draw, host=PUBLIC, token=tokens["loudi"]), "drawSample")["draw"]
     assert again["chosen"] == first["chosen"] and again["created"] == 0
     query = "query { samplingDraws { totalCount edges { node { seed issuer { code } } } } }"
-    for name, count in (("loudi", 2), ("admin", 2), ("changsha", 0), ("A", 0), ("lsj", 0)):
+    for name, count in (("loudi", 2), ("admin", 2), ("changsha", 0)):
         result = gql(query, host=PUBLIC, token=tokens[name])
         assert result["data"]["samplingDraws"]["totalCount"] == count, name
+    for name in ("A", "lsj"):  # an evaluator, a unit's finance officer: not managers
+        assert error_codes(gql(query, host=PUBLIC, token=tokens[name])) == ["PERMISSION_DENIED"]
     sampled = gql(
         "query { keyEvaluations(kind: SAMPLE) { totalCount } }", host=PUBLIC, token=tokens["loudi"]
     )

@@ -14,8 +14,9 @@ from django.http import HttpResponse
 from django.test import Client
 from openpyxl import load_workbook
 
+from backend.accounts import policy
 from backend.accounts.models import Role, User
-from backend.accounts.selectors import reachable_units
+from backend.accounts.policy import Op
 from backend.benchmarking.selectors import BenchmarkTable, Distribution, UnitValue
 from backend.core.errors import DomainError
 from backend.reports.exports import BenchmarkQuery, parse_query
@@ -84,7 +85,9 @@ def producer(user: User, query: BenchmarkQuery) -> BenchmarkTable:
     CALLS.append(query)
     if query.metric == "unknown":
         raise DomainError.single("UNKNOWN_METRIC", "没有该对比指标：unknown。", "metric")
-    return _table(list(reachable_units(user).filter(level=UnitLevel.COUNTY)), query)
+    return _table(
+        list(policy.units_allowing(user, Op.UNIT_VIEW).filter(level=UnitLevel.COUNTY)), query
+    )
 
 
 def leaky_producer(user: User, query: BenchmarkQuery) -> BenchmarkTable:

@@ -131,7 +131,9 @@ def test_downloads_are_isolated_per_unit(
         from backend.reports.downloads import download_path
 
         document = services.generate_self_evaluation_report(
-            evaluation=evaluation, unit=Procuratorate.objects.get(code="lengshuijiang"), user=None
+            evaluation=evaluation,
+            unit=Procuratorate.objects.get(code="lengshuijiang"),
+            user=member("lengshuijiang", Role.UNIT_LEADER),
         )
         path = download_path(document)
     assert path == f"/documents/{document.pk}/download/"

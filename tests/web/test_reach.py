@@ -15,14 +15,16 @@ from backend.accounts.policy import Op
 from tests.web.conftest import Browser, User
 
 WORKSPACE = {
+    # The finance officer submits goals and enters monitoring; the leader approves (the goal
+    # and monitoring services always required the finance officer for these).
     "finance": {
-        Op.UNIT_VIEW, Op.PROJECT_EDIT, Op.LIBRARY_EDIT, Op.GOAL_PREPARE, Op.MONITORING_ENTER,
-        Op.ALERT_ANSWER, Op.EVALUATION_PREPARE, Op.DOCUMENT_UPLOAD, Op.REPORT_GENERATE,
-        Op.RESULTS_RESPOND,
+        Op.UNIT_VIEW, Op.PROJECT_EDIT, Op.LIBRARY_EDIT, Op.GOAL_PREPARE, Op.GOAL_SUBMIT,
+        Op.MONITORING_ENTER, Op.ALERT_ANSWER, Op.EVALUATION_PREPARE, Op.DOCUMENT_UPLOAD,
+        Op.REPORT_GENERATE, Op.RESULTS_RESPOND,
     },
     "leader": {
         Op.UNIT_VIEW, Op.PROJECT_EDIT, Op.LIBRARY_EDIT, Op.GOAL_PREPARE, Op.GOAL_APPROVE,
-        Op.MONITORING_ENTER, Op.ALERT_ANSWER, Op.EVALUATION_PREPARE, Op.EVALUATION_FINALISE,
+        Op.ALERT_ANSWER, Op.EVALUATION_PREPARE, Op.EVALUATION_FINALISE,
         Op.DOCUMENT_UPLOAD, Op.REPORT_GENERATE, Op.RESULTS_RESPOND,
     },
     "city_reviewer": {Op.UNIT_VIEW, Op.GOAL_CITY_REVIEW},

@@ -15,10 +15,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import timezone
 
-from backend.accounts import selectors as access
-from backend.accounts.models import Role, User
+from backend.accounts import policy as role_table
+from backend.accounts.models import User
+from backend.accounts.policy import Op
 from backend.core import cleaning
-from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.errors import DomainError, Problem
 from backend.documents.models import Document
 from backend.evaluation import scoring
 from backend.evaluation.models import (
@@ -34,7 +35,6 @@ from tenants.models import Procuratorate
 
 AnyUser = User | AnonymousUser
 
-PREPARERS = {Role.UNIT_FINANCE, Role.UNIT_LEADER}
 VALUE_LIMIT = Decimal(10) ** 12
 TEXT_LIMITS = {"actual_text": 500}
 # Input keys of a reported indicator result, and their camelCase names in problems.
@@ -59,18 +59,14 @@ def current_unit() -> Procuratorate:
     return unit_selectors.current_unit()
 
 
-def require_roles(user: AnyUser, unit: Procuratorate, roles: set[str], message: str) -> None:
-    """A role held at the unit itself (a reviewer above reads, but does not write)."""
-    if not access.roles_here(user, unit) & roles:
-        raise PermissionDenied(message)
-
-
 def require_preparer(user: AnyUser, unit: Procuratorate) -> None:
-    require_roles(user, unit, PREPARERS, "只有本院的财务人员或负责人可以填报绩效自评。")
+    """``Op.EVALUATION_PREPARE``: the unit's finance or leader (a reviewer above reads, but
+    does not write)."""
+    role_table.require(user, Op.EVALUATION_PREPARE, unit)
 
 
 def require_leader(user: AnyUser, unit: Procuratorate) -> None:
-    require_roles(user, unit, {Role.UNIT_LEADER}, "只有本院负责人可以退回或定稿绩效自评。")
+    role_table.require(user, Op.EVALUATION_FINALISE, unit)
 
 
 def invalid(status: str, action: str) -> DomainError:

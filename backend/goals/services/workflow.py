@@ -33,8 +33,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from backend.accounts import selectors as access
-from backend.accounts.models import Membership, Role, User
+from backend.accounts import policy as role_table
+from backend.accounts.models import User
+from backend.accounts.policy import Op
 from backend.benchmarking.services import record_goal_facts
 from backend.core import cleaning
 from backend.core.errors import DomainError, PermissionDenied, Problem
@@ -55,7 +56,7 @@ from backend.goals.models import (
 from backend.oversight import selectors as oversight_selectors
 from backend.oversight.services import sync_submission
 from tenants import selectors as unit_selectors
-from tenants.models import Procuratorate, UnitLevel
+from tenants.models import Procuratorate
 
 AnyUser = User | AnonymousUser
 
@@ -108,29 +109,20 @@ def publish(goal: PerformanceGoal) -> None:
 
 
 def _require_preparer(user: AnyUser, unit: Procuratorate) -> None:
-    if Role.UNIT_FINANCE not in access.roles_here(user, unit):
-        raise PermissionDenied("只有本院的财务人员可以提交绩效目标或调整申请。")
+    role_table.require(user, Op.GOAL_SUBMIT, unit)
 
 
 def _require_reviewer(user: AnyUser, unit: Procuratorate, stage: str) -> str:
-    """Check the user may review at ``stage``; the reviewing unit's code. The unit stage
-    needs ``unit_leader`` held at the unit itself, the city stage ``city_reviewer`` held at the
-    unit's parent, a 市级院."""
+    """Check the user may review at ``stage``; the reviewing unit's code. The unit stage is
+    ``Op.GOAL_APPROVE`` at the unit; the city stage ``Op.GOAL_CITY_REVIEW``, granted by a role
+    held at the unit's parent itself, a 市级院 (not at another unit above)."""
     if stage == ReviewStage.UNIT:
-        if Role.UNIT_LEADER not in access.roles_here(user, unit):
-            raise PermissionDenied("只有本院负责人可以进行单位审核。")
+        role_table.require(user, Op.GOAL_APPROVE, unit, "只有本院负责人可以进行单位审核。")
         return unit.code
-    codes = unit.ancestor_codes
-    parent = codes[-1] if codes else None
-    if not (
-        parent is not None
-        and user.is_authenticated
-        and Membership.objects.filter(
-            user=user, role=Role.CITY_REVIEWER, unit__code=parent, unit__level=UnitLevel.CITY
-        ).exists()
-    ):
-        raise PermissionDenied("只有上级市院的审核人可以进行市院审核。")
-    return parent
+    city = oversight_selectors.parent_city(unit)
+    if city is None or not role_table.unit_access(user, city).allows_here(Op.GOAL_CITY_REVIEW):
+        raise PermissionDenied(role_table.DENIED_MESSAGES[Op.GOAL_CITY_REVIEW])
+    return city.code
 
 
 def _invalid(status: str, action: str, *, adjustment: bool = False) -> DomainError:
