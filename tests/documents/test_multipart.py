@@ -230,10 +230,10 @@ def test_malformed_multipart_requests_get_typed_errors(media: Any, finance: str)
         post({"operations": ops, "map": json.dumps({"0": ["variables.no.such"]}), "0": pdf}) == bad
     )
     assert post({"operations": f"[{ops}]", "map": "{}", "0": pdf}) == bad  # no batching
-    # A file variable given as a string in plain JSON is a validation error, not a 500.
+    # A file variable given as a string in plain JSON is a typed value error, not a 500.
     gql = GraphQLClient()
     result = gql(UPLOAD, host=LSJ, token=finance, variables={"title": "t", "file": "abc"})
-    assert error_codes(result) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert error_codes(result) == ["INVALID_VALUE"]
     # Neither a file nor the deprecated base64: REQUIRED.
     result = gql(UPLOAD, host=LSJ, token=finance, variables={"title": "t"})
     assert result["data"]["uploadDocument"]["errors"][0]["code"] == "REQUIRED"
