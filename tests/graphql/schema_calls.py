@@ -85,7 +85,9 @@ def selection(type_: GraphQLOutputType) -> str:
 def call(name: str, field: GraphQLField) -> str:
     """``name(requiredArg: value, ...) { selection }``."""
     arguments = [
-        f"{arg}: {literal(spec.type)}"
+        # a fiscal year must look like one: the request check refuses the whole document
+        # (INVALID_YEAR) before any field runs otherwise
+        f"{arg}: {'2026' if 'year' in arg.lower() else literal(spec.type)}"
         for arg, spec in field.args.items()
         if isinstance(spec.type, GraphQLNonNull) and spec.default_value is Undefined
     ]
