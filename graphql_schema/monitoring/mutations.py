@@ -26,16 +26,20 @@ from tenants.models import Procuratorate, UnitLevel
 
 
 class StartMonitoringEntry(BaseMutation):
-    """Open the project's entry for a round (spent to date taken from its expenditures)."""
+    """Open the project's entry for a round (spent to date taken from its expenditures); after
+    the round closed, a late entry with ``lateReason`` (flagged late, not refused)."""
 
     entry = graphene.Field(MonitoringEntry)
 
     class Arguments:
         project_id = graphene.ID(required=True)
         round_id = graphene.ID(required=True)
+        late_reason = graphene.String(description="required after the round closed")
 
     @classmethod
-    def perform(cls, root, info, project_id: str, round_id: str) -> dict[str, Any]:
+    def perform(
+        cls, root, info, project_id: str, round_id: str, late_reason: str = ""
+    ) -> dict[str, Any]:
         from backend.budgets.models import Project
 
         unit = require_unit_access(info)
@@ -47,7 +51,10 @@ class StartMonitoringEntry(BaseMutation):
         )
         if round_ is None:
             raise DomainError.single("NOT_FOUND", "监控轮次不存在。", "roundId")
-        return {"entry": services.start_entry(project, round_, user=info.context.user)}
+        entry = services.start_entry(
+            project, round_, user=info.context.user, late_reason=late_reason or ""
+        )
+        return {"entry": entry}
 
 
 class EntryIndicatorInput(graphene.InputObjectType):
@@ -67,9 +74,12 @@ class RecordMonitoringEntry(BaseMutation):
         id = graphene.ID(required=True)
         spent_to_date = graphene.Decimal(description="only when no expenditures are recorded")
         indicators = graphene.List(graphene.NonNull(EntryIndicatorInput))
+        late_reason = graphene.String(description="after the round closed, unless given before")
 
     @classmethod
-    def perform(cls, root, info, id: str, spent_to_date=None, indicators=None) -> dict[str, Any]:
+    def perform(
+        cls, root, info, id: str, spent_to_date=None, indicators=None, late_reason=None
+    ) -> dict[str, Any]:
         require_unit_access(info)
         entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
         rows = []
@@ -80,7 +90,11 @@ class RecordMonitoringEntry(BaseMutation):
             )
             rows.append(row)
         entry = services.record_entry(
-            entry, user=info.context.user, spent_to_date=spent_to_date, indicators=rows
+            entry,
+            user=info.context.user,
+            spent_to_date=spent_to_date,
+            indicators=rows,
+            late_reason=late_reason,
         )
         return {"entry": entry}
 
@@ -92,12 +106,14 @@ class SubmitMonitoringEntry(BaseMutation):
 
     class Arguments:
         id = graphene.ID(required=True)
+        late_reason = graphene.String(description="after the round closed, unless given before")
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root, info, id: str, late_reason=None) -> dict[str, Any]:
         require_unit_access(info)
         entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
-        return {"entry": services.submit_entry(entry, user=info.context.user)}
+        submitted = services.submit_entry(entry, user=info.context.user, late_reason=late_reason)
+        return {"entry": submitted}
 
 
 class AnswerAlert(BaseMutation):
