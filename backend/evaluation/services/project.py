@@ -14,6 +14,7 @@ in the history of the evaluation and of each indicator it changes."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -127,25 +128,16 @@ def start_self_evaluation(project: Project, fiscal_year: int, actor: AnyUser) ->
     return evaluation
 
 
-@transaction.atomic
-def record_self_evaluation(
+def _take(
     evaluation: SelfEvaluation,
-    actor: AnyUser,
-    *,
-    indicators: Sequence[Mapping[str, Any]] = (),
-    **fields: Any,
-) -> SelfEvaluation:
-    """Record results on a draft: ``executed``, ``deviation_analysis``,
-    ``improvement_measures`` (only the keys given change) and ``indicators``, each a mapping
-    with ``code`` and any of ``actual_value``, ``actual_text``, ``band`` + ``band_score``,
-    ``explanation``, ``deviation_cause``, ``deviation_reason``, ``override_score`` (None
-    clears it) + ``override_reason``, ``evidence_ids`` (the unit's document ids). Every problem
-    is reported at once and nothing is saved when there is one; then the whole evaluation is
-    re-scored by the engine and stored."""
-    unit = common.current_unit()
-    common.lock(evaluation)
-    common.require_status(evaluation, EvaluationStatus.DRAFT, "修改")
-    common.require_preparer(actor, unit)
+    rows: Sequence[IndicatorScore],
+    indicators: Sequence[Mapping[str, Any]],
+    fields: Mapping[str, Any],
+    documents: set[int],
+) -> tuple[list[tuple[Any, dict[str, Any]]], list[Problem]]:
+    """Check the input of a record (or a preview): set the evaluation's own fields that are
+    valid on ``evaluation`` (unsaved) and return the cleaned indicator changes and every
+    problem."""
     unknown = set(fields) - {"executed", *TEXT_FIELDS}
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -166,12 +158,63 @@ def record_self_evaluation(
     for name in TEXT_FIELDS:
         if name in fields:
             setattr(evaluation, name, str(fields[name] or "").strip())
-    rows = _indicators(evaluation)
-    documents = common.cited_documents(indicators)
     cleaned, row_problems = common.validate_results(
         indicators, {r.code: r for r in rows}, documents=documents
     )
-    problems += row_problems
+    return cleaned, problems + row_problems
+
+
+@dataclass
+class Preview:
+    """A score sheet as it would be recorded: ``evaluation`` and ``rows`` carry the typed
+    values that are valid and the engine's scores (never saved); ``problems`` are what a
+    record would refuse."""
+
+    evaluation: SelfEvaluation
+    rows: list[IndicatorScore]
+    problems: list[Problem]
+
+
+def preview_self_evaluation(
+    evaluation: SelfEvaluation,
+    *,
+    indicators: Sequence[Mapping[str, Any]] = (),
+    **fields: Any,
+) -> Preview:
+    """Score the sheet with typed values and save nothing (the live total as one types): the
+    same checks and the same engine call as ``record_self_evaluation`` (``common.score_sheet``),
+    without its lock, its roles or its writes. An indicator with a problem keeps its recorded
+    values (as a refused record would); evidence is not previewed. ``evaluation`` is
+    changed in memory: pass one read for this purpose and do not save it."""
+    rows = _indicators(evaluation)
+    cleaned, problems = _take(evaluation, rows, indicators, fields, documents=set())
+    common.apply_changes(common.without_refused(cleaned, indicators, problems))
+    _rescore(evaluation, rows)
+    return Preview(evaluation, rows, problems)
+
+
+@transaction.atomic
+def record_self_evaluation(
+    evaluation: SelfEvaluation,
+    actor: AnyUser,
+    *,
+    indicators: Sequence[Mapping[str, Any]] = (),
+    **fields: Any,
+) -> SelfEvaluation:
+    """Record results on a draft: ``executed``, ``deviation_analysis``,
+    ``improvement_measures`` (only the keys given change) and ``indicators``, each a mapping
+    with ``code`` and any of ``actual_value``, ``actual_text``, ``band`` + ``band_score``,
+    ``explanation``, ``deviation_cause``, ``deviation_reason``, ``override_score`` (None
+    clears it) + ``override_reason``, ``evidence_ids`` (the unit's document ids). Every problem
+    is reported at once and nothing is saved when there is one; then the whole evaluation is
+    re-scored by the engine and stored."""
+    unit = common.current_unit()
+    common.lock(evaluation)
+    common.require_status(evaluation, EvaluationStatus.DRAFT, "修改")
+    common.require_preparer(actor, unit)
+    rows = _indicators(evaluation)
+    documents = common.cited_documents(indicators)
+    cleaned, problems = _take(evaluation, rows, indicators, fields, documents)
     if problems:
         raise DomainError(*problems)
     before = {r.pk: common.snapshot(r, common.RESULT_FIELDS) for r in rows}
