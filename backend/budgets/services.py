@@ -93,10 +93,10 @@ def clean_money(
         number = to_decimal(value)
     except ValueError:
         return None, Problem("INVALID_NUMBER", f"{label}“{value}”不是有效的金额。", field)
+    if abs(number) >= MONEY_LIMIT:  # before quantize, which cannot hold a huge number
+        return None, Problem("INVALID_NUMBER", f"{label} {number} 超出允许范围。", field)
     if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
         return None, Problem("INVALID_NUMBER", f"{label}最多保留 2 位小数（元、角、分）。", field)
-    if abs(number) >= MONEY_LIMIT:
-        return None, Problem("INVALID_NUMBER", f"{label} {number} 超出允许范围。", field)
     if number < 0 and not allow_negative:
         return None, Problem("NEGATIVE_AMOUNT", f"{label}不能为负数。", field)
     if number == 0 and not allow_zero:

@@ -369,12 +369,12 @@ def _clean_spent(value: Any) -> tuple[Decimal | None, Problem | None]:
         return None, Problem(
             "INVALID_NUMBER", f"累计支出“{value}”不是有效的金额。", "spent_to_date"
         )
-    if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
-        return None, Problem("INVALID_NUMBER", "累计支出最多保留 2 位小数。", "spent_to_date")
     if number < 0:
         return None, Problem("NEGATIVE_AMOUNT", "累计支出不能为负数。", "spent_to_date")
-    if number >= MONEY_LIMIT:
+    if number >= MONEY_LIMIT:  # before quantize, which cannot hold a huge number
         return None, Problem("INVALID_NUMBER", "累计支出超出允许范围。", "spent_to_date")
+    if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
+        return None, Problem("INVALID_NUMBER", "累计支出最多保留 2 位小数。", "spent_to_date")
     return number.quantize(CENT), None
 
 

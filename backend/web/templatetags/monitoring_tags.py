@@ -70,3 +70,25 @@ def page_query(context: template.Context, param: str, number: int) -> str:
     params = context["request"].GET.copy()
     params[param] = str(number)
     return params.urlencode()
+
+
+@register.filter
+def lookup(mapping: Any, key: Any) -> Any:
+    """``mapping|lookup:key`` (None when missing)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def band_ranges(row: Any) -> str:
+    """The score range of each qualitative band for the row's weight (the services' ranges)."""
+    from backend.evaluation.models import Band
+    from backend.evaluation.services.common import band_range
+
+    parts = []
+    for band in Band:
+        low, high = band_range(row.weight, band.value)
+        parts.append(f"{band.label} {figure(low)}–{figure(high)} 分")
+    return "；".join(parts)

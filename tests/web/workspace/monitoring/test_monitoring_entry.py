@@ -103,6 +103,8 @@ def test_saving_records_through_the_service(
         ("q1-value_to_date", "-5", "不能为负数"),
         ("spent_to_date", "-1", "不能为负数"),
         ("spent_to_date", "abc", "不是有效的金额"),
+        ("spent_to_date", "1e400", "超出允许范围"),
+        ("spent_to_date", "1" + "0" * 30, "超出允许范围"),
         ("q1-corrective_measure", "措施\x00", "空字符"),
         ("q1-corrective_measure", "长" * 1001, "1000"),
         ("e1-text_to_date", "长" * 501, "500"),
