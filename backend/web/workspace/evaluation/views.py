@@ -105,9 +105,11 @@ def _rows(evaluation: SelfEvaluation | DepartmentEvaluation) -> list[Any]:
 
 
 def group_lines(sheet: Any) -> list[tuple[str, str]]:
-    """(label, subtotal) of each scoring group, in the engine's order."""
+    """(label, subtotal) of each scoring group: 产出, 效益, 满意度, then any other."""
     scores = sheet.group_scores or {}
-    return [(f"{GROUP_LABELS.get(k, k)}指标", v) for k, v in scores.items()]
+    order = {str(group): index for index, group in enumerate(GROUP_LABELS)}
+    keys = sorted(scores, key=lambda k: (order.get(k, len(order)), k))
+    return [(f"{GROUP_LABELS.get(k, k)}指标", scores[k]) for k in keys]
 
 
 def _urls(prefix: str, **kwargs: Any) -> dict[str, str]:

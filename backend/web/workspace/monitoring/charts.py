@@ -41,7 +41,7 @@ def curve_options(points: Sequence[CurvePoint]) -> dict[str, Any]:
         "animation": False,
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0, "itemWidth": 18, "textStyle": {"fontSize": 12}},
-        "grid": {"left": 4, "right": 18, "top": 36, "bottom": 4, "containLabel": True},
+        "grid": {"left": 4, "right": 36, "top": 36, "bottom": 4, "containLabel": True},
         "xAxis": {
             "type": "category",
             "boundaryGap": False,

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_POST
 from backend.accounts.policy import Op
 from backend.budgets.models import Project
 from backend.monitoring import selectors, services
-from backend.monitoring.models import Alert, AlertStatus, EntryStatus, MonitoringEntry
+from backend.monitoring.models import Alert, AlertStatus, EntryStatus, Likelihood, MonitoringEntry
 from backend.oversight import selectors as rounds
-from backend.oversight.models import MonitoringRound
+from backend.oversight.models import ExecutionRule, MonitoringRound
 from backend.oversight.selectors import RoundState
 from backend.web.access import unit_page
 from backend.web.forms import run_service
+from backend.web.templatetags.jixiao import yuan
 from backend.web.workspace.monitoring.charts import curve_options
 from backend.web.workspace.monitoring.forms import AnswerForm, EntryForm, StartForm
 
@@ -325,6 +326,20 @@ EVIDENCE_LABELS = {
 }
 
 
+MONEY_KEYS = {"full_budget", "spent_to_date"}
+
+
 def evidence_rows(evidence: dict[str, Any]) -> list[tuple[str, str]]:
-    """An alert's evidence as (label, value) rows, known keys in Chinese."""
-    return [(EVIDENCE_LABELS.get(key, key), str(value)) for key, value in evidence.items()]
+    """An alert's evidence as (label, value) rows: known keys in Chinese, amounts with
+    thousands separators, the rule's and the likelihood's names."""
+    rows = []
+    for key, value in evidence.items():
+        text = str(value)
+        if key in MONEY_KEYS:
+            text = yuan(value)
+        elif key == "rule" and text in ExecutionRule.values:
+            text = ExecutionRule(text).label
+        elif key == "likelihood" and text in Likelihood.values:
+            text = Likelihood(text).label
+        rows.append((EVIDENCE_LABELS.get(key, key), text))
+    return rows
