@@ -256,6 +256,11 @@ JIXIAO_GRAPHQL_MAX_COST = int(os.environ.get("JIXIAO_GRAPHQL_MAX_COST", "20000")
 JIXIAO_GRAPHIQL = env_bool("JIXIAO_GRAPHIQL", DEBUG)
 # Where the benchmark exports (XLSX, charts) get their table: (user, BenchmarkQuery) -> table.
 JIXIAO_BENCHMARK_PRODUCER = "backend.reports.exports.benchmark_from_facts"
+# The full CJK font each PDF report's font is cut from (docs/reports.md, "Font").
+JIXIAO_CJK_FONT = os.environ.get(
+    "JIXIAO_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)
+JIXIAO_CJK_FONT_INDEX = int(os.environ.get("JIXIAO_CJK_FONT_INDEX", "2"))  # Noto Sans CJK SC
 
 # --- Locale ------------------------------------------------------------------------------------
 # The pages speak Chinese whatever the browser asks for (no LocaleMiddleware): Django's own

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
 
 from backend.accounts.models import User
 from backend.benchmarking.models import ProjectFact, UnitYearFact
+from backend.budgets.models import Project
 from backend.evaluation.models import (
     DepartmentEvaluation,
     DepartmentIndicatorScore,
@@ -17,6 +18,7 @@ from backend.evaluation.models import (
     SelfEvaluation,
 )
 from backend.goals.history import _entries
+from backend.goals.models import GoalStatus, PerformanceGoal
 from backend.oversight.selectors import reach_condition, under_city
 
 
@@ -96,3 +98,48 @@ def unit_results_under(
     if city:
         qs = qs.filter(under_city(city))
     return qs.order_by("unit__path", "fiscal_year")
+
+
+# --- the workspace's evaluation pages --------------------------------------------------------
+
+
+def evaluation_list(*, fiscal_year: int) -> QuerySet[SelfEvaluation]:
+    """The unit's self-evaluations of a year with their projects, without the indicators (one
+    query a page)."""
+    return (
+        SelfEvaluation.objects.filter(fiscal_year=fiscal_year)
+        .select_related("project")
+        .order_by("project__code", "id")
+    )
+
+
+def projects_to_evaluate(*, fiscal_year: int) -> QuerySet[Project]:
+    """The unit's projects of a year with an approved goal of that year and no self-evaluation
+    yet: what can be started (one query a page)."""
+    approved = PerformanceGoal.objects.filter(
+        project=OuterRef("pk"), fiscal_year=fiscal_year, status=GoalStatus.APPROVED
+    )
+    started = SelfEvaluation.objects.filter(project=OuterRef("pk"), fiscal_year=fiscal_year)
+    return (
+        Project.objects.filter(fiscal_year=fiscal_year)
+        .filter(Exists(approved))
+        .exclude(Exists(started))
+        .order_by("code", "id")
+    )
+
+
+def self_evaluation(pk: int) -> SelfEvaluation | None:
+    """One self-evaluation with its project and its indicators (evidence included): three
+    queries."""
+    return self_evaluations().filter(pk=pk).first()
+
+
+def status_history(evaluation: SelfEvaluation | DepartmentEvaluation) -> list[Any]:
+    """The evaluation's own history records, newest first, with their users (one query): each
+    carries the action as its change reason (开始自评, 填报自评, 提交自评, 退回：…, 定稿)."""
+    return list(evaluation.history.select_related("history_user").order_by("-history_date"))
+
+
+def latest_year() -> int | None:
+    """The latest fiscal year with a self-evaluation of the unit (one query)."""
+    return SelfEvaluation.objects.aggregate(year=Max("fiscal_year"))["year"]

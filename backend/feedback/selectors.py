@@ -210,3 +210,35 @@ def batches_under(
 
 def batch_for_reviewer(user: User | AnonymousUser, pk: int) -> FeedbackBatch | None:
     return batches_under(user).filter(pk=pk).first()
+
+
+# --- the workspace's results pages ---------------------------------------------------------
+
+
+def rectification_of_unit(unit: Procuratorate, pk: int) -> RectificationRequest | None:
+    """One of the unit's rectification requests with its steps and their actors (two
+    queries); None when the unit has none with ``pk``."""
+    from django.db.models import Prefetch
+
+    from backend.feedback.models import RectificationEvent
+
+    events = RectificationEvent.objects.select_related("actor").order_by("created_at", "id")
+    return (
+        rectifications_of_unit(unit)
+        .select_related("feedback_item__batch")
+        .prefetch_related(Prefetch("events", queryset=events))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def feedback_item_of_unit(unit: Procuratorate, pk: int) -> FeedbackItem | None:
+    """One of the unit's feedback items with its batch, issuer, answerer and the rectification
+    requests it opened (two queries)."""
+    return (
+        feedback_items_of_unit(unit)
+        .select_related("answered_by")
+        .prefetch_related("rectifications")
+        .filter(pk=pk)
+        .first()
+    )

@@ -45,6 +45,10 @@ class MonitoringEntry(models.Model):
         on_delete=models.DO_NOTHING,
         related_name="+",
     )
+    # A late entry (逾期补报): recorded after its round closed, with the unit's reason. Flagged,
+    # never refused; ``late_on`` is the day it was started late, then the day it was submitted.
+    late_reason = models.TextField("逾期补报原因", blank=True)
+    late_on = models.DateField("逾期补报日期", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic versioning (backend/core/versioning.py): raised by every change of the row or
@@ -62,6 +66,10 @@ class MonitoringEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} @ {self.month}"
+
+    @property
+    def late(self) -> bool:
+        return self.late_on is not None
 
 
 class Likelihood(models.TextChoices):

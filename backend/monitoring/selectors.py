@@ -213,3 +213,27 @@ def unit_execution_curve(*, fiscal_year: int | None = None) -> list[CurvePoint]:
             )
         )
     return points
+
+
+# --- the workspace's monitoring page ------------------------------------------------------------
+
+
+def entries_of_round(
+    round: MonitoringRound | int, projects: list[int]
+) -> dict[int, MonitoringEntry]:
+    """Project id → its entry for ``round``, for the given projects (one query)."""
+    rows = MonitoringEntry.objects.filter(round=round, project_id__in=projects).select_related(
+        "submitted_by"
+    )
+    return {entry.project_id: entry for entry in rows}
+
+
+def projects_without_submission(round: MonitoringRound) -> int:
+    """How many of the unit's projects of the round's year have no submitted entry for it
+    (one query)."""
+    submitted = MonitoringEntry.objects.filter(round=round, status=EntryStatus.SUBMITTED)
+    return (
+        Project.objects.filter(fiscal_year=round.fiscal_year)
+        .exclude(pk__in=submitted.values("project_id"))
+        .count()
+    )

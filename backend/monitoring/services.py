@@ -4,8 +4,9 @@ schema, which must be the unit's (a request's tenant, ``tenant_context``, or a t
 - ``start_entry`` / ``record_entry`` / ``submit_entry``: a project's figures at a round —
   spending to date (from the project's expenditures when it has any, else entered), execution
   rate, time progress, the year-end forecast, and per goal indicator its progress, likelihood,
-  deviation cause and corrective measure. Only while the round is open (a closed round is
-  read-only), by the unit's ``unit_finance``. Submitting checks every indicator (each problem
+  deviation cause and corrective measure. While the round is open; after it closes only as a
+  late entry (逾期补报: with the unit's reason, flagged late with its date, never refused), by
+  the unit's ``unit_finance``. Submitting checks every indicator (each problem
   names it), then in the same transaction raises the project's alerts and refreshes the public
   ``ExecutionFact`` of the unit's month and the ``AlertRecord`` mirrors (design.md §3).
 - ``answer_alert``: open → answered (continue, re-allocate or cancel, with a note), by the
@@ -83,6 +84,7 @@ RESOLVED_YEAR_END = "年度结束"
 RESOLVED_REPORTED = "已补报监控数据"
 RESOLVED_EXTENDED = "填报期限已调整"
 MESSAGE_LIMIT = 500
+LATE_REASON_LIMIT = 500
 
 # What an indicator line of ``record_entry`` may set, and how each is cleaned.
 INDICATOR_FIELDS = (
@@ -145,9 +147,9 @@ def _require_answerer(user: AnyUser, unit: Procuratorate) -> None:
     role_table.require(user, Op.ALERT_ANSWER, unit)
 
 
-def _check_round(round: MonitoringRound, today: datetime.date) -> None:
-    """The round must be open today: before it opens nothing is recorded, after it closes it
-    is read-only."""
+def _check_round(round: MonitoringRound, today: datetime.date, *, late: bool = False) -> None:
+    """The round must be open today: before it opens nothing is recorded; after it closes only
+    a late entry (``late``: one that carries the unit's reason) is, flagged as late."""
     state = oversight_selectors.round_state(round, today)
     if state == RoundState.UPCOMING:
         raise DomainError.single(
@@ -156,13 +158,36 @@ def _check_round(round: MonitoringRound, today: datetime.date) -> None:
             "尚未开始。",
             "round",
         )
-    if state == RoundState.CLOSED:
+    if state == RoundState.CLOSED and not late:
         raise DomainError.single(
             "ROUND_CLOSED",
             f"{round.fiscal_year} 年 {round.month} 月监控已于 {round.closes_on:%Y-%m-%d} 截止，"
-            "不能再修改。",
-            "round",
+            "逾期补报须填写逾期原因。",
+            "late_reason",
         )
+
+
+def _clean_late_reason(value: Any) -> str:
+    """The reason of a late entry, stripped; ``TOO_LONG`` past ``LATE_REASON_LIMIT``."""
+    text = "" if value is None else str(value).strip()
+    if len(text) > LATE_REASON_LIMIT:
+        raise DomainError.single(
+            "TOO_LONG", f"逾期原因不能超过 {LATE_REASON_LIMIT} 个字符。", "late_reason"
+        )
+    return text
+
+
+def _admit_late(entry: MonitoringEntry, today: datetime.date, late_reason: Any) -> None:
+    """Let a draft be written after its round closed: an entry already flagged late goes on
+    (a new reason replaces the old one); one that is not needs a reason, and is then flagged
+    late as of today. A round that is open or upcoming is checked as usual."""
+    reason = _clean_late_reason(late_reason)
+    closed = oversight_selectors.round_state(entry.round, today) == RoundState.CLOSED
+    if closed and reason:
+        entry.late_reason = reason
+        if entry.late_on is None:
+            entry.late_on = today
+    _check_round(entry.round, today, late=entry.late_on is not None)
 
 
 def _save(instance: models.Model, user: AnyUser | None, reason: str) -> None:
@@ -253,11 +278,16 @@ def _refresh_money(entry: MonitoringEntry, project: Project) -> None:
 
 
 @transaction.atomic
-def start_entry(project: Project, round: MonitoringRound, *, user: AnyUser) -> MonitoringEntry:
+def start_entry(
+    project: Project, round: MonitoringRound, *, user: AnyUser, late_reason: str = ""
+) -> MonitoringEntry:
     """The project's entry for ``round``, created as a draft if it has none: the spending to
     the end of the round's month (from the expenditures when the project has any, else 0 to
     be entered), the rates, and one line per indicator of the project's approved goal. The
-    round must be the unit's province's, of the project's year, and open. ``unit_finance``."""
+    round must be the unit's province's, of the project's year, and open — or closed, for a
+    late entry (逾期补报): then ``late_reason`` is required and the entry is flagged late
+    (``late_on``), never refused. An existing draft of a closed round given a reason is flagged
+    late too. ``unit_finance``."""
     unit = current_unit()
     _require_finance(user, unit)
     project = Project.objects.select_for_update().get(pk=project.pk)
@@ -274,10 +304,16 @@ def start_entry(project: Project, round: MonitoringRound, *, user: AnyUser) -> M
         )
     if problems:
         raise DomainError(*problems)
+    today = timezone.localdate()
     existing = MonitoringEntry.objects.filter(project=project, round=round).first()
     if existing is not None:
+        if existing.status == EntryStatus.DRAFT and existing.late_on is None and late_reason:
+            locked = _lock_entry(existing)
+            _admit_late(locked, today, late_reason)
+            if locked.late_on is not None:
+                _save(locked, user, "逾期补报")
+            return locked
         return existing
-    _check_round(round, timezone.localdate())
     entry = MonitoringEntry(
         project=project,
         round=round,
@@ -287,6 +323,7 @@ def start_entry(project: Project, round: MonitoringRound, *, user: AnyUser) -> M
         spent_source=SpentSource.ENTERED,
         status=EntryStatus.DRAFT,
     )
+    _admit_late(entry, today, late_reason)
     _refresh_money(entry, project)
     _save(entry, user, "开始填报")
     goal = monitoring_selectors.approved_goal(project)
@@ -303,7 +340,7 @@ def start_entry(project: Project, round: MonitoringRound, *, user: AnyUser) -> M
 def _clean_value(name: str, value: Any, where: str) -> tuple[Any, Problem | None]:
     """One indicator field's value, cleaned, or the problem with it."""
     if name in ("value_to_date", "projected_value"):
-        return cleaning.decimal(value, where, _LABELS[name], size=VALUE)
+        return cleaning.decimal(value, where, _LABELS[name], size=VALUE, negative=False)
     text = "" if value is None else str(value).strip()
     if name in _CHOICES and text and text not in _CHOICES[name].values:
         labels = "、".join(str(label) for label in _CHOICES[name].labels)
@@ -338,8 +375,11 @@ def record_entry(
     spent_to_date: Decimal | None = None,
     indicators: Sequence[Mapping[str, Any]] | None = None,
     expected_version: int | None = None,
+    late_reason: str | None = None,
 ) -> MonitoringEntry:
-    """Record figures on a draft entry while its round is open: the spending to date (only
+    """Record figures on a draft entry while its round is open (after it closed: a late entry,
+    flagged late, which needs ``late_reason`` unless it already has one; see ``start_entry``):
+    the spending to date (only
     when it is entered: a project with expenditures follows them, ``SPENT_FROM_EXPENDITURES``)
     and, per indicator line (``goal_indicator_id`` plus any of value_to_date, text_to_date,
     projected_value, likelihood, deviation_cause, corrective_measure; keys left out are left
@@ -353,7 +393,7 @@ def record_entry(
     check_version(locked, expected_version, ENTRY)
     if locked.status != EntryStatus.DRAFT:
         raise DomainError.single("ALREADY_SUBMITTED", "该监控填报已提交，不能再修改。", "status")
-    _check_round(locked.round, timezone.localdate())
+    _admit_late(locked, timezone.localdate(), late_reason)
     project = Project.objects.get(pk=locked.project_id)
     has_expenditures = Expenditure.objects.filter(project=project).exists()
     problems: list[Problem] = []
@@ -460,9 +500,16 @@ def _submission_problems(lines: Iterable[EntryIndicator]) -> list[Problem]:
 
 @transaction.atomic
 def submit_entry(
-    entry: MonitoringEntry, *, user: AnyUser, expected_version: int | None = None
+    entry: MonitoringEntry,
+    *,
+    user: AnyUser,
+    late_reason: str | None = None,
+    expected_version: int | None = None,
 ) -> MonitoringEntry:
-    """Submit a draft entry while its round is open. Checks every indicator (all problems at
+    """Submit a draft entry while its round is open — or, flagged late, after it closed (with
+    a reason, given now or before; ``late_on`` becomes the day of the late submission; an
+    entry submitted within its round, e.g. after the province extended the deadline, is not
+    late). Checks every indicator (all problems at
     once, each naming its indicator); the money is brought up to date first. Then, in the same
     transaction: the project's alerts (the rules on this entry; the round's silent-unit alert,
     if any, resolved), the unit's ``ExecutionFact`` of the month, and the alert mirrors.
@@ -474,7 +521,11 @@ def submit_entry(
     if locked.status != EntryStatus.DRAFT:
         raise DomainError.single("ALREADY_SUBMITTED", "该监控填报已提交。", "status")
     today = timezone.localdate()
-    _check_round(locked.round, today)
+    _admit_late(locked, today, late_reason)
+    if oversight_selectors.round_state(locked.round, today) == RoundState.CLOSED:
+        locked.late_on = today
+    else:
+        locked.late_on, locked.late_reason = None, ""
     lines = list(
         EntryIndicator.objects.filter(entry=locked)
         .select_related("goal_indicator")

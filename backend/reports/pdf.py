@@ -4,14 +4,15 @@
 - ``unit_report_pdf``: 部门整体支出绩效自评报告 (the unit's department-wide evaluation and the
   list of its project evaluations).
 
-Pure: no ORM, no I/O. Every text is set in the shipped CJK font (embedded, subset) and escaped
+No ORM. Every text is set in a font cut for the document from the full CJK font
+(``fonts.document_font``: every character it uses, embedded as a TrueType subset) and escaped
 before it reaches ReportLab's paragraph markup. Output is byte-for-byte reproducible
 (``invariant``: no creation date or random document id)."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
@@ -31,7 +32,7 @@ from reportlab.platypus import (
 )
 
 from backend.budgets.services import fmt_money
-from backend.reports.fonts import pdf_font
+from backend.reports.fonts import document_font
 from backend.reports.selectors import (
     GroupLine,
     IndicatorLine,
@@ -48,9 +49,14 @@ NONE = "—"
 
 
 class _Styles:
-    def __init__(self) -> None:
-        font = pdf_font()
-        base = {"fontName": font, "wordWrap": "CJK"}
+    """The paragraph styles of one document in its font, and the one way text enters it
+    (``p``). Without a font the styles only collect the text (the first pass: the document's
+    font is then cut to exactly these characters, see ``fonts.document_font``)."""
+
+    def __init__(self, font: str | None) -> None:
+        self.collecting = font is None
+        self.seen: list[str] = []
+        base = {"fontName": font or "Helvetica", "wordWrap": "CJK"}
         self.title = ParagraphStyle(
             "title", fontSize=17, leading=24, alignment=TA_CENTER, spaceAfter=2, **base
         )
@@ -74,10 +80,12 @@ class _Styles:
         )
         self.total = ParagraphStyle("total", fontSize=13, leading=20, **base)
 
-
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    """A paragraph of plain text (escaped; line breaks kept)."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    def p(self, text: str, style: ParagraphStyle) -> Any:
+        """A paragraph of plain text (escaped; line breaks kept)."""
+        if self.collecting:
+            self.seen.append(text)
+            return Spacer(0, 0)
+        return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
 def _points(value: Decimal | None) -> str:
@@ -110,7 +118,7 @@ def _table(
         return styles.number if c in numeric else styles.cell
 
     cells = [
-        [_p(v, style(r, c)) if isinstance(v, str) else v for c, v in enumerate(row)]
+        [styles.p(v, style(r, c)) if isinstance(v, str) else v for c, v in enumerate(row)]
         for r, row in enumerate(rows)
     ]
     table = Table(cells, colWidths=list(widths), repeatRows=header_rows)
@@ -170,7 +178,7 @@ def _budget_table(
 
 def _indicator_table(lines: Sequence[IndicatorLine], styles: _Styles) -> Table | Paragraph:
     if not lines:
-        return _p("未设置绩效指标。", styles.body)
+        return styles.p("未设置绩效指标。", styles.body)
     head = ["一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分", "计分说明"]
     rows: list[list[str]] = [head]
     for line in lines:
@@ -215,22 +223,38 @@ def _score_table(
 
 def _verdict(report: ProjectReport | UnitReport, styles: _Styles) -> Paragraph:
     if report.total is None:
-        return _p("尚未计分。", styles.total)
-    return _p(f"自评总分：{report.total:.2f} 分    等级：{report.grade or NONE}", styles.total)
+        return styles.p("尚未计分。", styles.total)
+    return styles.p(
+        f"自评总分：{report.total:.2f} 分    等级：{report.grade or NONE}", styles.total
+    )
 
 
 def _text_block(text: str, styles: _Styles) -> Paragraph:
-    return _p(text.strip() or "无。", styles.body)
+    return styles.p(text.strip() or "无。", styles.body)
 
 
 def _flag_block(flags: Sequence[str], styles: _Styles) -> list[Any]:
     if not flags:
-        return [_p("无。", styles.body)]
-    return [_p(f"{i}. {flag}", styles.body) for i, flag in enumerate(flags, start=1)]
+        return [styles.p("无。", styles.body)]
+    return [styles.p(f"{i}. {flag}", styles.body) for i, flag in enumerate(flags, start=1)]
 
 
-def _build(story: list[Any], *, title: str, author: str, footer: str) -> bytes:
-    font = pdf_font()
+def _render(
+    make_story: Callable[[_Styles], list[Any]], *, title: str, author: str, footer: str
+) -> bytes:
+    """Two passes: the story's text, collected, decides the document's font (cut from the full
+    CJK font to exactly the characters used, see ``fonts.document_font``); then the story is
+    built in that font and laid out."""
+    collector = _Styles(None)
+    make_story(collector)
+    text = "".join([*collector.seen, title, author, footer, "第页0123456789"])
+    with document_font(text) as font:
+        return _build(
+            make_story(_Styles(font)), font=font, title=title, author=author, footer=footer
+        )
+
+
+def _build(story: list[Any], *, font: str, title: str, author: str, footer: str) -> bytes:
     buffer = io.BytesIO()
 
     def on_page(canvas: Any, doc: Any) -> None:
@@ -260,11 +284,20 @@ def _build(story: list[Any], *, title: str, author: str, footer: str) -> bytes:
 
 def project_report_pdf(report: ProjectReport) -> bytes:
     """项目支出绩效自评报告 of one project."""
-    s = _Styles()
     title = f"{report.fiscal_year} 年度项目支出绩效自评报告"
-    story: list[Any] = [
-        _p(title, s.title),
-        _p(report.unit_name, s.subtitle),
+    footer = f"{report.unit_name} · {report.project_name} · 生成日期 {report.generated_on:%Y-%m-%d}"
+    return _render(
+        lambda s: _project_story(report, title, s),
+        title=f"{title} · {report.project_name}",
+        author=report.unit_name,
+        footer=footer,
+    )
+
+
+def _project_story(report: ProjectReport, title: str, s: _Styles) -> list[Any]:
+    return [
+        s.p(title, s.title),
+        s.p(report.unit_name, s.subtitle),
         _info_table(
             [
                 ("项目名称", report.project_name),
@@ -276,36 +309,38 @@ def project_report_pdf(report: ProjectReport) -> bytes:
             ],
             s,
         ),
-        _p("一、预算执行情况", s.heading),
+        s.p("一、预算执行情况", s.heading),
         _budget_table(report, s, initial=report.initial_budget),
-        _p("二、绩效目标完成情况", s.heading),
+        s.p("二、绩效目标完成情况", s.heading),
         _info_table(
             [("年度总体目标", report.overall_goal), ("全年实际完成情况", report.achieved_summary)],
             s,
         ),
-        _p("三、绩效指标完成及评分情况", s.heading),
+        s.p("三、绩效指标完成及评分情况", s.heading),
         _indicator_table(report.indicators, s),
         Spacer(1, 4 * mm),
-        KeepTogether([_p("四、评分汇总", s.heading), _score_table(report, report.groups, s)]),
+        KeepTogether([s.p("四、评分汇总", s.heading), _score_table(report, report.groups, s)]),
         Spacer(1, 3 * mm),
         _verdict(report, s),
-        _p("五、提示事项", s.heading),
+        s.p("五、提示事项", s.heading),
         *_flag_block(report.flags, s),
-        _p("六、偏差原因分析", s.heading),
+        s.p("六、偏差原因分析", s.heading),
         _text_block(report.deviation_analysis, s),
-        _p("七、改进措施", s.heading),
+        s.p("七、改进措施", s.heading),
         _text_block(report.improvement_measures, s),
     ]
-    footer = f"{report.unit_name} · {report.project_name} · 生成日期 {report.generated_on:%Y-%m-%d}"
-    return _build(
-        story, title=f"{title} · {report.project_name}", author=report.unit_name, footer=footer
-    )
 
 
 def unit_report_pdf(report: UnitReport) -> bytes:
     """部门整体支出绩效自评报告 of the unit, with its project evaluations."""
-    s = _Styles()
     title = f"{report.fiscal_year} 年度部门整体支出绩效自评报告"
+    footer = f"{report.unit_name} · 部门整体 · 生成日期 {report.generated_on:%Y-%m-%d}"
+    return _render(
+        lambda s: _unit_story(report, title, s), title=title, author=report.unit_name, footer=footer
+    )
+
+
+def _unit_story(report: UnitReport, title: str, s: _Styles) -> list[Any]:
     projects_head = [
         "项目编码",
         "项目名称",
@@ -333,11 +368,11 @@ def unit_report_pdf(report: UnitReport) -> bytes:
     projects: Any = (
         _table(project_rows, [CONTENT_WIDTH * f for f in fractions], s, numeric=(2, 3, 4, 5))
         if report.projects
-        else _p("本年度尚无项目自评。", s.body)
+        else s.p("本年度尚无项目自评。", s.body)
     )
-    story: list[Any] = [
-        _p(title, s.title),
-        _p(report.unit_name, s.subtitle),
+    return [
+        s.p(title, s.title),
+        s.p(report.unit_name, s.subtitle),
         _info_table(
             [
                 ("评价单位", report.unit_name),
@@ -352,22 +387,20 @@ def unit_report_pdf(report: UnitReport) -> bytes:
             ],
             s,
         ),
-        _p("一、部门预算执行情况", s.heading),
+        s.p("一、部门预算执行情况", s.heading),
         _budget_table(report, s, initial=None),
-        _p("二、部门整体绩效指标完成及评分情况", s.heading),
+        s.p("二、部门整体绩效指标完成及评分情况", s.heading),
         _indicator_table(report.indicators, s),
         Spacer(1, 4 * mm),
-        KeepTogether([_p("三、评分汇总", s.heading), _score_table(report, report.groups, s)]),
+        KeepTogether([s.p("三、评分汇总", s.heading), _score_table(report, report.groups, s)]),
         Spacer(1, 3 * mm),
         _verdict(report, s),
-        _p("四、项目支出绩效自评情况", s.heading),
+        s.p("四、项目支出绩效自评情况", s.heading),
         projects,
-        _p("五、提示事项", s.heading),
+        s.p("五、提示事项", s.heading),
         *_flag_block(report.flags, s),
-        _p("六、总体评价", s.heading),
+        s.p("六、总体评价", s.heading),
         _text_block(report.summary, s),
-        _p("七、改进措施", s.heading),
+        s.p("七、改进措施", s.heading),
         _text_block(report.improvement_measures, s),
     ]
-    footer = f"{report.unit_name} · 部门整体 · 生成日期 {report.generated_on:%Y-%m-%d}"
-    return _build(story, title=title, author=report.unit_name, footer=footer)

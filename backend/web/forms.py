@@ -44,7 +44,8 @@ def add_problems(
     for problem in error.problems:
         name = field_name(problem.field)
         name = (fields or {}).get(name, name)
-        form.add_error(name if name in form.fields else None, problem.message)
+        shown = name in form.fields and not form.fields[name].widget.is_hidden
+        form.add_error(name if shown else None, problem.message)
 
 
 def run_service(
@@ -60,6 +61,13 @@ def run_service(
     except DomainError as error:
         add_problems(form, error, fields)
         return None
+
+
+def version_field() -> forms.IntegerField:
+    """The version of the record as the user read it (optimistic versioning): the page sends it
+    back with the edit, and the service refuses a stale one (``STALE``, shown above the form
+    with the current values) instead of overwriting someone else's change."""
+    return forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class PlainForm(forms.Form):

@@ -28,16 +28,20 @@ from tenants.models import Procuratorate, UnitLevel
 
 
 class StartMonitoringEntry(BaseMutation):
-    """Open the project's entry for a round (spent to date taken from its expenditures)."""
+    """Open the project's entry for a round (spent to date taken from its expenditures); after
+    the round closed, a late entry with ``lateReason`` (flagged late, not refused)."""
 
     entry = graphene.Field(MonitoringEntry)
 
     class Arguments:
         project_id = graphene.ID(required=True)
         round_id = graphene.ID(required=True)
+        late_reason = graphene.String(description="required after the round closed")
 
     @classmethod
-    def perform(cls, root, info, project_id: str, round_id: str) -> dict[str, Any]:
+    def perform(
+        cls, root, info, project_id: str, round_id: str, late_reason: str = ""
+    ) -> dict[str, Any]:
         from backend.budgets.models import Project
 
         unit = require_unit_access(info, Op.MONITORING_ENTER)
@@ -49,7 +53,10 @@ class StartMonitoringEntry(BaseMutation):
         )
         if round_ is None:
             raise DomainError.single("NOT_FOUND", "监控轮次不存在。", "roundId")
-        return {"entry": services.start_entry(project, round_, user=info.context.user)}
+        entry = services.start_entry(
+            project, round_, user=info.context.user, late_reason=late_reason or ""
+        )
+        return {"entry": entry}
 
 
 class EntryIndicatorInput(graphene.InputObjectType):
@@ -71,10 +78,18 @@ class RecordMonitoringEntry(BaseMutation):
         spent_to_date = graphene.Decimal(description="only when no expenditures are recorded")
         indicators = graphene.List(graphene.NonNull(EntryIndicatorInput))
         version = version_argument()
+        late_reason = graphene.String(description="after the round closed, unless given before")
 
     @classmethod
     def perform(
-        cls, root, info, id: str, spent_to_date=None, indicators=None, version=None
+        cls,
+        root,
+        info,
+        id: str,
+        spent_to_date=None,
+        indicators=None,
+        version=None,
+        late_reason=None,
     ) -> dict[str, Any]:
         require_unit_access(info, Op.MONITORING_ENTER)
         entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
@@ -91,6 +106,7 @@ class RecordMonitoringEntry(BaseMutation):
             spent_to_date=spent_to_date,
             indicators=rows,
             expected_version=version,
+            late_reason=late_reason,
         )
         return {"entry": entry}
 
@@ -104,14 +120,18 @@ class SubmitMonitoringEntry(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True)
         version = version_argument()
+        late_reason = graphene.String(description="after the round closed, unless given before")
 
     @classmethod
-    def perform(cls, root, info, id: str, version: int | None = None) -> dict[str, Any]:
+    def perform(
+        cls, root, info, id: str, version: int | None = None, late_reason=None
+    ) -> dict[str, Any]:
         require_unit_access(info, Op.MONITORING_ENTER)
         entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
-        return {
-            "entry": services.submit_entry(entry, user=info.context.user, expected_version=version)
-        }
+        submitted = services.submit_entry(
+            entry, user=info.context.user, late_reason=late_reason, expected_version=version
+        )
+        return {"entry": submitted}
 
 
 class AnswerAlert(BaseMutation):

@@ -85,6 +85,9 @@ class MonitoringEntry(DjangoObjectType):
     indicators = graphene.List(graphene.NonNull(EntryIndicator), required=True)
     project_code = graphene.String(required=True)
     version = version_field()
+    late = graphene.Boolean(
+        required=True, description="recorded after the round closed (逾期补报), with a reason"
+    )
 
     class Meta:
         model = models.MonitoringEntry
@@ -98,7 +101,13 @@ class MonitoringEntry(DjangoObjectType):
             "forecast_rate",
             "submitted_at",
             "updated_at",
+            "late_reason",
+            "late_on",
         )
+
+    @staticmethod
+    def resolve_late(root: models.MonitoringEntry, info) -> bool:
+        return root.late
 
     @staticmethod
     def resolve_indicators(root: models.MonitoringEntry, info):

@@ -86,7 +86,13 @@ def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # LANGUAGE: the browser's own words (a file input's button) in Chinese, as users see
+        # them; Chromium on Linux ignores --lang.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "LANGUAGE": "zh_CN"},
+        )
         try:
             yield browser
         finally:

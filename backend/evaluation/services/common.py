@@ -7,6 +7,7 @@ Field names in problems: an input row is named by its position and camelCase fie
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -405,6 +406,28 @@ def apply_changes(
             else:
                 setattr(indicator, key, value)
     return evidence
+
+
+_ROW_FIELD = re.compile(r"^indicators\[(\d+)\]\.")
+
+
+def without_refused(
+    cleaned: Iterable[tuple[IndicatorResultFields, dict[str, Any]]],
+    rows: Sequence[Mapping[str, Any]],
+    problems: Sequence[Problem],
+) -> list[tuple[IndicatorResultFields, dict[str, Any]]]:
+    """The cleaned changes of the input rows that have no problem, evidence left out: what a
+    preview may apply (a row with a problem keeps its recorded values)."""
+    refused = {
+        str(rows[int(match.group(1))].get("code") or "").strip()
+        for problem in problems
+        if (match := _ROW_FIELD.match(problem.field or "")) and int(match.group(1)) < len(rows)
+    }
+    return [
+        (indicator, {k: v for k, v in changes.items() if k != "evidence_ids"})
+        for indicator, changes in cleaned
+        if indicator.code not in refused
+    ]
 
 
 def snapshot(row: models.Model, names: Iterable[str]) -> tuple[Any, ...]:

@@ -163,6 +163,23 @@ def start_department_evaluation(fiscal_year: int, actor: AnyUser) -> DepartmentE
     return evaluation
 
 
+def preview_department_evaluation(
+    evaluation: DepartmentEvaluation,
+    *,
+    indicators: Sequence[Mapping[str, Any]] = (),
+) -> tuple[list[DepartmentIndicatorScore], list[Problem]]:
+    """The unit-level indicators scored with typed results, nothing saved (the live total):
+    the checks and the engine call of ``record_department_evaluation`` without its writes; an
+    indicator with a problem keeps its recorded values. ``evaluation`` is changed in memory."""
+    rows = _indicators(evaluation)
+    cleaned, problems = common.validate_results(
+        indicators, {r.code: r for r in rows}, documents=set()
+    )
+    common.apply_changes(common.without_refused(cleaned, indicators, problems))
+    _rescore(evaluation, rows)
+    return rows, problems
+
+
 @transaction.atomic
 def record_department_evaluation(
     evaluation: DepartmentEvaluation,

@@ -17,6 +17,7 @@ optional ``expected_version``: a stale one is ``STALE`` and nothing is written
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -132,6 +133,71 @@ def start_self_evaluation(project: Project, fiscal_year: int, actor: AnyUser) ->
     return evaluation
 
 
+def _take(
+    evaluation: SelfEvaluation,
+    rows: Sequence[IndicatorScore],
+    indicators: Sequence[Mapping[str, Any]],
+    fields: Mapping[str, Any],
+    documents: set[int],
+) -> tuple[list[tuple[Any, dict[str, Any]]], list[Problem]]:
+    """Check the input of a record (or a preview): set the evaluation's own fields that are
+    valid on ``evaluation`` (unsaved) and return the cleaned indicator changes and every
+    problem."""
+    unknown = set(fields) - {"executed", *TEXT_FIELDS}
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    problems: list[Problem] = []
+    if "executed" in fields:
+        if fields["executed"] is None or fields["executed"] == "":
+            evaluation.executed = None
+        else:
+            value, problem = clean_money("executed", fields["executed"])
+            if problem:
+                problems.append(
+                    Problem(
+                        problem.code, problem.message.replace("executed", "全年执行数"), "executed"
+                    )
+                )
+            else:
+                evaluation.executed = value
+    for name in TEXT_FIELDS:
+        if name in fields:
+            setattr(evaluation, name, str(fields[name] or "").strip())
+    cleaned, row_problems = common.validate_results(
+        indicators, {r.code: r for r in rows}, documents=documents
+    )
+    return cleaned, problems + row_problems
+
+
+@dataclass
+class Preview:
+    """A score sheet as it would be recorded: ``evaluation`` and ``rows`` carry the typed
+    values that are valid and the engine's scores (never saved); ``problems`` are what a
+    record would refuse."""
+
+    evaluation: SelfEvaluation
+    rows: list[IndicatorScore]
+    problems: list[Problem]
+
+
+def preview_self_evaluation(
+    evaluation: SelfEvaluation,
+    *,
+    indicators: Sequence[Mapping[str, Any]] = (),
+    **fields: Any,
+) -> Preview:
+    """Score the sheet with typed values and save nothing (the live total as one types): the
+    same checks and the same engine call as ``record_self_evaluation`` (``common.score_sheet``),
+    without its lock, its roles or its writes. An indicator with a problem keeps its recorded
+    values (as a refused record would); evidence is not previewed. ``evaluation`` is
+    changed in memory: pass one read for this purpose and do not save it."""
+    rows = _indicators(evaluation)
+    cleaned, problems = _take(evaluation, rows, indicators, fields, documents=set())
+    common.apply_changes(common.without_refused(cleaned, indicators, problems))
+    _rescore(evaluation, rows)
+    return Preview(evaluation, rows, problems)
+
+
 @transaction.atomic
 def record_self_evaluation(
     evaluation: SelfEvaluation,
@@ -154,32 +220,9 @@ def record_self_evaluation(
     check_version(evaluation, expected_version, EVALUATION)
     common.require_status(evaluation, EvaluationStatus.DRAFT, "修改")
     common.require_preparer(actor, unit)
-    unknown = set(fields) - {"executed", *TEXT_FIELDS}
-    if unknown:
-        raise TypeError(f"unknown fields: {sorted(unknown)}")
-    problems: list[Problem] = []
-    if "executed" in fields:
-        if fields["executed"] is None or fields["executed"] == "":
-            evaluation.executed = None
-        else:
-            value, problem = clean_money("executed", fields["executed"])
-            if problem:
-                problems.append(
-                    Problem(
-                        problem.code, problem.message.replace("executed", "全年执行数"), "executed"
-                    )
-                )
-            else:
-                evaluation.executed = value
-    for name in TEXT_FIELDS:
-        if name in fields:
-            setattr(evaluation, name, str(fields[name] or "").strip())
     rows = _indicators(evaluation)
     documents = common.cited_documents(indicators)
-    cleaned, row_problems = common.validate_results(
-        indicators, {r.code: r for r in rows}, documents=documents
-    )
-    problems += row_problems
+    cleaned, problems = _take(evaluation, rows, indicators, fields, documents)
     if problems:
         raise DomainError(*problems)
     before = {r.pk: common.snapshot(r, common.RESULT_FIELDS) for r in rows}
