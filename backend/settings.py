@@ -221,6 +221,11 @@ JIXIAO_TOKEN_TTL_DAYS = int(os.environ.get("JIXIAO_TOKEN_TTL_DAYS", "30"))
 GRAPHENE = {"SCHEMA": "graphql_schema.public.schema", "RELAY_CONNECTION_MAX_LIMIT": 200}
 JIXIAO_GRAPHQL_MAX_DEPTH = int(os.environ.get("JIXIAO_GRAPHQL_MAX_DEPTH", "10"))
 JIXIAO_GRAPHIQL = env_bool("JIXIAO_GRAPHIQL", DEBUG)
+# XLSX imports (backend/core/sheets.py): rows read per sheet, decompressed size of the upload,
+# problems listed before the rest are only counted.
+JIXIAO_XLSX_MAX_ROWS = int(os.environ.get("JIXIAO_XLSX_MAX_ROWS", "5000"))
+JIXIAO_XLSX_MAX_UNPACKED_MB = int(os.environ.get("JIXIAO_XLSX_MAX_UNPACKED_MB", "20"))
+JIXIAO_XLSX_MAX_PROBLEMS = int(os.environ.get("JIXIAO_XLSX_MAX_PROBLEMS", "100"))
 # Where the benchmark exports (XLSX, charts) get their table: (user, BenchmarkQuery) -> table.
 JIXIAO_BENCHMARK_PRODUCER = "backend.reports.exports.benchmark_from_facts"
 
