@@ -141,6 +141,11 @@ REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
+# With acks_late, a message whose pool child dies (killed, out of memory) is requeued rather
+# than acknowledged as failed. Every task must therefore be safe to run again (they are: one
+# transaction each, idempotent or keyed by run); a task that kills its worker every time would
+# be redelivered forever, which the logs show (docs/operations.md).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Celery's Django fix-up closes the database connection around every task unless told to reuse
 # it; reuse it for 100 tasks, then recycle (a worker walking many schemas must not grow its
 # catalog caches without bound: design.md §7).
