@@ -10,7 +10,7 @@ workers × threads connections, whatever the number of requests (docs/operations
 answered by WhiteNoise inside the same workers.
 
 Every value comes from the environment (docs/operations.md); the defaults suit the 2-core
-machines of development and CI: 2 workers × 4 threads.
+machines of development and CI: 2 workers × 8 threads (at most 16 connections).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 
 bind = os.environ.get("JIXIAO_WEB_BIND", "127.0.0.1:8000")
-worker_class = "gthread"
+worker_class = os.environ.get("JIXIAO_WEB_WORKER_CLASS", "gthread")
 workers = int(os.environ.get("JIXIAO_WEB_WORKERS", "2"))
-threads = int(os.environ.get("JIXIAO_WEB_THREADS", "4"))
+threads = int(os.environ.get("JIXIAO_WEB_THREADS", "8"))
 # A request taking longer than this is killed with its worker (its transaction rolls back).
 timeout = int(os.environ.get("JIXIAO_WEB_TIMEOUT", "120"))
 graceful_timeout = 30
-keepalive = 5
+keepalive = int(os.environ.get("JIXIAO_WEB_KEEPALIVE", "5"))
 backlog = 2048
 # Workers are replaced after this many requests (with jitter, not all at once), which also
 # bounds the per-process caches of a platform with thousands of schemas.
