@@ -4,10 +4,12 @@ default for a developer machine. The variables are documented in docs/operations
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from backend import embedded
 
@@ -27,8 +29,11 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "jixiao-insecure-development-key")
-if not DEBUG and SECRET_KEY.startswith("jixiao-insecure"):
-    raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+# Secrets that were ever published with the code (the development key, the compose file's old
+# fallback) are refused outside development.
+_PUBLISHED_SECRETS = {"compose-only-secret-change-me"}
+if not DEBUG and (SECRET_KEY.startswith("jixiao-insecure") or SECRET_KEY in _PUBLISHED_SECRETS):
+    raise RuntimeError("DJANGO_SECRET_KEY must be a secret of your own when DJANGO_DEBUG is off")
 
 # The base host serves the public schema (provincial console and cross-unit API); each unit is
 # served at <code>.<base host>. *.localhost resolves to loopback, so the demo needs no DNS.
@@ -60,6 +65,8 @@ SHARED_APPS = [
     "backend.feedback",
     "backend.key_evaluation",
     "backend.demo",
+    "axes",
+    "csp",
     "django_htmx",
     "backend.web",
 ]
@@ -87,6 +94,7 @@ MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files (our CSS/JS and the vendored htmx, ECharts, Bootstrap) are answered here,
     # before the host lookup: they are the same on every host and need no database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -103,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Login throttling: answers a locked-out request (backend/accounts/throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -133,6 +143,9 @@ if DATABASE_URL:
 else:
     _db = {**embedded.postgres_settings(), "CONN_MAX_AGE": 60}
 _db["ENGINE"] = "django_tenants.postgresql_backend"
+# A kept connection is checked before a request reuses it (a restarted server costs one
+# reconnect, not one failed request).
+_db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -141,6 +154,11 @@ REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
+# With acks_late, a message whose pool child dies (killed, out of memory) is requeued rather
+# than acknowledged as failed. Every task must therefore be safe to run again (they are: one
+# transaction each, idempotent or keyed by run); a task that kills its worker every time would
+# be redelivered forever, which the logs show (docs/operations.md).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Celery's Django fix-up closes the database connection around every task unless told to reuse
 # it; reuse it for 100 tasks, then recycle (a worker walking many schemas must not grow its
 # catalog caches without bound: design.md §7).
@@ -229,6 +247,28 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if env_bool("JIXIAO_FAST_PASSWORD_HASHER", False):  # test runs only
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Login throttling (django-axes, backend/accounts/throttle.py): failed log-ins counted per user
+# name and per client address; past a limit, log-ins are refused for a cool-off period.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("JIXIAO_LOGIN_THROTTLE", True)
+AXES_HANDLER = "backend.accounts.throttle.LoginThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("JIXIAO_LOGIN_USER_LIMIT", "5"))
+JIXIAO_LOGIN_IP_LIMIT = int(os.environ.get("JIXIAO_LOGIN_IP_LIMIT", "30"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("JIXIAO_LOGIN_COOLOFF_MINUTES", "15")))
+# A lock-out ends on time: attempts during it are refused without being counted.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not clear the counts (it would let one valid account reset an address's).
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful log-in
+AXES_VERBOSE = False  # no banner on every manage.py command
+AXES_CLIENT_IP_CALLABLE = "backend.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "backend.accounts.throttle.lockout_response"
+# How many reverse proxies in front append to X-Forwarded-For (0: the client is REMOTE_ADDR).
+JIXIAO_TRUSTED_PROXIES = int(os.environ.get("JIXIAO_TRUSTED_PROXIES", "0"))
 # The pages' own login (both hosts have /login/); the admin keeps its own.
 LOGIN_URL = "web-login"
 LOGIN_REDIRECT_URL = "/"
@@ -242,6 +282,40 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# HTTPS switches for a deployment behind a TLS proxy (docs/operations.md "Production"). Off by
+# default: the demo and the compose stack answer plain HTTP on localhost.
+SECURE_SSL_REDIRECT = env_bool("JIXIAO_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("JIXIAO_HSTS_SECONDS", "0"))
+# Every unit is a sub-domain of the base host: HSTS covers them all by default.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("JIXIAO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("JIXIAO_HSTS_PRELOAD", False)
+# Content Security Policy (django-csp): only our own scripts (no inline script, no eval; the
+# pages' data travel in json_script blocks, which are not executed), our own styles plus
+# style attributes and htmx's indicator style (no script can run from a style), images and
+# fonts from us or data: URIs (Bootstrap's icons), no plugins, no framing, forms to ourselves.
+# JIXIAO_CSP: "enforce" (default), "report-only" or "off"; JIXIAO_CSP_REPORT_URI: where
+# browsers report violations.
+_CSP_DIRECTIVES: dict[str, list[str]] = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF, "data:"],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+if os.environ.get("JIXIAO_CSP_REPORT_URI"):
+    _CSP_DIRECTIVES["report-uri"] = [os.environ["JIXIAO_CSP_REPORT_URI"]]
+JIXIAO_CSP = os.environ.get("JIXIAO_CSP", "enforce").strip().lower()
+if JIXIAO_CSP not in {"enforce", "report-only", "off"}:
+    raise RuntimeError("JIXIAO_CSP must be enforce, report-only or off")
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES} if JIXIAO_CSP == "enforce" else None
+CONTENT_SECURITY_POLICY_REPORT_ONLY = (
+    {"DIRECTIVES": _CSP_DIRECTIVES} if JIXIAO_CSP == "report-only" else None
+)
 # Lifetime of API tokens created by the login mutation.
 JIXIAO_TOKEN_TTL_DAYS = int(os.environ.get("JIXIAO_TOKEN_TTL_DAYS", "30"))
 
@@ -254,6 +328,11 @@ JIXIAO_GRAPHQL_MAX_TOKENS = int(os.environ.get("JIXIAO_GRAPHQL_MAX_TOKENS", "300
 JIXIAO_GRAPHQL_MAX_ALIASES = int(os.environ.get("JIXIAO_GRAPHQL_MAX_ALIASES", "30"))
 JIXIAO_GRAPHQL_MAX_COST = int(os.environ.get("JIXIAO_GRAPHQL_MAX_COST", "20000"))
 JIXIAO_GRAPHIQL = env_bool("JIXIAO_GRAPHIQL", DEBUG)
+# XLSX imports (backend/core/sheets.py): rows read per sheet, decompressed size of the upload,
+# problems listed before the rest are only counted.
+JIXIAO_XLSX_MAX_ROWS = int(os.environ.get("JIXIAO_XLSX_MAX_ROWS", "5000"))
+JIXIAO_XLSX_MAX_UNPACKED_MB = int(os.environ.get("JIXIAO_XLSX_MAX_UNPACKED_MB", "20"))
+JIXIAO_XLSX_MAX_PROBLEMS = int(os.environ.get("JIXIAO_XLSX_MAX_PROBLEMS", "100"))
 # Where the benchmark exports (XLSX, charts) get their table: (user, BenchmarkQuery) -> table.
 JIXIAO_BENCHMARK_PRODUCER = "backend.reports.exports.benchmark_from_facts"
 # The full CJK font each PDF report's font is cut from (docs/reports.md, "Font").

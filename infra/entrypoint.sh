@@ -9,10 +9,10 @@ role="${1:-web}"
 
 case "$role" in
   web)
-    # Known limitation: Django's development server (no WSGI server is a dependency yet);
-    # --insecure makes it serve the admin's static files with DJANGO_DEBUG off.
-    # See infra/README.md.
-    exec python manage.py runserver 0.0.0.0:8000 --noreload --insecure "$@"
+    # gunicorn with bounded workers x threads (/app/gunicorn.conf.py, JIXIAO_WEB_WORKERS and
+    # JIXIAO_WEB_THREADS); WhiteNoise answers the static files inside the same workers.
+    exec python -m gunicorn backend.wsgi:application --config /app/gunicorn.conf.py \
+      --bind 0.0.0.0:8000 "$@"
     ;;
   worker)
     exec celery -A backend worker -Q "${JIXIAO_CELERY_QUEUE:-jixiao}" -l info "$@"

@@ -10,8 +10,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
+from backend.accounts import throttle
 from backend.accounts.models import ApiToken, Membership, Role, User
 from backend.core.errors import DomainError
 from tenants.models import Procuratorate
@@ -42,11 +44,24 @@ def issue_token(user: User, *, name: str = "", ttl_days: int | None = None) -> I
     return IssuedToken(token=token, secret=secret)
 
 
-def login(username: str, password: str, *, token_name: str = "api") -> IssuedToken:
-    user = authenticate(username=username, password=password)
+def login(
+    request: HttpRequest, username: str, password: str, *, token_name: str = "api"
+) -> IssuedToken:
+    """A new API token for the user whose password this is. Not one transaction on purpose:
+    a failed attempt is recorded by the login throttling (``throttle.py``) and must stay
+    recorded although the log-in fails; the token is written in a transaction of its own.
+    Past the throttling limits the password is not checked: ``TOO_MANY_ATTEMPTS``."""
+    user = authenticate(request, username=username, password=password)
+    if user is None and throttle.is_locked_out(request):
+        raise DomainError.single(
+            throttle.TOO_MANY_ATTEMPTS,
+            throttle.locked_message(request, {"username": username}),
+            "password",
+        )
     if user is None or not user.is_active:
         raise DomainError.single("INVALID_CREDENTIALS", "用户名或密码错误。", "password")
-    return issue_token(user, name=token_name)
+    with transaction.atomic():
+        return issue_token(user, name=token_name)
 
 
 def user_for_token(secret: str) -> User | None:

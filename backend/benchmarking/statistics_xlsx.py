@@ -6,19 +6,17 @@ is named (``单位基本情况表!C7``) and nothing is saved when one is bad."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Any
-from zipfile import BadZipFile
 
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from backend.accounts.models import User
 from backend.benchmarking.models import UnitStatistics
 from backend.benchmarking.peers import MAX_STATISTIC, set_unit_statistics
-from backend.core.errors import DomainError, Problem
+from backend.core import sheets
+from backend.core.errors import Problem
 from tenants.models import Procuratorate
 
 SHEET = "单位基本情况表"
@@ -55,28 +53,27 @@ def export_statistics(province: Procuratorate, fiscal_year: int) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet["A1"] = f"{province.name} {fiscal_year} 年度单位基本情况表"
+    sheets.put(sheet["A1"], f"{province.name} {fiscal_year} 年度单位基本情况表")
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(HEADER)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for unit in _units(province):
         row = known.get(unit.pk)
-        sheet.append(
+        sheets.append(
+            sheet,
             [
                 unit.code,
                 unit.name,
                 row.staff if row else None,
                 row.procurators if row else None,
                 row.cases if row else None,
-            ]
+            ],
         )
     for column, width in zip("ABCDE", (24, 36, 12, 16, 14), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "C3"
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheets.workbook_bytes(book)
 
 
 def _number(value: Any, ref: str, label: str, problems: list[Problem]) -> int | None:
@@ -102,37 +99,17 @@ def import_statistics(
 ) -> ImportResult:
     """Read the sheet back: rows with no figure are skipped, every other row is set (upsert).
     Reports every bad cell at once; saves nothing when there is one."""
-    try:
-        book = load_workbook(BytesIO(content), data_only=True, read_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as error:
-        raise DomainError.single(
-            "INVALID_FILE", "无法读取该文件，请上传 .xlsx 格式的表格。", "file"
-        ) from error
-    if SHEET not in book.sheetnames:
-        raise DomainError.single("INVALID_FILE", f"表格中没有工作表“{SHEET}”。", "file")
+    book = sheets.open_workbook(content, field="file", what="单位基本情况表")
+    sheet = sheets.read_sheet(
+        sheets.require_sheet(book, SHEET, field="file"), max_columns=len(HEADER), field="file"
+    )
     codes = {u.code for u in _units(province)}
-    try:
-        parsed, problems = _read_rows(book, codes)
-    except SyntaxError as error:
-        # A read-only workbook parses each sheet's XML while its rows are read: broken XML
-        # (xml.etree's ParseError, lxml's XMLSyntaxError) shows only here.
-        raise DomainError.single(
-            "INVALID_FILE", "无法读取该文件：表格内容已损坏，请重新导出后上传。", "file"
-        ) from error
-    if problems:
-        raise DomainError(*problems)
-    for row in parsed:
-        set_unit_statistics(province, fiscal_year=fiscal_year, user=user, **row)
-    return ImportResult(rows=len(parsed))
-
-
-def _read_rows(book: Any, codes: set[str]) -> tuple[list[dict[str, Any]], list[Problem]]:
     problems: list[Problem] = []
     parsed: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for index, cells in enumerate(
-        book[SHEET].iter_rows(min_row=FIRST_ROW, max_col=5, values_only=True), start=FIRST_ROW
-    ):
+    for row in sheet.rows(min_row=FIRST_ROW):
+        index = row[0].row
+        cells = [cell.value for cell in row]
         code = str(cells[0] or "").strip()
         values = {
             field: _number(cells[i + 2], f"{column}{index}", label, problems)
@@ -166,4 +143,8 @@ def _read_rows(book: Any, codes: set[str]) -> tuple[list[dict[str, Any]], list[P
             )
         if any(v is not None for v in values.values()):
             parsed.append({"unit": code, **values})
-    return parsed, problems
+    if problems:
+        raise sheets.fail(problems, field="file")
+    for values in parsed:
+        set_unit_statistics(province, fiscal_year=fiscal_year, user=user, **values)
+    return ImportResult(rows=len(parsed))

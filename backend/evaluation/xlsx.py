@@ -29,14 +29,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 
 import openpyxl
 from django.db import transaction
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
+from backend.core import sheets
 from backend.core.errors import DomainError, Problem
 from backend.core.versioning import Stale
 from backend.evaluation import scoring
@@ -84,10 +85,11 @@ def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
     book = openpyxl.Workbook()
     sheet: Worksheet = book.active
     sheet.title = SHEET
-    sheet.append([f"项目支出绩效自评表（{evaluation.fiscal_year}年度）"])
+    sheets.append(sheet, [f"项目支出绩效自评表（{evaluation.fiscal_year}年度）"])
     sheet.merge_cells("A1:K1")
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(
+    sheets.append(
+        sheet,
         [
             "项目名称",
             project.name,
@@ -97,12 +99,14 @@ def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
             "",
             "实施单位",
             current_unit().name,
-        ]
+        ],
     )
-    sheet.append(
-        ["项目资金（元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率（%）", "得分"]
+    sheets.append(
+        sheet,
+        ["项目资金（元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率（%）", "得分"],
     )
-    sheet.append(
+    sheets.append(
+        sheet,
         [
             BUDGET_LABEL,
             project.initial_budget,
@@ -111,7 +115,7 @@ def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
             evaluation.execution_weight,
             evaluation.execution_rate,
             evaluation.execution_score,
-        ]
+        ],
     )
     goal_text = evaluation.goal.overall_goal if evaluation.goal_id else ""
     for label, value in (
@@ -119,16 +123,17 @@ def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
         ("偏差原因分析", evaluation.deviation_analysis),
         ("改进措施", evaluation.improvement_measures),
     ):
-        sheet.append([label, value])
+        sheets.append(sheet, [label, value])
         sheet.merge_cells(f"B{sheet.max_row}:K{sheet.max_row}")
         sheet[f"B{sheet.max_row}"].alignment = _WRAP
-    sheet.append(list(HEADERS))
+    sheets.append(sheet, list(HEADERS))
     for cell in sheet[sheet.max_row]:
         cell.font, cell.fill = _BOLD, _HEADER_FILL
     for row in evaluation.indicators.order_by("sort_order", "id"):
         qualitative = row.value_type == ValueType.QUALITATIVE
         actual = row.actual_text if qualitative else row.actual_value
-        sheet.append(
+        sheets.append(
+            sheet,
             [
                 row.code,
                 row.level1,
@@ -141,15 +146,13 @@ def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
                 row.deviation_reason,
                 Band(row.band).label if row.band else "",
                 row.override_reason,
-            ]
+            ],
         )
-    sheet.append([TOTAL_LABEL, "", "", "", "", "", Decimal(100), evaluation.total])
-    sheet.append([GRADE_LABEL, "", "", "", "", "", "", evaluation.grade])
+    sheets.append(sheet, [TOTAL_LABEL, "", "", "", "", "", Decimal(100), evaluation.total])
+    sheets.append(sheet, [GRADE_LABEL, "", "", "", "", "", "", evaluation.grade])
     for column, width in {"A": 16, "B": 14, "C": 16, "D": 28, "E": 14, "I": 36, "K": 24}.items():
         sheet.column_dimensions[column].width = width
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return sheets.workbook_bytes(book)
 
 
 @dataclass
@@ -162,12 +165,18 @@ def _address(ref: str) -> str:
     return f"{SHEET}!{ref}"
 
 
-def _find_row(sheet: Worksheet, label: str) -> int | None:
-    for row in range(1, min(sheet.max_row, 400) + 1):
-        value = sheet.cell(row=row, column=1).value
+def _find_row(sheet: sheets.Grid, label: str) -> int | None:
+    for cells in sheet.rows(min_row=1, max_row=400):
+        value = cells[0].value
         if isinstance(value, str) and value.strip() == label:
-            return row
+            return cells[0].row
     return None
+
+
+def _at(sheet: sheets.Grid, ref: str) -> Any:
+    """The value of cell ``ref`` ("D4")."""
+    letter, row = coordinate_from_string(ref)
+    return sheet.value(row, column_index_from_string(letter))
 
 
 def _num(value: Any, ref: str, label: str, problems: list[Problem]) -> Decimal | None:
@@ -199,15 +208,12 @@ def import_self_evaluation(
     changed since)."""
     if evaluation.status != EvaluationStatus.DRAFT:
         raise common.invalid(evaluation.status, "导入")
-    try:
-        book = openpyxl.load_workbook(BytesIO(content), data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a non-XLSX file
-        raise DomainError.single(
-            "INVALID_FILE", "文件不是有效的 XLSX 表格。", "fileBase64"
-        ) from exc
-    if SHEET not in book.sheetnames:
-        raise DomainError.single("SHEET_MISSING", f"表格中没有“{SHEET}”工作表。", "fileBase64")
-    sheet = book[SHEET]
+    book = sheets.open_workbook(content, field="fileBase64", what="项目支出绩效自评表")
+    sheet = sheets.read_sheet(
+        sheets.require_sheet(book, SHEET, field="fileBase64", code="SHEET_MISSING"),
+        max_columns=len(HEADERS),
+        field="fileBase64",
+    )
     problems: list[Problem] = []
     warnings: list[str] = []
     header = _find_row(sheet, HEADERS[0])
@@ -217,41 +223,39 @@ def import_self_evaluation(
             "LAYOUT", "表格不是标准的项目支出绩效自评表（找不到指标表头或资金行）。", "fileBase64"
         )
     fields: dict[str, Any] = {}
-    executed = _num(sheet[f"D{budget_row}"].value, f"D{budget_row}", "全年执行数", problems)
+    executed = _num(_at(sheet, f"D{budget_row}"), f"D{budget_row}", "全年执行数", problems)
     fields["executed"] = executed
-    weight_in = _num(sheet[f"E{budget_row}"].value, f"E{budget_row}", "分值", problems)
-    rate_in = _num(sheet[f"F{budget_row}"].value, f"F{budget_row}", "执行率", problems)
-    exec_in = _num(sheet[f"G{budget_row}"].value, f"G{budget_row}", "得分", problems)
+    weight_in = _num(_at(sheet, f"E{budget_row}"), f"E{budget_row}", "分值", problems)
+    rate_in = _num(_at(sheet, f"F{budget_row}"), f"F{budget_row}", "执行率", problems)
+    exec_in = _num(_at(sheet, f"G{budget_row}"), f"G{budget_row}", "得分", problems)
     for label, name in TEXT_LABELS.items():
         row = _find_row(sheet, label)
         if row is not None:
-            fields[name] = _text(sheet[f"B{row}"].value)
+            fields[name] = _text(_at(sheet, f"B{row}"))
 
     indicators = {r.code: r for r in evaluation.indicators.all()}
     rows: list[dict[str, Any]] = []
-    cells: list[dict[str, str]] = []  # input field -> cell, per row
+    where_of: list[dict[str, str]] = []  # input field -> cell, per row
     typed_scores: list[Decimal] = []
     total_in: Decimal | None = None
-    r = header + 1
-    while r <= sheet.max_row:
-        code = _text(sheet[f"A{r}"].value)
+    for cells in sheet.rows(min_row=header + 1):
+        r = cells[0].row
+        code = _text(cells[0].value)
         if code == TOTAL_LABEL:
-            total_in = _num(sheet[f"H{r}"].value, f"H{r}", "总分", problems)
+            total_in = _num(_at(sheet, f"H{r}"), f"H{r}", "总分", problems)
             break
         if not code:
-            r += 1
             continue
         ind = indicators.get(code)
         if ind is None:
             problems.append(
                 Problem("UNKNOWN_INDICATOR", f"该自评没有编码为“{code}”的指标。", _address(f"A{r}"))
             )
-            r += 1
             continue
-        score = _num(sheet[f"H{r}"].value, f"H{r}", "得分", problems)
+        score = _num(_at(sheet, f"H{r}"), f"H{r}", "得分", problems)
         if score is not None:
             typed_scores.append(score)
-        row: dict[str, Any] = {"code": code, "deviation_reason": _text(sheet[f"I{r}"].value)}
+        row: dict[str, Any] = {"code": code, "deviation_reason": _text(_at(sheet, f"I{r}"))}
         where = {
             "code": f"A{r}",
             "actualValue": f"F{r}",
@@ -262,10 +266,10 @@ def import_self_evaluation(
             "overrideReason": f"K{r}",
             "deviationReason": f"I{r}",
         }
-        reason = _text(sheet[f"K{r}"].value)
+        reason = _text(_at(sheet, f"K{r}"))
         if ind.value_type == ValueType.QUALITATIVE:
-            row["actual_text"] = _text(sheet[f"F{r}"].value)
-            label = _text(sheet[f"J{r}"].value)
+            row["actual_text"] = _text(_at(sheet, f"F{r}"))
+            label = _text(_at(sheet, f"J{r}"))
             if label and label not in _BANDS_BY_LABEL:
                 problems.append(
                     Problem(
@@ -278,7 +282,7 @@ def import_self_evaluation(
                 row["band"], row["band_score"] = _BANDS_BY_LABEL[label], score
                 row["explanation"] = reason or ind.explanation
         else:
-            row["actual_value"] = _num(sheet[f"F{r}"].value, f"F{r}", "实际完成值", problems)
+            row["actual_value"] = _num(_at(sheet, f"F{r}"), f"F{r}", "实际完成值", problems)
             if row["actual_value"] is not None and score is not None:
                 computed = scoring.score_indicator(
                     replace(common.indicator_input(ind), actual=row["actual_value"], override=None)
@@ -288,10 +292,9 @@ def import_self_evaluation(
                 elif score != ind.final_score:  # typed by a person, not the exported score
                     row["override_score"], row["override_reason"] = score, reason
         rows.append(row)
-        cells.append(where)
-        r += 1
+        where_of.append(where)
     if problems:
-        raise DomainError(*problems)
+        raise sheets.fail(problems, field="fileBase64")
 
     # Consistency of the numbers as typed.
     if rate_in is not None and exec_in is not None:
@@ -315,7 +318,10 @@ def import_self_evaluation(
         raise  # names no cell: the whole evaluation changed
     except DomainError as error:
         raise DomainError(
-            *[_to_cell(p, cells, f"D{budget_row}") for p in error.problems]
+            *sheets.capped(
+                [_to_cell(p, where_of, f"D{budget_row}") for p in error.problems],
+                field="fileBase64",
+            )
         ) from error
     warnings += [
         f["message"]

@@ -68,7 +68,7 @@ from backend.monitoring.models import (
     SpentSource,
 )
 from backend.oversight import selectors as oversight_selectors
-from backend.oversight.models import AlertRecord, MonitoringRound
+from backend.oversight.models import AlertRecord, MonitoringRound, SweepRecord
 from backend.oversight.selectors import RoundState
 from tenants import selectors as unit_selectors
 from tenants.models import Procuratorate
@@ -978,28 +978,54 @@ def sweep_unit(*, as_of: datetime.date | None = None) -> SweepResult:
     return _sweep(unit, as_of=day)
 
 
+@transaction.atomic
+def sweep_unit_once(*, run: str, as_of: datetime.date | None = None) -> SweepResult | None:
+    """``sweep_unit`` for one run of the daily sweep, at most once per (run, unit): the unit's
+    ``SweepRecord`` of ``run`` is written in the sweep's transaction, under the unit's sweep
+    lock, and a sweep that finds it does nothing (returns None). A worker killed mid-sweep
+    commits nothing, so the redelivered task sweeps the unit; one killed after the commit but
+    before the acknowledgement leaves a record, so the redelivered task skips it."""
+    unit = current_unit()
+    day = as_of if as_of is not None else timezone.localdate()
+    _lock_sweep()
+    if SweepRecord.objects.filter(run=run, unit=unit).exists():
+        return None
+    result = sweep_unit(as_of=day)
+    SweepRecord.objects.create(
+        run=run,
+        unit=unit,
+        as_of=day,
+        raised=result.raised,
+        updated=result.updated,
+        resolved=result.resolved,
+    )
+    return result
+
+
 # --- every unit ---------------------------------------------------------------------------------
 
 
-def dispatch_sweeps(*, as_of: datetime.date | None = None) -> int:
+def dispatch_sweeps(*, as_of: datetime.date | None = None, run: str | None = None) -> int:
     """Queue one ``monitoring.sweep_unit`` task per active unit, each with the unit's schema
     passed explicitly (tenant-schemas-celery's ``_schema_name``: design.md §7) and the same
-    ``as_of`` for all. The messages leave once the current transaction (if any) commits.
-    Returns how many were queued."""
+    ``as_of`` and ``run`` for all (``sweep_unit_once``). The messages leave once the current
+    transaction (if any) commits. Returns how many were queued."""
     day = (as_of if as_of is not None else timezone.localdate()).isoformat()
     schemas = list(
         unit_selectors.active_units().order_by("path").values_list("schema_name", flat=True)
     )
     if schemas:
-        transaction.on_commit(lambda: _send(schemas, day))
+        transaction.on_commit(lambda: _send(schemas, day, run))
     return len(schemas)
 
 
-def _send(schemas: Sequence[str], day: str) -> None:
+def _send(schemas: Sequence[str], day: str, run: str | None) -> None:
     from backend.monitoring.tasks import sweep_unit_task
 
     for schema in schemas:
-        sweep_unit_task.apply_async(args=[day], headers={"_schema_name": schema})
+        sweep_unit_task.apply_async(
+            args=[day], kwargs={"run": run}, headers={"_schema_name": schema}
+        )
 
 
 def sweep_all_inline(

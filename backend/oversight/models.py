@@ -200,3 +200,26 @@ class AlertRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.alert_id} {self.kind}"
+
+
+class SweepRecord(models.Model):
+    """One unit swept by one run of the daily monitoring sweep (``run`` is the id of the beat's
+    ``monitoring.sweep_all`` message, kept when that message is redelivered). Written in the
+    unit's sweep transaction, so a redelivered or duplicated ``monitoring.sweep_unit`` finds it
+    and leaves the unit alone: each unit is swept exactly once per run."""
+
+    run = models.CharField(max_length=64)
+    unit = models.ForeignKey("tenants.Procuratorate", on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    swept_at = models.DateTimeField(auto_now_add=True)
+    raised = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "监控巡检记录"
+        verbose_name_plural = "监控巡检记录"
+        constraints = [models.UniqueConstraint(fields=["run", "unit"], name="sweep_record_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.unit_id} {self.as_of}"

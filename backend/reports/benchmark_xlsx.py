@@ -8,7 +8,6 @@ numbers (``Decimal``) with number formats, never as text."""
 from __future__ import annotations
 
 import datetime
-import io
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -16,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from backend.benchmarking.selectors import BenchmarkTable, UnitValue
+from backend.core import sheets
 
 SHEET = "基准对比"
 HEADER = ("排名", "单位", "所属市院", "数值", "百分位")
@@ -51,7 +51,7 @@ def benchmark_xlsx(table: BenchmarkTable) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
-    sheet["A1"] = f"{table.label} 基准对比"
+    sheets.put(sheet["A1"], f"{table.label} 基准对比")
     sheet["A1"].font = _TITLE
     terms = [
         ("指标", table.label),
@@ -62,8 +62,8 @@ def benchmark_xlsx(table: BenchmarkTable) -> bytes:
     ]
     row = 2
     for label, value in terms:
-        sheet.cell(row=row, column=1, value=label).font = _BOLD
-        sheet.cell(row=row, column=2, value=value)
+        sheets.write(sheet, row, 1, label).font = _BOLD
+        sheets.write(sheet, row, 2, value)
         row += 1
 
     row += 1
@@ -84,7 +84,7 @@ def benchmark_xlsx(table: BenchmarkTable) -> bytes:
             (unit.percentile, PERCENTILE_FORMAT),
         ]
         for column, (value, number_format) in enumerate(cells, start=1):
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = sheets.write(sheet, row, column, value)
             cell.border = _BOX
             if number_format:
                 cell.number_format = number_format
@@ -116,6 +116,4 @@ def benchmark_xlsx(table: BenchmarkTable) -> bytes:
     workbook.properties.creator = "绩效 · 预算绩效管理平台"
     workbook.properties.title = f"{table.label} 基准对比 {period(table)}"
     workbook.properties.created = workbook.properties.modified = EPOCH
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sheets.workbook_bytes(workbook)

@@ -5,7 +5,9 @@ from typing import Any
 import graphene
 
 from backend.accounts import services
+from backend.core.errors import DomainError
 from graphql_schema.accounts.types import ApiTokenType, UserType
+from graphql_schema.core.errors import errors_from
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_user
 
@@ -26,11 +28,16 @@ class Login(BaseMutation):
         input = LoginInput(required=True)
 
     @classmethod
-    def perform(cls, root: Any, info: graphene.ResolveInfo, input: LoginInput) -> dict[str, Any]:
-        issued = services.login(
-            input.username, input.password, token_name=input.token_name or "api"
-        )
-        return {"token": issued.secret, "user": issued.token.user}
+    def mutate(cls, root: Any, info: graphene.ResolveInfo, input: LoginInput) -> Login:
+        # Not BaseMutation's one transaction: a failed attempt is recorded by the login
+        # throttling and must survive the failure (services.login).
+        try:
+            issued = services.login(
+                info.context, input.username, input.password, token_name=input.token_name or "api"
+            )
+        except DomainError as error:
+            return cls(errors=errors_from(error))
+        return cls(errors=[], token=issued.secret, user=issued.token.user)
 
 
 class RevokeToken(BaseMutation):

@@ -1,6 +1,7 @@
 """The GraphQL endpoint: the root-field gate (``graphql_schema.core.access``), request limits,
 typed errors for bad values, file uploads by the multipart request spec
-(``graphql_schema/core/uploads.py``), GraphiQL in development only, no internals in errors."""
+(``graphql_schema/core/uploads.py``), GraphiQL in development only, no internals in errors;
+with DEBUG off, no introspection and no GraphiQL for anonymous callers."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.http import HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from graphene_django.views import GraphQLView, HttpError
-from graphql import ExecutionResult, GraphQLError
+from graphql import ExecutionResult, FieldNode, GraphQLError, ValidationRule
 
 from graphql_schema.core import inputs, limits, uploads
 from graphql_schema.core.access import gate_for
@@ -25,6 +26,27 @@ class _Refusal(HttpError):
     def __init__(self, message: str, **extensions: Any) -> None:
         super().__init__(HttpResponseBadRequest(), message)
         self.extensions = extensions
+
+
+def _schema_hidden(request: HttpRequest) -> bool:
+    """Introspection and GraphiQL are for developers and signed-in callers: with DEBUG off an
+    anonymous request gets neither."""
+    user = getattr(request, "user", None)
+    return not settings.DEBUG and not (user is not None and user.is_authenticated)
+
+
+class NoIntrospection(ValidationRule):
+    """Refuses ``__schema`` and ``__type`` (``__typename`` stays allowed)."""
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        if node.name.value in ("__schema", "__type"):
+            self.report_error(
+                GraphQLError(
+                    "未登录时不提供 GraphQL 模式内省，请先登录。",
+                    node,
+                    extensions={"code": "INTROSPECTION_DISABLED"},
+                )
+            )
 
 
 class JixiaoGraphQLView(GraphQLView):
@@ -73,6 +95,25 @@ class JixiaoGraphQLView(GraphQLView):
         return super().execute_graphql_request(
             request, data, query, variables, operation_name, show_graphiql
         )
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # In production an anonymous caller cannot read the schema (__schema, __type): the
+        # view is instantiated per request, so the rule is added for this request only.
+        if _schema_hidden(request):
+            self.validation_rules = (*self.validation_rules, NoIntrospection)
+        return super().dispatch(request, *args, **kwargs)
+
+    def can_display_graphiql(self, request: HttpRequest, data: Any) -> bool:  # type: ignore[override]
+        if _schema_hidden(request):
+            return False
+        return bool(super().can_display_graphiql(request, data))
+
+    def render_graphiql(self, request: HttpRequest, **data: Any) -> HttpResponse:
+        response = super().render_graphiql(request, **data)
+        # GraphiQL's page loads its scripts from a CDN with an inline bootstrap script, which
+        # the site's Content Security Policy forbids; it is served to signed-in users only.
+        response._csp_exempt = True  # type: ignore[attr-defined]
+        return response
 
     @staticmethod
     def format_error(error: Any) -> dict[str, Any]:

@@ -13,6 +13,9 @@ import pytest
 
 from backend.accounts.models import Role, User
 from backend.benchmarking.models import UnitStatistics
+from backend.benchmarking.statistics_xlsx import HEADER, export_statistics, import_statistics
+from tenants.models import Procuratorate
+from tests import hostile_xlsx as hostile
 from tests.conftest import error_codes
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +90,33 @@ def test_only_a_province_admin_exports_or_imports(
     junk = gql(IMPORT, token=admin, variables={"f": base64.b64encode(b"junk").decode()})
     # Not an XLSX at all: refused by the upload check before the sheet is read.
     assert junk["data"]["importUnitStatistics"]["errors"][0]["code"] == "INVALID_FILE_TYPE"
+
+
+def test_hostile_sheets_are_answered_quickly_with_a_typed_error(
+    unit: Callable[[str], Procuratorate],
+) -> None:
+    hunan = unit("hunan")
+    exported = export_statistics(hunan, 2026)
+
+    def load(content: bytes) -> Callable[[], object]:
+        return lambda: import_statistics(hunan, 2026, content, user=None)
+
+    far = hostile.refused(load(hostile.far_away(exported, "单位基本情况表")))
+    assert [(p.code, p.field) for p in far.problems] == [("TOO_MANY_ROWS", "file")]
+    assert hostile.codes(hostile.refused(load(hostile.zip_bomb(exported)))) == ["FILE_TOO_LARGE"]
+    # 100,000 bad cells: 4,990 rows of 20, no unit known, every figure a word.
+    head = [["标题"], HEADER]
+    bad = hostile.grid("单位基本情况表", head, 4_990, lambda i: [f"x{i}"] + ["坏"] * 19)
+    many = hostile.refused(load(bad))
+    assert len(many.problems) == 101 and many.problems[-1].code == "TOO_MANY_PROBLEMS"
+    assert "另有 " in many.problems[-1].message
+    assert not UnitStatistics.objects.exists()
+
+
+def test_unit_names_are_exported_as_text(unit: Callable[[str], Procuratorate]) -> None:
+    hunan = unit("hunan")
+    Procuratorate.objects.filter(code="lianyuan").update(name='=HYPERLINK("http://x","涟源")')
+    exported = export_statistics(hunan, 2026)
+    assert hostile.formulas(exported) == [] and hostile.text_cells(exported) == {}
+    sheet = openpyxl.load_workbook(BytesIO(exported))["单位基本情况表"]
+    assert '=HYPERLINK("http://x","涟源")' in [row[1].value for row in sheet.iter_rows(min_row=3)]

@@ -33,6 +33,7 @@ from backend.indicators.services.starter import load_starter_library
 from backend.library.models import LibraryIndicator
 from backend.library.services import adopt_version
 from tenants.models import Procuratorate
+from tests import hostile_xlsx as hostile
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -542,3 +543,69 @@ def test_a_library_code_that_is_retired_is_refused(goal: PerformanceGoal, user: 
     with pytest.raises(DomainError) as error:
         xlsx.import_goal(goal.project, content, user=user)
     assert list(fields_of(error).values()) == ["RETIRED"]
+
+
+# --- hostile files and formula-looking text --------------------------------------------------
+
+
+def test_hostile_forms_are_answered_quickly_with_a_typed_error(
+    goal: PerformanceGoal, user: User
+) -> None:
+    before = snapshot(goal)
+    exported = xlsx.export_goal(goal)
+    project = goal.project
+
+    far = hostile.refused(
+        lambda: xlsx.import_goal(project, hostile.far_away(exported, SHEET), user=user)
+    )
+    assert [(p.code, p.field) for p in far.problems] == [("TOO_MANY_ROWS", "file")]
+    bomb = hostile.refused(lambda: xlsx.import_goal(project, hostile.zip_bomb(exported), user=user))
+    assert hostile.codes(bomb) == ["FILE_TOO_LARGE"]
+
+    # 100,000 bad cells: 4,990 indicator rows of 20 bad cells under a good header.
+    head = [[xlsx.CODE, "ajjf-2026"], [xlsx.YEAR, 2026], [xlsx.OVERALL, "目标"], xlsx.HEADERS]
+    bad = hostile.grid(SHEET, head, 4_990, lambda i: ["坏"] * 3 + [f"x{i}"] + ["坏"] * 16)
+    many = hostile.refused(lambda: xlsx.import_goal(project, bad, user=user))
+    assert len(many.problems) == 101 and many.problems[-1].code == "TOO_MANY_PROBLEMS"
+    over = hostile.grid(SHEET, head, 6_000, lambda i: ["坏"] * 20)
+    assert hostile.codes(hostile.refused(lambda: xlsx.import_goal(project, over, user=user))) == [
+        "TOO_MANY_ROWS"
+    ]
+    assert snapshot(goal) == before
+
+
+def test_formula_looking_text_round_trips_as_text(goal: PerformanceGoal, user: User) -> None:
+    goal = drafting.update_goal(
+        goal,
+        {
+            "overall_goal": '=HYPERLINK("http://example.org/x","点击查看")',
+            "midterm_goal": "@SUM(A1:A2)",
+        },
+        user=user,
+    )
+    drafting.update_goal_indicator(
+        indicator(goal, "lsj-mediation"),
+        {
+            "name": "=cmd|' /C calc'!A0",
+            "guidance": "-2+3",
+            "unit": "+元",
+            "target_value": Decimal("72890.10"),
+            "weight": Decimal("2.25"),
+        },
+        user=user,
+    )
+    before = snapshot(goal)
+    exported = xlsx.export_goal(goal)
+    assert hostile.formulas(exported) == []
+    assert hostile.text_cells(exported) == {}
+
+    goal.delete()
+    created = xlsx.import_goal(Project.objects.get(code="ajjf-2026"), exported, user=user)
+    assert snapshot(created) == before
+    mediation = indicator(created, "lsj-mediation")
+    assert (mediation.name, mediation.guidance, mediation.unit) == (
+        "=cmd|' /C calc'!A0",
+        "-2+3",
+        "+元",
+    )
+    assert (mediation.target_value, mediation.weight) == (Decimal("72890.10"), Decimal("2.25"))

@@ -20,6 +20,7 @@ from backend.indicators.models import (
     VersionStatus,
 )
 from backend.indicators.services import authoring, xlsx
+from tests import hostile_xlsx as hostile
 from tests.indicators.factories import effect, qualitative, quantity, satisfaction
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +299,78 @@ def test_unreadable_or_misshapen_files_are_refused() -> None:
         xlsx.import_version(template, saved(book), user=None)
     assert [p.code for p in caught.value.problems] == ["NO_INDICATORS"]
     assert template.versions.count() == 1
+
+
+# --- hostile files and formula-looking text --------------------------------------------------
+
+
+def test_hostile_files_are_answered_quickly_with_a_typed_error() -> None:
+    template, v1 = published_template()
+    exported = xlsx.export_version(v1)
+
+    far = hostile.refused(
+        lambda: xlsx.import_version(template, hostile.far_away(exported, "指标库"), user=None)
+    )
+    assert [(p.code, p.field) for p in far.problems] == [("TOO_MANY_ROWS", "file")]
+    assert "XFD1048576" in far.problems[0].message
+
+    bomb = hostile.refused(
+        lambda: xlsx.import_version(template, hostile.zip_bomb(exported), user=None)
+    )
+    assert hostile.codes(bomb) == ["FILE_TOO_LARGE"]
+    members = hostile.refused(
+        lambda: xlsx.import_version(template, hostile.many_members(exported), user=None)
+    )
+    assert hostile.codes(members) == ["FILE_TOO_LARGE"]
+
+    # 100,000 bad cells (5,000 rows of 20): the first 100 problems and a count of the rest.
+    bad = hostile.grid("指标库", [xlsx.HEADERS], 4_999, lambda i: [f"c{i}"] + ["坏"] * 19)
+    many = hostile.refused(lambda: xlsx.import_version(template, bad, user=None))
+    assert len(many.problems) == 101
+    assert many.problems[-1].code == "TOO_MANY_PROBLEMS"
+    assert many.problems[-1].message.startswith("另有 ")
+    # One row more than the limit, and the rows are refused before any cell is checked.
+    over = hostile.grid("指标库", [xlsx.HEADERS], 5_000, lambda i: [f"c{i}"] + ["坏"] * 19)
+    assert hostile.codes(
+        hostile.refused(lambda: xlsx.import_version(template, over, user=None))
+    ) == ["TOO_MANY_ROWS"]
+    assert template.versions.count() == 1
+
+
+def test_a_far_away_cell_without_a_value_is_ignored() -> None:
+    template, v1 = published_template()
+    book = workbook(xlsx.export_version(v1))
+    book["指标库"]["XFD1048576"].number_format = "0.00"  # formatted, empty
+    version = xlsx.import_version(template, saved(book), user=None)
+    assert values(version) == values(v1)
+
+
+FORMULA_LIKE = (
+    '=HYPERLINK("http://example.org/x","点击查看")',
+    "=cmd|' /C calc'!A0",
+    "+1+2",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "#N/A",
+)
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text_and_imported_back() -> None:
+    template = authoring.create_template(code="formula-text", name="公式文本", user=None)
+    draft = selectors.draft_of(template)
+    rows = varied()
+    for data, text in zip(rows, FORMULA_LIKE, strict=False):
+        data["guidance"] = text
+    rows[0]["name"] = "=72890元"
+    for data in rows:
+        authoring.add_indicator(draft, data)
+    v1 = authoring.publish_version(draft, user=None, changelog="=1+1")
+    exported = xlsx.export_version(v1)
+    assert hostile.formulas(exported) == []
+    assert hostile.text_cells(exported) == {}
+    sheet = workbook(exported)["指标库"]
+    assert sheet["D2"].value == "=72890元" and sheet["D2"].data_type == "s"
+
+    again = xlsx.import_version(template, exported, user=None)
+    assert values(again) == values(v1)  # the same text, the same numbers
+    assert [v["guidance"] for v in values(again)][: len(FORMULA_LIKE)] == list(FORMULA_LIKE)

@@ -28,7 +28,7 @@ from backend.budgets.models import Project
 from backend.monitoring import services, tasks
 from backend.monitoring.models import Alert, AlertKind, AlertStatus
 from backend.monitoring.services import SweepResult, answer_alert, sweep_all_inline, sweep_unit
-from backend.oversight.models import AlertRecord, MonitoringRound
+from backend.oversight.models import AlertRecord, MonitoringRound, SweepRecord
 from backend.oversight.services import set_monitoring_policy
 from tenants.models import Procuratorate
 from tests.goals.factories import ProjectFactory
@@ -126,6 +126,27 @@ def test_two_sweeps_leave_the_same_alerts(
         assert state() == after_first
         assert len({key for _, key, *_ in after_first}) == len(after_first)
     assert len(records(lsj)) == len(after_first)
+
+
+def test_a_run_sweeps_a_unit_once_however_often_it_is_delivered(
+    unit: Callable[[str], Procuratorate],
+    users: dict[str, User],
+    rounds: dict[int, MonitoringRound],
+) -> None:
+    lsj = unit("lengshuijiang")
+    lagging_unit(lsj, users, rounds)
+    with tenant_context(lsj):
+        first = services.sweep_unit_once(run="run-1", as_of=OCTOBER)
+        after_first = state()
+        again = services.sweep_unit_once(run="run-1", as_of=OCTOBER)  # a redelivery
+        assert state() == after_first
+        other = services.sweep_unit_once(run="run-2", as_of=OCTOBER)  # tomorrow's run
+    assert first == SweepResult(raised=1) and again is None and other == SweepResult()
+    marks = SweepRecord.objects.filter(unit=lsj).order_by("run")
+    assert [(m.run, m.as_of, m.raised) for m in marks] == [
+        ("run-1", OCTOBER, 1),
+        ("run-2", OCTOBER, 0),
+    ]
 
 
 def test_the_silent_unit_rule_at_its_delay(
@@ -375,14 +396,16 @@ def test_the_beat_task_queues_one_sweep_per_active_unit_with_its_schema(
     monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     sent: list[tuple[list[str], dict[str, str]]] = []
-    monkeypatch.setattr(
-        tasks.sweep_unit_task,
-        "apply_async",
-        lambda args, headers: sent.append((args, headers)),
-    )
+    runs: set[str | None] = set()
+
+    def send(args: list[str], kwargs: dict[str, str | None], headers: dict[str, str]) -> None:
+        sent.append((args, headers))
+        runs.add(kwargs["run"])
+
+    monkeypatch.setattr(tasks.sweep_unit_task, "apply_async", send)
     Procuratorate.objects.filter(code="xinhua").update(active=False)
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.sweep_all_task("2026-10-20") == 9
+        assert tasks.sweep_all_task.apply(args=["2026-10-20"], task_id="run-7").get() == 9
     expected = [
         (["2026-10-20"], {"_schema_name": schema})
         for schema in Procuratorate.objects.filter(active=True)
@@ -393,6 +416,7 @@ def test_the_beat_task_queues_one_sweep_per_active_unit_with_its_schema(
     assert (["2026-10-20"], {"_schema_name": "loudi_louxing"}) in sent
     assert all(headers["_schema_name"] != "xinhua" for _, headers in sent)
     assert len(sent) == 9
+    assert runs == {"run-7"}  # one run: the beat message's id
 
 
 def test_the_unit_task_sweeps_its_schema_and_ignores_the_public_one(
@@ -405,7 +429,13 @@ def test_the_unit_task_sweeps_its_schema_and_ignores_the_public_one(
     assert tasks.sweep_unit_task("2026-10-20") is None  # public schema: no unit
     with tenant_context(lsj):
         outcome = tasks.sweep_unit_task("2026-10-20")
-    assert outcome == {"schema": "lengshuijiang", "raised": 1, "updated": 0, "resolved": 0}
+    assert outcome == {
+        "schema": "lengshuijiang",
+        "run": None,
+        "raised": 1,
+        "updated": 0,
+        "resolved": 0,
+    }
 
 
 def test_the_command_sweeps_by_hand(

@@ -22,7 +22,7 @@ from backend.monitoring.models import (
     MonitoringEntry,
     SpentSource,
 )
-from backend.oversight.models import AlertRecord, MonitoringRound
+from backend.oversight.models import AlertRecord, MonitoringRound, SweepRecord
 from tenants.models import Procuratorate
 
 YEAR = 2031
@@ -48,6 +48,7 @@ def _cleanup() -> None:
     units = Procuratorate.objects.filter(schema_name__in=SCHEMAS)
     AlertRecord.objects.filter(unit__in=units, fiscal_year=YEAR).delete()
     MonitoringRound.objects.filter(fiscal_year=YEAR).delete()
+    SweepRecord.objects.filter(as_of=AS_OF).delete()
 
 
 @pytest.fixture

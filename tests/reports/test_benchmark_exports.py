@@ -17,6 +17,7 @@ from backend.reports.charts import (
     benchmark_box_png,
     benchmark_box_svg,
 )
+from tests.hostile_xlsx import formulas, text_cells
 from tests.reports.benchmark_data import UNITS, table
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -182,3 +183,15 @@ def test_a_national_table_stays_a_bounded_picture() -> None:
     assert len(by_id(ET.fromstring(svg), "bar-")) == 400
     assert "单位过多，未逐一标注名称" in svg
     assert len(by_id(ET.fromstring(benchmark_box_svg(t)), "box-")) == 40
+
+
+def test_xlsx_writes_unit_names_as_text_never_as_formulas() -> None:
+    names = ['=HYPERLINK("http://example.org","点击")', "=cmd|' /C calc'!A0", "+1", "-1", "@A1"]
+    units = [
+        (f"u{i}", name, "loudi", "#N/A", "90.00", i + 1, "50.0") for i, name in enumerate(names)
+    ]
+    content = benchmark_xlsx(table(units))
+    assert formulas(content) == [] and text_cells(content) == {}
+    sheet = load_workbook(io.BytesIO(content))["基准对比"]
+    assert [sheet.cell(r, 2).value for r in range(9, 9 + len(names))] == names
+    assert sheet.cell(9, 3).value == "#N/A" and sheet.cell(9, 4).value == 90

@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 
 import openpyxl
@@ -43,6 +42,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from backend.budgets.models import Category, FundingSource, Project, ProjectKind
+from backend.core import sheets
 from backend.core.errors import DomainError, Problem
 from backend.core.versioning import bump, check_version
 from backend.goals.models import GoalIndicator, GoalStatus, IndicatorSource, PerformanceGoal
@@ -181,8 +181,7 @@ def _row(indicator: GoalIndicator) -> list[Any]:
 
 
 def _label_cell(sheet: Worksheet, ref: str, text: str) -> None:
-    cell = sheet[ref]
-    cell.value = text
+    cell = sheets.put(sheet[ref], text)
     cell.font = _BOLD
     cell.fill = _LABEL_FILL
     cell.alignment = _CENTER
@@ -190,8 +189,7 @@ def _label_cell(sheet: Worksheet, ref: str, text: str) -> None:
 
 def _value_cells(sheet: Worksheet, row: int, first: str, last: str, value: Any) -> None:
     sheet.merge_cells(f"{first}{row}:{last}{row}")
-    cell = sheet[f"{first}{row}"]
-    cell.value = value
+    cell = sheets.put(sheet[f"{first}{row}"], value)
     cell.alignment = _WRAP
     if isinstance(value, Decimal):
         cell.number_format = _MONEY_FORMAT
@@ -223,8 +221,7 @@ def export_goal(goal: PerformanceGoal) -> bytes:
     sheet.title = SHEET
 
     sheet.merge_cells(f"A1:{LAST_COLUMN}1")
-    title = sheet["A1"]
-    title.value = f"{project.fiscal_year}年度项目支出绩效目标申报表"
+    title = sheets.put(sheet["A1"], f"{project.fiscal_year}年度项目支出绩效目标申报表")
     title.font = Font(bold=True, size=16)
     title.alignment = _CENTER
     sheet.row_dimensions[1].height = 32
@@ -263,7 +260,7 @@ def export_goal(goal: PerformanceGoal) -> bytes:
     for offset, indicator in enumerate(indicators, start=1):
         row = HEADER_ROW + offset
         for index, value in enumerate(_row(indicator), start=1):
-            sheet.cell(row=row, column=index, value=value)
+            sheets.write(sheet, row, index, value)
         sheet[f"{COLUMN_OF['code']}{row}"].number_format = "@"
         if indicator.locked:
             sheet[f"{COLUMN_OF['target']}{row}"].fill = _LOCKED_FILL
@@ -291,9 +288,7 @@ def export_goal(goal: PerformanceGoal) -> bytes:
             _list_validation(options, f"{letter}{HEADER_ROW + 1}:{letter}{last}")
         )
 
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sheets.workbook_bytes(workbook)
 
 
 # --------------------------------------------------------------------------------- import
@@ -360,28 +355,23 @@ _KNOWN_LABELS = {
 }
 
 
-def _load(content: bytes) -> Worksheet:
-    try:
-        workbook = openpyxl.load_workbook(BytesIO(content), data_only=True)
-    except Exception as exc:  # openpyxl fails on a bad file with many exception types
-        raise DomainError.single(
-            "INVALID_FILE", "无法读取文件：请上传 Excel（.xlsx）格式的绩效目标申报表。", "file"
-        ) from exc
-    if SHEET not in workbook.sheetnames:
-        raise DomainError.single("INVALID_FILE", f"文件中没有“{SHEET}”工作表。", "file")
-    return workbook[SHEET]
+def _load(content: bytes) -> sheets.Grid:
+    """The form's sheet, read within the bounds of ``backend.core.sheets``."""
+    workbook = sheets.open_workbook(content, field="file", what="绩效目标申报表")
+    sheet = sheets.require_sheet(workbook, SHEET, field="file")
+    return sheets.read_sheet(sheet, max_columns=len(COLUMNS), field="file")
 
 
-def _find_header(sheet: Worksheet) -> int | None:
-    for (cell,) in sheet.iter_rows(min_row=1, max_row=_SEARCH_ROWS, max_col=1):
-        if _text(cell.value) == HEADERS[0]:
-            return int(cell.row)
+def _find_header(sheet: sheets.Grid) -> int | None:
+    for cells in sheet.rows(min_row=1, max_row=_SEARCH_ROWS):
+        if _text(cells[0].value) == HEADERS[0]:
+            return cells[0].row
     return None
 
 
-def _read_facts(sheet: Worksheet, header_row: int, form: Form) -> None:
+def _read_facts(sheet: sheets.Grid, header_row: int, form: Form) -> None:
     """The labelled values above the header: each value is the cell right of its label."""
-    for cells in sheet.iter_rows(min_row=1, max_row=header_row - 1, max_col=len(COLUMNS)):
+    for cells in sheet.rows(min_row=1, max_row=header_row - 1):
         for index, cell in enumerate(cells):
             label = _KNOWN_LABELS.get(_plain(_text(cell.value)))
             if label is None or label in form.facts or index + 1 >= len(cells):
@@ -419,8 +409,7 @@ def read_form(content: bytes) -> Form:
             f"“{SHEET}”工作表中没有找到指标表头（第一列为“{HEADERS[0]}”的行）。",
             SHEET,
         )
-    header = [_text(c.value) for c in next(sheet.iter_rows(min_row=header_row, max_row=header_row))]
-    header += [""] * (len(HEADERS) - len(header))
+    header = [_text(c.value) for c in sheet.row(header_row)]
     for index, expected in enumerate(HEADERS):
         if header[index] != expected:
             letter = get_column_letter(index + 1)
@@ -449,7 +438,7 @@ def read_form(content: bytes) -> Form:
     form.midterm_goal = _text(form.facts.get(MIDTERM))
 
     first_row_of: dict[str, int] = {}
-    for cells in sheet.iter_rows(min_row=header_row + 1, max_col=len(HEADERS)):
+    for cells in sheet.rows(min_row=header_row + 1):
         if all(_text(cell.value) == "" for cell in cells):
             continue
         row = int(cells[0].row)
@@ -805,7 +794,7 @@ def import_goal(
         )
     form = read_form(content)
     if form.problems and not form.rows and not form.facts:
-        raise DomainError(*form.problems)  # the header is wrong: nothing else can be read
+        raise sheets.fail(form.problems, field="file")  # the header is wrong: nothing else
 
     problems = [*form.problems, *_fact_problems(project, form)]
     existing: dict[str, GoalIndicator] = {}
@@ -816,7 +805,7 @@ def import_goal(
     planned, library_problems = _plan(form, existing, required, template_id)
     problems.extend(library_problems)
     if problems:
-        raise DomainError(*problems)
+        raise sheets.fail(problems, field="file")
 
     texts = {"overall_goal": form.overall_goal, "midterm_goal": form.midterm_goal}
     if goal is None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 
 import openpyxl
@@ -21,7 +20,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from backend.accounts.models import User
-from backend.core.errors import DomainError, Problem
+from backend.core import sheets
+from backend.core.errors import Problem
 from backend.indicators import selectors
 from backend.indicators.models import (
     Direction,
@@ -166,7 +166,7 @@ def export_version(version: TemplateVersion) -> bytes:
     sheet.title = SHEET
     sheet.append(list(HEADERS))
     for indicator in indicators:
-        sheet.append(_row(indicator))
+        sheets.append(sheet, _row(indicator))
 
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
@@ -207,15 +207,12 @@ def export_version(version: TemplateVersion) -> bytes:
         ("发布时间", published),
         ("指标数", len(indicators)),
     ):
-        info.append([label, value])
+        sheets.append(info, [label, value])
     for cell in info["A"]:
         cell.font = bold
     info.column_dimensions["A"].width = 16
     info.column_dimensions["B"].width = 60
-
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sheets.workbook_bytes(workbook)
 
 
 # --------------------------------------------------------------------------------- import
@@ -369,16 +366,11 @@ def parse_indicator_row(
     return data, problems
 
 
-def _load(content: bytes) -> Any:
-    try:
-        workbook = openpyxl.load_workbook(BytesIO(content), data_only=True)
-    except Exception as exc:  # openpyxl fails on a bad file with many exception types
-        raise DomainError.single(
-            "INVALID_FILE", "无法读取文件：请上传 Excel（.xlsx）格式的指标库。", "file"
-        ) from exc
-    if SHEET not in workbook.sheetnames:
-        raise DomainError.single("INVALID_FILE", f"文件中没有“{SHEET}”工作表。", "file")
-    return workbook[SHEET]
+def _load(content: bytes) -> sheets.Grid:
+    """The indicator sheet, read within the bounds of ``backend.core.sheets``."""
+    workbook = sheets.open_workbook(content, field="file", what="指标库")
+    sheet = sheets.require_sheet(workbook, SHEET, field="file")
+    return sheets.read_sheet(sheet, max_columns=len(HEADERS), field="file")
 
 
 def read_indicators(content: bytes) -> tuple[list[SheetRow], list[Problem]]:
@@ -386,8 +378,7 @@ def read_indicators(content: bytes) -> tuple[list[SheetRow], list[Problem]]:
     Raises ``DomainError`` (``INVALID_FILE``) when the file cannot be read at all."""
     sheet = _load(content)
     problems: list[Problem] = []
-    header = [cell.value for cell in next(sheet.iter_rows(min_row=1, max_row=1), ())]
-    header += [None] * (len(HEADERS) - len(header))
+    header = [cell.value for cell in sheet.row(1)]
     for index, expected in enumerate(HEADERS):
         found = _text(header[index])
         if found != expected:
@@ -404,11 +395,11 @@ def read_indicators(content: bytes) -> tuple[list[SheetRow], list[Problem]]:
 
     rows: list[SheetRow] = []
     first_row_of: dict[str, int] = {}
-    for cells in sheet.iter_rows(min_row=2, max_col=len(HEADERS)):
+    for cells in sheet.rows(min_row=2):
         if all(_text(cell.value) == "" for cell in cells):
             continue
         row = cells[0].row
-        data, cell_problems = parse_indicator_row(tuple(cells), row)
+        data, cell_problems = parse_indicator_row(cells, row)
         cleaned, field_problems = validation.clean_indicator_fields(data)
         bad_columns = {p.field for p in cell_problems}
         for problem in field_problems:
@@ -460,7 +451,7 @@ def import_version(
     rows, sheet_problems = read_indicators(content)
     problems.extend(sheet_problems)
     if problems:
-        raise DomainError(*problems)
+        raise sheets.fail(problems, field="file")
 
     version = authoring.new_draft(template, changelog=changelog, copy_latest=False, user=user)
     TemplateIndicator.objects.bulk_create(

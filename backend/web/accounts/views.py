@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
+from backend.accounts import throttle
 from backend.web.access import anyone, signed_in
 
 
@@ -20,6 +22,15 @@ class LoginForm(AuthenticationForm):
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
         self.fields["username"].widget.attrs["autofocus"] = True
+
+    def get_invalid_login_error(self) -> ValidationError:
+        # Past the login throttling's limits the password was not even checked: say so.
+        if self.request is not None and throttle.is_locked_out(self.request):
+            return ValidationError(
+                throttle.locked_message(self.request, {"username": self.data.get("username")}),
+                code=throttle.TOO_MANY_ATTEMPTS,
+            )
+        return super().get_invalid_login_error()
 
 
 class PasswordForm(PasswordChangeForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import subprocess
@@ -10,7 +11,7 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from backend import embedded
@@ -22,6 +23,30 @@ from backend.demo import results as demo_results
 from backend.demo import services
 from tenants import blueprint
 
+LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]")
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_debug_beyond_loopback(addr: str) -> None:
+    """Django's debug pages (settings, source, SQL) go to whoever can connect: with DEBUG on,
+    the demo serves on a loopback address only."""
+    host = addr.rsplit(":", 1)[0] if ":" in addr else addr
+    if settings.DEBUG and not is_loopback(host):
+        raise CommandError(
+            f"DJANGO_DEBUG is on: the demo serves on a loopback address only (127.0.0.1, ::1, "
+            f"localhost), not {addr}. To serve other machines, set DJANGO_DEBUG=0 and "
+            "DJANGO_SECRET_KEY (docs/operations.md)."
+        )
+
 
 class Command(BaseCommand):
     help = "Load the demo province (first run) and serve it with a Celery worker until Ctrl-C."
@@ -31,6 +56,8 @@ class Command(BaseCommand):
         parser.add_argument("--prepare-only", action="store_true", help="load data, do not serve")
 
     def handle(self, *args: object, **options: object) -> None:
+        if not options["prepare_only"]:
+            refuse_debug_beyond_loopback(str(options["addr"]))
         self.stdout.write("Preparing the database (migrations, schema blueprint)…")
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
         call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
@@ -96,7 +123,6 @@ class Command(BaseCommand):
         # Children share this process's embedded servers instead of starting their own.
         env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or embedded.postgres_url()
         env["REDIS_URL"] = settings.REDIS_URL
-        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         children = [
             subprocess.Popen(
                 [
@@ -133,9 +159,23 @@ class Command(BaseCommand):
                 env=env,
                 cwd=settings.BASE_DIR,
             ),
-            subprocess.Popen([*manage, "runserver", addr, "--noreload"], env=env),
+            # The web process: gunicorn, bounded workers × threads (gunicorn.conf.py).
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "backend.wsgi:application",
+                    "--config",
+                    str(settings.BASE_DIR / "gunicorn.conf.py"),
+                    "--bind",
+                    addr,
+                ],
+                env=env,
+                cwd=settings.BASE_DIR,
+            ),
         ]
-        self.stdout.write(f"Serving on http://{addr} — Ctrl-C to stop.")
+        self.stdout.write(f"Serving on http://{addr} (gunicorn) — Ctrl-C to stop.")
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)

@@ -1,0 +1,301 @@
+"""Every XLSX the platform reads or writes goes through here.
+
+Reading an uploaded workbook (``open_workbook`` then ``read_sheet``) is bounded before openpyxl
+sees a byte of it and while it streams:
+
+- the file must be a ZIP whose members add up to at most ``JIXIAO_XLSX_MAX_UNPACKED_MB``
+  decompressed and number at most ``MAX_MEMBERS`` (a zip bomb is refused from its central
+  directory; Python's zipfile never inflates a member past its declared size);
+- the workbook is opened read-only (openpyxl streams each sheet's XML instead of building every
+  cell of the grid) and with cached values instead of formulas;
+- a sheet is read row by row from the XML, keeping only the first ``max_columns`` columns of the
+  first ``max_rows`` rows. A cell with a value below that (``XFD1048576``) is ``TOO_MANY_ROWS``
+  as soon as the stream reaches it; missing rows are never padded, so a far-away cell costs one
+  parsed element, not a million empty rows;
+- ``capped`` keeps the first ``JIXIAO_XLSX_MAX_PROBLEMS`` problems of an import and replaces the
+  rest with one ``TOO_MANY_PROBLEMS`` saying how many more there were.
+
+Writing (``put``, ``append``, ``workbook_bytes``): a ``str`` is always a text cell. openpyxl turns
+a string starting with ``=`` into a live formula and ``#N/A`` into an error value; user text such
+as ``=HYPERLINK(...)`` or ``=cmd|...`` must never be evaluated by a spreadsheet, and a target
+written as ``=72890元`` must read back as that text. The cell's type is set to an inline string,
+so the text is stored exactly (no prefix to strip on import) and an export imports back to the
+same text. Characters XML cannot carry (control characters) are dropped.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+import openpyxl
+from django.conf import settings
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.read_only import ReadOnlyCell
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet.worksheet import Worksheet
+
+from backend.core.errors import DomainError, Problem
+
+# A workbook saved by Excel or LibreOffice has 10–40 members; ours have fewer.
+MAX_MEMBERS = 500
+
+
+def max_rows() -> int:
+    return int(settings.JIXIAO_XLSX_MAX_ROWS)
+
+
+def max_unpacked_bytes() -> int:
+    return int(settings.JIXIAO_XLSX_MAX_UNPACKED_MB) * 1024 * 1024
+
+
+def max_problems() -> int:
+    return int(settings.JIXIAO_XLSX_MAX_PROBLEMS)
+
+
+# --------------------------------------------------------------------------------- reading
+
+
+def _invalid(field: str, what: str) -> DomainError:
+    return DomainError.single(
+        "INVALID_FILE", f"无法读取文件：请上传 Excel（.xlsx）格式的{what}。", field
+    )
+
+
+def check_archive(content: bytes, *, field: str, what: str = "表格") -> None:
+    """Refuse what is not a ZIP, or unpacks to too much, before anything is decompressed."""
+    try:
+        with zipfile.ZipFile(BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _invalid(field, what) from exc
+    if len(members) > MAX_MEMBERS:
+        raise DomainError.single(
+            "FILE_TOO_LARGE",
+            f"文件包含 {len(members)} 个部件，超过上限 {MAX_MEMBERS}，不是正常的 Excel 表格。",
+            field,
+        )
+    unpacked = sum(member.file_size for member in members)
+    limit = max_unpacked_bytes()
+    if unpacked > limit:
+        raise DomainError.single(
+            "FILE_TOO_LARGE",
+            f"文件解压后为 {unpacked / 1024 / 1024:.1f} MB，超过上限 "
+            f"{limit // 1024 // 1024} MB。请删除多余的工作表或内容后再上传。",
+            field,
+        )
+
+
+def open_workbook(content: bytes, *, field: str, what: str = "表格") -> Workbook:
+    """The workbook in ``content``, read-only with cached values, after ``check_archive``.
+    ``INVALID_FILE`` (naming ``what`` the user should upload) when it is not an XLSX workbook."""
+    check_archive(content, field=field, what=what)
+    try:
+        return openpyxl.load_workbook(BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise _invalid(field, what) from exc
+
+
+def require_sheet(book: Workbook, name: str, *, field: str, code: str = "INVALID_FILE") -> Any:
+    if name not in book.sheetnames:
+        raise DomainError.single(code, f"文件中没有“{name}”工作表。", field)
+    return book[name]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell as read: its value (``None`` when empty), number format and position."""
+
+    value: Any
+    row: int
+    column: int
+    number_format: str = "General"
+
+    @property
+    def coordinate(self) -> str:
+        return f"{get_column_letter(self.column)}{self.row}"
+
+
+class Grid:
+    """The bounded contents of one sheet: ``max_columns`` columns of the rows that have any."""
+
+    def __init__(self, title: str, rows: dict[int, tuple[Cell, ...]], max_columns: int) -> None:
+        self.title = title
+        self._rows = rows
+        self.max_columns = max_columns
+
+    def row(self, number: int) -> tuple[Cell, ...]:
+        found = self._rows.get(number)
+        if found is not None:
+            return found
+        return tuple(Cell(None, number, c) for c in range(1, self.max_columns + 1))
+
+    def cell(self, number: int, column: int) -> Cell:
+        return self.row(number)[column - 1]
+
+    def value(self, number: int, column: int) -> Any:
+        return self.cell(number, column).value
+
+    def rows(self, min_row: int = 1, max_row: int | None = None) -> Iterator[tuple[Cell, ...]]:
+        """The rows present in the file from ``min_row`` on, in order (absent rows skipped)."""
+        for number in sorted(self._rows):
+            if number < min_row:
+                continue
+            if max_row is not None and number > max_row:
+                break
+            yield self._rows[number]
+
+    @property
+    def last_row(self) -> int:
+        return max(self._rows, default=0)
+
+
+def read_sheet(sheet: Any, *, max_columns: int, field: str, row_limit: int | None = None) -> Grid:
+    """Stream ``sheet`` (of a workbook from ``open_workbook``) into a ``Grid`` of its first
+    ``max_columns`` columns. A value below row ``row_limit`` (default ``JIXIAO_XLSX_MAX_ROWS``)
+    is ``TOO_MANY_ROWS``; formatting-only rows down there are skipped without being kept."""
+    try:
+        return _read(sheet, max_columns=max_columns, field=field, row_limit=row_limit)
+    except DomainError:
+        raise
+    except Exception as exc:  # broken XML, a bad coordinate, a shared string out of range
+        raise _invalid(field, "表格") from exc
+
+
+def _read(sheet: Any, *, max_columns: int, field: str, row_limit: int | None) -> Grid:
+    limit = row_limit if row_limit is not None else max_rows()
+    book = sheet.parent
+    rows: dict[int, tuple[Cell, ...]] = {}
+    formats: dict[Any, str] = {}  # style id -> number format
+    # openpyxl's own read-only iterator pads every missing row up to the sheet's declared
+    # dimension (a million for "A1:XFD1048576"); its parser yields only the rows present.
+    with sheet._get_source() as source:
+        parser = _BoundedParser(
+            source,
+            sheet._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        parser.max_column, parser.row_limit = max_columns, limit
+        for number, parsed in parser.parse():
+            present = [raw for raw in parsed if raw is not None]
+            if number > limit:
+                filled = [raw for raw in present if raw["value"] not in (None, "")]
+                if filled:
+                    where = f"{get_column_letter(filled[0]['column'])}{number}"
+                    raise DomainError.single(
+                        "TOO_MANY_ROWS",
+                        f"“{sheet.title}”工作表第 {number} 行（{where}）有内容，"
+                        f"超过上限 {limit} 行。请删除多余的行后再上传。",
+                        field,
+                    )
+                continue
+            if not present:
+                continue
+            cells = [Cell(None, number, c) for c in range(1, max_columns + 1)]
+            for raw in present:
+                column = raw["column"]
+                if column <= max_columns:
+                    style = raw.get("style_id", 0)
+                    if style not in formats:
+                        formats[style] = _number_format(sheet, raw)
+                    cells[column - 1] = Cell(raw["value"], number, column, formats[style])
+            rows[number] = tuple(cells)
+    return Grid(sheet.title, rows, max_columns)
+
+
+class _BoundedParser(WorkSheetParser):
+    """openpyxl's sheet parser, leaving the cells right of ``max_column`` unparsed (a row of
+    16,384 cells costs a string split per cell, not an object each). Below ``row_limit`` every
+    cell is parsed, so that a value there is seen."""
+
+    max_column: int
+    row_limit: int
+
+    def parse_cell(self, element: Any) -> dict[str, Any] | None:
+        coordinate = element.get("r")
+        if coordinate and self.row_counter <= self.row_limit:
+            column = column_index_from_string(coordinate.rstrip("0123456789"))
+            if column > self.max_column:
+                self.col_counter = column
+                return None
+        return super().parse_cell(element)
+
+
+def _number_format(sheet: Any, raw: dict[str, Any]) -> str:
+    try:
+        return str(ReadOnlyCell(sheet, **raw).number_format or "General")
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+        return "General"
+
+
+def capped(problems: Sequence[Problem], *, field: str | None = None) -> list[Problem]:
+    """The first ``JIXIAO_XLSX_MAX_PROBLEMS`` problems, and one more counting the rest."""
+    limit = max_problems()
+    if len(problems) <= limit:
+        return list(problems)
+    rest = len(problems) - limit
+    return [
+        *problems[:limit],
+        Problem(
+            "TOO_MANY_PROBLEMS",
+            f"另有 {rest} 处错误未列出（只列出前 {limit} 处），请先修正以上错误后重新导入。",
+            field,
+        ),
+    ]
+
+
+def fail(problems: Sequence[Problem], *, field: str | None = None) -> DomainError:
+    """The ``DomainError`` of an import's problems, capped."""
+    return DomainError(*capped(problems, field=field))
+
+
+# --------------------------------------------------------------------------------- writing
+
+
+def clean_text(value: str) -> str:
+    """``value`` without the characters an XLSX cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def _as_text(cell: Any) -> None:
+    if isinstance(cell.value, str) and cell.data_type in ("f", "e"):
+        cell.data_type = "s"
+
+
+def put(cell: Any, value: Any) -> Any:
+    """Write ``value`` into ``cell``; a ``str`` is stored as text, never as a formula."""
+    cell.value = clean_text(value) if isinstance(value, str) else value
+    _as_text(cell)
+    return cell
+
+
+def write(sheet: Worksheet, row: int, column: int, value: Any) -> Any:
+    """``sheet.cell(row, column, value)`` with ``put``'s guarantee."""
+    return put(sheet.cell(row=row, column=column), value)
+
+
+def append(sheet: Worksheet, values: Iterable[Any]) -> None:
+    """``sheet.append(values)`` with ``put``'s guarantee for every cell."""
+    sheet.append([clean_text(v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        _as_text(cell)
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    """Save ``book``. Every string cell of every sheet is made text first: the last guard of
+    every export, whatever wrote the cell."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                _as_text(cell)
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
