@@ -779,3 +779,19 @@ def test_overlong_review_texts_are_refused(
         ("TOO_LONG", "indicator_comments.q1"),
     ]
     assert not GoalReview.objects.exists()
+
+
+def test_a_huge_requested_value_is_a_problem_not_a_crash(
+    approved: PerformanceGoal, users: dict[str, User]
+) -> None:
+    with pytest.raises(DomainError) as error:
+        request_adjustment(
+            approved,
+            reason="x",
+            changes=[change("q2", "target_value", "1e30"), change("q2", "weight", "9e99")],
+            user=users["finance"],
+        )
+    assert [(p.code, p.field) for p in error.value.problems] == [
+        ("INVALID", "changes.0.after"),
+        ("INVALID", "changes.1.after"),
+    ]

@@ -410,10 +410,10 @@ def _clean_value(name: str, value: Any, field: str) -> tuple[Any, Problem | None
             number = None
         if number is None or not number.is_finite():
             return None, Problem("INVALID", f"{label}须为数字。", field)
-        number = number.quantize(Decimal(1).scaleb(-places))
+        # The range first: quantizing a huge number (1e30) overflows the decimal context.
         if abs(number) >= limit or (name == "weight" and number < 0):
             return None, Problem("INVALID", f"{label}超出允许范围。", field)
-        return number, None
+        return number.quantize(Decimal(1).scaleb(-places)), None
     text = "" if value is None else str(value).strip()
     if len(text) > _TEXT_LIMITS[name]:
         return None, Problem("TOO_LONG", f"{label}不能超过 {_TEXT_LIMITS[name]} 个字符。", field)

@@ -113,11 +113,12 @@ def _clean_number(field: str, value: Any) -> tuple[Decimal | None, Problem | Non
     except ValueError:
         return None, Problem("INVALID_NUMBER", f"{label}“{value}”不是有效的数字。", field)
     max_digits, places = _NUMBER_LIMITS[field]
+    # The range first: quantizing a huge number (1e30) overflows the decimal context.
+    if abs(number) >= Decimal(10) ** (max_digits - places):
+        return None, Problem("INVALID_NUMBER", f"{label} {number} 超出允许范围。", field)
     quantum = Decimal(1).scaleb(-places)
     if number != number.quantize(quantum, rounding=ROUND_HALF_UP):
         return None, Problem("INVALID_NUMBER", f"{label}最多保留 {places} 位小数。", field)
-    if abs(number) >= Decimal(10) ** (max_digits - places):
-        return None, Problem("INVALID_NUMBER", f"{label} {number} 超出允许范围。", field)
     return number.quantize(quantum), None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
 from backend.goals.models import GoalIndicator
 from backend.goals.services import workflow
@@ -27,16 +28,29 @@ LEVEL2S = [("", "全部二级指标")] + [
 ]
 
 
-def _text(label: str, *, required: bool = False, **attrs: Any) -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, widget=forms.TextInput(attrs=attrs), strip=True
-    )
+NUL_MESSAGE = "不能包含空字符（NUL）。"
 
 
-def _area(label: str, *, rows: int = 3, required: bool = False) -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, widget=forms.Textarea(attrs={"rows": rows})
-    )
+class Text(forms.CharField):
+    """A text field whose NUL-byte refusal says so in plain Chinese (Django's zh-hans
+    translation of that message is misleading)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            ProhibitNullCharactersValidator(message=NUL_MESSAGE)
+            if isinstance(v, ProhibitNullCharactersValidator)
+            else v
+            for v in self.validators
+        ]
+
+
+def _text(label: str, *, required: bool = False, **attrs: Any) -> Text:
+    return Text(label=label, required=required, widget=forms.TextInput(attrs=attrs), strip=True)
+
+
+def _area(label: str, *, rows: int = 3, required: bool = False) -> Text:
+    return Text(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}))
 
 
 class GoalTextForm(PlainForm):
@@ -164,7 +178,7 @@ class UploadForm(PlainForm):
 
 
 class ApplyImportForm(PlainForm):
-    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    digest = Text(widget=forms.HiddenInput, max_length=64)
 
 
 class AdjustmentForm(PlainForm):
@@ -190,7 +204,7 @@ class AdjustmentForm(PlainForm):
                     f"{indicator.name}：调整后{_LABELS[name]}",
                     inputmode="decimal" if name in ("target_value", "weight") else "text",
                 )
-                self.fields[key].widget.attrs["class"] += " form-control-sm"
+                self.fields[key].widget.attrs["class"] = "form-control form-control-sm"
                 if indicator.locked and name in GoalIndicator.LOCKED_FIELDS:
                     self.fields[key].disabled = True
                 names[name] = key

@@ -207,6 +207,9 @@ def _detail(
     blocks, table_errors, page_errors = _rows(
         request, goal, editable=editable, forms=row_forms, problems=problems
     )
+    if not editable:  # the forms' cards are not shown: their errors go on top
+        for form in (text_form, new_form, upload_form):
+            page_errors += [str(error) for error in form.non_field_errors()] if form else []
     reviews, adjustments = annotate_history(goal)
     open_adjustment = next((a for a in adjustments if a.status in OPEN_ADJUSTMENT), None)
     last = _last_review(goal)

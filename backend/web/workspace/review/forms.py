@@ -10,6 +10,7 @@ from django import forms
 from backend.goals.models import Decision, GoalIndicator
 from backend.goals.services import workflow
 from backend.web.forms import PlainForm, field_name
+from backend.web.workspace.goals.forms import Text
 
 GRADES = [
     ("excellent", "优：通过"),
@@ -31,7 +32,7 @@ class ReviewForm(PlainForm):
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "请选择审核等级。"},
     )
-    comment = forms.CharField(
+    comment = Text(
         label="审核意见",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -42,7 +43,7 @@ class ReviewForm(PlainForm):
         super().__init__(*args, **kwargs)
         self.indicators = indicators
         for indicator in indicators:
-            self.fields[self.key(indicator)] = forms.CharField(
+            self.fields[self.key(indicator)] = Text(
                 label=f"对“{indicator.name}”的意见",
                 required=False,
                 widget=forms.Textarea(
@@ -83,7 +84,7 @@ class AdjustmentDecisionForm(PlainForm):
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "请选择审核结论。"},
     )
-    comment = forms.CharField(
+    comment = Text(
         label="审核意见",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -141,7 +141,7 @@ def _goal_page(
             indicator=indicator,
             last_actual=actuals.get(indicator.code),
             warnings=warnings.get(indicator.code, []),
-            review_field=form[ReviewForm.key(indicator)] if form is not None else None,
+            review_field=form[ReviewForm.key(indicator)] if awaiting and form else None,
         )
         for indicator in indicators
     ]

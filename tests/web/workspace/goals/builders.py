@@ -88,3 +88,39 @@ def project(**fields: Any) -> Any:
 def add_indicator(goal: PerformanceGoal, **fields: Any) -> GoalIndicator:
     with in_unit():
         return GoalIndicatorFactory(goal=goal, **fields)
+
+
+def submit(goal: PerformanceGoal, finance: Any) -> PerformanceGoal:
+    from backend.goals.services import workflow
+
+    with in_unit():
+        workflow.submit(goal, user=finance)
+    return reload(goal)
+
+
+def review(goal: PerformanceGoal, leader: Any, grade: str, **kwargs: Any) -> PerformanceGoal:
+    from backend.goals.services import workflow
+
+    decision = workflow.GRADE_DECISIONS[grade]
+    with in_unit():
+        workflow.review(goal, user=leader, decision=decision, grade=grade, **kwargs)
+    return reload(goal)
+
+
+def city_review_required(required: bool = True) -> None:
+    from backend.accounts.models import User
+    from backend.oversight.services import set_policy
+    from tenants.models import Procuratorate
+
+    admin, _ = User.objects.get_or_create(username="policy-staff", defaults={"is_staff": True})
+    set_policy(Procuratorate.objects.get(code="hunan"), require_city_review=required, user=admin)
+
+
+def html(response: Any) -> str:
+    return response.content.decode()
+
+
+# Who may open a page of each operation, and who gets the refusal (403, no data).
+READERS = ["finance", "leader", "city_reviewer", "province_admin"]
+PREPARERS = ["finance", "leader"]
+OUTSIDERS = ["other_unit_finance", "other_city_reviewer", "evaluator", "city_finance"]
