@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -182,12 +183,34 @@ def test_a_goal_is_declared_returned_fixed_and_approved(
     shot(page, "goal-form", guide=True)
     phone_shot(page, "goal-form-phone")
 
+    # the standard form downloaded, filled in Excel, uploaded: the changes listed, then applied
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载申报表（.xlsx）").click()
+    assert download.value.suggested_filename == f"绩效目标申报表-{PROJECT}-2026.xlsx"
+    filled = SCREENS / "bt-goal-form.xlsx"
+    download.value.save_as(filled)
+    book = openpyxl.load_workbook(filled)
+    sheet = book["绩效目标申报表"]
+    for (cell,) in sheet.iter_rows(min_row=11, min_col=4, max_col=4):
+        if cell.value == "cf-training":
+            sheet[f"G{cell.row}"] = 120
+    book.save(filled)
+    page.get_by_label("上传已填写的申报表").set_input_files(str(filled))
+    page.get_by_role("button", name="上传并核对变更").click()
+    changes = page.get_by_test_id("import-changes").inner_text()
+    assert "业务培训人次" in changes and "100" in changes and "120" in changes
+    assert page.get_by_test_id("change-count").inner_text() == "1"
+    shot(page, "goal-import", guide=True)
+    page.get_by_test_id("apply-import").click()
+    assert "已按上传的申报表更新绩效目标" in page.locator(".jx-messages").inner_text()
+    assert row(page, "cf-training").locator("input[name$='-target_value']").input_value() == "120"
+
     # 内容预览: the A4 form, printed by Chromium
     page.get_by_role("link", name="内容预览").first.click()
     paper = page.get_by_test_id("paper")
     assert "冷水江市人民检察院" in paper.inner_text()
     assert "125.00" in paper.inner_text()  # 全年预算数 in 万元
-    assert "≥230件" in paper.inner_text()
+    assert "≥230件" in paper.inner_text() and "≥120人次" in paper.inner_text()
     shot(page, "goal-preview", guide=True)
     phone_shot(page, "goal-preview-phone")
     pages = print_to_pdf(page, "goal-preview-print")
