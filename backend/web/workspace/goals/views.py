@@ -338,7 +338,6 @@ def goal_create(request: HttpRequest, project_id: int) -> HttpResponse:
                 template_code=data["template_code"] or None,
                 user=request.user,
             ),
-            fields={"project": "overall_goal"},
         )
         if goal is not None:
             count = goal.indicators.count()

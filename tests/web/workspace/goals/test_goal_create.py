@@ -112,3 +112,13 @@ def test_a_template_the_unit_has_not_adopted_is_refused(finance_page: Browser) -
 
 def test_an_unknown_project_is_not_found(finance_page: Browser) -> None:
     assert finance_page.get(url(987654)).status_code == 404
+
+
+def test_a_goal_created_meanwhile_is_opened_instead(finance_page: Browser) -> None:
+    project = builders.project(name="并发项目")
+    page = finance_page.get(url(project.pk))
+    assert page.status_code == 200
+    builders.goal(project=project)  # someone else was quicker
+    response = finance_page.post(url(project.pk), {"overall_goal": "目标"})
+    assert response.status_code == 302  # to the goal that exists now
+    assert goal_count() == 1

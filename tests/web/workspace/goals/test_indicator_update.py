@@ -131,3 +131,11 @@ def test_an_indicator_of_another_goal_is_not_found(finance_page: Browser) -> Non
     goal, other = builders.goal(), builders.goal()
     q1 = builders.indicator(other, "q1")
     assert finance_page.post(url(goal.pk, q1.pk), row(q1)).status_code == 404
+
+
+def test_a_submitted_goals_row_says_why_it_was_not_saved(finance_page: Browser) -> None:
+    goal = builders.goal(status=GoalStatus.SUBMITTED)
+    q1 = builders.indicator(goal, "q1")
+    response = finance_page.post(url(goal.pk, q1.pk), row(q1, target_value="130"), **HTMX)
+    assert "绩效目标当前状态为“待单位审核”，不能修改。" in html(response)
+    assert builders.indicator(goal, "q1").target_value == Decimal("120")
