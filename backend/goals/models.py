@@ -140,6 +140,10 @@ class GoalReview(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+"
     )
     reviewer_unit_code = models.CharField("审核单位", max_length=63)
+    # What the reviewer had before them when deciding: the goal's texts, its indicators'
+    # values and the warnings shown (a goal review), or the reason and changes (an adjustment
+    # review). Later edits of the goal do not change it.
+    snapshot = models.JSONField("审核时内容", default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
 
 from backend.budgets.models import Project
-from backend.goals.models import GoalIndicator, PerformanceGoal
+from backend.goals.models import (
+    AdjustmentRequest,
+    GoalIndicator,
+    GoalReview,
+    IndicatorComment,
+    PerformanceGoal,
+)
 
 
 def indicators_prefetch() -> Prefetch:
@@ -51,3 +57,111 @@ def last_year_actuals(goal: PerformanceGoal) -> dict[str, Decimal]:
         actual_value__isnull=False,
     ).values_list("code", "actual_value")
     return dict(rows)
+
+
+# --- the pages' reads ---------------------------------------------------------------------------
+
+
+def goal_list(
+    *, fiscal_year: int | None = None, status: str | None = None
+) -> QuerySet[PerformanceGoal]:
+    """The unit's goals for a list: each with its project, its number of indicators and the sum
+    of their weights (``indicator_count``, ``weight_total``), newest year first. One query."""
+    qs = (
+        PerformanceGoal.objects.select_related("project")
+        .annotate(indicator_count=Count("indicators"), weight_total=Sum("indicators__weight"))
+        .order_by("-fiscal_year", "project__code", "id")
+    )
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def years() -> list[int]:
+    """The fiscal years the unit has projects or goals in, newest first (one query)."""
+    return list(
+        Project.objects.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+    )
+
+
+def projects_without_goal(fiscal_year: int | None = None) -> QuerySet[Project]:
+    """Projects that have no goal for their own fiscal year yet, by code."""
+    has_goal = PerformanceGoal.objects.filter(
+        project=OuterRef("pk"), fiscal_year=OuterRef("fiscal_year")
+    )
+    qs = Project.objects.filter(~Exists(has_goal)).order_by("-fiscal_year", "code")
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    return qs
+
+
+def goal_page(pk: int) -> PerformanceGoal:
+    """One goal with everything its page shows: project, indicators in order, reviews (with
+    reviewer, adjustment and comments on indicators, oldest first) and adjustment requests.
+    Five queries whatever the number of indicators and reviews
+    (``PerformanceGoal.DoesNotExist`` if this unit has no goal ``pk``)."""
+    reviews = GoalReview.objects.select_related("reviewer", "adjustment").prefetch_related(
+        Prefetch("comments", queryset=IndicatorComment.objects.order_by("id"))
+    )
+    return (
+        PerformanceGoal.objects.select_related("project", "created_by")
+        .prefetch_related(
+            indicators_prefetch(),
+            Prefetch("reviews", queryset=reviews.order_by("created_at", "id")),
+            Prefetch(
+                "adjustments",
+                queryset=AdjustmentRequest.objects.select_related("created_by").order_by(
+                    "created_at", "id"
+                ),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def goals_awaiting(status: str) -> QuerySet[PerformanceGoal]:
+    """Goals in ``status`` (the one a review stage waits on), oldest submission first, with
+    their project and number of indicators. One query."""
+    return (
+        PerformanceGoal.objects.filter(status=status)
+        .select_related("project")
+        .annotate(indicator_count=Count("indicators"))
+        .order_by("submitted_at", "id")
+    )
+
+
+def adjustments_awaiting(status: str) -> QuerySet[AdjustmentRequest]:
+    """Adjustment requests in ``status``, oldest first, with goal, project and author."""
+    return (
+        AdjustmentRequest.objects.filter(status=status)
+        .select_related("goal__project", "created_by")
+        .order_by("created_at", "id")
+    )
+
+
+def reviews_at(stage: str) -> QuerySet[GoalReview]:
+    """Decisions taken at ``stage``, newest first, with goal, project, adjustment, reviewer."""
+    return (
+        GoalReview.objects.filter(stage=stage)
+        .select_related("goal__project", "adjustment", "reviewer")
+        .order_by("-created_at", "-id")
+    )
+
+
+def adjustment_page(pk: int) -> AdjustmentRequest:
+    """One adjustment request with its goal, project, indicators and reviews."""
+    return (
+        AdjustmentRequest.objects.select_related("goal__project", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "goal__indicators", queryset=GoalIndicator.objects.order_by("sort_order", "id")
+            ),
+            Prefetch(
+                "reviews",
+                queryset=GoalReview.objects.select_related("reviewer").order_by("created_at", "id"),
+            ),
+        )
+        .get(pk=pk)
+    )

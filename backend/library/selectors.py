@@ -3,9 +3,18 @@ lazy: evaluate them inside the unit's schema (design.md §7, "Lazy querysets")."
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from collections.abc import Iterable
 
-from backend.library.models import AdoptedTemplate, ConflictStatus, LibraryIndicator, MergeConflict
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from backend.indicators.models import Scope
+from backend.library.models import (
+    AdoptedTemplate,
+    ConflictStatus,
+    LibraryIndicator,
+    MergeConflict,
+    Source,
+)
 
 
 def adopted_templates() -> QuerySet[AdoptedTemplate]:
@@ -38,4 +47,36 @@ def library_indicators(
         qs = qs.filter(retired_at__isnull=True)
     if source:
         qs = qs.filter(source=source)
+    return qs
+
+
+def goal_picker(
+    *,
+    search: str = "",
+    level1: str = "",
+    level2: str = "",
+    exclude_codes: Iterable[str] = (),
+) -> QuerySet[LibraryIndicator]:
+    """What a project goal may take from the library: the current indicators of the adopted
+    project templates and the unit's own, with their template, matching ``search`` (name,
+    code or guidance) and the levels, leaving out ``exclude_codes`` (those the goal has).
+    Template by template in their order, the unit's own last. One query."""
+    qs = (
+        LibraryIndicator.objects.filter(retired_at__isnull=True)
+        .filter(Q(source=Source.LOCAL) | Q(template__scope=Scope.PROJECT))
+        .select_related("template")
+        .order_by(F("template__code").asc(nulls_last=True), "sort_order", "id")
+    )
+    search = search.strip()
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search) | Q(code__icontains=search) | Q(guidance__icontains=search)
+        )
+    if level1:
+        qs = qs.filter(level1=level1)
+    if level2:
+        qs = qs.filter(level2=level2)
+    codes = list(exclude_codes)
+    if codes:
+        qs = qs.exclude(code__in=codes)
     return qs

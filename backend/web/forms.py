@@ -19,11 +19,15 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 
 from backend.core.errors import DomainError
 
 T = TypeVar("T")
+
+DJANGO_REQUIRED = forms.Field.default_error_messages["required"]
+NUL_VALIDATOR = ProhibitNullCharactersValidator(message="不能包含空字符（NUL）。")
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -83,4 +87,10 @@ class PlainForm(forms.Form):
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             widget.attrs.setdefault("class", css)
-            field.error_messages.setdefault("required", "此项为必填项。")
+            if str(field.error_messages.get("required")) == str(DJANGO_REQUIRED):
+                field.error_messages["required"] = "此项为必填项。"  # a form's own one stays
+            # Django's own zh-hans message for a NUL character reads as if the field were empty
+            field.validators = [
+                NUL_VALIDATOR if isinstance(v, ProhibitNullCharactersValidator) else v
+                for v in field.validators
+            ]

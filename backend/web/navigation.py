@@ -29,6 +29,7 @@ WORKSPACE_MENU = (
     Item("项目", "ws:projects", Op.UNIT_VIEW, "folder2-open"),
     Item("绩效目标", "ws:goals", Op.UNIT_VIEW, "bullseye"),
     Item("审核", "ws:review", Op.GOAL_APPROVE, "clipboard-check"),
+    Item("市院审核", "ws:review-city", Op.GOAL_CITY_REVIEW, "clipboard-check"),
     Item("运行监控", "ws:monitoring", Op.UNIT_VIEW, "activity"),
     Item("绩效自评", "ws:evaluations", Op.UNIT_VIEW, "calculator"),
     Item("结果应用", "ws:results", Op.UNIT_VIEW, "arrow-repeat"),

@@ -335,6 +335,22 @@ class SubmitGoal(BaseMutation):
         return {"goal": workflow.submit(goal, user=info.context.user, expected_version=version)}
 
 
+class WithdrawGoal(BaseMutation):
+    """Take a submitted goal back to draft before the unit leader has reviewed it
+    (unit_finance)."""
+
+    goal = graphene.Field(PerformanceGoal)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    @classmethod
+    def perform(cls, root, info, id: str):
+        require_unit_access(info)
+        goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
+        return {"goal": workflow.withdraw(goal, user=info.context.user)}
+
+
 class IndicatorCommentInput(graphene.InputObjectType):
     indicator_code = graphene.String(required=True)
     comment = graphene.String(required=True)
@@ -461,6 +477,7 @@ class GoalMutations(graphene.ObjectType):
     remove_goal_indicator = RemoveGoalIndicator.Field()
     import_goal_form = ImportGoalForm.Field()
     submit_goal = SubmitGoal.Field()
+    withdraw_goal = WithdrawGoal.Field()
     review_goal = ReviewGoal.Field()
     request_goal_adjustment = RequestGoalAdjustment.Field()
     submit_goal_adjustment = SubmitGoalAdjustment.Field()

@@ -67,7 +67,7 @@ class GoalReview(DjangoObjectType):
 
     class Meta:
         model = goals.GoalReview
-        fields = ("comment", "reviewer_unit_code", "created_at")
+        fields = ("comment", "reviewer_unit_code", "snapshot", "created_at")
 
     @staticmethod
     def resolve_reviewer(root: goals.GoalReview, info: graphene.ResolveInfo) -> str | None:

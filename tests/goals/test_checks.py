@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from backend.core.errors import Problem
 from backend.goals import selectors
 from backend.goals.models import PerformanceGoal
-from backend.goals.services.checks import submission_problems
+from backend.goals.services.checks import submission_problems, weight_totals
 from backend.indicators.models import Layout
 from tests.goals.factories import VALID_INDICATORS, GoalIndicatorFactory, ProjectFactory, make_goal
 from tests.indicators.push_factories import TemplateFactory
@@ -246,3 +246,47 @@ def test_the_checks_take_a_constant_number_of_queries(lsj, count: int) -> None:
         errors, warnings = submission_problems(loaded)
     assert len(warnings) == count and errors
     assert len(queries) == 2  # the template, last year's actuals
+
+
+# --- the weight totals the form shows ------------------------------------------------------------
+
+
+def totals(goal: PerformanceGoal) -> dict[str, tuple[str, str]]:
+    result = weight_totals(list(selectors.goal_with_indicators(goal.pk).indicators.all()))
+    shown = {g.group: (str(g.declared), str(g.expected)) for g in result.groups}
+    shown["total"] = (str(result.declared), str(result.expected))
+    return shown
+
+
+def test_weight_totals_follow_the_same_structure_as_the_checks(lsj) -> None:
+    assert totals(make_goal(indicators=rows({"q2": {"weight": D("15")}}))) == {
+        "output": ("45.00", "50"),
+        "effect": ("30.00", "30"),
+        "satisfaction": ("10.00", "10"),
+        "total": ("85.00", "90"),
+    }
+    # no satisfaction indicator: its points go to the effect group
+    no_satisfaction = weight_totals(
+        list(
+            selectors.goal_with_indicators(
+                make_goal(indicators=rows(drop=("s1",))).pk
+            ).indicators.all()
+        )
+    )
+    assert [(g.group, g.label, str(g.expected)) for g in no_satisfaction.groups] == [
+        ("output", "产出指标", "50"),
+        ("effect", "效益指标（含满意度分值）", "40"),
+    ]
+    assert not no_satisfaction.balanced
+    TemplateFactory(
+        code="pooled-tpl", name="不分组模板", layout=Layout.POOLED, execution_weight=D("20")
+    )
+    pooled = make_goal(
+        indicators=rows({c: {"template_code": "pooled-tpl"} for c in ("q1", "q2", "e1", "s1")})
+    )
+    result = weight_totals(list(selectors.goal_with_indicators(pooled.pk).indicators.all()))
+    assert (result.groups, str(result.expected), result.basis) == (
+        [],
+        "80.00",
+        "按模板“不分组模板”的计分结构",
+    )

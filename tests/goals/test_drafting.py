@@ -168,6 +168,16 @@ def test_one_goal_per_project_and_year_and_an_overall_goal_is_required(template,
     assert PerformanceGoal.objects.filter(project=project).count() == 1
 
 
+def test_goal_texts_have_a_length_limit(template, user) -> None:
+    with pytest.raises(DomainError) as error:
+        create_goal(ProjectFactory(), overall_goal="长" * 2001, midterm_goal="长" * 2001, user=user)
+    assert codes(error) == [("TOO_LONG", "overall_goal"), ("TOO_LONG", "midterm_goal")]
+    goal = create_goal(ProjectFactory(), overall_goal="长" * 2000, user=user)
+    with pytest.raises(DomainError) as error:
+        update_goal(goal, {"midterm_goal": "长" * 2001}, user=user)
+    assert codes(error) == [("TOO_LONG", "midterm_goal")]
+
+
 def test_creating_a_goal_takes_a_constant_number_of_queries(lsj, user) -> None:
     counts = []
     for size, kind, name in ((2, "case_funds", "办案业务经费"), (25, "equipment", "检察技术装备")):

@@ -664,3 +664,134 @@ def test_an_adjustment_must_leave_a_goal_that_passes_the_checks(
     review_adjustment(revised, user=users["leader"], decision="approve")
     q2 = approved.indicators.get(code="q2")
     assert (q2.target_value, q2.weight) == (D("97"), D("20"))
+
+
+# --- withdrawing, what the reviewer saw, long texts ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "actor", "expected"),
+    [
+        ("submitted", "finance", GoalStatus.DRAFT),
+        ("submitted", "leader", DENIED),
+        ("submitted", "other_finance", DENIED),
+        ("draft", "finance", INVALID),
+        ("returned", "finance", INVALID),
+        ("unit_approved", "finance", INVALID),  # the leader has reviewed it
+        ("approved", "finance", INVALID),
+    ],
+)
+def test_a_submitted_goal_is_withdrawn_before_review(
+    lsj: Procuratorate,
+    goal: PerformanceGoal,
+    users: dict[str, User],
+    state: str,
+    actor: str,
+    expected: str,
+) -> None:
+    city_review(state == GoalStatus.UNIT_APPROVED)
+    drive(goal, state, users)
+    if expected in (DENIED, INVALID):
+        with pytest.raises(DomainError) as error:
+            workflow.withdraw(goal, user=users[actor])
+        assert codes(error) == [expected]
+        goal.refresh_from_db()
+        assert goal.status == state
+        return
+    workflow.withdraw(goal, user=users[actor])
+    goal.refresh_from_db()
+    assert (goal.status, goal.submitted_at) == (GoalStatus.DRAFT, None)
+    last = goal.history.order_by("-history_date", "-history_id").first()
+    assert (last.status, last.history_user, last.history_change_reason) == (
+        "draft",
+        users["finance"],
+        "撤回",
+    )
+    assert GoalSubmission.objects.get(unit=lsj, goal_id=goal.pk).status == "draft"
+    # and it can be submitted again
+    submit(goal, user=users["finance"])
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.SUBMITTED
+
+
+def test_a_review_keeps_what_the_reviewer_saw(
+    lsj: Procuratorate, goal: PerformanceGoal, users: dict[str, User]
+) -> None:
+    from backend.goals.services.drafting import update_goal_indicator
+
+    drive(goal, GoalStatus.SUBMITTED, users)
+    record = review(
+        goal,
+        user=users["leader"],
+        decision="return",
+        grade="fair",
+        indicator_comments={"q1": "案件数目标偏低"},
+    )
+    # The preparer raises the target afterwards: the review still shows what was judged.
+    update_goal_indicator(goal.indicators.get(code="q1"), {"target_value": "140"}, user=None)
+    record.refresh_from_db()
+    seen = {row["code"]: row for row in record.snapshot["indicators"]}
+    assert list(seen) == ["q1", "q2", "e1", "s1"]
+    assert (seen["q1"]["target_value"], seen["q1"]["weight"], seen["q1"]["unit"]) == (
+        "120.0000",
+        "30.00",
+        "件",
+    )
+    assert seen["e1"]["target_text"] == "明显提升"
+    assert record.snapshot["overall_goal"] == goal.overall_goal
+    assert goal.indicators.get(code="q1").target_value == D("140")
+
+
+def test_an_adjustment_review_keeps_the_changes_it_decided(
+    lsj: Procuratorate, approved: PerformanceGoal, users: dict[str, User]
+) -> None:
+    adjustment = request_adjustment(
+        approved,
+        reason="年中追加办案任务",
+        changes=[change("q2", "target_value", "98")],
+        user=users["finance"],
+    )
+    submit_adjustment(adjustment, user=users["finance"])
+    record = review_adjustment(adjustment, user=users["leader"], decision="approve")
+    assert record.snapshot == {
+        "reason": "年中追加办案任务",
+        "changes": [
+            {"indicator": "q2", "field": "target_value", "before": "95.0000", "after": "98.0000"}
+        ],
+    }
+
+
+def test_overlong_review_texts_are_refused(
+    lsj: Procuratorate, goal: PerformanceGoal, users: dict[str, User]
+) -> None:
+    drive(goal, GoalStatus.SUBMITTED, users)
+    with pytest.raises(DomainError) as error:
+        review(
+            goal,
+            user=users["leader"],
+            decision="return",
+            grade="fair",
+            comment="长" * 2001,
+            indicator_comments={"q1": "长" * 2001},
+        )
+    assert [(p.code, p.field) for p in error.value.problems] == [
+        ("TOO_LONG", "comment"),
+        ("TOO_LONG", "indicator_comments.q1"),
+    ]
+    assert not GoalReview.objects.exists()
+
+
+def test_a_huge_requested_value_is_a_problem_not_a_crash(
+    approved: PerformanceGoal, users: dict[str, User]
+) -> None:
+    with pytest.raises(DomainError) as error:
+        request_adjustment(
+            approved,
+            reason="x",
+            changes=[change("q2", "target_value", "1e30"), change("q2", "weight", "9e99")],
+            user=users["finance"],
+        )
+    assert [(p.code, p.field) for p in error.value.problems] == [
+        ("INVALID_NUMBER", "changes.0.after"),
+        ("INVALID_NUMBER", "changes.1.after"),
+    ]

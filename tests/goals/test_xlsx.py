@@ -609,3 +609,120 @@ def test_formula_looking_text_round_trips_as_text(goal: PerformanceGoal, user: U
         "+元",
     )
     assert (mediation.target_value, mediation.weight) == (Decimal("72890.10"), Decimal("2.25"))
+
+
+# --- dry run ------------------------------------------------------------------------------------
+
+
+def test_a_dry_run_lists_every_change_by_cell_and_writes_nothing(
+    goal: PerformanceGoal, user: User
+) -> None:
+    def edit(sheet: Any) -> None:
+        sheet["B8"] = "新的年度总体目标"
+        sheet[f"G{row_of(sheet, 'cf-arrest-cases')}"] = 150  # below last year's 190
+        sheet[f"I{row_of(sheet, 'lsj-mediation')}"] = "3.5"
+        sheet.delete_rows(row_of(sheet, "cf-complaint-rate"))
+        last = sheet.max_row + 1
+        for letter, value in zip(
+            "ABCDEFGHI",
+            ["产出指标", "数量指标", "业务培训人次", "cf-training", "定量", "≥", 120, "人次", 4],
+            strict=True,
+        ):
+            sheet[f"{letter}{last}"] = value
+
+    last_year = Project.objects.create(
+        code=goal.project.code,
+        name="2025年办案业务经费",
+        category=Category.PROJECT,
+        kind=ProjectKind.CASE_FUNDS,
+        fiscal_year=2025,
+        initial_budget=Decimal("1000000"),
+        full_budget=Decimal("1000000"),
+    )
+    previous = PerformanceGoal.objects.create(
+        project=last_year, fiscal_year=2025, overall_goal="上年目标", status=GoalStatus.APPROVED
+    )
+    copy = indicator(goal, "cf-arrest-cases")
+    copy.pk, copy.goal, copy.actual_value = None, previous, Decimal("190")
+    copy.save()
+    before = snapshot(goal)
+    records = history_count()
+
+    content = edited(xlsx.export_goal(goal), edit)
+    rows = {
+        code: row_of(book(content)[SHEET], code)
+        for code in ("cf-arrest-cases", "lsj-mediation", "cf-training")
+    }
+    preview = xlsx.preview_import(goal.project, content)
+
+    assert snapshot(goal) == before
+    assert history_count() == records
+    seen = {(c.kind, c.cell, c.code, c.field, c.before, c.after) for c in preview.changes}
+    assert seen == {
+        ("goal", f"{SHEET}!B8", "", "年度总体目标", goal.overall_goal, "新的年度总体目标"),
+        (
+            "changed",
+            f"{SHEET}!G{rows['cf-arrest-cases']}",
+            "cf-arrest-cases",
+            "指标值",
+            "180",
+            "150",
+        ),
+        ("changed", f"{SHEET}!I{rows['lsj-mediation']}", "lsj-mediation", "分值", "2.25", "3.5"),
+        ("removed", "", "cf-complaint-rate", "指标", "当事人投诉率", ""),
+        (
+            "added",
+            f"{SHEET}!D{rows['cf-training']}",
+            "cf-training",
+            "指标",
+            "",
+            "产出指标/数量指标，≥120人次，分值 4",
+        ),
+    }
+    assert (
+        preview.rows == {code: row_of(book(content)[SHEET], code) for code in preview.rows}
+        and preview.rows["cf-training"] == rows["cf-training"]
+    )
+    assert [(w.code, w.field) for w in preview.warnings] == [
+        ("TARGET_BELOW_LAST_YEAR", "indicators.cf-arrest-cases.target_value")
+    ]
+    # the weights no longer add up: the goal would still need work before submission
+    assert {p.code for p in preview.errors} >= {"GROUP_WEIGHT_MISMATCH"}
+
+    # Applying what was previewed writes exactly that, once.
+    xlsx.import_goal(goal.project, content, user=user, expected=preview.digest)
+    assert indicator(goal, "cf-arrest-cases").target_value == Decimal("150")
+    assert xlsx.preview_import(goal.project, content).changes == []
+
+
+def test_an_unchanged_form_previews_no_change(goal: PerformanceGoal) -> None:
+    preview = xlsx.preview_import(goal.project, xlsx.export_goal(goal))
+    assert preview.changes == [] and preview.goal == goal
+
+
+def test_a_dry_run_reports_bad_cells_like_the_import(goal: PerformanceGoal) -> None:
+    content = edited(
+        xlsx.export_goal(goal),
+        lambda sheet: sheet.__setitem__(f"G{row_of(sheet, 'cf-arrest-cases')}", "很多"),
+    )
+    with pytest.raises(DomainError) as error:
+        xlsx.preview_import(goal.project, content)
+    assert [p.code for p in error.value.problems] == ["INVALID_NUMBER"]
+
+
+def test_an_import_after_the_goal_changed_since_the_preview_is_stale(
+    goal: PerformanceGoal, user: User
+) -> None:
+    content = edited(
+        xlsx.export_goal(goal),
+        lambda sheet: sheet.__setitem__(f"G{row_of(sheet, 'cf-arrest-cases')}", 210),
+    )
+    preview = xlsx.preview_import(goal.project, content)
+    drafting.update_goal_indicator(
+        indicator(goal, "lsj-mediation"), {"weight": Decimal("3")}, user=user
+    )
+    before = snapshot(goal)
+    with pytest.raises(DomainError) as error:
+        xlsx.import_goal(goal.project, content, user=user, expected=preview.digest)
+    assert [p.code for p in error.value.problems] == ["STALE"]
+    assert snapshot(goal) == before

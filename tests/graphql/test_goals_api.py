@@ -120,6 +120,32 @@ def test_declare_submit_and_approve_records_the_facts(gql, pushed, member, token
     assert {"kind": "+", "object": "goal", "user": "lengshuijiang-unit_finance"} in history
 
 
+WITHDRAW = """mutation($id: ID!) { withdrawGoal(id: $id) { goal { status }
+  errors { field code message } } }"""
+
+
+def test_a_submitted_goal_is_withdrawn_before_review(gql, pushed, member, token_for) -> None:
+    finance = token_for(member("lengshuijiang", Role.UNIT_FINANCE))
+    leader = token_for(member("lengshuijiang", Role.UNIT_LEADER))
+    goal_id = declare(gql, finance)
+    gql(SUBMIT, host=LSJ, token=finance, variables={"id": goal_id})
+
+    refused = gql(WITHDRAW, host=LSJ, token=leader, variables={"id": goal_id})["data"]
+    assert [e["code"] for e in refused["withdrawGoal"]["errors"]] == ["PERMISSION_DENIED"]
+    done = gql(WITHDRAW, host=LSJ, token=finance, variables={"id": goal_id})["data"]
+    assert done["withdrawGoal"] == {"goal": {"status": "DRAFT"}, "errors": []}
+    again = gql(WITHDRAW, host=LSJ, token=finance, variables={"id": goal_id})["data"]
+    assert [e["code"] for e in again["withdrawGoal"]["errors"]] == ["INVALID_TRANSITION"]
+
+    # another unit's user cannot reach the goal at all
+    other = token_for(member("lianyuan", Role.UNIT_FINANCE))
+    gql(SUBMIT, host=LSJ, token=finance, variables={"id": goal_id})
+    result = gql(WITHDRAW, host=LSJ, token=other, variables={"id": goal_id})
+    assert error_codes(result) == ["PERMISSION_DENIED"]
+    with schema_context("lengshuijiang"):
+        assert PerformanceGoal.objects.get().status == "submitted"
+
+
 def test_a_city_reviewer_sees_its_counties_goals_from_the_public_host(
     gql, pushed, member, token_for
 ) -> None:

@@ -202,3 +202,10 @@ def test_clean_indicator_fields_coerces_and_names_fields() -> None:
         {"polarity": None, "mandatory": None, "unit": None, "direction": None}, partial=True
     )
     assert (cleaned, problems) == ({"unit": "", "direction": ""}, [])
+
+
+@pytest.mark.parametrize("value", ["1e30", "-1e100", "9" * 40])
+def test_a_huge_number_is_out_of_range_not_a_crash(value: str) -> None:
+    _, problems = clean_indicator_fields({"target_value": value, "weight": value}, partial=True)
+    assert codes(problems) == {("INVALID_NUMBER", "target_value"), ("INVALID_NUMBER", "weight")}
+    assert all("超出允许范围" in p.message for p in problems)

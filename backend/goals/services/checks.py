@@ -14,24 +14,28 @@ indicators as a whole (``indicators``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import cast
 
 from backend.core.errors import Problem
 from backend.goals import selectors
 from backend.goals.models import GoalIndicator, PerformanceGoal
 from backend.indicators import system
-from backend.indicators.models import Direction, Template, TemplateIndicator, ValueType
-from backend.indicators.services.validation import fmt, validate_version
+from backend.indicators.models import Direction, Layout, Template, TemplateIndicator, ValueType
+from backend.indicators.services.validation import GROUP_LABELS, fmt, validate_version
 from backend.indicators.system import ScoringGroup
 
 TARGET_BELOW_LAST_YEAR = "TARGET_BELOW_LAST_YEAR"
 
 
-def submission_problems(goal: PerformanceGoal) -> tuple[list[Problem], list[Problem]]:
+def submission_problems(
+    goal: PerformanceGoal, indicators: Sequence[GoalIndicator] | None = None
+) -> tuple[list[Problem], list[Problem]]:
     """``(errors, warnings)`` of ``goal`` as it stands: errors block a submission, warnings
-    are shown to the reviewer. Uses ``goal.indicators`` as prefetched when it is."""
-    indicators = list(goal.indicators.all())
+    are shown to the reviewer. Uses ``goal.indicators`` as prefetched when it is, or
+    ``indicators`` (unsaved ones too: what an import would make of the goal)."""
+    indicators = list(goal.indicators.all() if indicators is None else indicators)
     if not indicators:
         return [Problem("NO_INDICATORS", "绩效目标至少需要一个三级指标。", "indicators")], []
     template = scoring_template(indicators)
@@ -119,3 +123,72 @@ def last_year_warnings(
                 )
             )
     return warnings
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    """The declared weights of one scoring group against what they must add up to."""
+
+    group: str  # a ScoringGroup value
+    label: str
+    declared: Decimal
+    expected: Decimal
+
+    @property
+    def balanced(self) -> bool:
+        return self.declared == self.expected
+
+
+@dataclass(frozen=True)
+class WeightTotals:
+    """Weights per scoring group and in total, as the submission checks count them."""
+
+    groups: list[GroupTotal]
+    declared: Decimal
+    expected: Decimal
+    basis: str  # which scoring structure the expectations follow
+
+    @property
+    def balanced(self) -> bool:
+        return self.declared == self.expected and all(g.balanced for g in self.groups)
+
+
+def weight_totals(indicators: Sequence[GoalIndicator]) -> WeightTotals:
+    """What the weights of ``indicators`` add up to, per group (split layout) and in total,
+    beside what the goal's scoring structure asks (``validate_version``'s rule: the template's
+    split, satisfaction points to the effect group when there is no satisfaction indicator,
+    100 minus the execution weight in total). At most one query (the template)."""
+    template = scoring_template(indicators)
+    execution = template.execution_weight
+    if execution is None:
+        execution = system.DEFAULT_EXECUTION_WEIGHT
+    declared = sum((i.weight or Decimal(0) for i in indicators), Decimal(0))
+    groups: list[GroupTotal] = []
+    if template.layout != Layout.POOLED:
+        has_satisfaction = any(i.level1 == system.SATISFACTION for i in indicators)
+        try:
+            expected = system.group_weights(
+                template.group_weights, has_satisfaction=has_satisfaction
+            )
+        except (ValueError, TypeError, InvalidOperation):
+            expected = system.group_weights(None, has_satisfaction=has_satisfaction)
+        for group, target in expected.items():
+            members = _group_members(group, indicators)
+            label = GROUP_LABELS[group]
+            if group == ScoringGroup.EFFECT and not has_satisfaction:
+                label = f"{label}（含满意度分值）"
+            groups.append(
+                GroupTotal(
+                    group=group.value,
+                    label=label,
+                    declared=sum((i.weight or Decimal(0) for i in members), Decimal(0)),
+                    expected=target,
+                )
+            )
+    basis = f"按模板“{template.name}”的计分结构" if template.pk else "按默认计分结构"
+    return WeightTotals(
+        groups=groups,
+        declared=declared,
+        expected=Decimal(100) - Decimal(execution),
+        basis=basis,
+    )

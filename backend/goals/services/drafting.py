@@ -44,6 +44,8 @@ POLICY_FIELDS: tuple[str, ...] = IndicatorFields.POLICY_FIELDS
 # What a goal's copy of a library indicator keeps from the library.
 LIBRARY_FIXED_FIELDS: tuple[str, ...] = ("code", "level1", "level2", *POLICY_FIELDS)
 GOAL_FIELDS: tuple[str, ...] = ("overall_goal", "midterm_goal")
+GOAL_TEXT_LIMIT = 2000  # characters of the overall or mid-term goal
+_GOAL_LABELS = {"overall_goal": "年度总体目标", "midterm_goal": "中期目标"}
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -96,6 +98,12 @@ def _clean_goal_text(data: Mapping[str, Any]) -> tuple[dict[str, str], list[Prob
         text = "" if value is None else str(value).strip()
         if field == "overall_goal" and not text:
             problems.append(Problem("REQUIRED", "年度总体目标不能为空。", field))
+            continue
+        if len(text) > GOAL_TEXT_LIMIT:
+            label = _GOAL_LABELS[field]
+            problems.append(
+                Problem("TOO_LONG", f"{label}不能超过 {GOAL_TEXT_LIMIT} 个字符。", field)
+            )
             continue
         cleaned[field] = text
     return cleaned, problems

@@ -4,6 +4,7 @@ explicit state machine (an illegal transition is ``INVALID_TRANSITION``, naming 
 Goal::
 
     draft | returned --submit (unit_finance at the unit)--> submitted
+    submitted --withdraw (unit_finance, before the leader's review)--> draft
     submitted --review (unit_leader at the unit)-->
         approved, or unit_approved when the province requires the city's review
         | returned | rejected
@@ -83,6 +84,24 @@ _FIELD_LABELS = {
     "weight": "分值",
     "unit": "计量单位",
 }
+# Longest review comment, comment on one indicator, or adjustment reason.
+TEXT_LIMIT = 2000
+# What a review keeps of each indicator the reviewer saw (GoalReview.snapshot).
+SNAPSHOT_FIELDS = (
+    "code",
+    "level1",
+    "level2",
+    "name",
+    "value_type",
+    "direction",
+    "polarity",
+    "unit",
+    "target_value",
+    "target_text",
+    "weight",
+    "mandatory",
+    "locked",
+)
 _OPEN_ADJUSTMENT = (
     AdjustmentStatus.DRAFT,
     AdjustmentStatus.SUBMITTED,
@@ -194,6 +213,17 @@ def _decision_problems(
                     f"indicator_comments.{code}",
                 )
             )
+    if len(comment.strip()) > TEXT_LIMIT:
+        problems.append(Problem("TOO_LONG", f"审核意见不能超过 {TEXT_LIMIT} 个字符。", "comment"))
+    for code, text in (indicator_comments or {}).items():
+        if len((text or "").strip()) > TEXT_LIMIT:
+            problems.append(
+                Problem(
+                    "TOO_LONG",
+                    f"指标审核意见不能超过 {TEXT_LIMIT} 个字符。",
+                    f"indicator_comments.{code}",
+                )
+            )
     commented = any((text or "").strip() for text in (indicator_comments or {}).values())
     if decision == Decision.RETURN and not comment.strip() and not commented:
         problems.append(Problem("COMMENT_REQUIRED", "退回须填写审核意见。", "comment"))
@@ -270,6 +300,36 @@ def submit(
 
 
 @transaction.atomic
+def withdraw(goal: PerformanceGoal, *, user: AnyUser) -> PerformanceGoal:
+    """Take a submitted goal back to draft before the unit leader has reviewed it
+    (``unit_finance`` at the unit, like ``submit``). Once reviewed — approved for the city,
+    returned, rejected — it is no longer the preparer's to withdraw."""
+    unit = current_unit()
+    _lock(goal)
+    if goal.status != GoalStatus.SUBMITTED:
+        raise _invalid(goal.status, "撤回")
+    _require_preparer(user, unit)
+    goal.status = GoalStatus.DRAFT
+    goal.submitted_at = None
+    _save(goal, user, "撤回")
+    sync_submission(unit, goal)
+    return goal
+
+
+def _seen(goal: PerformanceGoal, indicators: list[GoalIndicator]) -> dict[str, Any]:
+    """What a reviewer has before them: the texts, every indicator's values, the warnings."""
+    return {
+        "overall_goal": goal.overall_goal,
+        "midterm_goal": goal.midterm_goal,
+        "warnings": list(goal.warnings or []),
+        "indicators": [
+            {name: _json(getattr(indicator, name)) for name in SNAPSHOT_FIELDS}
+            for indicator in indicators
+        ],
+    }
+
+
+@transaction.atomic
 def review(
     goal: PerformanceGoal,
     *,
@@ -291,7 +351,8 @@ def review(
     if stage is None:
         raise _invalid(goal.status, "审核")
     reviewer_unit = _require_reviewer(user, unit, stage)
-    indicators = {i.code: i for i in goal.indicators.all()} if indicator_comments else {}
+    seen = list(goal.indicators.order_by("sort_order", "id"))
+    indicators = {i.code: i for i in seen}
     problems = _decision_problems(
         decision,
         comment,
@@ -311,6 +372,7 @@ def review(
         comment=comment.strip(),
         reviewer=user,
         reviewer_unit_code=reviewer_unit,
+        snapshot=_seen(goal, seen),
     )
     IndicatorComment.objects.bulk_create(
         IndicatorComment(review=record, indicator=indicators[code], comment=text.strip())
@@ -496,6 +558,8 @@ def request_adjustment(
     rows, problems = _clean_changes(changes, indicators)
     if not (reason or "").strip():
         problems.insert(0, Problem("REQUIRED", "请填写调整原因。", "reason"))
+    elif len(reason.strip()) > TEXT_LIMIT:
+        problems.insert(0, Problem("TOO_LONG", f"调整原因不能超过 {TEXT_LIMIT} 个字符。", "reason"))
     if problems:
         raise DomainError(*problems)
     adjustment = existing or AdjustmentRequest(goal=goal, created_by=user)
@@ -555,6 +619,7 @@ def review_adjustment(
         comment=comment.strip(),
         reviewer=user,
         reviewer_unit_code=reviewer_unit,
+        snapshot={"reason": adjustment.reason, "changes": adjustment.changes},
     )
     adjustment.status = _outcome(stage, decision, unit)
     if adjustment.status in (AdjustmentStatus.APPROVED, AdjustmentStatus.REJECTED):

@@ -29,6 +29,8 @@ the library's (``NOT_EDITABLE``). The columns are those of the standard form plu
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -766,26 +768,21 @@ def _write_indicators(
         bulk_create_with_history(to_create, GoalIndicator, default_user=user)
 
 
-@transaction.atomic
-def import_goal(
-    project: Project, content: bytes, *, user: Any, expected_version: int | None = None
-) -> PerformanceGoal:
-    """Create or update the project's goal for its fiscal year from a filled form.
+@dataclass
+class _Prepared:
+    """An import checked and planned, nothing written yet."""
 
-    The goal must be a draft or returned (``NOT_EDITABLE`` otherwise); an import is an edit,
-    so a returned goal becomes a draft again. Every bad cell is reported (sheet, row and
-    column), together with the facts that do not match the project (``MISMATCH``), missing
-    mandatory indicators (``MANDATORY``) and changed locked targets or weights (``LOCKED``);
-    nothing is saved unless there is no problem at all. ``expected_version``: the version
-    of the existing goal the caller read (``STALE`` when it changed since; ignored when the
-    import creates the goal). The import raises the goal's version."""
-    goal = (
-        PerformanceGoal.objects.select_for_update()
-        .filter(project=project, fiscal_year=project.fiscal_year)
-        .first()
-    )
-    if goal is not None:
-        check_version(goal, expected_version, "绩效目标")
+    goal: PerformanceGoal | None
+    form: Form
+    existing: dict[str, GoalIndicator]
+    planned: list[_Planned]
+
+
+def _prepare(project: Project, content: bytes, *, lock: bool) -> _Prepared:
+    """Read, check and plan an import of ``content`` into the project's goal: every problem
+    at once (``DomainError``), or what each row becomes."""
+    goals = PerformanceGoal.objects.filter(project=project, fiscal_year=project.fiscal_year)
+    goal = (goals.select_for_update() if lock else goals).first()
     if goal is not None and goal.status not in EDITABLE_STATUSES:
         raise DomainError.single(
             "NOT_EDITABLE",
@@ -806,6 +803,40 @@ def import_goal(
     problems.extend(library_problems)
     if problems:
         raise sheets.fail(problems, field="file")
+    return _Prepared(goal=goal, form=form, existing=existing, planned=planned)
+
+
+@transaction.atomic
+def import_goal(
+    project: Project,
+    content: bytes,
+    *,
+    user: Any,
+    expected: str | None = None,
+    expected_version: int | None = None,
+) -> PerformanceGoal:
+    """Create or update the project's goal for its fiscal year from a filled form.
+
+    The goal must be a draft or returned (``NOT_EDITABLE`` otherwise); an import is an edit,
+    so a returned goal becomes a draft again. Every bad cell is reported (sheet, row and
+    column), together with the facts that do not match the project (``MISMATCH``), missing
+    mandatory indicators (``MANDATORY``) and changed locked targets or weights (``LOCKED``);
+    nothing is saved unless there is no problem at all. ``expected``: the ``digest`` of the
+    ``preview_import`` the user confirmed; if the import would now change something else
+    (the goal was edited meanwhile), nothing is saved (``STALE``). ``expected_version``: the
+    version of the existing goal the caller read (``STALE`` when it changed since; ignored when
+    the import creates the goal). The import raises the goal's version."""
+    prepared = _prepare(project, content, lock=True)
+    if prepared.goal is not None:
+        check_version(prepared.goal, expected_version, "绩效目标")
+    if expected is not None and _digest(_changes(prepared)) != expected:
+        raise DomainError.single(
+            "STALE",
+            "核对变更后绩效目标已被修改，导入结果会与预览不同：请重新上传申报表并核对。",
+            "file",
+        )
+    goal, form = prepared.goal, prepared.form
+    existing, planned = prepared.existing, prepared.planned
 
     texts = {"overall_goal": form.overall_goal, "midterm_goal": form.midterm_goal}
     if goal is None:
@@ -824,3 +855,177 @@ def import_goal(
     _write_indicators(goal, planned, existing, user)
     drafting._back_to_draft(goal, user=user)  # an import is an edit, even of indicators only
     return goal
+
+
+# --------------------------------------------------------------------------------- dry run
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing an import would change: a goal text, an indicator's field, an indicator
+    added or removed, with the cell it comes from."""
+
+    kind: str  # "goal" | "added" | "changed" | "removed"
+    row: int | None  # the sheet row (None: a goal text, or an indicator the sheet leaves out)
+    cell: str  # "绩效目标申报表!G14"; "" for a removed indicator
+    code: str  # the indicator's code ("" for a goal text)
+    name: str  # the indicator's name
+    field: str  # what changes, as the form labels it
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What ``import_goal`` would do with a file: every change, the problems the goal would
+    still have at submission (``errors``) and the reviewer's warnings; ``digest`` names this
+    exact set of changes for ``import_goal(expected=...)``."""
+
+    goal: PerformanceGoal | None
+    changes: list[Change]
+    errors: list[Problem]
+    warnings: list[Problem]
+    digest: str
+    rows: dict[str, int]  # indicator code → its sheet row
+
+
+# The fields an import writes that a person reads on the form, in column order.
+_REPORTED: tuple[tuple[str, str], ...] = (
+    ("level1", "一级指标"),
+    ("level2", "二级指标"),
+    ("name", "三级指标"),
+    ("value_type", "指标性质"),
+    ("direction", "运算符"),
+    ("target_value", "指标值"),
+    ("target_text", "指标值"),
+    ("unit", "计量单位"),
+    ("weight", "分值"),
+    ("polarity", "指标方向"),
+    ("target_basis", "目标值依据"),
+    ("scoring_method", "评分方法"),
+    ("guidance", "指标解释"),
+    ("source", "指标来源"),
+)
+_CHOICE_LABELS: dict[str, Any] = {
+    "value_type": ValueType,
+    "direction": Direction,
+    "polarity": Polarity,
+    "target_basis": TargetBasis,
+    "scoring_method": ScoringMethod,
+    "source": IndicatorSource,
+}
+
+
+def _shown(key: str, value: Any) -> str:
+    """A value as the form writes it (labels for choices, numbers without trailing zeros)."""
+    if value is None or value == "":
+        return ""
+    if key in _CHOICE_LABELS:
+        choices = _CHOICE_LABELS[key]
+        return str(choices(value).label) if value in choices.values else str(value)
+    if isinstance(value, Decimal):
+        return str(_number(value))
+    return str(value)
+
+
+def _summary(values: dict[str, Any]) -> str:
+    target = values.get("target_text") or ""
+    if values.get("value_type") == ValueType.QUANTITATIVE:
+        target = f"{_shown('direction', values.get('direction'))}"
+        target += f"{_shown('target_value', values.get('target_value'))}{values.get('unit') or ''}"
+    return f"{values.get('level1')}/{values.get('level2')}，{target}，分值 " + _shown(
+        "weight", values.get("weight")
+    )
+
+
+def _changes(prepared: _Prepared) -> list[Change]:
+    """Every difference between the goal and what the import would make of it."""
+    goal, form = prepared.goal, prepared.form
+    changes: list[Change] = []
+    for key, label, cell_label in (
+        ("overall_goal", OVERALL, OVERALL),
+        ("midterm_goal", MIDTERM, MIDTERM),
+    ):
+        before = getattr(goal, key) if goal is not None else ""
+        after = getattr(form, key)
+        if before != after:
+            ref = form.fact_cells.get(cell_label, "")
+            row = int("".join(c for c in ref if c.isdigit())) if ref else None
+            changes.append(
+                Change("goal", row, _address(ref) if ref else "", "", "", label, before, after)
+            )
+    for plan in prepared.planned:
+        code, row = plan.row.data["code"], plan.row.row
+        current = plan.existing
+        name = plan.values.get("name", "")
+        if current is None:
+            changes.append(
+                Change(
+                    "added",
+                    row,
+                    _address(f"{COLUMN_OF['code']}{row}"),
+                    code,
+                    name,
+                    "指标",
+                    "",
+                    _summary(plan.values),
+                )
+            )
+            continue
+        for key, label in _REPORTED:
+            after = plan.values.get(key)
+            before = getattr(current, key)
+            if key in ("target_value", "weight"):
+                same = _same_number(before, after)
+            else:
+                same = (before or "") == (after or "")
+            if same:
+                continue
+            changes.append(
+                Change(
+                    "changed",
+                    row,
+                    _address(f"{COLUMN_OF.get(key, COLUMN_OF['code'])}{row}"),
+                    code,
+                    name or current.name,
+                    label,
+                    _shown(key, before),
+                    _shown(key, after),
+                )
+            )
+    kept = {plan.row.data["code"] for plan in prepared.planned}
+    for code, indicator in prepared.existing.items():
+        if code not in kept:
+            changes.append(
+                Change("removed", None, "", code, indicator.name, "指标", indicator.name, "")
+            )
+    return changes
+
+
+def _digest(changes: list[Change]) -> str:
+    rows = [[c.kind, c.cell, c.code, c.field, c.before, c.after] for c in changes]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+
+
+def preview_import(project: Project, content: bytes) -> ImportPreview:
+    """A dry run of ``import_goal``: the same reading and checks (every problem at once as a
+    ``DomainError``), then what it would change, cell by cell, and the submission problems
+    and warnings of the goal as it would stand. Writes nothing."""
+    from backend.goals.services.checks import submission_problems
+
+    prepared = _prepare(project, content, lock=False)
+    changes = _changes(prepared)
+    goal = prepared.goal or PerformanceGoal(project=project, fiscal_year=project.fiscal_year)
+    after = [
+        GoalIndicator(goal=goal if goal.pk else None, code=plan.row.data["code"], **plan.values)
+        for plan in prepared.planned
+    ]
+    errors, warnings = submission_problems(goal, after)
+    return ImportPreview(
+        goal=prepared.goal,
+        changes=changes,
+        errors=errors,
+        warnings=warnings,
+        digest=_digest(changes),
+        rows={plan.row.data["code"]: plan.row.row for plan in prepared.planned},
+    )
