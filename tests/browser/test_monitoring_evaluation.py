@@ -167,7 +167,7 @@ def test_the_unit_monitors_evaluates_and_answers_in_the_browser(
     assert "/monitoring/entries/" in page.url
     fill(page, "spent_to_date", "abc")
     page.get_by_role("button", name="保存", exact=True).click()
-    assert "不是有效的金额" in page.locator('[data-field-error="spent_to_date"]').inner_text()
+    assert "不是有效的数字" in page.locator('[data-field-error="spent_to_date"]').inner_text()
     fill(page, "spent_to_date", "880000.00")
     for code, done, projected in (("q1", "100", "125"), ("q2", "96", "96"), ("s1", "88", "91")):
         fill(page, f"{code}-value_to_date", done)

@@ -14,6 +14,16 @@
       event.preventDefault();
     }
   });
+  // No inline handlers (the Content Security Policy forbids them): <select data-autosubmit>
+  // submits its form when changed; <button data-print> prints the page.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-autosubmit]") && el.form) el.form.submit();
+  });
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("[data-print]");
+    if (el) window.print();
+  });
   // ECharts: <div class="jx-chart" data-chart="<id of a json_script>"></div>
   window.jxCharts = function () {
     if (!window.echarts) return;
