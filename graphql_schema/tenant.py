@@ -21,6 +21,7 @@ from graphql_schema.monitoring.queries import TenantMonitoringQueries
 from graphql_schema.reports.mutations import TenantReportMutations
 from graphql_schema.reports.queries import TenantReportQueries
 from graphql_schema.tenants.queries import TenantUnitQueries
+from graphql_schema.workspace.queries import TenantWorkspaceQueries
 
 
 class Query(
@@ -34,6 +35,7 @@ class Query(
     TenantKeyEvaluationQueries,
     TenantBenchmarkingQueries,
     TenantReportQueries,
+    TenantWorkspaceQueries,
     graphene.ObjectType,
 ):
     pass

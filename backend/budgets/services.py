@@ -185,6 +185,18 @@ def _adjustments_total(project: Project) -> Decimal:
     return total["total"] or Decimal("0.00")
 
 
+def _outside_year(day: datetime.date, project: Project) -> Problem | None:
+    """Adjustments and payments belong to the project's fiscal year (a calendar year)."""
+    if day.year == project.fiscal_year:
+        return None
+    return Problem(
+        "OUTSIDE_YEAR",
+        f"日期 {day.year}年{day.month}月{day.day}日 不在项目的预算年度"
+        f"（{project.fiscal_year} 年）内。",
+        "date",
+    )
+
+
 def _negative_budget(initial: Decimal, adjustments: Decimal) -> Problem:
     return Problem(
         "NEGATIVE_BUDGET",
@@ -269,7 +281,7 @@ def update_project(project: Project, data: Mapping[str, Any], *, user: Any) -> P
     problems += field_problems
     changes = {k: v for k, v in cleaned.items() if getattr(project, k) != v}
     if "initial_budget" in changes:
-        if PerformanceGoal.objects.filter(project=project, status=GoalStatus.APPROVED).exists():
+        if initial_budget_frozen(project):
             problems.append(
                 Problem(
                     "FROZEN",
@@ -292,6 +304,12 @@ def update_project(project: Project, data: Mapping[str, Any], *, user: Any) -> P
         project.save(update_fields=list(changes))
         _publish_goals(project)
     return project
+
+
+def initial_budget_frozen(project: Project) -> bool:
+    """Whether the project's initial budget is fixed: a goal of it is approved (the budget
+    then changes only through adjustments). One query."""
+    return PerformanceGoal.objects.filter(project=project, status=GoalStatus.APPROVED).exists()
 
 
 def _publish_goals(project: Project) -> None:
@@ -317,6 +335,8 @@ def add_adjustment(
     locked = _locked(project)
     problems: list[Problem] = []
     day, problem = _clean_date(date)
+    if problem is None and day is not None:
+        problem = _outside_year(day, locked)
     if problem:
         problems.append(problem)
     number, problem = clean_money("amount", amount, allow_negative=True, allow_zero=False)
@@ -370,8 +390,11 @@ def record_expenditure(
     locked = _locked(project)
     problems: list[Problem] = []
     day, problem = _clean_date(date)
+    if problem is None and day is not None:
+        problem = _outside_year(day, locked)
     if problem:
         problems.append(problem)
+        day = None
     number, problem = clean_money("amount", amount, allow_zero=False)
     if problem:
         problems.append(problem)
