@@ -93,10 +93,13 @@ def clean_money(
         number = to_decimal(value)
     except ValueError:
         return None, Problem("INVALID_NUMBER", f"{label}“{value}”不是有效的金额。", field)
+    # The range first: quantizing a number of more than 28 digits raises InvalidOperation.
+    if abs(number) >= MONEY_LIMIT:
+        return None, Problem(
+            "INVALID_NUMBER", f"{label}超出允许范围（应小于 100,000,000,000,000 元）。", field
+        )
     if number != number.quantize(CENT, rounding=ROUND_HALF_UP):
         return None, Problem("INVALID_NUMBER", f"{label}最多保留 2 位小数（元、角、分）。", field)
-    if abs(number) >= MONEY_LIMIT:
-        return None, Problem("INVALID_NUMBER", f"{label} {number} 超出允许范围。", field)
     if number < 0 and not allow_negative:
         return None, Problem("NEGATIVE_AMOUNT", f"{label}不能为负数。", field)
     if number == 0 and not allow_zero:
@@ -279,7 +282,8 @@ def update_project(project: Project, data: Mapping[str, Any], *, user: Any) -> P
             requested[field] = value
     cleaned, field_problems = _clean_project_fields(requested)
     problems += field_problems
-    changes = {k: v for k, v in cleaned.items() if getattr(project, k) != v}
+    bad = {p.field for p in field_problems}
+    changes = {k: v for k, v in cleaned.items() if k not in bad and getattr(project, k) != v}
     if "initial_budget" in changes:
         if initial_budget_frozen(project):
             problems.append(

@@ -207,6 +207,15 @@ def test_adjustments_and_payments_are_dated_in_the_projects_year(lsj, user) -> N
     assert project.full_budget == D("800000.00")
 
 
+@pytest.mark.parametrize("amount", ["1e30", "9" * 40, "1e999999", "-1e30", "100000000000000"])
+def test_a_huge_amount_is_a_problem_not_a_crash(lsj, user, amount: str) -> None:
+    with pytest.raises(DomainError) as error:
+        new_project(user, initial_budget=amount)
+    assert codes(error) == [("INVALID_NUMBER", "initial_budget")]
+    assert "超出允许范围" in error.value.problems[0].message
+    assert not Project.objects.exists()
+
+
 def test_the_initial_budget_is_frozen_once_a_goal_is_approved(lsj, user) -> None:
     project = new_project(user)
     GoalFactory(project=project, status=GoalStatus.APPROVED)

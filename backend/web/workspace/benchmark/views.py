@@ -1,0 +1,46 @@
+"""对标: the unit's rank, percentile and its groups' medians on the key metrics, with trends —
+the reads behind the API's ``myBenchmark`` and ``myTrend``; never another unit's name."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from backend.benchmarking import metrics
+from backend.benchmarking.selectors import unit_trend
+from backend.web.access import unit_page
+from backend.web.workspace.benchmark.charts import trend_options
+from backend.workspace.selectors import YEAR_END_METRICS, benchmark_overview
+
+YEARS_SHOWN = 5
+
+
+@unit_page()
+def benchmark(request: HttpRequest) -> HttpResponse:
+    unit = request.unit  # type: ignore[attr-defined]
+    this_year = timezone.localdate().year
+    years = list(range(this_year, this_year - YEARS_SHOWN, -1))
+    raw_year = request.GET.get("year", "")
+    year = int(raw_year) if raw_year.isdigit() and int(raw_year) in years else this_year
+    trend_key = request.GET.get("trend", "")
+    if trend_key not in YEAR_END_METRICS:
+        trend_key = "self_score"
+    overview = benchmark_overview(unit, year)
+    monthly = unit_trend(unit, "execution_rate", year, by="month")
+    yearly = unit_trend(unit, trend_key, year - 1, by="year", years=YEARS_SHOWN)
+    return render(
+        request,
+        "web/workspace/benchmark/benchmark.html",
+        {
+            "overview": overview,
+            "years": years,
+            "year": year,
+            "trend_key": trend_key,
+            "trend_choices": [(k, metrics.METRICS[k].label) for k in YEAR_END_METRICS],
+            "monthly": monthly,
+            "yearly": yearly,
+            "monthly_chart": trend_options(monthly),
+            "yearly_chart": trend_options(yearly),
+        },
+    )
