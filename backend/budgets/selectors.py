@@ -21,6 +21,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, ExtractMonth
+from django.utils import timezone
 
 from backend.budgets.models import BudgetAdjustment, Expenditure, Project
 from backend.goals.models import PerformanceGoal
@@ -278,7 +279,10 @@ def _shown(model: type, name: str, value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.to_integral() else str(value)
     if isinstance(value, datetime.datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    if isinstance(value, datetime.date):
+        return f"{value.year}年{value.month}月{value.day}日"
     if isinstance(value, list):  # an adjustment request's changes
         return "；".join(
             f"{item.get('indicator', '')} {item.get('field', '')}："
@@ -312,14 +316,18 @@ def _history_entries(
         for record in versions:
             changes: list[Change] = []
             if previous is not None and record.history_type == "~":
-                delta = record.diff_against(previous, excluded_fields=skipped)
+                # Every tracked value field, the computed ones too (simple-history's
+                # ``diff_against`` leaves out non-editable ones such as the full-year budget).
                 changes = [
                     Change(
-                        _label(model, c.field),
-                        _shown(model, c.field, c.old),
-                        _shown(model, c.field, c.new),
+                        _label(model, f.name),
+                        _shown(model, f.name, getattr(previous, f.attname)),
+                        _shown(model, f.name, getattr(record, f.attname)),
                     )
-                    for c in delta.changes
+                    for f in record.tracked_fields
+                    if f.name not in skipped
+                    and not f.is_relation
+                    and getattr(previous, f.attname) != getattr(record, f.attname)
                 ]
                 if not changes:
                     previous = record
@@ -352,7 +360,7 @@ def project_history(project: Project) -> list[HistoryEntry]:
     entries += _history_entries(
         list(BudgetAdjustment.history.filter(project_id=project.pk).select_related("history_user")),
         BudgetAdjustment,
-        lambda r: f"预算调整（{r.date:%Y-%m-%d}，{r.amount:+,.2f} 元）",
+        lambda r: f"预算调整（{r.date.year}年{r.date.month}月{r.date.day}日，{r.amount:+,.2f} 元）",
     )
     goal_records = list(
         PerformanceGoal.history.filter(project_id=project.pk).select_related("history_user")

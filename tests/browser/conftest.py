@@ -86,7 +86,12 @@ def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Chinese browser UI (date fields read 年/月/日) where Debian's chromium-l10n is there.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, "--lang=zh-CN"],
+            env={**os.environ, "LANGUAGE": "zh_CN:zh"},
+        )
         try:
             yield browser
         finally:

@@ -1,6 +1,6 @@
 """A unit's year with one item of every kind the 工作台 lists, written with the ORM inside the
 unit's schema (call inside ``tenant_context``). Used by the selector and API tests, the page
-tests and the browser test (which passes a ``bt-`` prefix and commits)."""
+tests and the browser test (which passes a ``bt-`` prefix for the codes and commits)."""
 
 from __future__ import annotations
 
@@ -58,10 +58,10 @@ def build_year(prefix: str = "", *, today: datetime.date | None = None) -> Year:
     unit: Procuratorate = connection.tenant
     today = today or timezone.localdate()
     year = today.year
-    no_goal = _project(prefix, "tech", f"{prefix}检察技术装备购置", year, kind="equipment")
-    draft = make_goal(project=_project(prefix, "train", f"{prefix}检察人员教育培训", year))
+    no_goal = _project(prefix, "tech", "检察技术装备购置", year, kind="equipment")
+    draft = make_goal(project=_project(prefix, "train", "检察人员教育培训", year))
     returned = make_goal(
-        project=_project(prefix, "info", f"{prefix}智慧检务系统建设", year),
+        project=_project(prefix, "info", "智慧检务系统建设", year),
         status=GoalStatus.RETURNED,
     )
     GoalReview.objects.create(
@@ -73,17 +73,23 @@ def build_year(prefix: str = "", *, today: datetime.date | None = None) -> Year:
         reviewer_unit_code=unit.code,
     )
     submitted = make_goal(
-        project=_project(prefix, "pil", f"{prefix}公益诉讼专项经费", year),
+        project=_project(prefix, "pil", "公益诉讼专项经费", year),
         status=GoalStatus.SUBMITTED,
         submitted_at=timezone.now(),
     )
     approved = [
         make_goal(
-            project=_project(prefix, f"case{i}", f"{prefix}办案业务经费{i}", year),
+            project=_project(
+                prefix, code, name, year, initial_budget=budget, department="计划财务装备处"
+            ),
             status=GoalStatus.APPROVED,
             approved_at=timezone.now(),
         )
-        for i in (1, 2, 3)
+        for code, name, budget in (
+            ("case", "办案业务经费", D("1280000.00")),
+            ("upkeep", "检察技术装备运行维护", D("356000.00")),
+            ("station", "派驻检察室运转经费", D("185500.00")),
+        )
     ]
     hunan = Procuratorate.objects.get(code="hunan")
     month = 11 if today.month == 12 else max(today.month - 1, 1)
@@ -128,18 +134,23 @@ def build_year(prefix: str = "", *, today: datetime.date | None = None) -> Year:
             answer_due=due,
         )
         for due, severity, message in (
-            (today - 2 * DAY, Severity.SERIOUS, f"{prefix}预算执行率落后时间进度 25.0 个百分点"),
-            (today + 7 * DAY, Severity.WARNING, f"{prefix}预算执行率落后时间进度 12.0 个百分点"),
+            (today - 2 * DAY, Severity.SERIOUS, "预算执行率落后时间进度 25.0 个百分点"),
+            (today + 7 * DAY, Severity.WARNING, "预算执行率落后时间进度 12.0 个百分点"),
         )
     ]
     last = year - 1
     evaluated = [
         make_goal(
-            project=_project(prefix, f"ev{i}", f"{prefix}上年项目{i}", last),
+            project=_project(prefix, f"{last}-{code}", name, last),
             status=GoalStatus.APPROVED,
             approved_at=timezone.now(),
         )
-        for i in (1, 2, 3, 4)
+        for code, name in (
+            ("case", "办案业务经费"),
+            ("info", "电子卷宗系统升级"),
+            ("train", "检察官业务培训"),
+            ("pil", "公益诉讼快速检测设备"),
+        )
     ]
     evaluations = [
         SelfEvaluation.objects.create(
@@ -169,7 +180,7 @@ def build_year(prefix: str = "", *, today: datetime.date | None = None) -> Year:
         project_id=evaluated[3].project_id,
         project_code=evaluated[3].project.code,
         project_name=evaluated[3].project.name,
-        title=f"{prefix}绩效目标设置不够细化",
+        title="绩效目标设置不够细化",
         requirement="细化产出指标，补充佐证材料。",
         due_on=today - 5 * DAY,
         overdue=True,
@@ -177,7 +188,7 @@ def build_year(prefix: str = "", *, today: datetime.date | None = None) -> Year:
     batch = FeedbackBatch.objects.create(
         issuer=hunan,
         fiscal_year=last,
-        title=f"{prefix}关于{last}年度绩效自评情况的反馈",
+        title=f"关于{last}年度绩效自评情况的反馈",
         body="请对照问题清单逐项说明。",
         due_on=today + 20 * DAY,
     )

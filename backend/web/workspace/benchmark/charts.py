@@ -28,7 +28,7 @@ def trend_options(trend: Trend) -> dict[str, Any]:
         "color": [BLUE, GREY, GREEN],
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0, "data": ["本院", "同级中位数", "同级平均值"]},
-        "grid": {"left": 8, "right": 16, "top": 28, "bottom": 40, "containLabel": True},
+        "grid": {"left": 8, "right": 28, "top": 28, "bottom": 40, "containLabel": True},
         "xAxis": {"type": "category", "data": labels, "boundaryGap": trend.by != "month"},
         "yAxis": {
             "type": "value",
@@ -44,7 +44,7 @@ def trend_options(trend: Trend) -> dict[str, Any]:
                 "connectNulls": True,
                 "symbolSize": 7,
                 "lineStyle": {"width": 3},
-                "label": {"show": True, "fontSize": 11},
+                "label": {"show": True, "fontSize": 11, "formatter": "{c}%" if percent else "{c}"},
             },
             {
                 "name": "同级中位数",

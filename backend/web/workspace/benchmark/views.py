@@ -3,17 +3,31 @@ the reads behind the API's ``myBenchmark`` and ``myTrend``; never another unit's
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from backend.benchmarking import metrics
-from backend.benchmarking.selectors import unit_trend
+from backend.benchmarking.selectors import Position, UnitPosition, unit_trend
 from backend.web.access import unit_page
 from backend.web.workspace.benchmark.charts import trend_options
 from backend.workspace.selectors import YEAR_END_METRICS, benchmark_overview
 
 YEARS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Card:
+    """One metric as the page shows it: the comparison groups that have valued units."""
+
+    metric: UnitPosition
+    groups: list[Position]
+
+
+def cards(positions: list[UnitPosition]) -> list[Card]:
+    return [Card(p, [g for g in p.positions if g.distribution.count]) for p in positions]
 
 
 @unit_page()
@@ -34,6 +48,8 @@ def benchmark(request: HttpRequest) -> HttpResponse:
         "web/workspace/benchmark/benchmark.html",
         {
             "overview": overview,
+            "in_year": cards(overview.in_year),
+            "year_end": cards(overview.year_end),
             "years": years,
             "year": year,
             "trend_key": trend_key,

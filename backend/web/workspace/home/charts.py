@@ -33,7 +33,7 @@ def execution_options(points: Sequence[CurvePoint], *, compact: bool = False) ->
         "color": [GREY, BLUE, ORANGE],
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0, "data": ["时间进度", "实际执行率", "预计全年执行率"]},
-        "grid": {"left": 8, "right": 16, "top": 28, "bottom": 40, "containLabel": True},
+        "grid": {"left": 8, "right": 28, "top": 28, "bottom": 40, "containLabel": True},
         "xAxis": {"type": "category", "boundaryGap": False, "data": MONTHS},
         "yAxis": {
             "type": "value",

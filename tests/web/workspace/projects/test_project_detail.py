@@ -154,6 +154,7 @@ def test_the_tabs_show_the_projects_year(
     results = page.get(url(project, "results")).content.decode()
     assert "细化绩效指标" in results
     history = page.get(url(project, "history")).content.decode()
+    history = history.split('data-testid="history"', 1)[1].split("</ol>", 1)[0]
     # who, when, what, before → after
     assert finance.full_name in history
     assert "全年预算数（元）" in history and "800,000.00" in history and "920,000.00" in history
