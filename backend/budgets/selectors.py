@@ -294,7 +294,18 @@ def _shown(model: type, name: str, value: Any) -> str:
     return str(value)
 
 
+# Fields whose models give them no Chinese name.
+_FIELD_NAMES = {
+    "submitted_at": "上报时间",
+    "approved_at": "批复时间",
+    "decided_at": "决定时间",
+    "source": "指标来源",
+}
+
+
 def _label(model: type, name: str) -> str:
+    if name in _FIELD_NAMES:
+        return _FIELD_NAMES[name]
     try:
         return str(model._meta.get_field(name).verbose_name)
     except Exception:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from backend.accounts.models import Role
 from backend.accounts.policy import Op, UnitAccess
 from backend.benchmarking.models import ExecutionFact
-from backend.benchmarking.selectors import UnitPosition, unit_position
+from backend.benchmarking.selectors import UnitPosition, unit_positions
 from backend.budgets.models import Project
 from backend.evaluation.models import DepartmentEvaluation, EvaluationStatus, SelfEvaluation
 from backend.feedback.models import (
@@ -586,8 +586,15 @@ def benchmark_overview(unit: Procuratorate, fiscal_year: int) -> BenchmarkOvervi
     """The unit's rank, percentile and group distributions on the key metrics — the same reads
     as ``myBenchmark`` (``benchmarking.selectors.unit_position``), never another unit's
     identity. In-year metrics for ``fiscal_year`` at its latest month with figures; year-end
-    metrics for the year before. Three queries per metric plus one."""
+    metrics for the year before. One query per metric, plus the groups, the units of each of
+    the two years and the latest month."""
     month = latest_month(unit, fiscal_year)
-    in_year = [unit_position(unit, key, fiscal_year, month or 12) for key in IN_YEAR_METRICS]
-    year_end = [unit_position(unit, key, fiscal_year - 1) for key in YEAR_END_METRICS]
-    return BenchmarkOverview(fiscal_year, month, fiscal_year - 1, in_year, year_end)
+    positions = unit_positions(
+        unit,
+        [(key, fiscal_year, month or 12, None) for key in IN_YEAR_METRICS]
+        + [(key, fiscal_year - 1, None, None) for key in YEAR_END_METRICS],
+    )
+    split = len(IN_YEAR_METRICS)
+    return BenchmarkOverview(
+        fiscal_year, month, fiscal_year - 1, positions[:split], positions[split:]
+    )

@@ -1,7 +1,8 @@
 // 对标: choosing a year or a trend metric reloads the page (the forms also work without it).
 (function () {
   "use strict";
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("select[data-autosubmit]")) select.form.submit();
   });
 })();

@@ -32,6 +32,8 @@ def cards(positions: list[UnitPosition]) -> list[Card]:
 
 @unit_page()
 def benchmark(request: HttpRequest) -> HttpResponse:
+    """The positions; the trends (``?part=trends``) load after the page (htmx), so that each
+    answer stays quick."""
     unit = request.unit  # type: ignore[attr-defined]
     this_year = timezone.localdate().year
     years = list(range(this_year, this_year - YEARS_SHOWN, -1))
@@ -40,23 +42,24 @@ def benchmark(request: HttpRequest) -> HttpResponse:
     trend_key = request.GET.get("trend", "")
     if trend_key not in YEAR_END_METRICS:
         trend_key = "self_score"
+    context = {
+        "years": years,
+        "year": year,
+        "trend_key": trend_key,
+        "trend_choices": [(k, metrics.METRICS[k].label) for k in YEAR_END_METRICS],
+    }
+    if request.GET.get("part") == "trends":
+        monthly = unit_trend(unit, "execution_rate", year, by="month")
+        yearly = unit_trend(unit, trend_key, year - 1, by="year", years=YEARS_SHOWN)
+        context.update(
+            monthly=monthly,
+            yearly=yearly,
+            monthly_chart=trend_options(monthly),
+            yearly_chart=trend_options(yearly),
+        )
+        return render(request, "web/workspace/benchmark/_trends.html", context)
     overview = benchmark_overview(unit, year)
-    monthly = unit_trend(unit, "execution_rate", year, by="month")
-    yearly = unit_trend(unit, trend_key, year - 1, by="year", years=YEARS_SHOWN)
-    return render(
-        request,
-        "web/workspace/benchmark/benchmark.html",
-        {
-            "overview": overview,
-            "in_year": cards(overview.in_year),
-            "year_end": cards(overview.year_end),
-            "years": years,
-            "year": year,
-            "trend_key": trend_key,
-            "trend_choices": [(k, metrics.METRICS[k].label) for k in YEAR_END_METRICS],
-            "monthly": monthly,
-            "yearly": yearly,
-            "monthly_chart": trend_options(monthly),
-            "yearly_chart": trend_options(yearly),
-        },
+    context.update(
+        overview=overview, in_year=cards(overview.in_year), year_end=cards(overview.year_end)
     )
+    return render(request, "web/workspace/benchmark/benchmark.html", context)

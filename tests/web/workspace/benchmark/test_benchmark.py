@@ -67,8 +67,12 @@ def test_the_units_position_on_the_key_metrics(
     score = year_end.split('data-metric="self_score"', 1)[1].split("</tbody>", 1)[0]
     # counties: 92.5, 85, 85, 70, 61, 55.5 → 4th of 6, percentile 40; 娄底片区 (5 units): 4th
     assert "70.00 分" in score and "第 4 / 6" in score and "40%" in score
-    assert "娄底片区" in score and "第 4 / 5" in score and "85.00 分" in score  # a median
-    # trends: the unit beside its level's median and mean
+    assert "娄底片区" in score and "第 4 / 5" in score and ">85.00<" in score  # a median
+    assert "单位：分" in score
+    # trends (loaded after the page): the unit beside its level's median and mean
+    assert 'hx-get="/benchmark/?part=trends&amp;year=' in html
+    html = browse(persona("finance")).get("/benchmark/?part=trends").content.decode()
+    assert "<html" not in html
     monthly = json.loads(
         re.search(r'<script id="chart-monthly" type="application/json">(.*?)</script>', html, re.S)[
             1
@@ -89,8 +93,12 @@ def test_the_units_position_on_the_key_metrics(
 def test_the_page_never_names_another_unit(
     persona: Callable[[str], User], browse: Callable[..., Browser], facts: None
 ) -> None:
-    for name in ("finance", "leader"):
-        html = browse(persona(name)).get("/benchmark/").content.decode()
+    for name, path in (
+        ("finance", "/benchmark/"),
+        ("leader", "/benchmark/"),
+        ("finance", "/benchmark/?part=trends"),
+    ):
+        html = browse(persona(name)).get(path).content.decode()
         others = Procuratorate.objects.exclude(code="lengshuijiang")
         assert others.count() == 9
         for other in others:
@@ -110,9 +118,10 @@ def test_who_reads_it(
 def test_anyone_else_is_refused_without_data(
     name: str, persona: Callable[[str], User], browse: Callable[..., Browser], facts: None
 ) -> None:
-    response = browse(persona(name)).get("/benchmark/")
-    assert response.status_code == 403
-    assert "70.00" not in response.content.decode()
+    for path in ("/benchmark/", "/benchmark/?part=trends"):
+        response = browse(persona(name)).get(path)
+        assert response.status_code == 403
+        assert "70.00" not in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -124,19 +133,19 @@ def test_bad_parameters_fall_back(
     response = browse(persona("finance")).get(f"/benchmark/?{query}")
     assert response.status_code == 200
     assert f"{YEAR} 年执行情况" in response.content.decode()
-    assert "自评得分走势" in response.content.decode()
+    trends = browse(persona("finance")).get(f"/benchmark/?part=trends&{query}")
+    assert trends.status_code == 200 and "自评得分走势" in trends.content.decode()
 
 
 def test_another_year_and_trend(
     persona: Callable[[str], User], browse: Callable[..., Browser], facts: None
 ) -> None:
-    html = (
-        browse(persona("finance"))
-        .get(f"/benchmark/?year={YEAR - 1}&trend=rectifications_open")
-        .content.decode()
-    )
+    query = f"year={YEAR - 1}&trend=rectifications_open"
+    html = browse(persona("finance")).get(f"/benchmark/?{query}").content.decode()
     assert f"{YEAR - 1} 年执行情况" in html and f"{YEAR - 2} 年度评价结果" in html
-    assert "未完成整改数走势" in html
+    assert "trend=rectifications_open" in html  # the trends load with the chosen metric
+    trends = browse(persona("finance")).get(f"/benchmark/?part=trends&{query}").content.decode()
+    assert "未完成整改数走势" in trends and f"预算执行率走势（{YEAR - 1} 年" in trends
 
 
 @pytest.mark.parametrize("count", [10, 200])
@@ -152,4 +161,5 @@ def test_a_fixed_number_of_queries(
         ProjectFactFactory(unit=lsj, fiscal_year=YEAR - 1, key_score=D("80"))
     page = browse(persona("finance"))
     page.get("/benchmark/")
-    assert count_queries(lambda: page.get("/benchmark/")) == 71
+    assert count_queries(lambda: page.get("/benchmark/")) == 22
+    assert count_queries(lambda: page.get("/benchmark/?part=trends")) == 25
