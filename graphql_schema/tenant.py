@@ -22,6 +22,7 @@ from graphql_schema.monitoring.queries import TenantMonitoringQueries
 from graphql_schema.reports.mutations import TenantReportMutations
 from graphql_schema.reports.queries import TenantReportQueries
 from graphql_schema.tenants.queries import TenantUnitQueries
+from graphql_schema.workspace.queries import TenantWorkspaceQueries
 
 
 class Query(
@@ -35,6 +36,7 @@ class Query(
     TenantKeyEvaluationQueries,
     TenantBenchmarkingQueries,
     TenantReportQueries,
+    TenantWorkspaceQueries,
     graphene.ObjectType,
 ):
     pass

@@ -745,20 +745,54 @@ def unit_position(
     province at its level and among each peer group of its province it belongs to (for
     ``fiscal_year``). Only figures leave this function, never another unit's identity. Three
     queries: the province's groups, its units with a membership flag per group, the values."""
-    spec = _metric(metric, month, indicator_code)
+    return unit_positions(unit, [(metric, fiscal_year, month, indicator_code)])[0]
+
+
+PositionRequest = tuple[str, int, int | None, str | None]  # metric, year, month, indicator
+
+
+def unit_positions(unit: Procuratorate, requests: Sequence[PositionRequest]) -> list[UnitPosition]:
+    """``unit_position`` for several (metric, fiscal year, month, indicator code) at once, in
+    that order: the province's groups are read once, its units with their group flags once per
+    fiscal year, then one values query per request."""
+    specs = [_metric(metric, month, code) for metric, _year, month, code in requests]
     root = _root_path(unit.path)
-    groups = list(PeerGroup.objects.filter(province__path=root).order_by("code"))
-    flags = {
-        f"g{g.pk}": Exists(
-            Procuratorate.objects.filter(pk=OuterRef("pk")).filter(
-                peers.member_condition(g, fiscal_year)
-            )
-        )
-        for g in groups
-    }
+    groups = list(
+        PeerGroup.objects.filter(province__path=root).select_related("city").order_by("code")
+    )
     units_qs = _province_units(unit)
-    units = _unit_rows(units_qs.annotate(**flags), *flags)
-    values = spec.values(units_qs, fiscal_year, month, indicator_code)
+    units_of: dict[int, list[dict[str, Any]]] = {}
+    results = []
+    for spec, (_metric_key, fiscal_year, month, indicator_code) in zip(
+        specs, requests, strict=True
+    ):
+        if fiscal_year not in units_of:
+            flags = {
+                f"g{g.pk}": Exists(
+                    Procuratorate.objects.filter(pk=OuterRef("pk")).filter(
+                        peers.member_condition(g, fiscal_year)
+                    )
+                )
+                for g in groups
+            }
+            units_of[fiscal_year] = _unit_rows(units_qs.annotate(**flags), *flags)
+        values = spec.values(units_qs, fiscal_year, month, indicator_code)
+        results.append(
+            _position(unit, spec, groups, units_of[fiscal_year], values, fiscal_year, month)
+        )
+    return results
+
+
+def _position(
+    unit: Procuratorate,
+    spec: Metric,
+    groups: Sequence[PeerGroup],
+    units: Sequence[dict[str, Any]],
+    values: metrics.MetricValues,
+    fiscal_year: int,
+    month: int | None,
+) -> UnitPosition:
+    """The unit's position among ``units`` (pure)."""
     own = next((u for u in units if u["id"] == unit.pk), None)
 
     def position(scope: str, code: str, name: str, members: list[dict[str, Any]]) -> Position:

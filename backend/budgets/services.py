@@ -266,9 +266,10 @@ def update_project(project: Project, data: Mapping[str, Any], *, user: Any) -> P
             requested[field] = value
     cleaned, field_problems = _clean_project_fields(requested)
     problems += field_problems
-    changes = {k: v for k, v in cleaned.items() if getattr(project, k) != v}
+    bad = {p.field for p in field_problems}
+    changes = {k: v for k, v in cleaned.items() if k not in bad and getattr(project, k) != v}
     if "initial_budget" in changes:
-        if PerformanceGoal.objects.filter(project=project, status=GoalStatus.APPROVED).exists():
+        if initial_budget_frozen(project):
             problems.append(
                 Problem(
                     "FROZEN",
@@ -293,6 +294,12 @@ def update_project(project: Project, data: Mapping[str, Any], *, user: Any) -> P
     return project
 
 
+def initial_budget_frozen(project: Project) -> bool:
+    """Whether the project's initial budget is fixed: a goal of it is approved (the budget
+    then changes only through adjustments). One query."""
+    return PerformanceGoal.objects.filter(project=project, status=GoalStatus.APPROVED).exists()
+
+
 def _publish_goals(project: Project) -> None:
     """The project's goals are mirrored in public rows (inbox, facts) that show its budget:
     refresh them in this same transaction."""
@@ -315,7 +322,7 @@ def add_adjustment(
     ``project`` object is updated too."""
     locked = _locked(project)
     problems: list[Problem] = []
-    day, problem = _clean_date(date)
+    day, problem = _clean_date(date, year=locked.fiscal_year)
     if problem:
         problems.append(problem)
     number, problem = clean_money("amount", amount, allow_negative=True, allow_zero=False)
@@ -369,6 +376,7 @@ def record_expenditure(
     day, problem = _clean_date(date, year=locked.fiscal_year)
     if problem:
         problems.append(problem)
+        day = None
     number, problem = clean_money("amount", amount, allow_zero=False)
     if problem:
         problems.append(problem)

@@ -17,8 +17,11 @@ class ProjectFilter(GlobalIDFilterSet):
     category = django_filters.CharFilter(method="filter_choice")
     kind = django_filters.CharFilter(method="filter_choice")
     goal_status = django_filters.CharFilter(
-        method="filter_goal_status", help_text="draft, submitted, approved, ... (any case)"
+        method="filter_goal_status",
+        help_text="draft, submitted, approved, ... or none (no goal); any case",
     )
+    department = django_filters.CharFilter(method="filter_department")
+    funding_source = django_filters.CharFilter(method="filter_choice")
     search = django_filters.CharFilter(method="filter_search")
 
     class Meta:
@@ -32,6 +35,11 @@ class ProjectFilter(GlobalIDFilterSet):
         from backend.budgets.selectors import projects
 
         return queryset.filter(pk__in=projects(goal_status=value.lower()).values("pk"))
+
+    def filter_department(self, queryset, name, value):
+        from backend.budgets.selectors import projects
+
+        return queryset.filter(pk__in=projects(department=value).values("pk"))
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(name__icontains=value) | queryset.filter(code__icontains=value)

@@ -86,12 +86,12 @@ def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        # LANGUAGE: the browser's own words (a file input's button) in Chinese, as users see
-        # them; Chromium on Linux ignores --lang.
+        # Chinese browser UI (date fields read 年/月/日, a file input's button) where Debian's
+        # chromium-l10n is there; Chromium on Linux reads LANGUAGE, not only --lang.
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            env={**os.environ, "LANGUAGE": "zh_CN"},
+            args=[*CHROMIUM_ARGS, "--lang=zh-CN"],
+            env={**os.environ, "LANGUAGE": "zh_CN:zh"},
         )
         try:
             yield browser

@@ -191,6 +191,31 @@ def test_an_adjustment_needs_a_reason_a_date_and_a_nonzero_amount(lsj, user) -> 
     assert not BudgetAdjustment.objects.exists()
 
 
+def test_adjustments_and_payments_are_dated_in_the_projects_year(lsj, user) -> None:
+    project = new_project(user)  # 2026
+    with pytest.raises(DomainError) as error:
+        add_adjustment(
+            project, date=datetime.date(2025, 12, 31), amount=D("1000"), reason="追加", user=user
+        )
+    assert codes(error) == [("DATE_OUTSIDE_YEAR", "date")]
+    assert "2026 年" in error.value.problems[0].message
+    with pytest.raises(DomainError) as error:
+        record_expenditure(project, date="2027-01-01", amount=D("-5"), user=user)
+    assert sorted(codes(error)) == [("NEGATIVE_AMOUNT", "amount"), ("DATE_OUTSIDE_YEAR", "date")]
+    assert not BudgetAdjustment.objects.exists() and not Expenditure.objects.exists()
+    project.refresh_from_db()
+    assert project.full_budget == D("800000.00")
+
+
+@pytest.mark.parametrize("amount", ["1e30", "9" * 40, "1e999999", "-1e30", "100000000000000"])
+def test_a_huge_amount_is_a_problem_not_a_crash(lsj, user, amount: str) -> None:
+    with pytest.raises(DomainError) as error:
+        new_project(user, initial_budget=amount)
+    assert codes(error) == [("INVALID_NUMBER", "initial_budget")]
+    assert "超出允许范围" in error.value.problems[0].message
+    assert not Project.objects.exists()
+
+
 def test_the_initial_budget_is_frozen_once_a_goal_is_approved(lsj, user) -> None:
     project = new_project(user)
     GoalFactory(project=project, status=GoalStatus.APPROVED)

@@ -1,5 +1,7 @@
-"""Pages of the unit workspace: benchmark (built in its own issue)."""
+"""Pages of the unit workspace: benchmark (对标)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from backend.web.workspace.benchmark import views
+
+urlpatterns = [path("", views.benchmark, name="benchmark")]
