@@ -106,8 +106,18 @@ def page(chromium: Any, site: Site) -> Iterator[Any]:
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # The pages run under the production Content Security Policy: anything it blocks (an inline
+    # script or handler, eval in a vendored library) fails the test that met it.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
         yield page
+        assert not blocked, f"blocked by the Content Security Policy: {blocked}"
     finally:
         context.close()
 

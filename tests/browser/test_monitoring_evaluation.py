@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from backend.accounts.models import Membership, Role, User
@@ -208,9 +209,8 @@ def test_the_unit_monitors_evaluates_and_answers_in_the_browser(
     total = page.get_by_test_id("live-total")
     fill(page, "executed", "876543.21")
     fill(page, "q1-actual_value", "101")
-    page.wait_for_function(
-        "document.querySelector('#score-q1 [data-testid=line-final]').innerText === '25.25'"
-    )
+    # Playwright's own polling (no string eval: the pages' CSP forbids it)
+    expect(page.locator("#score-q1 [data-testid=line-final]")).to_have_text("25.25")
     fill(page, "q1-deviation_reason", "两名检察官调离")
     fill(page, "q2-actual_value", "96.5")
     page.locator("#sheet-form details").nth(1).locator("summary").click()
@@ -221,9 +221,7 @@ def test_the_unit_monitors_evaluates_and_answers_in_the_browser(
     fill(page, "e1-explanation", "群众评价较好，个别案件释法说理不足，扣2.5分")
     fill(page, "s1-actual_value", "93.2")
     expected = engine_total(year.evaluation)
-    page.wait_for_function(
-        f"document.querySelector('[data-testid=live-total]').innerText === '{expected:.2f}'"
-    )
+    expect(total).to_have_text(f"{expected:.2f}")
     assert total.inner_text() == f"{expected:.2f}"
     assert "人工调整为19.00" in page.locator("#score-q2").inner_text()
     with schema_context(UNIT):  # typing saved nothing
@@ -282,7 +280,7 @@ def test_the_unit_monitors_evaluates_and_answers_in_the_browser(
     page.locator('[name="files"]').set_input_files(str(wrong))
     page.get_by_role("button", name="提交整改情况").click()
     page.wait_for_load_state("networkidle")
-    assert "类型不支持" in page.locator('[data-field-error="files"]').inner_text()
+    assert "不支持上传" in page.locator('[data-field-error="files"]').inner_text()
     assert page.locator('[name="text"]').input_value() == answer  # kept for the next try
     page.locator('[name="files"]').set_input_files(str(evidence))
     page.get_by_role("button", name="提交整改情况").click()

@@ -117,7 +117,7 @@ def test_finance_works_on_projects(page: Any, site: Site, finance: User, year_da
     page.get_by_label("年初预算数（元）").fill("350,000.125")
     page.get_by_role("button", name="创建项目").click()
     error = page.locator("[data-field-error='initial_budget']")
-    assert error.inner_text() == "年初预算数最多保留 2 位小数（元、角、分）。"
+    assert error.inner_text() == "年初预算数最多保留 2 位小数。"
     assert "is-invalid" in page.get_by_label("年初预算数（元）").get_attribute("class")
     shot(page, "ws-project-create-error", guide=True)
     page.get_by_label("年初预算数（元）").fill("350,000.00")

@@ -201,7 +201,7 @@ def test_adjustments_and_payments_are_dated_in_the_projects_year(lsj, user) -> N
     assert "2026 年" in error.value.problems[0].message
     with pytest.raises(DomainError) as error:
         record_expenditure(project, date="2027-01-01", amount=D("-5"), user=user)
-    assert sorted(codes(error)) == [("NEGATIVE_AMOUNT", "amount"), ("DATE_OUTSIDE_YEAR", "date")]
+    assert sorted(codes(error)) == [("DATE_OUTSIDE_YEAR", "date"), ("NEGATIVE_AMOUNT", "amount")]
     assert not BudgetAdjustment.objects.exists() and not Expenditure.objects.exists()
     project.refresh_from_db()
     assert project.full_budget == D("800000.00")

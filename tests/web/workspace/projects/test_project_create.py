@@ -85,7 +85,7 @@ def test_nobody_else_creates_one(
         ({"initial_budget": "100000000000000"}, "initial_budget", "超出允许范围"),
         ({"initial_budget": "-5"}, "initial_budget", "年初预算数不能为负数。"),
         ({"initial_budget": "12.345"}, "initial_budget", "最多保留 2 位小数"),
-        ({"initial_budget": "一百万"}, "initial_budget", "不是有效的金额"),
+        ({"initial_budget": "一百万"}, "initial_budget", "不是有效的数字"),
         ({"initial_budget": "1\x002"}, "initial_budget", "不能包含空字符"),
         ({"name": "办案\x00经费"}, "name", "不能包含空字符"),
         ({"name": "经" * 201}, "name", "项目名称不能超过 200 个字符。"),

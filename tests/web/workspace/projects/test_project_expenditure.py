@@ -65,7 +65,7 @@ def test_nobody_else_records_one(
         ({"amount": "1.005"}, "amount", "最多保留 2 位小数"),
         ({"description": "摘\x00要"}, "description", "不能包含空字符"),
         ({"description": "要" * 301}, "description", "摘要不能超过 300 个字符。"),
-        ({"date": f"{YEAR + 1}-01-01"}, "date", f"不在项目的预算年度（{YEAR} 年）内"),
+        ({"date": f"{YEAR + 1}-01-01"}, "date", f"不在项目的预算年度 {YEAR} 年内"),
         ({"date": "yesterday"}, "date", "应为 YYYY-MM-DD"),
     ],
 )
