@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -14,6 +16,11 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     fieldsets = (*BaseUserAdmin.fieldsets, ("绩效平台", {"fields": ("full_name",)}))
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        """Users are deactivated or anonymised, never deleted: unit schemas keep their ids
+        (tenants/references.py)."""
+        return False
 
 
 @admin.register(ApiToken)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from backend.accounts import throttle
 from backend.accounts.models import ApiToken, Membership, Role, User
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, PermissionDenied
 from tenants.models import Procuratorate
 
 TOKEN_PREFIX = "jx_"
@@ -104,3 +104,74 @@ def grant_membership(user: User, unit: Procuratorate, role: str) -> Membership:
         raise DomainError.single("INVALID_ROLE", f"角色“{role}”无效。", "role")
     membership, _ = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     return membership
+
+
+# --- Leaving the platform: users are never deleted (unit schemas keep their ids) -------------
+
+FORMER_USER_NAME = "原用户"
+
+
+def _require_manager(by: User, user: User) -> None:
+    """``by`` must hold unit management over every unit where ``user`` holds a role (a user
+    with no membership left is the province admins' business)."""
+    from backend.accounts.policy import Op, console_access
+
+    access = console_access(by)
+    if not access.allows(Op.UNIT_MANAGE):
+        raise PermissionDenied()
+    units = [m.unit for m in user.memberships.select_related("unit")]
+    if not all(access.covers(Op.UNIT_MANAGE, unit) for unit in units):
+        raise PermissionDenied()
+    if user.pk == by.pk:
+        raise DomainError.single("SELF_NOT_ALLOWED", "不能停用或匿名化自己的账号。", "user")
+
+
+def _end_sessions(user: User) -> None:
+    from django.contrib.sessions.models import Session
+
+    key = str(user.pk)
+    stale = [
+        s.pk for s in Session.objects.iterator() if s.get_decoded().get("_auth_user_id") == key
+    ]
+    Session.objects.filter(pk__in=stale).delete()
+
+
+@transaction.atomic
+def deactivate_user(user: User, *, by: User) -> User:
+    """Stop a user from signing in (tokens revoked, sessions ended); everything the user did
+    stays theirs. ``activate_user`` undoes it."""
+    _require_manager(by, user)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    _end_sessions(user)
+    return user
+
+
+@transaction.atomic
+def activate_user(user: User, *, by: User) -> User:
+    _require_manager(by, user)
+    if user.username.startswith("former-") and user.full_name == FORMER_USER_NAME:
+        raise DomainError.single("ANONYMISED", "已匿名化的用户不能重新启用。", "user")
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.refresh_from_db()
+    return user
+
+
+@transaction.atomic
+def anonymise_user(user: User, *, by: User) -> User:
+    """A person who has left: name and contacts erased, roles removed, the row kept so the
+    units' history still points at it and reads "原用户" (a former user). Irreversible."""
+    _require_manager(by, user)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.username = f"former-{user.pk}"
+    user.full_name = FORMER_USER_NAME
+    user.first_name = user.last_name = user.email = ""
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.set_unusable_password()
+    user.save()
+    ApiToken.objects.filter(user=user).delete()
+    Membership.objects.filter(user=user).delete()
+    _end_sessions(user)
+    return user

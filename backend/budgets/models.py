@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from backend.core.history import UnitHistory
 from backend.core.numbers import MONEY
 
 
@@ -55,7 +55,7 @@ class Project(models.Model):
     # Maintained by services as initial_budget + the sum of adjustments: never typed.
     full_budget = models.DecimalField("全年预算数（元）", **MONEY, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory()
 
     class Meta:
         verbose_name = "预算项目"
@@ -89,9 +89,11 @@ class BudgetAdjustment(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory(indexed=("project",))
 
     class Meta:
         verbose_name = "预算调整"
@@ -108,7 +110,12 @@ class BudgetAdjustment(models.Model):
 class Expenditure(models.Model):
     """Money spent: a dated payment, or a month's total when only monthly figures exist."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="expenditures")
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        related_name="expenditures",
+        db_index=False,
+    )
     date = models.DateField("支出日期")
     amount = models.DecimalField("金额（元）", **MONEY, validators=[MinValueValidator(Decimal(0))])
     description = models.CharField("摘要", max_length=300, blank=True)

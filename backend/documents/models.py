@@ -30,6 +30,8 @@ class Document(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from backend.core.history import UnitHistory
 from backend.core.numbers import MONEY, PERCENT, POINTS, VALUE
 from backend.indicators.models import Direction, Layout, ValueType
 from backend.monitoring.models import DeviationCause
@@ -47,7 +47,10 @@ class SelfEvaluation(ScoreSheetFields):
     """A project's self-evaluation for a fiscal year (项目支出绩效自评)."""
 
     project = models.ForeignKey(
-        "budgets.Project", on_delete=models.CASCADE, related_name="evaluations"
+        "budgets.Project",
+        on_delete=models.CASCADE,
+        related_name="evaluations",
+        db_index=False,
     )
     goal = models.ForeignKey(
         "goals.PerformanceGoal", on_delete=models.PROTECT, related_name="evaluations"
@@ -62,7 +65,12 @@ class SelfEvaluation(ScoreSheetFields):
     improvement_measures = models.TextField("改进措施", blank=True)
     return_comment = models.TextField("退回意见", blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -71,6 +79,8 @@ class SelfEvaluation(ScoreSheetFields):
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     finalised_at = models.DateTimeField(null=True, blank=True)
     finalised_by = models.ForeignKey(
@@ -79,13 +89,15 @@ class SelfEvaluation(ScoreSheetFields):
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic versioning (backend/core/versioning.py): raised by every change of the row or
     # of its indicator rows.
     version = models.PositiveIntegerField("版本", default=1)
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory()
 
     class Meta:
         verbose_name = "项目自评"
@@ -107,7 +119,8 @@ class IndicatorResultFields(models.Model):
     the unit reports, and the engine's (and possibly a person's) score."""
 
     # Declared (copied from the goal indicator or the department template when created).
-    code = models.SlugField("指标编码", max_length=64)
+    # Looked up within one evaluation only: the (evaluation, code) constraint is its index.
+    code = models.SlugField("指标编码", max_length=64, db_index=False)
     level1 = models.CharField("一级指标", max_length=20)
     level2 = models.CharField("二级指标", max_length=30)
     name = models.CharField("三级指标", max_length=200)
@@ -145,7 +158,10 @@ class IndicatorResultFields(models.Model):
 
 class IndicatorScore(IndicatorResultFields):
     evaluation = models.ForeignKey(
-        SelfEvaluation, on_delete=models.CASCADE, related_name="indicators"
+        SelfEvaluation,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        db_index=False,
     )
     goal_indicator = models.ForeignKey(
         "goals.GoalIndicator",
@@ -154,7 +170,7 @@ class IndicatorScore(IndicatorResultFields):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory(indexed=("evaluation",))
 
     class Meta:
         verbose_name = "指标自评"
@@ -195,10 +211,12 @@ class DepartmentEvaluation(ScoreSheetFields):
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory()
 
     class Meta:
         verbose_name = "部门整体自评"
@@ -211,9 +229,12 @@ class DepartmentEvaluation(ScoreSheetFields):
 
 class DepartmentIndicatorScore(IndicatorResultFields):
     evaluation = models.ForeignKey(
-        DepartmentEvaluation, on_delete=models.CASCADE, related_name="indicators"
+        DepartmentEvaluation,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        db_index=False,
     )
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory(indexed=("evaluation",))
 
     class Meta:
         verbose_name = "部门整体指标自评"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from backend.core.history import UnitHistory
 from backend.indicators.models import IndicatorFields
 
 
@@ -28,7 +28,12 @@ class Grade(models.TextChoices):
 
 
 class PerformanceGoal(models.Model):
-    project = models.ForeignKey("budgets.Project", on_delete=models.CASCADE, related_name="goals")
+    project = models.ForeignKey(
+        "budgets.Project",
+        on_delete=models.CASCADE,
+        related_name="goals",
+        db_index=False,
+    )
     fiscal_year = models.PositiveSmallIntegerField("年度")
     overall_goal = models.TextField("年度总体目标")
     midterm_goal = models.TextField("中期目标", blank=True)
@@ -47,13 +52,15 @@ class PerformanceGoal(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic versioning (backend/core/versioning.py): raised by every change of the row or
     # of its indicator rows.
     version = models.PositiveIntegerField("版本", default=1)
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory(indexed=("project",))
 
     class Meta:
         verbose_name = "绩效目标"
@@ -82,7 +89,14 @@ class GoalIndicator(IndicatorFields):
     """A level-3 indicator declared for one goal: a copy of a library indicator (keeping its
     template indicator code and version) or one written for this goal alone."""
 
-    goal = models.ForeignKey(PerformanceGoal, on_delete=models.CASCADE, related_name="indicators")
+    goal = models.ForeignKey(
+        PerformanceGoal,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        db_index=False,
+    )
+    # Looked up within one goal only: the (goal, code) constraint is its index.
+    code = models.SlugField("指标编码", max_length=64, db_index=False)
     source = models.CharField(max_length=16, choices=IndicatorSource.choices)
     library_indicator = models.ForeignKey(
         "library.LibraryIndicator",
@@ -98,7 +112,7 @@ class GoalIndicator(IndicatorFields):
         "实际完成值", max_digits=16, decimal_places=4, null=True, blank=True
     )
     actual_text = models.CharField("实际完成情况", max_length=500, blank=True)
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory(indexed=("goal",))
 
     class Meta:
         verbose_name = "目标指标"
@@ -137,7 +151,12 @@ class GoalReview(models.Model):
     grade = models.CharField("等级", max_length=16, choices=Grade.choices, blank=True)
     comment = models.TextField("意见", blank=True)
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     reviewer_unit_code = models.CharField("审核单位", max_length=63)
     # What the reviewer had before them when deciding: the goal's texts, its indicators'
@@ -193,11 +212,16 @@ class AdjustmentRequest(models.Model):
         "状态", max_length=16, choices=AdjustmentStatus.choices, default=AdjustmentStatus.DRAFT
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory(indexed=("goal",))
 
     class Meta:
         verbose_name = "目标调整申请"

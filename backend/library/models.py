@@ -17,10 +17,17 @@ class AdoptedTemplate(models.Model):
     """The version of a provincial template this unit runs on (one row per template)."""
 
     template = models.ForeignKey(
-        "indicators.Template", on_delete=models.DO_NOTHING, related_name="+"
+        "indicators.Template",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     version = models.ForeignKey(
-        "indicators.TemplateVersion", on_delete=models.DO_NOTHING, related_name="+"
+        "indicators.TemplateVersion",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     push = models.ForeignKey(
         "indicators.TemplatePush",
@@ -28,6 +35,7 @@ class AdoptedTemplate(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
     )
     adopted_at = models.DateTimeField("采用时间")
 
@@ -52,7 +60,12 @@ class LibraryIndicator(IndicatorFields):
 
     source = models.CharField(max_length=16, choices=Source.choices)
     template = models.ForeignKey(
-        "indicators.Template", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+"
+        "indicators.Template",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     version = models.ForeignKey(
         "indicators.TemplateVersion",
@@ -61,6 +74,7 @@ class LibraryIndicator(IndicatorFields):
         on_delete=models.DO_NOTHING,
         related_name="+",
         help_text="the version this copy was last merged from",
+        db_constraint=False,
     )
     upstream = models.JSONField(default=dict, blank=True)
     retired_at = models.DateTimeField("停用时间", null=True, blank=True)
@@ -116,7 +130,10 @@ class MergeConflict(models.Model):
     local_value = models.JSONField(null=True)
     upstream_value = models.JSONField(null=True)
     version = models.ForeignKey(
-        "indicators.TemplateVersion", on_delete=models.DO_NOTHING, related_name="+"
+        "indicators.TemplateVersion",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     status = models.CharField(
         max_length=16, choices=ConflictStatus.choices, default=ConflictStatus.OPEN
@@ -129,6 +146,8 @@ class MergeConflict(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

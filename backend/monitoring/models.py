@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from backend.core.history import UnitHistory
 from backend.core.numbers import MONEY, PERCENT
 
 
@@ -24,10 +24,16 @@ class MonitoringEntry(models.Model):
     """A project's figures at one round (checkpoint): money and indicator progress."""
 
     project = models.ForeignKey(
-        "budgets.Project", on_delete=models.CASCADE, related_name="monitoring_entries"
+        "budgets.Project",
+        on_delete=models.CASCADE,
+        related_name="monitoring_entries",
+        db_index=False,
     )
     round = models.ForeignKey(
-        "oversight.MonitoringRound", on_delete=models.DO_NOTHING, related_name="+"
+        "oversight.MonitoringRound",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     month = models.PositiveSmallIntegerField("截至月份")  # the round's month, copied
     full_budget = models.DecimalField("全年预算数（元）", **MONEY)  # as at the round
@@ -44,6 +50,8 @@ class MonitoringEntry(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     # A late entry (逾期补报): recorded after its round closed, with the unit's reason. Flagged,
     # never refused; ``late_on`` is the day it was started late, then the day it was submitted.
@@ -54,7 +62,7 @@ class MonitoringEntry(models.Model):
     # Optimistic versioning (backend/core/versioning.py): raised by every change of the row or
     # of its indicator rows.
     version = models.PositiveIntegerField("版本", default=1)
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory()
 
     class Meta:
         verbose_name = "监控填报"
@@ -89,7 +97,12 @@ class DeviationCause(models.TextChoices):
 class EntryIndicator(models.Model):
     """One goal indicator's progress in an entry."""
 
-    entry = models.ForeignKey(MonitoringEntry, on_delete=models.CASCADE, related_name="indicators")
+    entry = models.ForeignKey(
+        MonitoringEntry,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        db_index=False,
+    )
     goal_indicator = models.ForeignKey(
         "goals.GoalIndicator", on_delete=models.CASCADE, related_name="monitoring"
     )
@@ -107,7 +120,7 @@ class EntryIndicator(models.Model):
         "偏差原因", max_length=16, choices=DeviationCause.choices, blank=True
     )
     corrective_measure = models.TextField("纠偏措施", blank=True)
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory()
 
     class Meta:
         verbose_name = "监控指标"
@@ -183,10 +196,12 @@ class Alert(models.Model):
         blank=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField("解除原因", max_length=200, blank=True)
-    history = HistoricalRecords(user_db_constraint=False)
+    history = UnitHistory()
 
     class Meta:
         verbose_name = "预警"

@@ -24,6 +24,7 @@ from backend.monitoring.models import (
 )
 from backend.oversight.models import AlertRecord, MonitoringRound, SweepRecord
 from tenants.models import Procuratorate
+from tenants.references import disposing_of_units
 
 YEAR = 2031
 AS_OF = "2031-10-20"
@@ -47,7 +48,8 @@ def _cleanup() -> None:
             projects.delete()
     units = Procuratorate.objects.filter(schema_name__in=SCHEMAS)
     AlertRecord.objects.filter(unit__in=units, fiscal_year=YEAR).delete()
-    MonitoringRound.objects.filter(fiscal_year=YEAR).delete()
+    with disposing_of_units():
+        MonitoringRound.objects.filter(fiscal_year=YEAR).delete()
     SweepRecord.objects.filter(as_of=AS_OF).delete()
 
 

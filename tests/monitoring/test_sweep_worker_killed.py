@@ -34,6 +34,7 @@ from backend.monitoring.models import Alert, EntryStatus, MonitoringEntry, Spent
 from backend.oversight.models import AlertRecord, MonitoringRound, SweepRecord
 from tenants import selectors as unit_selectors
 from tenants.models import Procuratorate
+from tenants.references import disposing_of_units
 
 YEAR = 2032
 AS_OF = "2032-10-20"
@@ -54,7 +55,8 @@ def _cleanup() -> None:
         Project.history.filter(code=CODE).delete()
         Project.objects.filter(code=CODE).delete()
     AlertRecord.objects.filter(fiscal_year=YEAR).delete()
-    MonitoringRound.objects.filter(fiscal_year=YEAR).delete()
+    with disposing_of_units():
+        MonitoringRound.objects.filter(fiscal_year=YEAR).delete()
     SweepRecord.objects.filter(as_of=AS_OF).delete()
 
 

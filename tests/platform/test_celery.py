@@ -9,6 +9,7 @@ import pytest
 from django_tenants.utils import schema_exists
 
 from tenants.models import Domain, Procuratorate
+from tenants.references import disposing_of_units
 from tenants.services import UnitSpec
 from tenants.tasks import import_units_task
 
@@ -22,8 +23,9 @@ def worker(celery_worker_thread: None) -> Iterator[None]:
     yield
     units = Procuratorate.objects.filter(code__in=["celery-root", *CODES])
     Domain.objects.filter(tenant__in=units).delete()
-    for unit in units.order_by("-depth"):
-        unit.delete(force_drop=True)
+    with disposing_of_units():
+        for unit in units.order_by("-depth"):
+            unit.delete(force_drop=True)
 
 
 def test_import_units_task_provisions_through_the_broker(worker: None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tenants.models import Domain, Procuratorate
+from tenants.references import disposing_of_units
 from tenants.services import import_units, read_units_csv
 
 
@@ -25,5 +26,6 @@ def test_the_whole_province_imports(django_db_setup, django_db_blocker) -> None:
         finally:
             added = Procuratorate.objects.exclude(code__in=before).order_by("-depth")
             Domain.objects.filter(tenant__in=added).delete()
-            for unit in added:
-                unit.delete(force_drop=True)
+            with disposing_of_units():
+                for unit in added:
+                    unit.delete(force_drop=True)
