@@ -86,6 +86,8 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 TENANT_MODEL = "tenants.Procuratorate"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_LIMIT_SET_CALLS = True
+# migrate_schemas skips the units already at the latest migration (tenants/migrating.py).
+GET_EXECUTOR_FUNCTION = "tenants.migrating.get_executor"
 PUBLIC_SCHEMA_URLCONF = "backend.urls_public"
 ROOT_URLCONF = "backend.urls"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
