@@ -377,6 +377,7 @@ def test_a_unit_walks_its_year_in_the_browser(
     with schema_context(UNIT):  # typing computed, saved nothing
         assert SelfEvaluation.objects.get(pk=evaluation.pk).total != expected
     connection.set_schema_to_public()
+    settle(page)  # the sticky total at its place in a full-page shot
     shot(page, "year-12-evaluation", guide=True)
     page.get_by_test_id("submit-sheet").click()
     page.wait_for_load_state("networkidle")
