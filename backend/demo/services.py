@@ -46,6 +46,81 @@ def demo_logins(units: list[Procuratorate]) -> list[DemoLogin]:
     return logins
 
 
+# The demo log-in shown for each role when the demo starts: the unit of the guide (冷水江, a
+# county of 娄底), its city, and the province.
+SHOWN_UNIT = "lengshuijiang"
+SHOWN_CITY = "loudi"
+ROLE_ORDER = (
+    Role.UNIT_FINANCE,
+    Role.UNIT_LEADER,
+    Role.CITY_REVIEWER,
+    Role.PROVINCE_ADMIN,
+    Role.EVALUATOR,
+)
+
+
+@dataclass(frozen=True)
+class RoleLogin:
+    """Where one role signs in and with which demo user (the password is ``DEMO_PASSWORD``)."""
+
+    role: str
+    label: str
+    username: str
+    url: str
+
+
+def role_logins(logins: list[DemoLogin], *, base: str, port: str) -> list[RoleLogin]:
+    """One demo log-in per role the demo creates: the unit roles on 冷水江's workspace, the
+    city reviewer, the province admin and an evaluator on the console (the base host, whose
+    start page leads each to its own pages)."""
+    root = _port(port)
+    preferred = {
+        Role.UNIT_FINANCE: f"{SHOWN_UNIT}-finance",
+        Role.UNIT_LEADER: f"{SHOWN_UNIT}-leader",
+        Role.CITY_REVIEWER: f"{SHOWN_CITY}-reviewer",
+        Role.PROVINCE_ADMIN: PROVINCE_ADMIN,
+    }
+    chosen: dict[str, DemoLogin] = {}
+    for login in logins:
+        current = chosen.get(login.role)
+        if current is None or login.username == preferred.get(login.role):
+            chosen[login.role] = login
+    shown = []
+    for role in ROLE_ORDER:
+        if role not in chosen:
+            continue
+        login = chosen[role]
+        unit_role = role in (Role.UNIT_FINANCE, Role.UNIT_LEADER)
+        host = f"{login.unit_code}.{base}" if unit_role else base
+        # an evaluator's start page is its assignments (the base host's "/" leads there)
+        path = "/console/" if role in (Role.CITY_REVIEWER, Role.PROVINCE_ADMIN) else "/"
+        shown.append(
+            RoleLogin(role, Role(role).label, login.username, f"http://{host}{root}{path}")
+        )
+    return shown
+
+
+def _port(port: str) -> str:
+    return f":{port}" if port not in ("", "80") else ""
+
+
+def login_banner(logins: list[DemoLogin], *, base: str, port: str) -> list[str]:
+    """What ``make demo`` prints once the server answers: the addresses and a log-in per role."""
+    root = _port(port)
+    shown = role_logins(logins, base=base, port=port)
+    lines = [
+        f"绩效 demo is ready: {len(logins)} log-ins, password '{DEMO_PASSWORD}' for all",
+        f"  unit workspace  http://{SHOWN_UNIT}.{base}{root}/  (each unit on <code>.{base}{root})",
+        f"  console         http://{base}{root}/console/",
+        "  sign in (user name · address · role):",
+    ]
+    width = max((len(x.url) for x in shown), default=0)
+    for login in shown:
+        lines.append(f"    {login.username:22} {login.url:{width}}  {login.label}")
+    lines.append("    … and <unit>-finance, <unit>-leader for every unit, <city>-reviewer per city")
+    return lines
+
+
 def load_units(progress: Callable[[int, provisioning.UnitSpec], None] | None = None) -> None:
     report = provisioning.import_units(provisioning.read_units_csv(UNITS_CSV), progress=progress)
     if report.errors:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management import call_command
@@ -48,6 +50,21 @@ def refuse_debug_beyond_loopback(addr: str) -> None:
         )
 
 
+def answers(addr: str, timeout: float = 2.0) -> bool:
+    """Whether the platform at ``host:port`` answers a page (gunicorn accepts connections as
+    soon as it binds; a worker answers only once it has loaded Django)."""
+    host, _, port = addr.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        connection.request("GET", "/login/", headers={"Host": settings.JIXIAO_BASE_DOMAIN})
+        return connection.getresponse().status < 500
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
 class Command(BaseCommand):
     help = "Load the demo province (first run) and serve it with a Celery worker until Ctrl-C."
 
@@ -56,8 +73,9 @@ class Command(BaseCommand):
         parser.add_argument("--prepare-only", action="store_true", help="load data, do not serve")
 
     def handle(self, *args: object, **options: object) -> None:
+        addr = str(options["addr"])
         if not options["prepare_only"]:
-            refuse_debug_beyond_loopback(str(options["addr"]))
+            refuse_debug_beyond_loopback(addr)
         self.stdout.write("Preparing the database (migrations, schema blueprint)…")
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
         call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
@@ -88,37 +106,24 @@ class Command(BaseCommand):
                 f"{loaded.key_evaluations} key evaluations, {loaded.sampled} sampled for re-review,"
                 f" feedback to {loaded.feedback_items} units"
             )
-        self._print_logins(logins, str(options["addr"]))
         if options["prepare_only"]:
+            self._print_logins(logins, addr)
             return
-        self._serve(str(options["addr"]))
+        self._serve(addr, on_ready=lambda: self._print_logins(logins, addr))
 
     def _print_logins(self, logins: list[services.DemoLogin], addr: str) -> None:
+        """The workspace and console addresses and one demo log-in per role."""
         port = addr.rsplit(":", 1)[-1]
-        base = settings.JIXIAO_BASE_DOMAIN
+        lines = services.login_banner(logins, base=settings.JIXIAO_BASE_DOMAIN, port=port)
+        self.stdout.write(self.style.SUCCESS("\n" + lines[0]))
+        for line in lines[1:]:
+            self.stdout.write(line)
         self.stdout.write(
-            self.style.SUCCESS(
-                f"\n绩效 demo: {len(logins)} log-ins, password '{services.DEMO_PASSWORD}' for all"
-            )
-        )
-        self.stdout.write(f"  provincial console  http://{base}:{port}/admin/  (admin)")
-        self.stdout.write(f"  public GraphQL      http://{base}:{port}/graphql/")
-        self.stdout.write(f"  a unit's GraphQL    http://lengshuijiang.{base}:{port}/graphql/")
-        self.stdout.write(
-            f"  execution chart     http://lengshuijiang.{base}:{port}/monitoring/execution.svg"
-            "  (Authorization: Bearer <token>)"
-        )
-        self.stdout.write("  log-ins (username · role · unit):")
-        shown = [
-            x for x in logins if x.unit_code in {"hunan", "loudi", "lengshuijiang", "lianyuan"}
-        ]
-        for login in shown:
-            self.stdout.write(f"    {login.username:24} {login.role:15} {login.unit_code}")
-        self.stdout.write(
-            "    … and <city>-reviewer, <unit>-finance, <unit>-leader for every unit\n"
+            f"  GraphQL: http://{settings.JIXIAO_BASE_DOMAIN}:{port}/graphql/ (public), "
+            f"http://{services.SHOWN_UNIT}.{settings.JIXIAO_BASE_DOMAIN}:{port}/graphql/ (a unit)\n"
         )
 
-    def _serve(self, addr: str) -> None:
+    def _serve(self, addr: str, on_ready: Callable[[], None]) -> None:
         env = dict(os.environ)
         # Children share this process's embedded servers instead of starting their own.
         env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or embedded.postgres_url()
@@ -175,9 +180,14 @@ class Command(BaseCommand):
                 cwd=settings.BASE_DIR,
             ),
         ]
-        self.stdout.write(f"Serving on http://{addr} (gunicorn) — Ctrl-C to stop.")
+        self.stdout.write(f"Starting the server on http://{addr} (gunicorn)…")
+        ready = False
         try:
             while all(child.poll() is None for child in children):
+                if not ready and answers(addr):
+                    ready = True
+                    on_ready()
+                    self.stdout.write(f"Serving on http://{addr} — Ctrl-C to stop.")
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass

@@ -324,6 +324,19 @@ EVIDENCE_LABELS = {
     "as_of": "检查日期",
     "days_overdue": "逾期天数",
     "silent_days": "逾期预警天数",
+    "serious_step": "红色预警步长（百分点）",
+    "ratio_yellow": "黄色预警比值（%）",
+    "ratio_red": "红色预警比值（%）",
+    "indicators": "参与计算的指标数",
+    "indicator_progress": "各指标完成进度（%）",
+    "mean_progress": "指标平均完成进度（%）",
+    "gap_points": "偏离百分点",
+    "gap_threshold_points": "偏离阈值（百分点）",
+    "monthly_spent": "各月支出（元）",
+    "pace": "近三个月加权月均支出（元）",
+    "remaining_months": "剩余月数",
+    "forecast_threshold": "预计执行率阈值（%）",
+    "serious_below": "红色预警线（%）",
 }
 
 

@@ -124,3 +124,44 @@ def test_the_query_count_does_not_grow_with_the_alerts(
     small = count_queries(lambda: page.get(url))
     many_alerts(190)
     assert count_queries(lambda: page.get(url)) == small
+
+
+def evidence_keys() -> set[str]:
+    """Every key the monitoring rules write into an alert's evidence (read from their source:
+    ``evidence.update(key=…)``, ``evidence["key"] = …`` and the dicts assigned to evidence)."""
+    import ast
+    import inspect
+
+    from backend.monitoring import rules
+
+    keys: set[str] = set()
+    for node in ast.walk(ast.parse(inspect.getsource(rules))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "update"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "evidence"
+        ):
+            keys.update(k.arg for k in node.keywords if k.arg)
+        targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
+        for target in targets:
+            if isinstance(target, ast.Subscript) and getattr(target.value, "id", "") == "evidence":
+                keys.add(target.slice.value)  # type: ignore[attr-defined]
+            if isinstance(target, ast.Name) and target.id == "evidence":
+                value = node.value  # type: ignore[attr-defined]
+                if isinstance(value, ast.Dict):
+                    keys.update(k.value for k in value.keys if isinstance(k, ast.Constant))
+        if isinstance(node, ast.FunctionDef) and node.name == "_base_evidence":
+            for ret in ast.walk(node):
+                if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Dict):
+                    keys.update(k.value for k in ret.value.keys if isinstance(k, ast.Constant))
+    return keys
+
+
+def test_every_evidence_key_the_rules_write_has_a_chinese_label() -> None:
+    from backend.web.workspace.monitoring.views import EVIDENCE_LABELS
+
+    keys = evidence_keys()
+    assert {"gap_points", "mean_progress", "lag_points", "monthly_spent"} <= keys
+    assert sorted(keys - EVIDENCE_LABELS.keys()) == []
