@@ -181,6 +181,8 @@ def write_facts(
 
     now = timezone.now()
     today = timezone.localdate()
+    # Ids in a unit's schema are unique across years: another year's projects come after.
+    first = abs(YEAR - year) * PROJECTS + 1
     data = {u.pk: figures(rng) for u in units}
     projects, executions, years, indicators, alerts, rects, stats = [], [], [], [], [], [], []
     for u in units:
@@ -194,14 +196,14 @@ def write_facts(
                 ProjectFact(
                     unit=u,
                     fiscal_year=year,
-                    project_id=p + 1,
+                    project_id=first + p,
                     project_code=f"p{p}",
                     project_name=f"项目{p}",
                     category="project",
                     kind="case_funds",
                     initial_budget=budget,
                     full_budget=budget,
-                    goal_id=p + 1,
+                    goal_id=first + p,
                     goal_grade="excellent",
                     approved_at=now,
                     executed=executed,
@@ -218,8 +220,8 @@ def write_facts(
                     IndicatorFact(
                         unit=u,
                         fiscal_year=year,
-                        project_id=p + 1,
-                        goal_id=p + 1,
+                        project_id=first + p,
+                        goal_id=first + p,
                         template_code="bench",
                         template_version=1,
                         indicator_code=f"i{i}",
@@ -269,7 +271,7 @@ def write_facts(
             alerts.append(
                 AlertRecord(
                     unit=u,
-                    alert_id=year * 10 + a + 1,  # unique per unit across years
+                    alert_id=first + a,
                     kind="execution_lag",
                     severity="warning",
                     status="open",
