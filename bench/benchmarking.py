@@ -116,33 +116,59 @@ def build_province(code: str, units: int, *, schemas: bool) -> tuple[Any, list[A
         path=f"/{code}/",
         depth=0,
     )
-    # Creating a tenant through save() makes a schema; bulk_create does not.
-    by_code = {}
-    rows = []
-    for c, n, lv, parent in specs:
-        parent_path = f"/{code}/" if parent == code else f"/{code}/{parent}/"
-        rows.append(
+    cities_made = add_units(
+        [
             Procuratorate(
                 code=c,
                 schema_name=c.replace("-", "_"),
                 name=n,
                 level=lv,
-                path=f"{parent_path}{c}/",
-                depth=parent_path.count("/") - 1,
+                path=f"/{code}/{c}/",
+                depth=1,
+                parent=province,
             )
-        )
-    made = Procuratorate.objects.bulk_create(rows[:cities])
-    by_code = {u.code: u for u in made}
-    for row in rows[cities:]:
-        row.parent = by_code[row.path.split("/")[2]]
-    for row in rows[:cities]:
-        row.parent = province
-    Procuratorate.objects.bulk_update(made, ["parent"])
-    made += Procuratorate.objects.bulk_create(rows[cities:])
+            for c, n, lv, _parent in specs[:cities]
+        ]
+    )
+    made = cities_made + add_counties(cities_made, code, units - cities)
     return province, made
 
 
-def write_facts(units: list[Any], rng: random.Random) -> dict[int, dict[str, Any]]:
+def add_units(rows: list[Any]) -> list[Any]:
+    """Registry rows without schemas (creating a tenant through save() makes a schema;
+    bulk_create does not)."""
+    from tenants.models import Procuratorate
+
+    return Procuratorate.objects.bulk_create(rows, batch_size=2000)
+
+
+def add_counties(cities: list[Any], prefix: str, count: int) -> list[Any]:
+    """``count`` county rows (registry only) spread round-robin over ``cities``, coded
+    ``<prefix>-u0000`` on."""
+    from tenants.models import Procuratorate, UnitLevel
+
+    rows = []
+    for i in range(count):
+        city = cities[i % len(cities)]
+        c = f"{prefix}-u{i:04}"
+        rows.append(
+            Procuratorate(
+                code=c,
+                schema_name=c.replace("-", "_"),
+                name=f"基准基层院{i}",
+                level=UnitLevel.COUNTY,
+                path=f"{city.path}{c}/",
+                depth=city.depth + 1,
+                parent=city,
+            )
+        )
+    return add_units(rows)
+
+
+def write_facts(
+    units: list[Any], rng: random.Random, year: int = YEAR
+) -> dict[int, dict[str, Any]]:
+    """A synthetic year of facts for every metric, for each of ``units``."""
     from backend.benchmarking.models import (
         ExecutionFact,
         IndicatorFact,
@@ -155,6 +181,8 @@ def write_facts(units: list[Any], rng: random.Random) -> dict[int, dict[str, Any
 
     now = timezone.now()
     today = timezone.localdate()
+    # Ids in a unit's schema are unique across years: another year's projects come after.
+    first = abs(YEAR - year) * PROJECTS + 1
     data = {u.pk: figures(rng) for u in units}
     projects, executions, years, indicators, alerts, rects, stats = [], [], [], [], [], [], []
     for u in units:
@@ -167,15 +195,15 @@ def write_facts(units: list[Any], rng: random.Random) -> dict[int, dict[str, Any
             projects.append(
                 ProjectFact(
                     unit=u,
-                    fiscal_year=YEAR,
-                    project_id=p + 1,
+                    fiscal_year=year,
+                    project_id=first + p,
                     project_code=f"p{p}",
                     project_name=f"项目{p}",
                     category="project",
                     kind="case_funds",
                     initial_budget=budget,
                     full_budget=budget,
-                    goal_id=p + 1,
+                    goal_id=first + p,
                     goal_grade="excellent",
                     approved_at=now,
                     executed=executed,
@@ -191,9 +219,9 @@ def write_facts(units: list[Any], rng: random.Random) -> dict[int, dict[str, Any
                 indicators.append(
                     IndicatorFact(
                         unit=u,
-                        fiscal_year=YEAR,
-                        project_id=p + 1,
-                        goal_id=p + 1,
+                        fiscal_year=year,
+                        project_id=first + p,
+                        goal_id=first + p,
                         template_code="bench",
                         template_version=1,
                         indicator_code=f"i{i}",
@@ -218,7 +246,7 @@ def write_facts(units: list[Any], rng: random.Random) -> dict[int, dict[str, Any
             executions.append(
                 ExecutionFact(
                     unit=u,
-                    fiscal_year=YEAR,
+                    fiscal_year=year,
                     month=month,
                     projects=PROJECTS,
                     full_budget=total,
@@ -231,7 +259,7 @@ def write_facts(units: list[Any], rng: random.Random) -> dict[int, dict[str, Any
         years.append(
             UnitYearFact(
                 unit=u,
-                fiscal_year=YEAR,
+                fiscal_year=year,
                 evaluated_projects=PROJECTS,
                 evaluated_budget=total,
                 evaluated_executed=executed_total,
@@ -243,11 +271,11 @@ def write_facts(units: list[Any], rng: random.Random) -> dict[int, dict[str, Any
             alerts.append(
                 AlertRecord(
                     unit=u,
-                    alert_id=a + 1,
+                    alert_id=first + a,
                     kind="execution_lag",
                     severity="warning",
                     status="open",
-                    fiscal_year=YEAR,
+                    fiscal_year=year,
                     month=MONTH,
                     message="预算执行滞后",
                     raised_at=now,
@@ -258,7 +286,7 @@ def write_facts(units: list[Any], rng: random.Random) -> dict[int, dict[str, Any
             RectificationRequest(
                 unit=u,
                 issuer=u,
-                fiscal_year=YEAR,
+                fiscal_year=year,
                 origin="reviewer",
                 title="整改",
                 requirement="整改",
@@ -269,7 +297,7 @@ def write_facts(units: list[Any], rng: random.Random) -> dict[int, dict[str, Any
         stats.append(
             UnitStatistics(
                 unit=u,
-                fiscal_year=YEAR,
+                fiscal_year=year,
                 staff=f["staff"],
                 procurators=f["staff"] // 3,
                 cases=f["cases"],

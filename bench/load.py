@@ -116,14 +116,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def database_url() -> str:
+def database_url(name: str | None = None) -> str:
+    """A DATABASE_URL for the default connection's server: its database, or ``name``."""
     db = connection.settings_dict
+    name = name or db["NAME"]
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     host = db.get("HOST") or ""
     if host.startswith("/"):
-        return f"postgres://{db['USER']}{password}@/{db['NAME']}?host={host}"
+        return f"postgres://{db['USER']}{password}@/{name}?host={host}"
     port = db.get("PORT") or 5432
-    return f"postgres://{db['USER']}{password}@{host or 'localhost'}:{port}/{db['NAME']}"
+    return f"postgres://{db['USER']}{password}@{host or 'localhost'}:{port}/{name}"
 
 
 def start(server: str, port: int) -> subprocess.Popen[bytes]:

@@ -754,7 +754,7 @@ PositionRequest = tuple[str, int, int | None, str | None]  # metric, year, month
 def unit_positions(unit: Procuratorate, requests: Sequence[PositionRequest]) -> list[UnitPosition]:
     """``unit_position`` for several (metric, fiscal year, month, indicator code) at once, in
     that order: the province's groups are read once, its units with their group flags once per
-    fiscal year, then one values query per request."""
+    fiscal year, then every request's values in one statement (``metrics.read_values``)."""
     specs = [_metric(metric, month, code) for metric, _year, month, code in requests]
     root = _root_path(unit.path)
     groups = list(
@@ -763,8 +763,16 @@ def unit_positions(unit: Procuratorate, requests: Sequence[PositionRequest]) -> 
     units_qs = _province_units(unit)
     units_of: dict[int, list[dict[str, Any]]] = {}
     results = []
-    for spec, (_metric_key, fiscal_year, month, indicator_code) in zip(
-        specs, requests, strict=True
+    read = metrics.read_values(
+        [
+            spec.query(units_qs, fiscal_year, month, indicator_code)
+            for spec, (_metric_key, fiscal_year, month, indicator_code) in zip(
+                specs, requests, strict=True
+            )
+        ]
+    )
+    for spec, values, (_metric_key, fiscal_year, month, _code) in zip(
+        specs, read, requests, strict=True
     ):
         if fiscal_year not in units_of:
             flags = {
@@ -776,7 +784,6 @@ def unit_positions(unit: Procuratorate, requests: Sequence[PositionRequest]) -> 
                 for g in groups
             }
             units_of[fiscal_year] = _unit_rows(units_qs.annotate(**flags), *flags)
-        values = spec.values(units_qs, fiscal_year, month, indicator_code)
         results.append(
             _position(unit, spec, groups, units_of[fiscal_year], values, fiscal_year, month)
         )
@@ -892,13 +899,16 @@ def _trend(
     by: str,
     indicator_code: str | None,
 ) -> Trend:
-    """One values query per period (at most 12): the group's median and mean, and the unit's
-    value when ``unit_id`` is given. Periods where nobody has a value are left out."""
+    """Every period's values in one statement (``metrics.read_values``, at most 12 periods):
+    the group's median and mean, and the unit's value when ``unit_id`` is given. Periods where
+    nobody has a value are left out."""
     ids = list(units_qs.values_list("pk", flat=True))
     points = []
     label, uom, higher = spec.label, spec.unit_of_measure, spec.higher_is_better
-    for year, month in periods:
-        read = spec.values(units_qs, year, month, indicator_code)
+    reads = metrics.read_values(
+        [spec.query(units_qs, year, month, indicator_code) for year, month in periods]
+    )
+    for (year, month), read in zip(periods, reads, strict=True):
         default = Decimal(0) if spec.count else None
         group = [v for v in (read.values.get(i, default) for i in ids) if v is not None]
         if not group:
