@@ -86,11 +86,17 @@ def rows_options(rows: Sequence[Row], time_progress: Decimal | None) -> dict[str
                 "itemStyle": {"color": RED if behind else BLUE},
             }
         )
+    highest = max([v["value"] for v in values] + [100.0])
     options: dict[str, Any] = {
         "animation": False,
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "grid": {"left": 8, "right": 64, "top": 24, "bottom": 24, "containLabel": True},
-        "xAxis": {"type": "value", "min": 0, "axisLabel": {"formatter": "{value}%"}},
+        "grid": {"left": 8, "right": 64, "top": 30, "bottom": 24, "containLabel": True},
+        "xAxis": {
+            "type": "value",
+            "min": 0,
+            "max": 100 if highest <= 100 else None,
+            "axisLabel": {"formatter": "{value}%"},
+        },
         "yAxis": {
             "type": "category",
             "data": names,
@@ -112,7 +118,8 @@ def rows_options(rows: Sequence[Row], time_progress: Decimal | None) -> dict[str
             "symbol": "none",
             "silent": True,
             "lineStyle": {"color": ORANGE, "type": "dashed"},
-            "label": {"formatter": f"时间进度 {float(time_progress):.2f}%", "position": "end"},
+            # the category axis is inverted: its start is the top of the chart
+            "label": {"formatter": f"时间进度 {float(time_progress):.2f}%", "position": "start"},
             "data": [{"xAxis": float(time_progress)}],
         }
     if len(ordered) > SHOWN_BARS:
