@@ -207,7 +207,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         window, before, since = [], now, index
 
     connection.set_schema_to_public()
-    deactivate = ms(lambda: accounts.deactivate_user(clerk, by=admin))
+    deactivate = ms(lambda: accounts.set_active(clerk, False, by=admin))
     anonymise = ms(lambda: accounts.anonymise_user(clerk, by=admin))
     schemas = [schema_name_for(f"nat-{i:05d}") for i in range(1, args.units + 1)]
     swept = sweep(schemas, args.recycle)

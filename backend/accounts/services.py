@@ -1,4 +1,4 @@
-"""Writes for identity: tokens, memberships."""
+"""Writes for identity: tokens, memberships, and the users the console manages."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from backend.accounts import throttle
+from backend.accounts import policy, throttle
 from backend.accounts.models import ApiToken, Membership, Role, User
-from backend.core.errors import DomainError, PermissionDenied
+from backend.core import cleaning
+from backend.core.errors import DomainError, PermissionDenied, Problem
 from tenants.models import Procuratorate
 
 TOKEN_PREFIX = "jx_"
@@ -106,64 +110,209 @@ def grant_membership(user: User, unit: Procuratorate, role: str) -> Membership:
     return membership
 
 
-# --- Leaving the platform: users are never deleted (unit schemas keep their ids) -------------
+# ================================================================================================
+# Users and memberships managed from the console (单位与用户, ``Op.UNIT_MANAGE``): the acting
+# user ``by`` must hold the operation over the unit concerned (a province admin: every unit of
+# its province). Users are deactivated, never deleted (docs/architecture.md, "Decisions").
+# ================================================================================================
 
+# Where a role counts: a console role only at the level the role table grants it at
+# (``policy.ROLE_TABLE``); unit roles and the evaluator anywhere.
+ROLE_LEVELS: dict[str, frozenset[str] | None] = {
+    Role.PROVINCE_ADMIN: frozenset({"province"}),
+    Role.CITY_REVIEWER: frozenset({"city"}),
+    Role.UNIT_FINANCE: None,
+    Role.UNIT_LEADER: None,
+    Role.EVALUATOR: None,
+}
+USERNAME_MAX = 150
+FULL_NAME_MAX = 100
+
+
+def _manager_covers(by: User, unit: Procuratorate) -> bool:
+
+    return policy.console_access(by).covers(policy.Op.UNIT_MANAGE, unit)
+
+
+def _require_manager(by: User, unit: Procuratorate | None = None) -> None:
+
+    access = policy.console_access(by)
+    allowed = (
+        access.covers(policy.Op.UNIT_MANAGE, unit)
+        if unit is not None
+        else access.allows(policy.Op.UNIT_MANAGE)
+    )
+    if not allowed:
+        raise PermissionDenied(policy.DENIED_MESSAGES[policy.Op.UNIT_MANAGE])
+
+
+def _require_user_in_reach(by: User, user: User) -> None:
+    """Every unit where ``user`` holds a role must lie in ``by``'s reach: a province admin does
+    not reset the password of, or deactivate, someone who also works in another province."""
+
+    _require_manager(by)
+    for membership in user.memberships.select_related("unit"):
+        if not _manager_covers(by, membership.unit):
+            raise PermissionDenied("该用户在您管辖范围以外的单位也有角色，请联系其所在省院处理。")
+
+
+def _password_problems(password: str, user: User | None) -> list[Problem]:
+
+    if not password:
+        return [Problem("REQUIRED", "请输入密码。", "password")]
+    if "\x00" in password:
+        return [Problem("INVALID_PASSWORD", "密码不能包含空字符（NUL）。", "password")]
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        return [Problem("WEAK_PASSWORD", str(message), "password") for message in error.messages]
+    return []
+
+
+def create_user(
+    *, username: str, full_name: str = "", password: str, email: str = "", by: User
+) -> User:
+    """A new, active user with a usable password and no role yet (grant one with
+    ``grant_role``). Every problem is reported together."""
+
+    _require_manager(by)
+    problems: list[Problem] = []
+    username = (username or "").strip()
+    if not username:
+        problems.append(Problem("REQUIRED", "请输入用户名。", "username"))
+    elif len(username) > USERNAME_MAX:
+        problems.append(Problem("TOO_LONG", f"用户名不能超过 {USERNAME_MAX} 个字符。", "username"))
+    else:
+        try:
+            User.username_validator(username)
+        except ValidationError:
+            problems.append(
+                Problem(
+                    "INVALID_USERNAME",
+                    "用户名只能包含字母、数字和 @ . + - _ 字符。",
+                    "username",
+                )
+            )
+        else:
+            if User.objects.filter(username__iexact=username).exists():
+                problems.append(
+                    Problem("USERNAME_TAKEN", f"用户名“{username}”已被使用。", "username")
+                )
+    name, problem = cleaning.text(full_name, "full_name", "姓名", max_length=FULL_NAME_MAX)
+    if problem:
+        problems.append(problem)
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(Problem("INVALID_EMAIL", "电子邮箱格式不正确。", "email"))
+    problems += _password_problems(password, User(username=username, full_name=name or ""))
+    if problems:
+        raise DomainError(*problems)
+    user = User(username=username, full_name=name or "", email=email)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def grant_role(user: User, unit: Procuratorate, role: str, *, by: User) -> Membership:
+    """Give ``user`` the role ``role`` at ``unit`` (idempotent). A console role only where it
+    counts: 省院管理员 at a 省级院, 市院审核人 at a 市级院."""
+
+    _require_manager(by, unit)
+    problems: list[Problem] = []
+    if role not in Role.values:
+        problems.append(Problem("INVALID_ROLE", "请选择有效的角色。", "role"))
+    else:
+        levels = ROLE_LEVELS.get(role)
+        if levels is not None and unit.level not in levels:
+            where = "、".join(
+                {"province": "省级院", "city": "市级院"}.get(level, level)
+                for level in sorted(levels)
+            )
+            problems.append(
+                Problem("ROLE_LEVEL", f"“{Role(role).label}”只能授予{where}的人员。", "role")
+            )
+    if not user.is_active:
+        problems.append(Problem("USER_INACTIVE", "该用户已停用，请先启用后再授予角色。", "user"))
+    if problems:
+        raise DomainError(*problems)
+    return grant_membership(user, unit, role)
+
+
+@transaction.atomic
+def revoke_role(membership: Membership, *, by: User) -> None:
+    """Take a role away. Nobody takes away their own right to manage units (they would lock
+    themselves out; another administrator does it)."""
+
+    _require_manager(by, membership.unit)
+    if membership.user_id == by.pk and policy.ConsoleAccess(
+        ((membership.role, membership.unit),)
+    ).allows(policy.Op.UNIT_MANAGE):
+        raise PermissionDenied("不能撤销您本人的管理员角色，请由其他管理员操作。")
+    Membership.objects.filter(pk=membership.pk).delete()
+
+
+@transaction.atomic
+def reset_password(user: User, password: str, *, by: User) -> User:
+    """Set a new password (the user changes it at the next log-in, by their own choice)."""
+    _require_user_in_reach(by, user)
+    problems = _password_problems(password, user)
+    if problems:
+        raise DomainError(*problems)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def set_active(user: User, active: bool, *, by: User) -> User:
+    """Deactivate (no log-in, no token, no session) or reactivate a user. Nobody deactivates
+    themselves."""
+
+    _require_user_in_reach(by, user)
+    if not active and user.pk == by.pk:
+        raise PermissionDenied("不能停用您本人的账号。")
+    if active and is_anonymised(user):
+        raise DomainError.single("ANONYMISED", "已匿名化的用户不能重新启用。", "user")
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+    if not active:
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        _end_sessions(user)
+    return user
+
+
+# Unit schemas keep users' ids without a database constraint (tenants/references.py): a user is
+# never deleted. A person who leaves is anonymised; the row stays, so every unit's history still
+# points at it and reads "原用户" (a former user).
 FORMER_USER_NAME = "原用户"
 
 
-def _require_manager(by: User, user: User) -> None:
-    """``by`` must hold unit management over every unit where ``user`` holds a role (a user
-    with no membership left is the province admins' business)."""
-    from backend.accounts.policy import Op, console_access
-
-    access = console_access(by)
-    if not access.allows(Op.UNIT_MANAGE):
-        raise PermissionDenied()
-    units = [m.unit for m in user.memberships.select_related("unit")]
-    if not all(access.covers(Op.UNIT_MANAGE, unit) for unit in units):
-        raise PermissionDenied()
-    if user.pk == by.pk:
-        raise DomainError.single("SELF_NOT_ALLOWED", "不能停用或匿名化自己的账号。", "user")
+def is_anonymised(user: User) -> bool:
+    return user.username == f"former-{user.pk}" and user.full_name == FORMER_USER_NAME
 
 
 def _end_sessions(user: User) -> None:
     from django.contrib.sessions.models import Session
 
     key = str(user.pk)
-    stale = [
-        s.pk for s in Session.objects.iterator() if s.get_decoded().get("_auth_user_id") == key
-    ]
+    sessions = Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+    stale = [s.pk for s in sessions if s.get_decoded().get("_auth_user_id") == key]
     Session.objects.filter(pk__in=stale).delete()
 
 
 @transaction.atomic
-def deactivate_user(user: User, *, by: User) -> User:
-    """Stop a user from signing in (tokens revoked, sessions ended); everything the user did
-    stays theirs. ``activate_user`` undoes it."""
-    _require_manager(by, user)
-    user = User.objects.select_for_update().get(pk=user.pk)
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    _end_sessions(user)
-    return user
-
-
-@transaction.atomic
-def activate_user(user: User, *, by: User) -> User:
-    _require_manager(by, user)
-    if user.username.startswith("former-") and user.full_name == FORMER_USER_NAME:
-        raise DomainError.single("ANONYMISED", "已匿名化的用户不能重新启用。", "user")
-    User.objects.filter(pk=user.pk).update(is_active=True)
-    user.refresh_from_db()
-    return user
-
-
-@transaction.atomic
 def anonymise_user(user: User, *, by: User) -> User:
-    """A person who has left: name and contacts erased, roles removed, the row kept so the
-    units' history still points at it and reads "原用户" (a former user). Irreversible."""
-    _require_manager(by, user)
+    """Name and contacts erased, roles and tokens removed, no usable password; irreversible."""
+    _require_user_in_reach(by, user)
+    if user.pk == by.pk:
+        raise PermissionDenied("不能匿名化您本人的账号。")
     user = User.objects.select_for_update().get(pk=user.pk)
     user.username = f"former-{user.pk}"
     user.full_name = FORMER_USER_NAME

@@ -58,11 +58,11 @@ class Link:
 
 
 def menu(items: tuple[Item, ...], access: UnitAccess | ConsoleAccess, path: str) -> list[Link]:
-    links: list[Link] = []
-    for item in items:
-        url = item.url()
-        if url is None or not access.allows(item.op):
-            continue
-        active = path == url if url == "/" else path.startswith(url)
-        links.append(Link(item.label, url, item.icon, active))
-    return links
+    shown = [
+        (item, url) for item in items if (url := item.url()) is not None and access.allows(item.op)
+    ]
+    # The longest URL the path lies under is the active item (the console's 首页 is /console/,
+    # under which every other console page lies too).
+    matches = [url for _item, url in shown if (path == url if url == "/" else path.startswith(url))]
+    current = max(matches, key=len, default=None)
+    return [Link(item.label, url, item.icon, url == current) for item, url in shown]
