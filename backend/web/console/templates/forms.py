@@ -30,11 +30,16 @@ class SearchForm(PlainForm):
 
 
 class TemplateForm(PlainForm):
-    code = forms.CharField(label="模板编码", max_length=200, help_text="字母、数字、连字符和下划线")
-    name = forms.CharField(label="模板名称", max_length=400)
+    # Not required here: the service says what is missing, in the API's words.
+    code = forms.CharField(
+        label="模板编码", required=False, max_length=200, help_text="字母、数字、连字符和下划线"
+    )
+    name = forms.CharField(label="模板名称", required=False, max_length=400)
     project_kind = forms.CharField(label="适用项目", required=False, max_length=200)
     layout = forms.ChoiceField(label="计分结构", choices=Layout.choices, initial=Layout.SPLIT)
-    execution_weight = forms.CharField(label="预算执行率分值", initial="10", max_length=20)
+    execution_weight = forms.CharField(
+        label="预算执行率分值", required=False, initial="10", max_length=20
+    )
     description = forms.CharField(
         label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -179,6 +179,12 @@ def _version_page(
         )
         for indicator in indicators
     ]
+    # What a refused edit of a version that is not a draft says (no form is shown there).
+    refusals = [
+        str(error)
+        for form in [*forms.values(), *([new] if new is not None else [])]
+        for error in form.non_field_errors()
+    ]
     totals: dict[str, Any] = {}
     for indicator in indicators:
         totals[indicator.level1] = totals.get(indicator.level1, 0) + indicator.weight
@@ -194,6 +200,7 @@ def _version_page(
             "new": new or IndicatorForm(prefix="new"),
             "publish": publish or ChangelogForm(initial={"changelog": version.changelog}),
             "publish_problems": publish_problems or [],
+            "refusals": [] if editable else refusals,
             "totals": totals,
             "others": list(
                 TemplateVersion.objects.filter(template=version.template)
