@@ -199,7 +199,18 @@ def _latest_done_per_unit_and_template() -> Q:
     return ~Q(Exists(newer))
 
 
-def conflict_inbox(paths: Sequence[str], *, template: str = "") -> QuerySet[PushTarget]:
+INBOX_ORDER = {
+    "unit": ("unit__path", "push__version__template__code"),
+    "name": ("unit__name", "unit__path", "push__version__template__code"),
+    "-name": ("-unit__name", "unit__path", "push__version__template__code"),
+    "-conflicts": ("-conflicts", "unit__path", "push__version__template__code"),
+    "conflicts": ("conflicts", "unit__path", "push__version__template__code"),
+}
+
+
+def conflict_inbox(
+    paths: Sequence[str], *, template: str = "", sort: str = "unit"
+) -> QuerySet[PushTarget]:
     """The units with fields left in conflict: for each unit and template, the last push
     that reached it, when it still counts open conflicts (``PushTarget.conflicts``, kept
     current by ``library.services.resolve_conflict``). Unit order. One query to evaluate."""
@@ -211,7 +222,7 @@ def conflict_inbox(paths: Sequence[str], *, template: str = "") -> QuerySet[Push
     )
     if template:
         qs = qs.filter(push__version__template__code=template)
-    return qs.order_by("unit__path", "push__version__template__code")
+    return qs.order_by(*INBOX_ORDER.get(sort, INBOX_ORDER["unit"]))
 
 
 def unit_in_scope(paths: Sequence[str], code: str) -> Procuratorate | None:
@@ -287,7 +298,19 @@ class Drift:
     units: QuerySet[Procuratorate]  # annotated: running (number), conflicts
 
 
-def drift(template: Template, paths: Sequence[str], *, state: str = "") -> Drift:
+DRIFT_ORDER = {
+    "unit": ("path",),
+    "name": ("name", "path"),
+    "-name": ("-name", "path"),
+    "running": ("running", "path"),
+    "-running": ("-running", "path"),
+    "-conflicts": ("-open_conflicts", "path"),
+}
+
+
+def drift(
+    template: Template, paths: Sequence[str], *, state: str = "", sort: str = "unit"
+) -> Drift:
     """Where every active unit of the scope stands on ``template``: the version it runs (the
     highest one a push delivered to it, ``running``), its open conflicts (``conflicts``, from
     that push) and whether that is the latest published version. ``units`` is filtered by
@@ -302,7 +325,7 @@ def drift(template: Template, paths: Sequence[str], *, state: str = "") -> Drift
             running=Subquery(delivered.values("push__version__number")[:1]),
             open_conflicts=Subquery(delivered.values("conflicts")[:1]),
         )
-        .order_by("path")
+        .order_by(*DRIFT_ORDER.get(sort, DRIFT_ORDER["unit"]))
     )
     number = latest.number if latest else None
     counts = {CURRENT: 0, BEHIND: 0, NEVER: 0}

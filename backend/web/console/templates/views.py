@@ -461,11 +461,17 @@ def push_rerun(request: HttpRequest, push_id: int) -> HttpResponse:
 @console_page(OP)
 def conflicts(request: HttpRequest) -> HttpResponse:
     template = (request.GET.get("template") or "").strip()
-    page = _page(request, selectors.conflict_inbox(_paths(request), template=template))
+    sort = request.GET.get("sort", "unit")
+    page = _page(request, selectors.conflict_inbox(_paths(request), template=template, sort=sort))
     return render(
         request,
         "web/console/templates/conflicts.html",
-        {"page": page, "template_code": template, "templates": Template.objects.order_by("code")},
+        {
+            "page": page,
+            "template_code": template,
+            "templates": Template.objects.order_by("code"),
+            "sort": sort,
+        },
     )
 
 
@@ -515,7 +521,8 @@ def drift(request: HttpRequest, code: str) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in ("", *selectors.DRIFT_LABELS):
         state = ""
-    report = selectors.drift(template, _paths(request), state=state)
+    sort = request.GET.get("sort", "unit")
+    report = selectors.drift(template, _paths(request), state=state, sort=sort)
     page = _page(request, report.units)
     latest = report.latest.number if report.latest else None
     rows = [(unit, selectors.state_of(unit.running, latest)) for unit in page.object_list]
@@ -528,6 +535,7 @@ def drift(request: HttpRequest, code: str) -> HttpResponse:
             "page": page,
             "rows": rows,
             "state": state,
+            "sort": sort,
             "labels": selectors.DRIFT_LABELS,
             "failed_status": PushStatus.FAILED,
         },

@@ -103,3 +103,18 @@ def test_unit_page_query_count_does_not_grow_with_conflicts(admin, count_queries
                 version=conflict.version,
             )
     assert count_queries(lambda: admin.get("/console/templates/conflicts/lengshuijiang/")) == small
+
+
+def test_inbox_sorts_by_open_conflicts(admin) -> None:
+    version = published("web-inbox-sort")
+    from backend.indicators.services import push
+
+    for code, count in (("lianyuan", 1), ("xinhua", 5)):
+        record = push.push_version(
+            version, push.TargetSpec(kind="codes", codes=(code,)), user=None, dispatch=False
+        )
+        PushTarget.objects.filter(push=record).update(status=PushStatus.CONFLICTED, conflicts=count)
+    page = admin.get("/console/templates/conflicts/?sort=-conflicts").content.decode()
+    assert page.index("新化县人民检察院") < page.index("涟源市人民检察院")
+    page = admin.get("/console/templates/conflicts/?sort=conflicts").content.decode()
+    assert page.index("涟源市人民检察院") < page.index("新化县人民检察院")
