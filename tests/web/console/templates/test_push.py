@@ -117,3 +117,30 @@ def test_query_count_does_not_grow_with_units(admin, count_queries) -> None:
     PushTarget.objects.filter(push__in=[small, large]).update(status=PushStatus.FAILED, error="x")
     count_small = count_queries(lambda: admin.get(f"/console/templates/pushes/{small.pk}/"))
     assert count_queries(lambda: admin.get(f"/console/templates/pushes/{large.pk}/")) == count_small
+
+
+def test_push_to_a_peer_group_and_to_a_list(admin, django_capture_on_commit_callbacks) -> None:
+    from backend.benchmarking import peers
+    from tenants.models import Procuratorate
+
+    version = published("web-push")
+    peers.define_peer_group(
+        Procuratorate.objects.get(code="hunan"),
+        code="bt-small",
+        name="小院组",
+        kind="list",
+        units=["xinhua", "changsha-tianxin"],
+    )
+    url = f"/console/templates/versions/{version.pk}/push/"
+    assert "小院组" in admin.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = admin.post(url, {"kind": "peer", "peer_group": "bt-small"})
+        assert response.status_code == 302
+        first = TemplatePush.objects.get(version=version)
+        response = admin.post(url, {"kind": "codes", "codes": "lianyuan，shuangfeng\nlianyuan"})
+        assert response.status_code == 302
+    codes = set(PushTarget.objects.filter(push=first).values_list("unit__code", flat=True))
+    assert codes == {"xinhua", "changsha-tianxin"}
+    second = TemplatePush.objects.filter(version=version).exclude(pk=first.pk).get()
+    codes = set(PushTarget.objects.filter(push=second).values_list("unit__code", flat=True))
+    assert codes == {"lianyuan", "shuangfeng"}
