@@ -428,4 +428,29 @@ def resolve_conflict(conflict: MergeConflict, *, choice: str, user: Any) -> Merg
     conflict.resolved_at = now
     conflict.resolved_by = user
     conflict.save(update_fields=["status", "resolved_at", "resolved_by"])
+    _recount_push_conflicts(conflict.indicator_id)
     return conflict
+
+
+def _recount_push_conflicts(indicator_id: int) -> None:
+    """Keep the public record current: the target of the push that last brought the template
+    to this unit counts the template's conflicts still open here (the console's conflict inbox
+    reads it instead of every unit's schema). Same transaction as the resolution."""
+    from django.db import connection
+
+    from backend.indicators.models import PushTarget
+
+    template_id = (
+        LibraryIndicator.objects.filter(pk=indicator_id)
+        .values_list("template_id", flat=True)
+        .first()
+    )
+    adopted = AdoptedTemplate.objects.filter(template_id=template_id).first()
+    if adopted is None or adopted.push_id is None:
+        return
+    still_open = MergeConflict.objects.filter(
+        status=ConflictStatus.OPEN, indicator__template_id=template_id
+    ).count()
+    PushTarget.objects.filter(
+        push_id=adopted.push_id, unit__schema_name=connection.schema_name
+    ).update(conflicts=still_open)
