@@ -30,6 +30,11 @@ def _suffix(uom: str) -> str:
     return "%" if uom == "%" else ""
 
 
+def short(name: str) -> str:
+    """A city's name on a crowded axis: 湘潭市 for 湘潭市人民检察院."""
+    return name.removesuffix("人民检察院") or name
+
+
 def chart_height(categories: int) -> int:
     """Pixels for a horizontal bar chart of ``categories`` rows (at most ``WINDOW`` shown)."""
     return 70 + ROW_PX * max(1, min(categories, WINDOW))
@@ -68,7 +73,7 @@ def unit_bars(
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "grid": {
             "left": 8,
-            "right": 48 if len(rows) > WINDOW else 28,
+            "right": 84 if len(rows) > WINDOW else 64,
             "top": 24,
             "bottom": 8,
             "containLabel": True,
@@ -77,7 +82,6 @@ def unit_bars(
             "type": "value",
             "name": table.unit_of_measure,
             "axisLabel": {"formatter": "{value}" + suffix, "hideOverlap": True},
-            "scale": table.metric not in ("budget", "open_alerts"),
         },
         "yAxis": {
             "type": "category",
@@ -113,7 +117,7 @@ def city_boxes(cities: Sequence[CityDistribution], table: BenchmarkTable) -> dic
         "tooltip": {"trigger": "item"},
         "grid": {
             "left": 8,
-            "right": 48 if len(cities) > WINDOW else 28,
+            "right": 84 if len(cities) > WINDOW else 64,
             "top": 24,
             "bottom": 8,
             "containLabel": True,
@@ -127,8 +131,8 @@ def city_boxes(cities: Sequence[CityDistribution], table: BenchmarkTable) -> dic
         "yAxis": {
             "type": "category",
             "inverse": True,
-            "data": [f"{c.name}（{c.distribution.count}）" for c in cities],
-            "axisLabel": {"interval": 0, "width": 190, "overflow": "truncate"},
+            "data": [f"{short(c.name)}（{c.distribution.count}）" for c in cities],
+            "axisLabel": {"interval": 0, "width": 220, "overflow": "truncate"},
         },
         "dataZoom": zoom(len(cities)),
         "series": [
@@ -231,13 +235,7 @@ def percentile_bars(positions: Sequence[UnitPosition], group: str) -> dict[str, 
         "color": [BLUE],
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "grid": {"left": 8, "right": 36, "top": 24, "bottom": 8, "containLabel": True},
-        "xAxis": {
-            "type": "value",
-            "min": 0,
-            "max": 100,
-            "name": "百分位",
-            "axisLabel": {"hideOverlap": True},
-        },
+        "xAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"hideOverlap": True}},
         "yAxis": {
             "type": "category",
             "inverse": True,
@@ -256,7 +254,7 @@ def percentile_bars(positions: Sequence[UnitPosition], group: str) -> dict[str, 
                     "symbol": "none",
                     "data": [{"xAxis": 50, "name": "中位"}],
                     "lineStyle": {"color": RED, "type": "dashed"},
-                    "label": {"formatter": "中位数"},
+                    "label": {"formatter": "中位", "position": "insideEndTop"},
                 },
             }
         ],

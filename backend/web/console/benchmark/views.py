@@ -112,7 +112,7 @@ def benchmark(request: HttpRequest) -> HttpResponse:
         context.update(
             page=page,
             page_rows=[(r, league.band(r.percentile)) for r in page.object_list],
-            next_rank_sort="rank" if form.value("sort", "rank") == "-rank" else "-rank",
+            next_rank_sort="-rank" if form.value("sort", "rank") == "rank" else "rank",
             band_labels=league.BAND_LABELS,
             band_counts=[BandCount(k, label, counts[k]) for k, label, _f in league.BANDS],
             valued=len(valued),

@@ -4,6 +4,7 @@ are the workspace's (the same service, the same fields); the rectification decis
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from backend.web.forms import PlainForm
 from backend.web.workspace.goals.forms import Text
@@ -37,7 +38,7 @@ class Filters(PlainForm):
         required=False, choices=[("todo", "待审核"), ("done", "已审核")], widget=forms.HiddenInput
     )
     city = forms.ChoiceField(label="市院", required=False, choices=[])
-    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(
         label="审核结果",
         required=False,
@@ -52,6 +53,11 @@ class Filters(PlainForm):
     def __init__(self, *args: object, cities: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["city"].choices = [("", "全部市院"), *cities]  # type: ignore[attr-defined]
+        this_year = timezone.localdate().year
+        self.fields["year"].choices = [  # type: ignore[attr-defined]
+            ("", "全部年度"),
+            *[(y, f"{y} 年") for y in range(this_year + 1, this_year - 5, -1)],
+        ]
 
     def value(self, name: str) -> object:
         """The cleaned value, or the empty value of a field the user got wrong."""
