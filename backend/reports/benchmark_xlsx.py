@@ -3,7 +3,8 @@
 Sheet 基准对比: a title and the table's terms, then one row per unit in rank order (排名, 单位,
 所属市院, 数值, 百分位; units without a value last, with empty cells), then the distribution
 block (样本数, 最小值, 下四分位数, 中位数, 上四分位数, 最大值, 平均值). Numbers are written as
-numbers (``Decimal``) with number formats, never as text."""
+numbers (``Decimal``) with number formats, never as text. Printed on A4 portrait, one page
+wide, the header row repeated on every page (``print_setup``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from backend.benchmarking.selectors import BenchmarkTable, UnitValue
 from backend.core import sheets
@@ -45,6 +49,23 @@ def ordered_rows(table: BenchmarkTable) -> list[UnitValue]:
     return sorted(
         table.rows, key=lambda r: (r.rank is None, r.rank if r.rank is not None else 0, r.code)
     )
+
+
+def print_setup(sheet: Worksheet, header_row: int, last_row: int, *, title: str) -> None:
+    """A4 portrait, every column on one page wide, the header row repeated on each page, the
+    title and page numbers in the header and footer."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_PORTRAIT
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins = PageMargins(left=0.5, right=0.5, top=0.8, bottom=0.8)
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_area = f"A1:E{last_row}"
+    # "&" starts a code in a header or footer: a label's own ampersands are doubled.
+    sheet.oddHeader.center.text = sheets.clean_text(title).replace("&", "&&")
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def benchmark_xlsx(table: BenchmarkTable) -> bytes:
@@ -113,6 +134,7 @@ def benchmark_xlsx(table: BenchmarkTable) -> bytes:
 
     for column, width in enumerate((12, 34, 22, 16, 10), start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
+    print_setup(sheet, header_row, row, title=f"{table.label} 基准对比 {period(table)}")
     workbook.properties.creator = "绩效 · 预算绩效管理平台"
     workbook.properties.title = f"{table.label} 基准对比 {period(table)}"
     workbook.properties.created = workbook.properties.modified = EPOCH

@@ -1,5 +1,11 @@
-"""Pages of the console: benchmark (built in its own issue)."""
+"""Pages of the console: 对标 (benchmark) — league tables, a unit against its group, XLSX."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from backend.web.console.benchmark import views
+
+urlpatterns = [
+    path("", views.benchmark, name="benchmark"),
+    path("export.xlsx", views.export, name="benchmark-export"),
+    path("units/<str:code>/", views.unit, name="benchmark-unit"),
+]

@@ -1,0 +1,243 @@
+"""对标 in the console: league tables that name every unit of the reader's benchmark scope, read
+from the public fact tables through ``backend.benchmarking.selectors`` (the ranking statement,
+the same rank, percentile and quartiles as the API's ``benchmark``).
+
+What the console adds, without a second copy of a rule:
+
+- **size-adjusted metrics** (``adjusted``): a metric that is a total (budget, counts of alerts
+  and rectifications) divided by the unit's procurators (每名员额检察官) or cases (每件案件) of
+  the year (``UnitStatistics``), built as one more ``Metric`` over the base metric's own query;
+  a unit without the figure has no value;
+- **sorting and searching** of the ranked rows (the rank is always over the whole group);
+- **percentile bands** (``band``) and per-city distributions for the charts.
+
+Queries: the reader's memberships, [the peer group], the ranking statement — whatever the
+number of units (the rows are all fetched by that one statement; sorting is done in Python).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from backend.accounts.models import User
+from backend.benchmarking import metrics, selectors
+from backend.benchmarking.metrics import VALUE, Metric, MetricQuery
+from backend.benchmarking.models import PeerGroup, UnitStatistics
+from backend.benchmarking.selectors import BenchmarkTable, Distribution, UnitValue
+from backend.core.errors import DomainError
+from tenants.models import Procuratorate, UnitLevel
+
+# The metrics the console offers, in menu order.
+MENU = (
+    "execution_rate",
+    "forecast_rate",
+    "budget",
+    "open_alerts",
+    "self_score",
+    "self_grade",
+    "department_score",
+    "key_score",
+    "self_key_gap",
+    "rectifications_open",
+    "rectifications_overdue",
+    "spending_per_procurator",
+    "cases_per_procurator",
+    "indicator_achievement",
+    "indicator_actual",
+    "indicator_target",
+)
+# Size adjustments: per procurator (员额检察官) or per case, for the metrics that are totals.
+PER = {"procurator": ("procurators", "每名员额检察官", "人"), "case": ("cases", "每件案件", "件")}
+ADJUSTABLE: dict[str, tuple[str, ...]] = {
+    "budget": ("procurator", "case"),
+    "open_alerts": ("procurator",),
+    "rectifications_open": ("procurator",),
+    "rectifications_overdue": ("procurator",),
+}
+
+
+def adjusted(spec: Metric, per: str) -> Metric:
+    """``spec`` divided by the unit's procurators or cases of the year (2 places). Units
+    without the figure (or with 0) have no value."""
+    column, label, uom = PER[per]
+
+    def read(
+        units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, code: str | None
+    ) -> MetricQuery:
+        base = spec.reader(units, fiscal_year, month, code).rows
+        total = Subquery(base.filter(unit_id=OuterRef("unit_id")).values("raw")[:1])
+        numerator = Coalesce(total, Value(Decimal(0)), output_field=VALUE) if spec.count else total
+        rows = (
+            UnitStatistics.objects.filter(
+                fiscal_year=fiscal_year,
+                unit_id__in=units.order_by().values("pk"),
+                **{f"{column}__gt": 0},
+            )
+            .annotate(total=numerator)
+            .order_by()
+            .values("unit_id")
+            .annotate(raw=F("total") * metrics.EXACT / F(column))
+        )
+        return MetricQuery(rows)
+
+    return Metric(
+        key=f"{spec.key}__per_{per}",
+        label=f"{spec.label}（{label}）",
+        unit_of_measure=f"{spec.unit_of_measure}/{uom}",
+        higher_is_better=spec.higher_is_better,
+        reader=read,
+        monthly=spec.monthly,
+        places=2,
+    )
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the league table shows: the metric and the group."""
+
+    metric: str = "execution_rate"
+    year: int = 2026
+    month: int | None = None
+    per: str = ""  # "", "procurator", "case"
+    peer_group: str = ""
+    city: str = ""
+    level: str = ""
+    indicator: str = ""
+
+
+def metric_of(query: Query) -> Metric:
+    spec = metrics.get(query.metric)
+    if spec is None:
+        raise DomainError.single("UNKNOWN_METRIC", "没有该对标指标。", "metric")
+    if query.per:
+        if query.per not in ADJUSTABLE.get(spec.key, ()):
+            raise DomainError.single("NOT_ADJUSTABLE", "该指标不能按人均或件均比较。", "per")
+        return adjusted(spec, query.per)
+    return spec
+
+
+def league(user: User | AnonymousUser, query: Query) -> BenchmarkTable:
+    """Every unit of the reader's scope (filtered by level, city and peer group) ranked on the
+    metric, all rows fetched by the ranking statement. Raises ``DomainError`` on bad input,
+    ``selectors.OutOfReach`` without a benchmarking role."""
+    spec = metric_of(query)
+    if spec.needs_indicator and not query.indicator:
+        raise DomainError.single("INDICATOR_REQUIRED", "请填写指标编码。", "indicator")
+    if query.month is not None and not 1 <= query.month <= 12:
+        raise DomainError.single("INVALID_MONTH", "月份应在 1–12 之间。", "month")
+    units = selectors._scoped_units(
+        user, query.year, query.level or None, query.city or None, query.peer_group or None
+    )
+    return selectors.ranked_table(
+        spec, units, query.year, query.month, query.indicator or None, rows=None
+    )
+
+
+# --- bands, sorting -----------------------------------------------------------------------------
+
+BANDS = (
+    ("top10", "前 10%", Decimal(90)),
+    ("top25", "前 25%", Decimal(75)),
+    ("upper", "中上", Decimal(50)),
+    ("lower", "中下", Decimal(25)),
+    ("bottom25", "后 25%", Decimal(10)),
+    ("bottom10", "后 10%", Decimal(0)),
+)
+BAND_LABELS = {key: label for key, label, _floor in BANDS}
+
+
+def band(percentile: Decimal | None) -> str:
+    """The percentile band of a unit ("" without a value): 前 10% is percentile ≥ 90, …,
+    后 10% below 10."""
+    if percentile is None:
+        return ""
+    for key, _label, floor in BANDS:
+        if percentile >= floor:
+            return key
+    return BANDS[-1][0]
+
+
+SORTS = {
+    "rank": "排名",
+    "-rank": "排名（倒序）",
+    "name": "单位名称",
+    "city": "所属市院",
+}
+
+
+def arrange(
+    rows: Sequence[UnitValue], *, sort: str = "rank", search: str = "", band_key: str = ""
+) -> list[UnitValue]:
+    """The rows filtered by a name or code fragment and a band, in the order asked; units
+    without a value stay last whatever the order."""
+    chosen = [
+        r
+        for r in rows
+        if (not search or search in r.name or search.lower() in r.code.lower())
+        and (not band_key or band(r.percentile) == band_key)
+    ]
+    valued = [r for r in chosen if r.rank is not None]
+    missing = [r for r in chosen if r.rank is None]
+    if sort == "-rank":
+        valued.reverse()
+    elif sort == "name":
+        valued.sort(key=lambda r: r.name)
+        missing.sort(key=lambda r: r.name)
+    elif sort == "city":
+        valued.sort(key=lambda r: (r.city_name, r.rank or 0))
+        missing.sort(key=lambda r: (r.city_name, r.name))
+    return valued + missing
+
+
+@dataclass(frozen=True)
+class CityDistribution:
+    code: str
+    name: str
+    distribution: Distribution
+
+
+def by_city(table: BenchmarkTable) -> list[CityDistribution]:
+    """The distribution of the valued units of each city (units directly under the province
+    as “省直属”), by median, best first (pure)."""
+    groups: dict[str, tuple[str, list[Decimal]]] = {}
+    for row in table.rows:
+        if row.value is None:
+            continue
+        name = row.city_name or "省直属"
+        groups.setdefault(row.city_code, (name, []))[1].append(row.value)
+    places = 4 if table.metric.startswith("indicator_") else 2
+    result = [
+        CityDistribution(code, name, selectors.distribution(values, places))
+        for code, (name, values) in groups.items()
+    ]
+    result.sort(key=lambda c: (c.distribution.median or 0) * (-1 if table.higher_is_better else 1))
+    return result
+
+
+# --- choices ------------------------------------------------------------------------------------
+
+
+def cities(user: User | AnonymousUser) -> list[tuple[str, str]]:
+    """(code, name) of the cities in the reader's benchmark scope (one query)."""
+    scope = selectors.benchmark_scope(user)
+    rows = Procuratorate.objects.filter(scope.condition, level=UnitLevel.CITY).order_by("path")
+    return list(rows.values_list("code", "name"))
+
+
+def peer_groups(user: User | AnonymousUser) -> list[tuple[str, str]]:
+    """(code, name) of the peer groups of the reader's provinces (one query)."""
+    scope = selectors.benchmark_scope(user)
+    rows = PeerGroup.objects.filter(province__path__in=list(scope.provinces)).order_by("code")
+    return list(rows.values_list("code", "name"))
+
+
+def unit_in_scope(user: User | AnonymousUser, code: str) -> Procuratorate | None:
+    """The unit ``code`` when the reader benchmarks it (None: 404)."""
+    scope = selectors.benchmark_scope(user)
+    return Procuratorate.objects.filter(scope.condition, code=code).first()
