@@ -75,9 +75,7 @@ def many_batches(n: int, issuer: str = "loudi", start: int = 0) -> None:
 
 
 def many_rectifications(n: int, code: str = "lengshuijiang", overdue: bool = False) -> None:
-    RectificationFactory.create_batch(
-        n, unit=unit(code), issuer=unit("loudi"), overdue=overdue
-    )
+    RectificationFactory.create_batch(n, unit=unit(code), issuer=unit("loudi"), overdue=overdue)
 
 
 def responded(r: RectificationRequest, actor: User) -> RectificationRequest:

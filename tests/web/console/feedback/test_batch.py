@@ -27,7 +27,9 @@ def test_answers_arrive(persona: Callable[[str], User], browse: Callable[..., Br
     html = page.get(url(batch.pk)).content.decode()
     assert html.count('data-testid="item-row"') == 2 and "未读" in html
     assert "冷水江市人民检察院：请说明原因。" in html  # the text as the unit reads it
-    answer_feedback(batch.items.get(unit__code="lengshuijiang"), persona("finance"), "已召开专题会。")
+    answer_feedback(
+        batch.items.get(unit__code="lengshuijiang"), persona("finance"), "已召开专题会。"
+    )
     mark_feedback_read(batch.items.get(unit__code="lianyuan"), persona("other_unit_finance"))
     html = page.get(url(batch.pk)).content.decode()
     assert "已召开专题会。" in html and "已回复" in html and "已签收" in html

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 URL = "/console/feedback/"
 
 
-def test_rates_of_the_batches(persona: Callable[[str], User], browse: Callable[..., Browser]) -> None:
+def test_rates_of_the_batches(
+    persona: Callable[[str], User], browse: Callable[..., Browser]
+) -> None:
     reviewer = persona("city_reviewer")
     batch = issue(reviewer, ["lengshuijiang", "lianyuan"])
     from backend.feedback.services import answer_feedback

@@ -106,7 +106,11 @@ def test_send_stores_the_figures_and_opens_the_batch(
         ({"title": "t", "body": "{单位}{不存在}"}, "body", "未知的占位符：{不存在}"),
         ({"title": "t", "body": BODY, "unit_ids": []}, "unit_ids", "请选择单位或筛选条件。"),
         ({"title": "t", "body": BODY, "more_units": "nowhere"}, "more_units", "nowhere"),
-        ({"title": "t", "body": BODY, "more_units": "changsha-furong"}, "more_units", "不在本院下级"),
+        (
+            {"title": "t", "body": BODY, "more_units": "changsha-furong"},
+            "more_units",
+            "不在本院下级",
+        ),
         (
             {"title": "t", "body": BODY, "requires_rectification": "on"},
             "due_on",

@@ -24,9 +24,7 @@ def test_scope_filters_and_overdue_units(
     RectificationFactory(
         unit=unit("lianyuan"), issuer=unit("loudi"), title="涟源逾期整改", overdue=True
     )
-    RectificationFactory(
-        unit=unit("changsha-furong"), issuer=unit("changsha"), title="芙蓉区整改"
-    )
+    RectificationFactory(unit=unit("changsha-furong"), issuer=unit("changsha"), title="芙蓉区整改")
     city = browse(persona("city_reviewer"), None)
     html = city.get(URL).content.decode()
     assert "冷水江整改" in html and "涟源逾期整改" in html and "芙蓉区整改" not in html
