@@ -67,32 +67,35 @@ def data(committed: None) -> Iterator[Data]:
             fiscal_year=YEAR,
             defaults={"project_score": score, "project_grade": "良", "evaluated_projects": 3},
         )
+    # Both tests use the same committed rows: made once, found the second time.
     key_evals = []
-    for code in ("bt-fk-1", "bt-fk-2"):
-        fact = finalised_project(unit("shuangfeng"), code=code, fiscal_year=YEAR)
-        key_evals.append(
-            select_for_key_evaluation(
+    for code, expert in (("bt-fk-1", evaluator), ("bt-fk-2", other)):
+        found = KeyEvaluation.objects.filter(project_code=code, fiscal_year=YEAR).first()
+        if found is None:
+            fact = finalised_project(unit("shuangfeng"), code=code, fiscal_year=YEAR)
+            found = select_for_key_evaluation(
                 unit("hunan"), admin, unit("shuangfeng"), fact.project_id, YEAR
             )
-        )
-    assign_evaluators(key_evals[0], admin, [evaluator.pk])
-    assign_evaluators(key_evals[1], admin, [other.pk])
-    linkage = BudgetLinkage.objects.create(
+            assign_evaluators(found, admin, [expert.pk])
+        key_evals.append(found)
+    linkage, _ = BudgetLinkage.objects.get_or_create(
         unit=unit("xinhua"),
         fiscal_year=YEAR,
         project_id=None,
-        grade="差",
-        score=D("58.30"),
-        base_budget=D("3200000.00"),
-        suggested_action="reduce",
-        suggested_min_pct=D("-100"),
-        suggested_max_pct=D("-20"),
-        basis={
-            "rule": "差：压减至少 20% 或取消项目",
-            "budget_range": ["0.00", "2560000.00"],
-            "arithmetic": "3200000.00 × (1 − 100%) = 0.00；3200000.00 × (1 − 20%) = 2560000.00",
-            "weighting": "按项目全年预算数加权平均（已定稿项目）",
-            "projects": 3,
+        defaults={
+            "grade": "差",
+            "score": D("58.30"),
+            "base_budget": D("3200000.00"),
+            "suggested_action": "reduce",
+            "suggested_min_pct": D("-100"),
+            "suggested_max_pct": D("-20"),
+            "basis": {
+                "rule": "差：压减至少 20% 或取消项目",
+                "budget_range": ["0.00", "2560000.00"],
+                "arithmetic": "3200000.00 × (1 − 100%) = 0.00；3200000.00 × (1 − 20%) = 2560000.00",
+                "weighting": "按项目全年预算数加权平均（已定稿项目）",
+                "projects": 3,
+            },
         },
     )
     yield Data(
@@ -147,7 +150,9 @@ def test_feedback_to_the_bottom_decile_and_the_answer_arrives(
     unit_page = page.context.new_page()
     login(unit_page, site, "bt-fk-xinhua", unit="xinhua")
     unit_page.goto(site.url("xinhua", "/results/"))
-    unit_page.get_by_role("link", name=f"{YEAR}年度绩效自评得分对标反馈").click()
+    unit_page.get_by_test_id("feedback-row").get_by_role(
+        "link", name=f"{YEAR}年度绩效自评得分对标反馈"
+    ).click()
     unit_page.wait_for_load_state("networkidle")
     assert "新化县人民检察院：" in unit_page.locator("main").inner_text()
     assert "第7名（共7个单位）" in unit_page.locator("main").inner_text()

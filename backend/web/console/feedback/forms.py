@@ -43,7 +43,6 @@ class ViewForm(PlainForm):
         decimal_places=2,
         required=False,
         initial=Decimal(10),
-        help_text="100 为最好、0 为最差；10 即排在后 10% 的单位。留空则只按下方手工选择。",
         error_messages={
             "min_value": "百分位应在 0 至 100 之间。",
             "max_value": "百分位应在 0 至 100 之间。",
