@@ -172,9 +172,11 @@ def rectifications(
     overdue: bool | None = None,
     origin: str | None = None,
     city: str | None = None,
+    unit: str | None = None,
     order: str = "due",
 ) -> QuerySet[RectificationRequest]:
-    """Rectification requests of the units in the scope (one query a page)."""
+    """Rectification requests of the units in the scope (one query a page); ``unit``: a
+    unit's code."""
     qs = RectificationRequest.objects.filter(within(paths)).select_related("unit", "issuer")
     if fiscal_year is not None:
         qs = qs.filter(fiscal_year=fiscal_year)
@@ -186,6 +188,8 @@ def rectifications(
         qs = qs.filter(origin=origin)
     if city:
         qs = qs.filter(under_city(city))
+    if unit:
+        qs = qs.filter(unit__code=unit)
     return qs.order_by(*RECTIFICATION_ORDER.get(order, RECTIFICATION_ORDER["due"]), "id")
 
 

@@ -268,6 +268,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
     cities = city_choices(paths)
     city = city if city in dict(cities) else ""
     order = ordering(request, selectors.RECTIFICATION_ORDER, "due")
+    unit = request.GET.get("unit", "").replace("\x00", "")[:63]
     rows = Paginator(
         selectors.rectifications(
             paths,
@@ -276,6 +277,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
             overdue=overdue,
             origin=origin or None,
             city=city or None,
+            unit=unit or None,
             order=order,
         ),
         PAGE_SIZE,
@@ -301,6 +303,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
             "overdue": overdue,
             "city": city,
             "cities": cities,
+            "unit": unit,
             "sort": order,
             "today": timezone.localdate(),
         },

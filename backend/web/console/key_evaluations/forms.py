@@ -4,6 +4,7 @@ checks them (the same services the GraphQL mutations call)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -70,6 +71,13 @@ BAND_CHOICES = [("", "—"), *((k, v) for k, v in scoring.BAND_LABELS.items())]
 FIELDS = ("actual_value", "band", "band_score", "override_score", "override_reason", "comment")
 
 
+def _shown(value: Any) -> Any:
+    """A stored number as typed (80.0000 → 80); other values as they are."""
+    if isinstance(value, Decimal):
+        return "0" if value.is_zero() else format(value.normalize(), "f")
+    return value
+
+
 def prefix(index: int) -> str:
     return f"indicators.{index}."
 
@@ -101,7 +109,7 @@ class SheetForm(PlainForm):
             if score is not None:
                 for name in FIELDS:
                     value = getattr(score, name)
-                    initial[prefix(i) + name] = "" if value is None else value
+                    initial[prefix(i) + name] = "" if value is None else _shown(value)
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.indicators = indicators

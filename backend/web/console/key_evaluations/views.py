@@ -395,6 +395,8 @@ def _sheet(
             ],
             "editable": editable,
             "qualitative": scoring.QUALITATIVE,
+            "bands": scoring.BAND_LABELS,
+            "form_id": "score-sheet",
         },
     )
 

@@ -29,6 +29,8 @@ def test_scope_filters_and_overdue_units(
     html = city.get(URL).content.decode()
     assert "冷水江整改" in html and "涟源逾期整改" in html and "芙蓉区整改" not in html
     assert 'data-testid="overdue-units"' in html and "涟源市人民检察院" in html
+    one = city.get(URL + "?unit=lianyuan").content.decode()
+    assert "涟源逾期整改" in one and "冷水江整改" not in one
     overdue = city.get(URL + "?overdue=1").content.decode()
     assert "涟源逾期整改" in overdue and "冷水江整改" not in overdue
     province = browse(persona("province_admin"), None)
@@ -40,7 +42,8 @@ def test_scope_filters_and_overdue_units(
 
 
 @pytest.mark.parametrize(
-    "query", ["?status=zzz", "?origin=%00", "?city=changsha", "?sort=nope", "?units_page=-1"]
+    "query",
+    ["?status=zzz", "?origin=%00", "?city=changsha", "?sort=nope", "?units_page=-1", "?unit=%00"],
 )
 def test_odd_query_strings(
     query: str, persona: Callable[[str], User], browse: Callable[..., Browser]
