@@ -75,6 +75,14 @@ class FeedbackItem(models.Model):
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.unit_id}"
 
+    @property
+    def text(self) -> str:
+        """The batch's text as this unit reads it: its own figures in the placeholders
+        (``texts.merge``; reads ``batch`` and ``unit``, select them with the item)."""
+        from backend.feedback.texts import merge
+
+        return merge(self.batch.body, {"unit_name": self.unit.name, **(self.figures or {})})
+
 
 class RectificationRequest(models.Model):
     """整改通知: open → responded (text + evidence) → accepted, or rejected with comments →

@@ -832,12 +832,18 @@ def issue_feedback(
     requires_rectification: bool = False,
     due_on: datetime.date | None = None,
     today: datetime.date | None = None,
+    extra_figures: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> FeedbackBatch:
     """One text to many units below the issuer, chosen by hand (``unit_ids``), by a filter
     (``level``, ``city``, ``grade`` of the unit's ``UnitYearFact``, ``overdue_rectification``,
     ``execution_rate_below``) or both (the filter narrows the list). Each item carries that
-    unit's own figures; with ``requires_rectification`` each gets a rectification request due
-    on ``due_on``."""
+    unit's own figures (``unit_figures``, plus ``extra_figures[unit id]`` when given: a
+    benchmark view's metric, value and rank); with ``requires_rectification`` each gets a
+    rectification request due on ``due_on``. The text may name figures by placeholders
+    (``texts.PLACEHOLDERS``: ``{单位}``, ``{指标值}``, ``{排名}`` …), which each unit reads with
+    its own figures; an unknown placeholder is refused."""
+    from backend.feedback import texts
+
     _require_issuer(actor, issuer_unit)
     today = today or timezone.localdate()
     problems: list[Problem] = []
@@ -845,6 +851,16 @@ def issue_feedback(
         problems.append(Problem("REQUIRED", "请填写标题。", "title"))
     if not (body or "").strip():
         problems.append(Problem("REQUIRED", "请填写反馈内容。", "body"))
+    unknown = texts.unknown(body or "")
+    if unknown:
+        problems.append(
+            Problem(
+                "UNKNOWN_PLACEHOLDER",
+                f"未知的占位符：{'、'.join('{' + n + '}' for n in unknown)}。"
+                f"可用的占位符：{'、'.join('{' + n + '}' for n in texts.PLACEHOLDERS)}。",
+                "body",
+            )
+        )
     if requires_rectification and due_on is None:
         problems.append(Problem("REQUIRED", "要求整改时请填写整改期限。", "dueOn"))
     if due_on is not None and due_on < today:
@@ -872,6 +888,9 @@ def issue_feedback(
         created_by=actor,
     )
     figures = unit_figures(units, fiscal_year)
+    for unit_id, extra in (extra_figures or {}).items():
+        if unit_id in figures:
+            figures[unit_id].update({k: v for k, v in extra.items() if k not in figures[unit_id]})
     items = FeedbackItem.objects.bulk_create(
         [FeedbackItem(batch=batch, unit=u, figures=figures[u.pk]) for u in units]
     )

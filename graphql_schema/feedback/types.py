@@ -152,6 +152,11 @@ class FeedbackItem(DjangoObjectType):
     issuer = graphene.Field(Unit, required=True)
     title = graphene.String(required=True)
     body = graphene.String(required=True)
+    text = graphene.String(
+        required=True,
+        description="the body with this unit's own figures in its placeholders ({单位}, "
+        "{指标值}, {排名} …: backend/feedback/texts.py)",
+    )
     fiscal_year = graphene.Int(required=True)
     issued_at = graphene.DateTime(required=True)
     figures = graphene.JSONString(required=True, description="本单位数据（来自事实表）")
@@ -174,6 +179,10 @@ class FeedbackItem(DjangoObjectType):
     @staticmethod
     def resolve_body(root: models.FeedbackItem, info) -> str:
         return root.batch.body
+
+    @staticmethod
+    def resolve_text(root: models.FeedbackItem, info) -> str:
+        return root.text
 
     @staticmethod
     def resolve_fiscal_year(root: models.FeedbackItem, info) -> int:

@@ -1,5 +1,10 @@
-"""Pages of the console: linkage (built in its own issue)."""
+"""Pages of the console: 预算挂钩 (next year's budget linkage decisions)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from backend.web.console.linkage import views
+
+urlpatterns = [
+    path("", views.index, name="linkage"),
+    path("<int:linkage_id>/", views.decide, name="linkage-decide"),
+]

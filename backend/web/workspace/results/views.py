@@ -43,6 +43,14 @@ FIGURE_LABELS = {
     "open_alerts": "未解除预警",
     "open_rectifications": "未完成整改",
     "overdue_rectifications": "逾期整改",
+    # A batch built from a benchmark view (console 反馈与整改): the metric and the unit's place.
+    "metric_label": "对标指标",
+    "metric_value": "指标值",
+    "metric_unit": "计量单位",
+    "metric_rank": "排名",
+    "metric_units": "参与排名单位数",
+    "metric_percentile": "百分位",
+    "metric_median": "中位数",
 }
 
 
