@@ -39,6 +39,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from backend.core import cleaning, sheets
 from backend.core.errors import DomainError, Problem
+from backend.core.numbers import VALUE
 from backend.core.versioning import Stale
 from backend.evaluation import scoring
 from backend.evaluation.models import Band, EvaluationStatus, SelfEvaluation
@@ -200,11 +201,21 @@ def _format(sheet: sheets.Grid, ref: str) -> str:
 
 
 def _quantity(
-    sheet: sheets.Grid, ref: str, label: str, unit: str, problems: list[Problem]
+    sheet: sheets.Grid,
+    ref: str,
+    label: str,
+    unit: str,
+    problems: list[Problem],
+    size: dict[str, int] | None = None,
 ) -> cleaning.Quantity | None:
     """The cell ``ref`` read as people write it, in ``unit`` (``cleaning.human_quantity``)."""
     quantity, problem = cleaning.human_quantity(
-        _at(sheet, ref), _address(ref), label, unit=unit, number_format=_format(sheet, ref)
+        _at(sheet, ref),
+        _address(ref),
+        label,
+        unit=unit,
+        number_format=_format(sheet, ref),
+        size=size or VALUE,
     )
     if problem is not None:
         problems.append(problem)
@@ -269,7 +280,9 @@ def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
         )
     fields: dict[str, Any] = {}
     unit = _money_unit(sheet, evaluation, budget_row, notes)
-    executed = _quantity(sheet, f"D{budget_row}", "全年执行数", unit, problems)
+    executed = _quantity(
+        sheet, f"D{budget_row}", "全年执行数", unit, problems, size=cleaning.WANYUAN
+    )
     _take_executed(evaluation, executed, f"D{budget_row}", fields, notes)
     weight_in = _num(sheet, f"E{budget_row}", "分值", "分", problems)
     rate_in = _num(sheet, f"F{budget_row}", "执行率", "%", problems)

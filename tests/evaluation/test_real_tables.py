@@ -221,3 +221,14 @@ def test_export_import_round_trip_gives_back_text_and_numbers_to_the_cent(
 def _cells(content: bytes) -> list[list[Any]]:
     sheet = openpyxl.load_workbook(BytesIO(content))[SHEET]
     return [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+def test_wanyuan_to_the_fen(evaluation: SelfEvaluation, users: dict[str, User]) -> None:
+    table = standard_table(executed="87.654321万元")
+    xlsx.import_self_evaluation(evaluation, self_evaluation_xlsx(table), users["finance"])
+    assert SelfEvaluation.objects.get(pk=evaluation.pk).executed == D("876543.21")
+    with pytest.raises(DomainError) as error:
+        xlsx.preview_import(
+            evaluation, self_evaluation_xlsx(standard_table(executed="1.2345678万元"))
+        )
+    assert [(p.code, p.field) for p in error.value.problems] == [("INVALID_NUMBER", f"{SHEET}!D4")]

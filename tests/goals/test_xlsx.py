@@ -809,3 +809,52 @@ def test_budget_figures_in_wanyuan_are_compared_not_imported(goal: PerformanceGo
     budget = [(w.code, w.field) for w in preview.warnings if w.code.startswith("BUDGET")]
     assert budget == [("BUDGET_DIFFERS", f"{SHEET}!H7")]
     assert preview.changes == []
+
+
+def test_the_same_goal_written_by_hand_changes_nothing(goal: PerformanceGoal, user: User) -> None:
+    """The goal typed into a form the way units fill it in: traditional headings carrying their
+    weights, operators inside the target (`不低于`, `≥`, `﹦`), full-width digits, the budget
+    in 万元 — and the dry run finds nothing to change."""
+    from tests.fixtures.real_tables import GoalRow, full_width, goal_xlsx, traditional
+
+    words = {"gte": "不低于", "lte": "≤", "eq": "﹦"}
+    labels = {"positive": "正向", "reverse": "反向"}
+    rows = []
+    for item in GoalIndicator.objects.filter(goal=goal).order_by("sort_order", "id"):
+        quantitative = item.value_type == "quantitative"
+        number = format(item.target_value.normalize(), "f") if quantitative else ""
+        rows.append(
+            GoalRow(
+                level1=f"{traditional(item.level1)}（{format(item.weight.normalize(), 'f')}分）",
+                level2=traditional(item.level2),
+                name=item.name,
+                code=item.code,
+                value_type="定量" if quantitative else "定性",
+                direction=None,
+                target=full_width(f"{words[item.direction]}{number}{item.unit}")
+                if quantitative
+                else item.target_text,
+                unit=item.unit or None,
+                weight=f"{format(item.weight.normalize(), 'f')}分",
+                polarity=labels[item.polarity],
+                basis=str(xlsx.TargetBasis(item.target_basis).label),
+                method=str(xlsx.ScoringMethod(item.scoring_method).label),
+                guidance=item.guidance,
+            )
+        )
+    project = Project.objects.get(pk=goal.project_id)
+    content = goal_xlsx(
+        rows,
+        code=project.code,
+        overall=goal.overall_goal,
+        initial=f"{project.initial_budget / 10_000}",
+        full=f"{project.full_budget / 10_000}万元",
+        budget_heading="（万元）",
+    )
+    book_ = book(content)
+    book_[SHEET]["B9"] = goal.midterm_goal
+    content = saved(book_)
+    preview = xlsx.preview_import(goal.project, content)
+    assert preview.changes == []
+    assert not [w for w in preview.warnings if w.code.startswith("BUDGET")]
+    assert {w.code for w in preview.warnings} >= {"READ_AS"}

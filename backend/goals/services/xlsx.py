@@ -1005,7 +1005,9 @@ def _budget_notes(project: Project, form: Form) -> list[Problem]:
         if label not in form.facts or _text(form.facts[label]) == "":
             continue
         ref, unit = form.fact_cells[label], form.fact_units.get(label, "元")
-        quantity, problem = cleaning.human_quantity(form.facts[label], "", _plain(label), unit=unit)
+        quantity, problem = cleaning.human_quantity(
+            form.facts[label], "", _plain(label), unit=unit, size=cleaning.WANYUAN
+        )
         if problem is not None or quantity is None:
             message = problem.message if problem is not None else ""
             notes.append(_fact_problem("BUDGET_UNREADABLE", label, ref, f"{message}未导入。"))
