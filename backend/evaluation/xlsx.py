@@ -23,6 +23,15 @@ Every bad cell is named (``项目支出绩效自评表!F14``); nothing is saved 
 consistency checks of domain.md run on the numbers as typed in the table: the execution
 score must match the rate, the parts must add up to the total (warnings), plus the engine's
 flags on the imported results (a missed indicator without a deviation reason, not credible).
+
+Cells are read as people write them (``cleaning.human_quantity``: ``１３０件``, ``96%``,
+``90万元``) in the indicator's unit; the budget row in the unit its heading names
+(``项目资金（万元）``) or, when the heading says 元, in 万元 if its 全年预算数 is the budget ÷
+10,000. Nothing is dropped or overwritten without a word: an empty or 0 全年执行数 keeps the
+recorded spending, a qualitative line with a score and no band takes the band of its score, a
+quantitative score without actual value is kept as an adjustment. ``preview_import`` is the dry
+run (changes cell by cell, warnings by cell, a digest), ``import_self_evaluation`` the apply
+(``expected=digest``); docs/imports.md.
 """
 
 from __future__ import annotations
