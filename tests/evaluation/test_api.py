@@ -320,3 +320,18 @@ def test_the_import_has_a_dry_run_in_the_api(
     assert applied["errors"] == [] and applied["dryRun"] is False
     assert applied["evaluation"]["executed"] == "910000.00"
     assert applied["changes"] == dry["changes"]
+
+
+def test_only_the_units_preparers_may_dry_run_an_import(
+    gql: Any, tokens: dict[str, str], unit: Callable[[str], Procuratorate]
+) -> None:
+    from tests.fixtures.real_tables import self_evaluation_xlsx, standard_table
+
+    eid = started(gql, tokens, unit("lengshuijiang"))
+    table = base64.b64encode(self_evaluation_xlsx(standard_table())).decode()
+    for who in ("other", "loudi", "changsha"):
+        result = gql(
+            DRY, host=LSJ, token=tokens[who], variables={"id": eid, "f": table, "dry": True}
+        )
+        assert error_codes(result) == ["PERMISSION_DENIED"], who
+        assert result["data"]["importSelfEvaluationTable"] is None
