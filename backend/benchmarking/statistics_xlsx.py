@@ -5,6 +5,7 @@ is named (``单位基本情况表!C7``) and nothing is saved when one is bad."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,8 @@ from openpyxl.styles import Font
 from backend.accounts.models import User
 from backend.benchmarking.models import UnitStatistics
 from backend.benchmarking.peers import MAX_STATISTIC, set_unit_statistics
-from backend.core import sheets
-from backend.core.errors import Problem
+from backend.core import cleaning, sheets
+from backend.core.errors import DomainError, Problem
 from tenants.models import Procuratorate
 
 SHEET = "单位基本情况表"
@@ -32,6 +33,8 @@ FIRST_ROW = 3  # row 1: title, row 2: header
 @dataclass(frozen=True)
 class ImportResult:
     rows: int
+    changes: list[sheets.Change] = dataclasses.field(default_factory=list)
+    warnings: list[Problem] = dataclasses.field(default_factory=list)
 
 
 def _units(province: Procuratorate) -> list[Procuratorate]:
@@ -76,36 +79,51 @@ def export_statistics(province: Procuratorate, fiscal_year: int) -> bytes:
     return sheets.workbook_bytes(book)
 
 
+_COUNT_UNITS = ("", "人", "名", "件", "个")
+
+
 def _number(value: Any, ref: str, label: str, problems: list[Problem]) -> int | None:
+    """A whole number as people write it (``1,234``, ``１２０人``, ``约300件``)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
-        value = None
-    try:
-        number = float(str(value).strip()) if value is not None else None
-    except ValueError:
-        number = None
-    if number is None or number != int(number) or not 0 <= number <= MAX_STATISTIC:
+    quantity, problem = cleaning.human_quantity(value, ref, label)
+    number = None
+    if (
+        problem is None
+        and quantity is not None
+        and quantity.unit in _COUNT_UNITS
+        and quantity.value == quantity.value.to_integral_value()
+        and not quantity.comparator
+    ):
+        number = int(quantity.value)
+    if number is None or not 0 <= number <= MAX_STATISTIC:
         problems.append(
             Problem("INVALID_NUMBER", f"{SHEET}!{ref}：{label}应为 0–{MAX_STATISTIC} 的整数。", ref)
         )
         return None
-    return int(number)
+    return number
 
 
-@transaction.atomic
-def import_statistics(
-    province: Procuratorate, fiscal_year: int, content: bytes, *, user: User | None
-) -> ImportResult:
-    """Read the sheet back: rows with no figure are skipped, every other row is set (upsert).
-    Reports every bad cell at once; saves nothing when there is one."""
+@dataclass(frozen=True)
+class Preview:
+    """What ``import_statistics`` would do: every change by cell, the warnings (a blank or a 0
+    that keeps a recorded figure), and the ``digest`` an apply may be held to."""
+
+    changes: list[sheets.Change]
+    warnings: list[Problem]
+    digest: str
+    rows: list[dict[str, Any]]
+
+
+def _plan(province: Procuratorate, fiscal_year: int, content: bytes) -> Preview:
     book = sheets.open_workbook(content, field="file", what="单位基本情况表")
     sheet = sheets.read_sheet(
         sheets.require_sheet(book, SHEET, field="file"), max_columns=len(HEADER), field="file"
     )
-    codes = {u.code for u in _units(province)}
-    problems: list[Problem] = []
+    units = {u.code: u for u in _units(province)}
+    problems: list[Problem] = sheet.error_problems(lambda ref: ref)
     parsed: list[dict[str, Any]] = []
+    where: list[int] = []
     seen: set[str] = set()
     for row in sheet.rows(min_row=FIRST_ROW):
         index = row[0].row
@@ -121,7 +139,7 @@ def import_statistics(
                     Problem("REQUIRED", f"{SHEET}!A{index}：请填写单位代码。", f"A{index}")
                 )
             continue
-        if code not in codes:
+        if code not in units:
             problems.append(
                 Problem("UNKNOWN_UNIT", f"{SHEET}!A{index}：本省没有单位“{code}”。", f"A{index}")
             )
@@ -132,7 +150,52 @@ def import_statistics(
             )
             continue
         seen.add(code)
-        staff, procurators = values["staff"], values["procurators"]
+        if any(v is not None for v in values.values()):
+            parsed.append({"unit": code, **values})
+            where.append(index)
+
+    recorded = {
+        s.unit_id: s
+        for s in UnitStatistics.objects.filter(
+            fiscal_year=fiscal_year, unit__in=[units[p["unit"]] for p in parsed]
+        )
+    }
+    changes: list[sheets.Change] = []
+    warnings: list[Problem] = []
+    rows: list[dict[str, Any]] = []
+    for values, index in zip(parsed, where, strict=True):
+        unit = units[values["unit"]]
+        current = recorded.get(unit.pk)
+        merged = dict(values)
+        for column, field, label in NUMBER_COLUMNS:
+            old = getattr(current, field) if current is not None else None
+            new = values[field]
+            ref = f"{column}{index}"
+            if old is not None and (new is None or (new == 0 and old > 0)):
+                merged[field] = old
+                said = "未填写" if new is None else "填写为 0"
+                warnings.append(
+                    Problem(
+                        "KEPT",
+                        f"{SHEET}!{ref}：{unit.name}{label}{said}，保留已记录的 {old}。",
+                        ref,
+                    )
+                )
+                continue
+            if old != new:
+                changes.append(
+                    sheets.Change(
+                        "changed",
+                        index,
+                        f"{SHEET}!{ref}",
+                        unit.code,
+                        unit.name,
+                        label,
+                        "" if old is None else str(old),
+                        "" if new is None else str(new),
+                    )
+                )
+        staff, procurators = merged["staff"], merged["procurators"]
         if staff is not None and procurators is not None and procurators > staff:
             problems.append(
                 Problem(
@@ -141,10 +204,35 @@ def import_statistics(
                     f"D{index}",
                 )
             )
-        if any(v is not None for v in values.values()):
-            parsed.append({"unit": code, **values})
+        rows.append(merged)
     if problems:
         raise sheets.fail(problems, field="file")
-    for values in parsed:
+    return Preview(changes, warnings, sheets.digest(changes), rows)
+
+
+def preview_statistics(province: Procuratorate, fiscal_year: int, content: bytes) -> Preview:
+    """A dry run of ``import_statistics``: the same reading and checks, writing nothing."""
+    return _plan(province, fiscal_year, content)
+
+
+@transaction.atomic
+def import_statistics(
+    province: Procuratorate,
+    fiscal_year: int,
+    content: bytes,
+    *,
+    user: User | None,
+    expected: str | None = None,
+) -> ImportResult:
+    """Read the sheet back: rows with no figure are skipped, every other row is set (upsert);
+    a blank cell, or a 0, keeps a figure already recorded (said in the dry run's warnings).
+    Reports every bad cell at once; saves nothing when there is one. ``expected``: the digest
+    of the confirmed dry run (``STALE`` when the import would now change something else)."""
+    plan = _plan(province, fiscal_year, content)
+    if expected is not None and plan.digest != expected:
+        raise DomainError.single(
+            "STALE", "核对变更后单位基本情况已被修改：请重新上传并核对。", "file"
+        )
+    for values in plan.rows:
         set_unit_statistics(province, fiscal_year=fiscal_year, user=user, **values)
-    return ImportResult(rows=len(parsed))
+    return ImportResult(rows=len(plan.rows), changes=plan.changes, warnings=plan.warnings)

@@ -23,7 +23,9 @@ import base64
 import binascii
 import datetime
 import re
+import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
@@ -414,3 +416,324 @@ def page_arguments(arguments: Mapping[str, Any]) -> list[Problem]:
         if problem is not None:
             problems.append(problem)
     return problems
+
+
+# --- quantities as people write them ----------------------------------------------------------
+#
+# A cell of a real table holds "7.29万元", "≥95%", "不低于95%", "≤3天", "约1,234.50元", "１２０件"
+# (full-width). ``human_quantity`` reads such a cell into a number, the unit written with it and
+# the comparator written before (or after: "95%以上") it, and converts the number to the unit the
+# indicator is measured in. Units of one kind convert (万元 ↔ 元, 年 ↔ 月, 周 ↔ 天); a count word
+# converts only to itself or its 万 multiple (件 is not 次); a unit the table below does not know
+# must be written exactly as the indicator's unit. Codes: ``INVALID_NUMBER`` (no number, or text
+# besides it that is not a unit or a comparator), ``INCOMPATIBLE_UNIT`` (a unit of another kind,
+# or one that converts only roughly: 月 → 天).
+
+# Money read in 万元 before it is converted to yuan: to the fen is six places.
+WANYUAN = {"max_digits": 18, "decimal_places": 6}
+GTE, LTE, EQ = "gte", "lte", "eq"  # the values of ``backend.indicators.models.Direction``
+COMPARATOR_SYMBOL = {GTE: "≥", LTE: "≤", EQ: "="}
+
+# Written before the number; longest first so that "大于等于" wins over "大于".
+_COMPARATOR_PREFIXES: tuple[tuple[str, str, bool], ...] = tuple(
+    sorted(
+        (
+            (">=", GTE, False), ("≥", GTE, False), ("≧", GTE, False), ("⩾", GTE, False),
+            ("大于等于", GTE, False), ("大于或等于", GTE, False), ("不低于", GTE, False),
+            ("不少于", GTE, False), ("不小于", GTE, False), ("不得低于", GTE, False),
+            ("不得少于", GTE, False), ("至少", GTE, False), ("高于", GTE, True),
+            ("大于", GTE, True), (">", GTE, True),
+            ("<=", LTE, False), ("≤", LTE, False), ("≦", LTE, False), ("⩽", LTE, False),
+            ("小于等于", LTE, False), ("小于或等于", LTE, False), ("不高于", LTE, False),
+            ("不超过", LTE, False), ("不多于", LTE, False), ("不大于", LTE, False),
+            ("不得超过", LTE, False), ("不得高于", LTE, False), ("至多", LTE, False),
+            ("低于", LTE, True), ("少于", LTE, True), ("小于", LTE, True), ("<", LTE, True),
+            ("==", EQ, False), ("=", EQ, False), ("等于", EQ, False),
+        ),
+        key=lambda item: -len(item[0]),
+    )
+)  # fmt: skip
+_PREFIX = re.compile("|".join(re.escape(written) for written, _, _ in _COMPARATOR_PREFIXES))
+_PREFIX_MEANING = {written: (meaning, strict) for written, meaning, strict in _COMPARATOR_PREFIXES}
+# Written after the number and its unit ("95%以上", "3天以内").
+_COMPARATOR_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("及以上", GTE), ("或以上", GTE), ("以上", GTE),
+    ("及以下", LTE), ("或以下", LTE), ("以下", LTE), ("以内", LTE),
+)  # fmt: skip
+_APPROXIMATE = ("大约", "约为", "约")
+
+# unit -> (kind, factor to the kind's base unit). Counts are their own kind each: an 件 is not
+# a 次. Percentages are points of 100.
+_UNITS: dict[str, tuple[str, Decimal]] = {
+    "元": ("money", Decimal(1)),
+    "千元": ("money", Decimal(1000)),
+    "万元": ("money", Decimal(10_000)),
+    "百万元": ("money", Decimal(1_000_000)),
+    "亿元": ("money", Decimal(100_000_000)),
+    "%": ("percent", Decimal(1)),
+    "百分比": ("percent", Decimal(1)),
+    "‰": ("percent", Decimal("0.1")),
+    "天": ("day", Decimal(1)),
+    "日": ("day", Decimal(1)),
+    "周": ("day", Decimal(7)),
+    "星期": ("day", Decimal(7)),
+    "工作日": ("workday", Decimal(1)),
+    "个工作日": ("workday", Decimal(1)),
+    "小时": ("hour", Decimal(1)),
+    "月": ("month", Decimal(1)),
+    "个月": ("month", Decimal(1)),
+    "季度": ("month", Decimal(3)),
+    "个季度": ("month", Decimal(3)),
+    "年": ("month", Decimal(12)),
+    "分": ("points", Decimal(1)),
+}
+_COUNT_WORDS = (
+    "件", "个", "次", "人", "人次", "项", "份", "家", "台", "套", "场", "篇", "期", "批",
+    "户", "起", "条", "名", "本", "册", "张", "卷", "宗", "辆", "处", "所", "座", "间",
+    "课时", "学时", "期次", "场次", "家次", "户次", "个次", "件次",
+)  # fmt: skip
+for _word in _COUNT_WORDS:
+    _UNITS.setdefault(_word, (f"count:{_word}", Decimal(1)))
+    _UNITS.setdefault(f"万{_word}", (f"count:{_word}", Decimal(10_000)))
+# Conversions between kinds that are exact and common: none between days and months (a month
+# is not a fixed number of days) or hours and days (working hours are not 24 a day).
+_KIND_NAMES = {
+    "money": "金额",
+    "percent": "百分比",
+    "day": "天数",
+    "workday": "工作日",
+    "hour": "小时",
+    "month": "月数",
+    "points": "分值",
+}
+
+_NOT_A_UNIT = re.compile(r"[0-9.,+\-=<>]")
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A cell read as a quantity: ``value`` in ``unit`` (the indicator's unit when one was
+    asked for, else the unit written, ``""`` when none), the ``comparator`` written with it
+    (``gte``/``lte``/``eq``, ``""`` when none), whether it was strict (``>``, ``大于``, read as
+    ``gte``), approximate (a leading ``约``), and the number and unit as written."""
+
+    value: Decimal
+    unit: str = ""
+    comparator: str = ""
+    strict: bool = False
+    approximate: bool = False
+    written_value: Decimal | None = None
+    written_unit: str = ""
+
+    @property
+    def converted(self) -> bool:
+        return self.written_value is not None and self.written_value != self.value
+
+
+def normal_text(value: str) -> str:
+    """``value`` with full-width letters, digits and signs made half-width (NFKC: "１２０" →
+    "120", "％" → "%", "﹦" → "="), the ideographic comma as a comma, no blanks inside."""
+    text = unicodedata.normalize("NFKC", value)
+    return "".join(text.replace("，", ",").replace("。", ".").split())
+
+
+def unit_of(unit: str) -> tuple[str, Decimal] | None:
+    """The kind and factor of a unit the table knows (after ``normal_text``), else ``None``."""
+    return _UNITS.get(normal_text(unit))
+
+
+def comparator(value: Any) -> str | None:
+    """The comparator a 运算符 cell holds (``≥``, ``>=``, ``大于等于``, ``﹦``, ``不低于`` …):
+    ``gte``/``lte``/``eq``, ``""`` when blank, ``None`` when it is none of them."""
+    if _blank(value):
+        return ""
+    text = normal_text(str(value))
+    if text in _PREFIX_MEANING:
+        return _PREFIX_MEANING[text][0]
+    for written, meaning in _COMPARATOR_SUFFIXES:
+        if text == written:
+            return meaning
+    return None
+
+
+def convert(value: Decimal, written: str, wanted: str) -> Decimal | None:
+    """``value`` in unit ``written`` expressed in unit ``wanted``, or ``None`` when they are of
+    different kinds (or not in the table and not the same word). Exact: a conversion that would
+    need rounding beyond ``VALUE``'s places is left to the column check of the caller."""
+    written, wanted = normal_text(written), normal_text(wanted)
+    if written == wanted:
+        return value
+    have, want = _UNITS.get(written), _UNITS.get(wanted)
+    if have is None or want is None or have[0] != want[0]:
+        return None
+    result = (value * have[1] / want[1]).normalize(context=_WIDE)
+    return result.copy_abs() if result.is_zero() else result
+
+
+def _unit_label(unit: str) -> str:
+    return f"“{unit}”" if unit else "无单位"
+
+
+def human_quantity(
+    value: Any,
+    field: str,
+    label: str,
+    *,
+    unit: str | None = None,
+    number_format: str = "",
+    size: Mapping[str, int] = VALUE,
+) -> tuple[Quantity | None, Problem | None]:
+    """A quantity as people write it in a table cell, converted to ``unit`` when given.
+
+    Accepts a number (an XLSX number; with a percentage ``number_format`` 0.95 is 95 %) or text:
+    an optional leading ``约``, an optional comparator (``≥ >= 大于等于 不低于 不少于 ≤ <= 不超过
+    小于等于 = ﹦ 等于``, or ``以上``/``以下``/``以内`` after the unit), the number (full-width
+    digits, thousands separators ``1,234.50``), an optional unit (``万元 元 % 件 次 天 个月``…).
+    Blank is ``(None, None)``. With ``unit`` the value is converted to it (``7.29万元`` →
+    72900 for ``元``; a number without a unit is taken as already in it); a unit of another
+    kind is ``INCOMPATIBLE_UNIT``. The converted value must fit ``size`` like ``decimal``."""
+    if _blank(value):
+        return None, None
+    shown = _shown(value)
+    written_unit = ""
+    found_comparator, strict, approximate = "", False, False
+    if isinstance(value, bool):
+        return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+    if isinstance(value, int | float | Decimal):
+        try:
+            number = to_decimal(value)
+        except NumberOutOfRange:
+            return None, Problem("INVALID_NUMBER", f"{label} {shown} 超出允许范围。", field)
+        except ValueError:
+            return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+        if "%" in (number_format or ""):
+            number, written_unit = (number * 100).normalize(context=_WIDE), "%"
+    elif isinstance(value, str):
+        text = normal_text(value)
+        if len(text) > MAX_NUMBER_CHARS:
+            return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+        for word in _APPROXIMATE:
+            if text.startswith(word):
+                text, approximate = text[len(word) :], True
+                break
+        prefix = _PREFIX.match(text)
+        if prefix is not None:
+            found_comparator, strict = _PREFIX_MEANING[prefix.group()]
+            text = text[prefix.end() :]
+        if not approximate:  # "≥约95%" is rare, "约" after a comparator is not
+            for word in _APPROXIMATE:
+                if text.startswith(word):
+                    text, approximate = text[len(word) :], True
+                    break
+        for written, meaning in _COMPARATOR_SUFFIXES:
+            if text.endswith(written) and not found_comparator:
+                text, found_comparator = text[: -len(written)], meaning
+                break
+        match = _NUMBER.match(text)
+        if match is None:
+            return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+        written_unit = text[match.end() :]
+        if (
+            written_unit
+            and written_unit not in _UNITS
+            and (unit is None or _NOT_A_UNIT.search(written_unit))
+        ):
+            return None, Problem(
+                "INVALID_NUMBER",
+                f"{label}“{shown}”无法识别：数字后的“{_shown(written_unit)}”不是计量单位。",
+                field,
+            )
+        try:
+            number = to_decimal(match.group())
+        except NumberOutOfRange:
+            return None, Problem("INVALID_NUMBER", f"{label} {shown} 超出允许范围。", field)
+        except ValueError:
+            return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+    else:
+        return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+
+    written_number = number
+    target_unit = written_unit
+    if unit is not None:
+        target_unit = normal_text(unit)
+        if written_unit:
+            converted = convert(number, written_unit, target_unit)
+            if converted is None:
+                have, want = _UNITS.get(written_unit), _UNITS.get(target_unit)
+                rough = (
+                    have is not None
+                    and want is not None
+                    and {have[0], want[0]} in ({"day", "month"}, {"day", "hour"})
+                )
+                reason = (
+                    "两者之间没有确定的换算关系"
+                    if rough
+                    else f"{_kind(written_unit)}不能换算为{_kind(target_unit)}"
+                )
+                return None, Problem(
+                    "INCOMPATIBLE_UNIT",
+                    f"{label}“{shown}”的单位{_unit_label(written_unit)}与指标的计量单位"
+                    f"{_unit_label(target_unit)}不一致，{reason}。",
+                    field,
+                )
+            number = converted
+    cleaned, problem = decimal(number, field, label, size=size)
+    if problem is not None:
+        if number != written_number:
+            problem = Problem(
+                problem.code,
+                f"{label}“{shown}”换算为{_unit_label(target_unit)}后为 {_shown(number)}，"
+                f"{problem.message.removeprefix(label)}",
+                field,
+            )
+        return None, problem
+    assert cleaned is not None
+    return (
+        Quantity(
+            value=cleaned,
+            unit=target_unit,
+            comparator=found_comparator,
+            strict=strict,
+            approximate=approximate,
+            written_value=written_number,
+            written_unit=written_unit,
+        ),
+        None,
+    )
+
+
+def _kind(unit: str) -> str:
+    known = _UNITS.get(unit)
+    if known is None:
+        return f"“{unit}”" if unit else "无单位的数"
+    kind = known[0]
+    if kind.startswith("count:"):
+        return f"以“{kind.removeprefix('count:')}”计的数量"
+    return _KIND_NAMES.get(kind, kind)
+
+
+# --- headings of the indicator system --------------------------------------------------------
+
+# Traditional characters of the standard indicator headings (产出指标, 效益指标, 满意度指标 and
+# their level 2s, the budget-execution line), as published tables of some units write them.
+_SIMPLIFIED = str.maketrans(
+    "產標數質時濟會態續響務對預執資過滿級項節經濟計績獲環",
+    "产标数质时济会态续响务对预执资过满级项节经济计绩获环",
+)
+# A weight written into a heading: "产出指标(50分)", "产出指标（50 分）", "产出指标 50分".
+_HEADING_WEIGHT = re.compile(r"^(?P<text>.*?)[(\[【]?(?P<weight>\d+(?:\.\d+)?)分[)\]】]?$")
+
+
+def heading(value: Any) -> tuple[str, Decimal | None]:
+    """A level-1/level-2 heading as the indicator system names it, and the weight written in
+    it: ``"產出指標（50分）"`` → ``("产出指标", Decimal("50"))``; ``"质量指标"`` →
+    ``("质量指标", None)``. Full-width forms and blanks are normalised, the traditional
+    characters of the standard headings made simplified."""
+    if _blank(value):
+        return "", None
+    text = normal_text(str(value)).translate(_SIMPLIFIED)
+    match = _HEADING_WEIGHT.match(text)
+    if match and match.group("text"):
+        return match.group("text").rstrip(":："), Decimal(match.group("weight"))
+    return text, None

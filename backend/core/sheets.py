@@ -25,8 +25,10 @@ same text. Characters XML cannot carry (control characters) are dropped.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
@@ -124,10 +126,31 @@ class Cell:
 class Grid:
     """The bounded contents of one sheet: ``max_columns`` columns of the rows that have any."""
 
-    def __init__(self, title: str, rows: dict[int, tuple[Cell, ...]], max_columns: int) -> None:
+    def __init__(
+        self,
+        title: str,
+        rows: dict[int, tuple[Cell, ...]],
+        max_columns: int,
+        errors: dict[str, str] | None = None,
+    ) -> None:
         self.title = title
         self._rows = rows
         self.max_columns = max_columns
+        # Cells holding a spreadsheet error ("#NAME?"): coordinate → the error. Text such as
+        # "=72890元" typed into Excel becomes a formula that fails; its "value" is the error.
+        self.errors = errors or {}
+
+    def error_problems(self, field: Callable[[str], str]) -> list[Problem]:
+        """One problem per error cell, named by ``field(coordinate)``."""
+        return [
+            Problem(
+                "FORMULA_ERROR",
+                f"单元格为公式错误（{error}）：以“=”开头的文字请设为文本格式或在前面加英文"
+                "单引号（'）后重新填写。",
+                field(coordinate),
+            )
+            for coordinate, error in self.errors.items()
+        ]
 
     def row(self, number: int) -> tuple[Cell, ...]:
         found = self._rows.get(number)
@@ -171,6 +194,7 @@ def _read(sheet: Any, *, max_columns: int, field: str, row_limit: int | None) ->
     limit = row_limit if row_limit is not None else max_rows()
     book = sheet.parent
     rows: dict[int, tuple[Cell, ...]] = {}
+    errors: dict[str, str] = {}
     formats: dict[Any, str] = {}  # style id -> number format
     # openpyxl's own read-only iterator pads every missing row up to the sheet's declared
     # dimension (a million for "A1:XFD1048576"); its parser yields only the rows present.
@@ -207,8 +231,11 @@ def _read(sheet: Any, *, max_columns: int, field: str, row_limit: int | None) ->
                     if style not in formats:
                         formats[style] = _number_format(sheet, raw)
                     cells[column - 1] = Cell(raw["value"], number, column, formats[style])
+                    if raw.get("data_type") == "e":
+                        errors[cells[column - 1].coordinate] = str(raw["value"])
+                        cells[column - 1] = Cell(None, number, column, formats[style])
             rows[number] = tuple(cells)
-    return Grid(sheet.title, rows, max_columns)
+    return Grid(sheet.title, rows, max_columns, errors)
 
 
 class _BoundedParser(WorkSheetParser):
@@ -255,6 +282,33 @@ def capped(problems: Sequence[Problem], *, field: str | None = None) -> list[Pro
 def fail(problems: Sequence[Problem], *, field: str | None = None) -> DomainError:
     """The ``DomainError`` of an import's problems, capped."""
     return DomainError(*capped(problems, field=field))
+
+
+# --------------------------------------------------------------------------------- dry runs
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing an import would change, with the cell it comes from: the same shape for
+    every import's dry run (docs/imports.md). ``kind``: ``goal``/``evaluation`` (a field of
+    the form itself), ``added``/``changed``/``removed`` (an indicator or its field),
+    ``result`` (a figure the import makes the engine compute: a score, the total)."""
+
+    kind: str
+    row: int | None  # the sheet row (None: nothing in the sheet, e.g. a removed indicator)
+    cell: str  # "绩效目标申报表!G14"; "" when no cell says it
+    code: str  # the indicator's code ("" for a field of the form)
+    name: str  # the indicator's name
+    field: str  # what changes, as the form labels it
+    before: str
+    after: str
+
+
+def digest(changes: Sequence[Change]) -> str:
+    """A name for exactly this list of changes: an apply given it refuses (``STALE``) when the
+    import would now change something else."""
+    rows = [[c.kind, c.cell, c.code, c.field, c.before, c.after] for c in changes]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------------- writing

@@ -9,8 +9,16 @@ import graphene
 
 from backend.accounts.policy import Op
 from backend.benchmarking import peers, statistics_xlsx
+from backend.core import sheets
 from backend.documents.services import SHEET_TYPES
 from graphql_schema.benchmarking.types import PeerGroup, PeerGroupKindEnum, UnitStatistics
+from graphql_schema.core.imports import (
+    ImportPayload,
+    changes_of,
+    dry_run_argument,
+    expected_digest_argument,
+    warnings_of,
+)
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_console
 from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
@@ -113,9 +121,11 @@ class SetUnitStatistics(BaseMutation):
         return {"statistics": row}
 
 
-class ImportUnitStatistics(BaseMutation):
+class ImportUnitStatistics(ImportPayload, BaseMutation):
     """Import the filled 单位基本情况表 (XLSX) of a year: every bad cell named, nothing
-    saved when one is bad; rows without figures are skipped."""
+    saved when one is bad; rows without figures are skipped, and a blank or 0 cell keeps a
+    figure already recorded (said in `importWarnings`). With `dryRun: true` nothing is
+    written: `changes` lists what would change, `digest` names it for `expectedDigest`."""
 
     rows = graphene.Int(description="units whose statistics were set")
 
@@ -124,6 +134,8 @@ class ImportUnitStatistics(BaseMutation):
         file = Upload(description="The filled sheet (XLSX), by the multipart request spec.")
         file_base64 = graphene.String(deprecation_reason=BASE64_DEPRECATION)
         province = graphene.String(description="the province's code (when the admin has several)")
+        dry_run = dry_run_argument()
+        expected_digest = expected_digest_argument()
 
     @classmethod
     def perform(
@@ -134,15 +146,33 @@ class ImportUnitStatistics(BaseMutation):
         file: Any = None,
         file_base64: str | None = None,
         province: str | None = None,
+        dry_run: bool = False,
+        expected_digest: str | None = None,
     ) -> dict[str, Any]:
         user = require_console(info, Op.STATISTICS_MANAGE)
         content = uploaded_content(
             file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="单位基本情况表.xlsx"
         )
+        where = peers.admin_province(user, province)
+        if dry_run:
+            preview = statistics_xlsx.preview_statistics(where, fiscal_year, content)
+            return {
+                "rows": 0,
+                "dry_run": True,
+                "changes": changes_of(preview.changes),
+                "import_warnings": warnings_of(preview.warnings),
+                "digest": preview.digest,
+            }
         result = statistics_xlsx.import_statistics(
-            peers.admin_province(user, province), fiscal_year, content, user=user
+            where, fiscal_year, content, user=user, expected=expected_digest
         )
-        return {"rows": result.rows}
+        return {
+            "rows": result.rows,
+            "dry_run": False,
+            "changes": changes_of(result.changes),
+            "import_warnings": warnings_of(result.warnings),
+            "digest": sheets.digest(result.changes),
+        }
 
 
 class PublicBenchmarkingMutations(graphene.ObjectType):

@@ -8,9 +8,17 @@ from typing import Any
 import graphene
 
 from backend.accounts.policy import Op
+from backend.core import sheets
 from backend.documents.services import SHEET_TYPES
 from backend.evaluation import models, services
 from graphql_schema.core.ids import decode_id, get_for_update
+from graphql_schema.core.imports import (
+    ImportPayload,
+    changes_of,
+    dry_run_argument,
+    expected_digest_argument,
+    warnings_of,
+)
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_unit_access
 from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
@@ -165,9 +173,12 @@ class FinaliseSelfEvaluation(BaseMutation):
         return {"evaluation": evaluation}
 
 
-class ImportSelfEvaluationTable(BaseMutation):
+class ImportSelfEvaluationTable(ImportPayload, BaseMutation):
     """Fill a draft from a 项目支出绩效自评表 (XLSX): every bad cell named, nothing
-    saved when one is bad; the consistency findings come back as ``warnings``."""
+    saved when one is bad; the consistency findings come back as ``warnings``. With
+    `dryRun: true` nothing is written: `changes` lists what the import would change cell by
+    cell, `importWarnings` the warnings by cell, `digest` names the changes for
+    `expectedDigest`."""
 
     evaluation = graphene.Field(SelfEvaluation)
     warnings = graphene.List(graphene.NonNull(graphene.String), required=True)
@@ -182,10 +193,20 @@ class ImportSelfEvaluationTable(BaseMutation):
         file = Upload(description="The filled sheet (XLSX), by the multipart request spec.")
         file_base64 = graphene.String(deprecation_reason=BASE64_DEPRECATION)
         version = version_argument()
+        dry_run = dry_run_argument()
+        expected_digest = expected_digest_argument()
 
     @classmethod
     def perform(
-        cls, root, info, id: str, file=None, file_base64=None, version=None
+        cls,
+        root,
+        info,
+        id: str,
+        file=None,
+        file_base64=None,
+        version=None,
+        dry_run=False,
+        expected_digest=None,
     ) -> dict[str, Any]:
         from backend.evaluation import xlsx
 
@@ -194,10 +215,31 @@ class ImportSelfEvaluationTable(BaseMutation):
         content = uploaded_content(
             file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="项目支出绩效自评表.xlsx"
         )
+        if dry_run:
+            preview = xlsx.preview_import(evaluation, content)
+            return {
+                "evaluation": evaluation,
+                "warnings": [w.message for w in preview.warnings],
+                "changes": changes_of(preview.changes),
+                "import_warnings": warnings_of(preview.warnings),
+                "digest": preview.digest,
+                "dry_run": True,
+            }
         result = xlsx.import_self_evaluation(
-            evaluation, content, info.context.user, expected_version=version
+            evaluation,
+            content,
+            info.context.user,
+            expected_version=version,
+            expected=expected_digest,
         )
-        return {"evaluation": result.evaluation, "warnings": result.warnings}
+        return {
+            "evaluation": result.evaluation,
+            "warnings": result.warnings,
+            "changes": changes_of(result.changes),
+            "import_warnings": warnings_of(result.notices),
+            "digest": sheets.digest(result.changes),
+            "dry_run": False,
+        }
 
 
 class StartDepartmentEvaluation(BaseMutation):

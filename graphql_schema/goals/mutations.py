@@ -17,6 +17,13 @@ from backend.goals import models as goals
 from backend.goals.services import drafting, workflow, xlsx
 from backend.library.models import LibraryIndicator as LibraryIndicatorModel
 from graphql_schema.core.ids import get_for_update
+from graphql_schema.core.imports import (
+    ImportPayload,
+    changes_of,
+    dry_run_argument,
+    expected_digest_argument,
+    warnings_of,
+)
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_unit_access, require_unit_op
 from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
@@ -295,8 +302,11 @@ class RemoveGoalIndicator(BaseMutation):
         return {"removed_id": id, "goal": goal}
 
 
-class ImportGoalForm(BaseMutation):
-    """Create or update the project's draft goal from a filled 绩效目标申报表 (XLSX)."""
+class ImportGoalForm(ImportPayload, BaseMutation):
+    """Create or update the project's draft goal from a filled 绩效目标申报表 (XLSX). With
+    `dryRun: true` nothing is written: `changes` lists what the import would change cell by
+    cell, `importWarnings` how cells were read and what the goal would still lack at
+    submission, `digest` names the changes for `expectedDigest`."""
 
     goal = graphene.Field(PerformanceGoal)
     stale_field = "goal"
@@ -306,15 +316,43 @@ class ImportGoalForm(BaseMutation):
         version = version_argument()
         file = Upload(description="The filled sheet (XLSX), by the multipart request spec.")
         file_base64 = graphene.String(deprecation_reason=BASE64_DEPRECATION)
+        dry_run = dry_run_argument()
+        expected_digest = expected_digest_argument()
 
     @classmethod
-    def perform(cls, root, info, project_id: str, file=None, file_base64=None, version=None):
+    def perform(
+        cls,
+        root,
+        info,
+        project_id: str,
+        file=None,
+        file_base64=None,
+        version=None,
+        dry_run=False,
+        expected_digest=None,
+    ):
         user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         content = uploaded_content(
             file=file, file_base64=file_base64, allowed=SHEET_TYPES, name="绩效目标申报表.xlsx"
         )
-        return {"goal": xlsx.import_goal(project, content, user=user, expected_version=version)}
+        preview = xlsx.preview_import(project, content)
+        answer = {
+            "changes": changes_of(preview.changes),
+            "import_warnings": warnings_of([*preview.warnings, *preview.errors]),
+            "digest": preview.digest,
+            "dry_run": bool(dry_run),
+        }
+        if dry_run:
+            return {**answer, "goal": preview.goal}
+        goal = xlsx.import_goal(
+            project,
+            content,
+            user=user,
+            expected=expected_digest or preview.digest,
+            expected_version=version,
+        )
+        return {**answer, "goal": goal}
 
 
 class SubmitGoal(BaseMutation):

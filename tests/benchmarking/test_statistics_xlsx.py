@@ -120,3 +120,51 @@ def test_unit_names_are_exported_as_text(unit: Callable[[str], Procuratorate]) -
     assert hostile.formulas(exported) == [] and hostile.text_cells(exported) == {}
     sheet = openpyxl.load_workbook(BytesIO(exported))["单位基本情况表"]
     assert '=HYPERLINK("http://x","涟源")' in [row[1].value for row in sheet.iter_rows(min_row=3)]
+
+
+DRY = """mutation($f: String!, $dry: Boolean, $digest: String) {
+  importUnitStatistics(fiscalYear: 2026, fileBase64: $f, dryRun: $dry, expectedDigest: $digest) {
+    rows dryRun digest changes { cell code field before after }
+    importWarnings { cell code message } errors { field code message } } }"""
+
+
+def test_a_dry_run_first_and_blanks_or_zeros_never_wipe_a_figure(
+    gql: Any, member: Callable[..., User], token_for: Callable[[User], str]
+) -> None:
+    from backend.benchmarking.peers import set_unit_statistics
+
+    admin = token_for(member("hunan", Role.PROVINCE_ADMIN, "hn-stats-dry"))
+    hunan = Procuratorate.objects.get(code="hunan")
+    set_unit_statistics(
+        hunan, unit="lengshuijiang", fiscal_year=2026, staff=60, procurators=24, cases=1100
+    )
+    exported = gql(EXPORT, token=admin)["data"]["unitStatisticsXlsxBase64"]
+    book = openpyxl.load_workbook(BytesIO(base64.b64decode(exported)))
+    sheet = book["单位基本情况表"]
+    row = _rows_by_code(sheet)["lengshuijiang"]
+    # As people write them: a unit word, thousands separators, full width; cases left blank,
+    # procurators typed as 0.
+    sheet[f"C{row}"], sheet[f"D{row}"], sheet[f"E{row}"] = "６２人", 0, None
+    content = _b64(book)
+
+    dry = gql(DRY, token=admin, variables={"f": content, "dry": True})["data"][
+        "importUnitStatistics"
+    ]
+    assert dry["errors"] == [] and dry["dryRun"] is True
+    assert [(c["cell"], c["field"], c["before"], c["after"]) for c in dry["changes"]] == [
+        (f"单位基本情况表!C{row}", "在编人数", "60", "62")
+    ]
+    assert {(w["cell"], w["code"]) for w in dry["importWarnings"]} == {
+        (f"D{row}", "KEPT"),
+        (f"E{row}", "KEPT"),
+    }
+    assert UnitStatistics.objects.get(unit__code="lengshuijiang").staff == 60
+
+    stale = gql(DRY, token=admin, variables={"f": content, "digest": "x"})["data"]
+    assert [e["code"] for e in stale["importUnitStatistics"]["errors"]] == ["STALE"]
+    done = gql(DRY, token=admin, variables={"f": content, "digest": dry["digest"]})["data"][
+        "importUnitStatistics"
+    ]
+    assert done["errors"] == [] and done["rows"] == 1
+    stats = UnitStatistics.objects.get(unit__code="lengshuijiang")
+    assert (stats.staff, stats.procurators, stats.cases) == (62, 24, 1100)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from io import BytesIO
 from typing import Any
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.db import connection
@@ -321,6 +323,30 @@ def test_the_goal_form_imports_by_multipart(media: Any, finance: str, lsj: Procu
     assert {i["code"] for i in result["goal"]["indicators"]} == {
         r["code"] for r in VALID_INDICATORS
     }
+    # A dry run of an edited form: what would change, nothing written (issue 16).
+    book = openpyxl.load_workbook(BytesIO(form))
+    sheet_ = book[xlsx.SHEET]
+    first = xlsx.HEADER_ROW + 1
+    sheet_[f"G{first}"] = "不低于１５０"
+    buffer = BytesIO()
+    book.save(buffer)
+    dry = payload(
+        multipart(
+            DRY_GOAL,
+            {"project": project_id},
+            {"file": SimpleUploadedFile("绩效目标申报表.xlsx", buffer.getvalue())},
+            token=finance,
+        ),
+        "importGoalForm",
+    )
+    assert dry["errors"] == [] and dry["dryRun"] is True
+    (change,) = dry["changes"]
+    assert (change["cell"], change["field"], change["after"]) == (
+        f"{xlsx.SHEET}!G{first}",
+        "指标值",
+        "150",
+    )
+    assert dry["goal"]["version"] == result["goal"]["version"]
     pdf = SimpleUploadedFile("绩效目标申报表.pdf", samples.PDF)
     result = payload(
         multipart(IMPORT_GOAL, {"project": project_id}, {"file": pdf}, token=finance),
@@ -328,6 +354,16 @@ def test_the_goal_form_imports_by_multipart(media: Any, finance: str, lsj: Procu
     )
     assert result["errors"][0]["code"] == "INVALID_FILE_TYPE"
     assert result["errors"][0]["message"].endswith("仅支持XLSX 表格。")
+
+
+DRY_GOAL = """
+mutation($project: ID!, $file: Upload) {
+  importGoalForm(projectId: $project, file: $file, dryRun: true) {
+    dryRun digest goal { version } changes { cell field before after }
+    importWarnings { cell code message } errors { field code message }
+  }
+}
+"""
 
 
 IMPORT_STATISTICS = """

@@ -279,3 +279,59 @@ def test_bad_cells_are_named_and_nothing_is_saved(
     payload = result["data"]["importSelfEvaluationTable"]
     assert payload["errors"] == []
     assert any("G4" in w and "应为9.00" in w for w in payload["warnings"]), payload["warnings"]
+
+
+DRY = """mutation($id: ID!, $f: String!, $dry: Boolean, $digest: String) {
+  importSelfEvaluationTable(id: $id, fileBase64: $f, dryRun: $dry, expectedDigest: $digest) {
+    dryRun digest evaluation { total executed }
+    changes { kind row cell code name field before after }
+    importWarnings { cell code message } warnings errors { field code message } } }"""
+
+
+def test_the_import_has_a_dry_run_in_the_api(
+    gql: Any, tokens: dict[str, str], unit: Callable[[str], Procuratorate]
+) -> None:
+    from tests.fixtures.real_tables import self_evaluation_xlsx, standard_table
+
+    eid = started(gql, tokens, unit("lengshuijiang"))
+    table = base64.b64encode(self_evaluation_xlsx(standard_table(executed="91万元"))).decode()
+
+    def send(**variables: Any) -> dict[str, Any]:
+        result = gql(
+            DRY, host=LSJ, token=tokens["finance"], variables={"id": eid, "f": table, **variables}
+        )
+        return result["data"]["importSelfEvaluationTable"]
+
+    dry = send(dry=True)
+    assert dry["errors"] == [] and dry["dryRun"] is True
+    assert dry["evaluation"] == {"total": dry["evaluation"]["total"], "executed": "900000.00"}
+    executed = next(c for c in dry["changes"] if c["field"] == "全年执行数")
+    assert (executed["cell"], executed["before"], executed["after"]) == (
+        "项目支出绩效自评表!D4",
+        "900,000.00 元",
+        "910,000.00 元",
+    )
+    assert "BAND_FROM_SCORE" in {w["code"] for w in dry["importWarnings"]}
+
+    stale = send(digest="0" * 64)
+    assert [(e["field"], e["code"]) for e in stale["errors"]] == [("file", "STALE")]
+
+    applied = send(digest=dry["digest"])
+    assert applied["errors"] == [] and applied["dryRun"] is False
+    assert applied["evaluation"]["executed"] == "910000.00"
+    assert applied["changes"] == dry["changes"]
+
+
+def test_only_the_units_preparers_may_dry_run_an_import(
+    gql: Any, tokens: dict[str, str], unit: Callable[[str], Procuratorate]
+) -> None:
+    from tests.fixtures.real_tables import self_evaluation_xlsx, standard_table
+
+    eid = started(gql, tokens, unit("lengshuijiang"))
+    table = base64.b64encode(self_evaluation_xlsx(standard_table())).decode()
+    for who in ("other", "loudi", "changsha"):
+        result = gql(
+            DRY, host=LSJ, token=tokens[who], variables={"id": eid, "f": table, "dry": True}
+        )
+        assert error_codes(result) == ["PERMISSION_DENIED"], who
+        assert result["data"]["importSelfEvaluationTable"] is None

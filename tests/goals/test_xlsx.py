@@ -726,3 +726,135 @@ def test_an_import_after_the_goal_changed_since_the_preview_is_stale(
         xlsx.import_goal(goal.project, content, user=user, expected=preview.digest)
     assert [p.code for p in error.value.problems] == ["STALE"]
     assert snapshot(goal) == before
+
+
+# --- cells as people write them (issue 16) ------------------------------------------------------
+
+
+def test_cells_written_as_people_write_them_are_read_and_said(
+    goal: PerformanceGoal, user: User
+) -> None:
+    def edit(sheet: Any) -> None:
+        arrest, mediation = row_of(sheet, "cf-arrest-cases"), row_of(sheet, "lsj-mediation")
+        sheet[f"F{arrest}"], sheet[f"G{arrest}"] = None, "不少于１５０件"
+        sheet[f"F{mediation}"], sheet[f"G{mediation}"] = "﹦", "约90%"
+        sheet[f"I{mediation}"] = "2.25分"
+        sheet[f"A{mediation}"] = "效益指標（30分）"
+        sheet[f"B{mediation}"] = "社會效益指標"
+
+    content = edited(xlsx.export_goal(goal), edit)
+    preview = xlsx.preview_import(goal.project, content)
+    by_field = {(c.code, c.field): (c.before, c.after) for c in preview.changes}
+    assert by_field == {
+        ("cf-arrest-cases", "指标值"): ("180", "150"),
+        ("lsj-mediation", "运算符"): ("≥", "="),
+        ("lsj-mediation", "指标值"): ("87.5", "90"),
+    }
+    notes = {w.field: w.message for w in preview.warnings if w.code == "READ_AS"}
+    arrest = row_of(book(content)[SHEET], "cf-arrest-cases")
+    mediation = row_of(book(content)[SHEET], "lsj-mediation")
+    assert "运算符取指标值中的“≥”" in notes[f"{SHEET}!G{arrest}"]
+    assert "“约”字已忽略" in notes[f"{SHEET}!G{mediation}"]
+    xlsx.import_goal(goal.project, content, user=user, expected=preview.digest)
+    mediated = indicator(goal, "lsj-mediation")
+    assert (mediated.direction, mediated.target_value, mediated.level1, mediated.level2) == (
+        "eq",
+        Decimal("90"),
+        "效益指标",
+        "社会效益指标",
+    )
+    assert indicator(goal, "cf-arrest-cases").direction == "gte"
+
+
+def test_a_target_in_another_unit_is_converted_or_named(goal: PerformanceGoal) -> None:
+    def money(sheet: Any) -> None:
+        row = row_of(sheet, "lsj-mediation")
+        sheet[f"H{row}"], sheet[f"G{row}"] = "元", "7.29万元"
+
+    preview = xlsx.preview_import(goal.project, edited(xlsx.export_goal(goal), money))
+    by_field = {(c.code, c.field): (c.before, c.after) for c in preview.changes}
+    assert by_field[("lsj-mediation", "指标值")] == ("87.5", "72900")
+    assert by_field[("lsj-mediation", "计量单位")] == ("%", "元")
+
+    def wrong(sheet: Any) -> None:
+        row = row_of(sheet, "lsj-mediation")
+        sheet[f"G{row}"] = "≤3天"  # the unit column still says %
+
+    with pytest.raises(DomainError) as error:
+        xlsx.preview_import(goal.project, edited(xlsx.export_goal(goal), wrong))
+    (problem,) = error.value.problems
+    row = row_of(book(edited(xlsx.export_goal(goal), wrong))[SHEET], "lsj-mediation")
+    assert (problem.code, problem.field) == ("INCOMPATIBLE_UNIT", f"{SHEET}!G{row}")
+    assert problem.message.startswith(f"第 {row} 行“指标值”：")
+    assert "“天”" in problem.message and "“%”" in problem.message
+
+    def conflict(sheet: Any) -> None:
+        row = row_of(sheet, "lsj-mediation")
+        sheet[f"G{row}"] = "≤90%"  # the operator column says ≥
+
+    with pytest.raises(DomainError) as error:
+        xlsx.preview_import(goal.project, edited(xlsx.export_goal(goal), conflict))
+    assert [p.code for p in error.value.problems] == ["CONFLICT"]
+
+
+def test_budget_figures_in_wanyuan_are_compared_not_imported(goal: PerformanceGoal) -> None:
+    project = Project.objects.get(pk=goal.project_id)
+
+    def edit(sheet: Any) -> None:
+        sheet["A7"] = "年初预算数（万元）"
+        sheet["B7"] = float(project.initial_budget / 10_000)  # the same figure in 万元
+        sheet["H7"] = "7.29万元"  # not the project's
+
+    preview = xlsx.preview_import(goal.project, edited(xlsx.export_goal(goal), edit))
+    budget = [(w.code, w.field) for w in preview.warnings if w.code.startswith("BUDGET")]
+    assert budget == [("BUDGET_DIFFERS", f"{SHEET}!H7")]
+    assert preview.changes == []
+
+
+def test_the_same_goal_written_by_hand_changes_nothing(goal: PerformanceGoal, user: User) -> None:
+    """The goal typed into a form the way units fill it in: traditional headings carrying their
+    weights, operators inside the target (`不低于`, `≥`, `﹦`), full-width digits, the budget
+    in 万元 — and the dry run finds nothing to change."""
+    from tests.fixtures.real_tables import GoalRow, full_width, goal_xlsx, traditional
+
+    words = {"gte": "不低于", "lte": "≤", "eq": "﹦"}
+    labels = {"positive": "正向", "reverse": "反向"}
+    rows = []
+    for item in GoalIndicator.objects.filter(goal=goal).order_by("sort_order", "id"):
+        quantitative = item.value_type == "quantitative"
+        number = format(item.target_value.normalize(), "f") if quantitative else ""
+        rows.append(
+            GoalRow(
+                level1=f"{traditional(item.level1)}（{format(item.weight.normalize(), 'f')}分）",
+                level2=traditional(item.level2),
+                name=item.name,
+                code=item.code,
+                value_type="定量" if quantitative else "定性",
+                direction=None,
+                target=full_width(f"{words[item.direction]}{number}{item.unit}")
+                if quantitative
+                else item.target_text,
+                unit=item.unit or None,
+                weight=f"{format(item.weight.normalize(), 'f')}分",
+                polarity=labels[item.polarity],
+                basis=str(xlsx.TargetBasis(item.target_basis).label),
+                method=str(xlsx.ScoringMethod(item.scoring_method).label),
+                guidance=item.guidance,
+            )
+        )
+    project = Project.objects.get(pk=goal.project_id)
+    content = goal_xlsx(
+        rows,
+        code=project.code,
+        overall=goal.overall_goal,
+        initial=f"{project.initial_budget / 10_000}",
+        full=f"{project.full_budget / 10_000}万元",
+        budget_heading="（万元）",
+    )
+    book_ = book(content)
+    book_[SHEET]["B9"] = goal.midterm_goal
+    content = saved(book_)
+    preview = xlsx.preview_import(goal.project, content)
+    assert preview.changes == []
+    assert not [w for w in preview.warnings if w.code.startswith("BUDGET")]
+    assert {w.code for w in preview.warnings} >= {"READ_AS"}

@@ -29,8 +29,6 @@ the library's (``NOT_EDITABLE``). The columns are those of the standard form plu
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,7 +42,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from backend.budgets.models import Category, FundingSource, Project, ProjectKind
-from backend.core import sheets
+from backend.core import cleaning, sheets
 from backend.core.errors import DomainError, Problem
 from backend.core.versioning import bump, check_version
 from backend.goals.models import GoalIndicator, GoalStatus, IndicatorSource, PerformanceGoal
@@ -314,6 +312,9 @@ class Form:
     midterm_goal: str = ""
     rows: list[FormRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # How cells written as people write them were read ("≥95%", "7.29万元"): dry-run warnings.
+    notes: list[Problem] = field(default_factory=list)
+    fact_units: dict[str, str] = field(default_factory=dict)  # label → unit its heading names
 
 
 def _address(ref: str) -> str:
@@ -330,8 +331,8 @@ def _fact_problem(code: str, label: str, ref: str, message: str) -> Problem:
 
 def _plain(label: str) -> str:
     """A label as matched: no spaces, no trailing colon, no "（元）"."""
-    text = "".join(label.split()).rstrip(":：")
-    for suffix in ("（元）", "(元)"):
+    text = cleaning.normal_text(label).rstrip(":：")
+    for suffix in ("(元)", "(万元)"):
         text = text.removesuffix(suffix)
     return text
 
@@ -381,13 +382,16 @@ def _read_facts(sheet: sheets.Grid, header_row: int, form: Form) -> None:
             value_cell = cells[index + 1]
             form.facts[label] = value_cell.value
             form.fact_cells[label] = value_cell.coordinate
+            form.fact_units[label] = "万元" if "万元" in _text(cell.value) else "元"
 
 
-def _parse_row(cells: Sequence[Any], row: int) -> tuple[dict[str, Any], list[Problem]]:
+def _parse_row(
+    cells: Sequence[Any], row: int, notes: list[Problem] | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
     """One indicator row, read like the template sheet's rows. The form states a whole
     indicator, so what a row leaves blank takes the default rather than keeping an old value."""
     data, problems = parse_indicator_row(
-        cells, row, columns=COLUMNS, column_of=COLUMN_OF, cell_problem=_cell_problem
+        cells, row, columns=COLUMNS, column_of=COLUMN_OF, cell_problem=_cell_problem, notes=notes
     )
     data.setdefault("polarity", Polarity.POSITIVE)
     data.setdefault("target_basis", TargetBasis.PLAN)
@@ -425,6 +429,7 @@ def read_form(content: bytes) -> Form:
     if form.problems:  # the columns cannot be trusted: stop here
         return form
 
+    form.problems.extend(sheet.error_problems(_address))
     _read_facts(sheet, header_row, form)
     for label in (CODE, YEAR, OVERALL):
         if label not in form.facts:
@@ -444,7 +449,7 @@ def read_form(content: bytes) -> Form:
         if all(_text(cell.value) == "" for cell in cells):
             continue
         row = int(cells[0].row)
-        data, cell_problems = _parse_row(cells, row)
+        data, cell_problems = _parse_row(cells, row, form.notes)
         cleaned, field_problems = validation.clean_indicator_fields(data)
         bad = {p.field for p in cell_problems}
         for problem in field_problems:
@@ -860,19 +865,8 @@ def import_goal(
 # --------------------------------------------------------------------------------- dry run
 
 
-@dataclass(frozen=True)
-class Change:
-    """One thing an import would change: a goal text, an indicator's field, an indicator
-    added or removed, with the cell it comes from."""
-
-    kind: str  # "goal" | "added" | "changed" | "removed"
-    row: int | None  # the sheet row (None: a goal text, or an indicator the sheet leaves out)
-    cell: str  # "绩效目标申报表!G14"; "" for a removed indicator
-    code: str  # the indicator's code ("" for a goal text)
-    name: str  # the indicator's name
-    field: str  # what changes, as the form labels it
-    before: str
-    after: str
+# One change an import would make (``sheets.Change``: the same shape for every import).
+Change = sheets.Change
 
 
 @dataclass(frozen=True)
@@ -1002,9 +996,39 @@ def _changes(prepared: _Prepared) -> list[Change]:
     return changes
 
 
+def _budget_notes(project: Project, form: Form) -> list[Problem]:
+    """The form's budget figures where they differ from the project's (read in the unit its
+    heading or its cell names: ``年初预算数（万元）``, ``7.29万元``). The budget is the
+    budget system's and is not imported; a difference is said, never taken."""
+    notes: list[Problem] = []
+    for label, recorded in ((INITIAL, project.initial_budget), (FULL, project.full_budget)):
+        if label not in form.facts or _text(form.facts[label]) == "":
+            continue
+        ref, unit = form.fact_cells[label], form.fact_units.get(label, "元")
+        quantity, problem = cleaning.human_quantity(
+            form.facts[label], "", _plain(label), unit=unit, size=cleaning.WANYUAN
+        )
+        if problem is not None or quantity is None:
+            message = problem.message if problem is not None else ""
+            notes.append(_fact_problem("BUDGET_UNREADABLE", label, ref, f"{message}未导入。"))
+            continue
+        yuan = cleaning.convert(quantity.value, unit, "元")
+        if yuan is None or recorded is None or yuan.quantize(Decimal("0.01")) != recorded:
+            notes.append(
+                _fact_problem(
+                    "BUDGET_DIFFERS",
+                    label,
+                    ref,
+                    f"表中为 {_number(quantity.value)} {unit}，预算系统中为 "
+                    f"{_number(recorded) if recorded is not None else '空'} 元；"
+                    "预算数以预算系统为准，导入时不更新。",
+                )
+            )
+    return notes
+
+
 def _digest(changes: list[Change]) -> str:
-    rows = [[c.kind, c.cell, c.code, c.field, c.before, c.after] for c in changes]
-    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+    return sheets.digest(changes)
 
 
 def preview_import(project: Project, content: bytes) -> ImportPreview:
@@ -1021,6 +1045,7 @@ def preview_import(project: Project, content: bytes) -> ImportPreview:
         for plan in prepared.planned
     ]
     errors, warnings = submission_problems(goal, after)
+    warnings = [*prepared.form.notes, *_budget_notes(project, prepared.form), *warnings]
     return ImportPreview(
         goal=prepared.goal,
         changes=changes,

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from backend.accounts.models import User
-from backend.core import sheets
+from backend.core import cleaning, sheets
 from backend.core.errors import Problem
 from backend.indicators import selectors
 from backend.indicators.models import (
@@ -70,19 +70,6 @@ HEADER_OF: dict[str, str] = {
 }
 
 YES, NO = "是", "否"
-_DIRECTIONS = {
-    "≥": Direction.GTE,
-    ">=": Direction.GTE,
-    "＞＝": Direction.GTE,
-    "≧": Direction.GTE,
-    "≤": Direction.LTE,
-    "<=": Direction.LTE,
-    "＜＝": Direction.LTE,
-    "≦": Direction.LTE,
-    "=": Direction.EQ,
-    "＝": Direction.EQ,
-    "==": Direction.EQ,
-}
 _BOOLEANS = {YES: True, NO: False, "Y": True, "N": False, "TRUE": True, "FALSE": False}
 _WIDTHS = {"A": 24, "B": 12, "C": 16, "D": 30, "H": 10, "I": 24, "K": 12, "L": 12, "M": 40}
 
@@ -242,23 +229,66 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _is_percent(cell: Any) -> bool:
-    return "%" in (getattr(cell, "number_format", "") or "")
-
-
-def _target(cell: Any) -> Decimal | None:
-    """The number in a 指标值 cell: a percentage-formatted 0.95 and a text "95%" both read
-    95 (the unit says %). ``ValueError`` if the cell holds no number."""
-    value = cell.value
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, str):
-        text = value.strip().replace("％", "%")
-        return validation.to_decimal(text.removesuffix("%"))
-    number = validation.to_decimal(value)
-    if _is_percent(cell):
-        number = (number * 100).normalize()
-    return number
+def _quantitative_target(
+    cell: Any,
+    row: int,
+    data: dict[str, Any],
+    problems: list[Problem],
+    notes: list[Problem] | None,
+    column_of: Mapping[str, str],
+    cell_problem: Callable[[str, str, int, str], Problem],
+) -> None:
+    """The 指标值 of a quantitative row: number, unit and operator as written."""
+    letter = column_of["target"]
+    quantity, problem = cleaning.human_quantity(
+        cell.value,
+        "target_value",
+        "指标值",
+        unit=data["unit"] or None,
+        number_format=getattr(cell, "number_format", "") or "",
+    )
+    if problem is not None:
+        message = problem.message.removeprefix("指标值")
+        if problem.code == "INVALID_NUMBER" and "不是有效的数字" in message:
+            message += "（定量指标的指标值应为数字，可带单位和“≥”“≤”等比较符）"
+        problems.append(cell_problem(problem.code, letter, row, message))
+        return
+    if quantity is None:
+        data["target_value"] = None
+        return
+    said: list[str] = []
+    data["target_value"] = quantity.value
+    if not data["unit"] and quantity.unit:
+        data["unit"] = quantity.unit
+        said.append(f"计量单位取指标值中的“{quantity.unit}”")
+    if quantity.converted:
+        said.append(
+            f"按计量单位“{quantity.unit}”换算为 {_number(quantity.value)}"
+            f"（表中为 {_number(quantity.written_value)}{quantity.written_unit}）"
+        )
+    if quantity.comparator:
+        symbol = cleaning.COMPARATOR_SYMBOL[quantity.comparator]
+        if not data.get("direction"):
+            data["direction"] = quantity.comparator
+            said.append(f"运算符取指标值中的“{symbol}”")
+        elif data["direction"] != quantity.comparator:
+            problems.append(
+                cell_problem(
+                    "CONFLICT",
+                    letter,
+                    row,
+                    f"指标值中的比较符“{symbol}”与运算符列的"
+                    f"“{cleaning.COMPARATOR_SYMBOL.get(data['direction'], data['direction'])}”"
+                    "不一致。",
+                )
+            )
+            return
+        if quantity.strict:
+            said.append(f"“大于/小于”按“{symbol}”处理")
+    if quantity.approximate:
+        said.append("“约”字已忽略，按数值处理")
+    if said and notes is not None:
+        notes.append(cell_problem("READ_AS", letter, row, "；".join(said) + "。"))
 
 
 def parse_indicator_row(
@@ -268,13 +298,20 @@ def parse_indicator_row(
     columns: Sequence[tuple[str, str]] = (),
     column_of: Mapping[str, str] | None = None,
     cell_problem: Callable[[str, str, int, str], Problem] | None = None,
+    notes: list[Problem] | None = None,
 ) -> tuple[dict[str, Any], list[Problem]]:
     """The values of one indicator row as ``clean_indicator_fields`` input, and the problems of
     the cells that could not be read (an unknown label, a text where a number belongs).
 
     Shared by every sheet with indicator rows: ``columns`` / ``column_of`` give the sheet's
     layout (this sheet's by default) and ``cell_problem`` names its cells. The 必选 and 锁定
-    columns are read only where the layout has them."""
+    columns are read only where the layout has them.
+
+    Cells are read as people write them (``cleaning.human_quantity``, ``cleaning.heading``):
+    a 指标值 ``≥95%`` gives the operator and the number, ``7.29万元`` under 计量单位 元 is
+    72900, a blank 计量单位 takes the unit written in the 指标值; headings lose a written weight
+    (``产出指标（50分）``) and traditional characters. What was read that way is said in
+    ``notes`` (when given), one per cell."""
     columns = columns or COLUMNS
     column_of = column_of or COLUMN_OF
     cell_problem = cell_problem or _cell_problem
@@ -285,8 +322,11 @@ def parse_indicator_row(
     def text(key: str) -> str:
         return _text(values[key].value)
 
-    for key in ("code", "level1", "level2", "name", "unit", "guidance"):
+    for key in ("code", "name", "unit", "guidance"):
         data[key] = text(key)
+    for key in ("level1", "level2"):
+        # "產出指標", "产出指标（50分）": the standard heading; the weight is the rows' sum.
+        data[key] = cleaning.heading(values[key].value)[0]
 
     def choose(key: str, mapping: dict[str, Any], allowed: Iterable[str]) -> Any:
         raw = text(key)
@@ -310,7 +350,16 @@ def parse_indicator_row(
     elif not text("value_type"):
         data["value_type"] = ""  # reported as required by the cleaner
 
-    direction = choose("direction", _DIRECTIONS, ["≥", "≤", "=", ">=", "<="])
+    direction = cleaning.comparator(values["direction"].value)
+    if direction is None:
+        problems.append(
+            cell_problem(
+                "INVALID_CHOICE",
+                column_of["direction"],
+                row,
+                f"“{text('direction')}”无效，应为 ≥、≤、= 之一（也可写“大于等于”“不低于”等）。",
+            )
+        )
     data["direction"] = direction or ""
 
     polarity = choose("polarity", _POLARITIES, [str(x) for x in Polarity.labels])
@@ -319,22 +368,17 @@ def parse_indicator_row(
 
     target_cell = values["target"]
     if value_type == ValueType.QUANTITATIVE:
-        try:
-            data["target_value"] = _target(target_cell)
-        except ValueError:
-            problems.append(
-                cell_problem(
-                    "INVALID_NUMBER",
-                    column_of["target"],
-                    row,
-                    f"“{_text(target_cell.value)}”不是数字（定量指标的指标值应为数字）。",
-                )
-            )
+        _quantitative_target(target_cell, row, data, problems, notes, column_of, cell_problem)
     elif value_type == ValueType.QUALITATIVE:
         data["target_text"] = _text(target_cell.value)
 
     weight = values["weight"].value
-    data["weight"] = weight.strip() if isinstance(weight, str) else weight
+    if isinstance(weight, str) and weight.strip():
+        points, problem = cleaning.human_quantity(weight, "weight", "分值", unit="分")
+        # A weight the cleaner cannot read goes on as written: clean_indicator_fields names it.
+        data["weight"] = points.value if problem is None and points else weight.strip()
+    else:
+        data["weight"] = weight
 
     method = choose("scoring_method", _SCORING_METHODS, [str(x) for x in ScoringMethod.labels])
     if method is not None:

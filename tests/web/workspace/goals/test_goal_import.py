@@ -110,6 +110,23 @@ def test_the_preview_warns_of_what_the_goal_would_still_need(finance_page: Brows
     assert "产出指标分值合计 40.00，应为 50.00" in notes
 
 
+def test_cells_written_as_people_write_them_are_read_and_said(finance_page: Browser) -> None:
+    """Issue 16: "不低于１５０件" in the target with the operator cell left blank reads as
+    ≥ 150 件, and the preview says how it read the cell."""
+    goal = builders.goal()
+
+    def edit(sheet: Any) -> None:
+        row = row_of(sheet, "q1")
+        sheet[f"F{row}"], sheet[f"G{row}"] = None, "不低于１５０件"
+
+    page = html(finance_page.post(url(goal.pk), upload(edited(exported(goal), edit))))
+    table = page[page.index('data-testid="import-changes"') :]
+    assert '<td class="jx-after">150</td>' in table
+    warnings = page[page.index('data-testid="import-warnings"') :][:1500]
+    assert "运算符取指标值中的“≥”" in warnings
+    assert builders.indicator(goal, "q1").target_value == Decimal("120")
+
+
 def test_an_unchanged_form_has_nothing_to_apply(finance_page: Browser) -> None:
     goal = builders.goal()
     page = html(finance_page.post(url(goal.pk), upload(exported(goal))))
