@@ -11,6 +11,7 @@ from backend.evaluation import models
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.core.versioning import version_field
 from graphql_schema.goals.types import HistoryEntry
+from graphql_schema.indicators.enums import ScoringMethodEnum
 from graphql_schema.monitoring.types import CauseEnum
 from graphql_schema.tenants.types import Unit
 
@@ -62,12 +63,33 @@ RESULT_FIELDS = (
     "computation",
     "override_score",
     "override_reason",
+    "manual_score",
+    "manual_reason",
     "final_score",
 )
 
 
 class _ResultMixin:
     band = graphene.Field(BandEnum, resolver=attribute_or_none("band"))
+    scoring_method = graphene.Field(
+        ScoringMethodEnum,
+        required=True,
+        description="评分方法; MANUAL: the evaluator's manualScore is the score",
+    )
+    unexplained_deduction = graphene.Boolean(
+        required=True, description="a deduction without a written reason (未说明原因), flagged"
+    )
+
+    @staticmethod
+    def resolve_scoring_method(root, info) -> str:
+        if root.scoring_method:
+            return root.scoring_method
+        return "bands" if root.value_type == "qualitative" else "proportional"
+
+    @staticmethod
+    def resolve_unexplained_deduction(root, info) -> bool:
+        return any(f.get("code") == "deduction_without_reason" for f in root.flags or [])
+
     deviation_cause = graphene.Field(CauseEnum, resolver=attribute_or_none("deviation_cause"))
     flags = graphene.List(graphene.NonNull(EvaluationFlag), required=True)
 
@@ -137,8 +159,34 @@ class _SheetMixin:
         return [HistoryEntry(**entry) for entry in evaluation_history(root)]
 
 
+class EvaluationFundingSource(graphene.ObjectType):
+    """A funding-source sub-row of the budget block with its own execution rate."""
+
+    name = graphene.String(required=True)
+    budget = graphene.Decimal(required=True)
+    executed = graphene.Decimal(required=True)
+    execution_rate = graphene.Decimal(description="percent 0–100 (2 places); null without budget")
+
+
 class SelfEvaluation(_SheetMixin, DjangoObjectType):
     indicators = graphene.List(graphene.NonNull(IndicatorScore), required=True)
+    funding = graphene.List(
+        graphene.NonNull(EvaluationFundingSource),
+        required=True,
+        description="资金来源 sub-rows (财政拨款 / 其他资金); empty without a split",
+    )
+
+    @staticmethod
+    def resolve_funding(root: models.SelfEvaluation, info) -> list[EvaluationFundingSource]:
+        from backend.evaluation.services.project import funding_sources
+
+        return [
+            EvaluationFundingSource(
+                name=f.name, budget=f.budget, executed=f.executed, execution_rate=f.rate
+            )
+            for f in funding_sources(root)
+        ]
+
     project_id = graphene.ID(required=True)
     project_code = graphene.String(required=True)
     project_name = graphene.String(required=True)
