@@ -36,8 +36,42 @@ def _flags(rows) -> list[EvaluationFlag]:
     ]
 
 
+class EvaluationFinding(graphene.ObjectType):
+    """An inconsistency of the sheet (issue 16): total not the sum of its lines, a line above
+    its weight, a grade not matching the total, 达成 scored 0, a rate not following from the
+    budget figures, full marks with the target missed."""
+
+    code = graphene.String(
+        required=True,
+        description="total_not_sum, score_above_weight, grade_mismatch, achieved_zero_score, "
+        "rate_mismatch or full_marks_target_missed",
+    )
+    label = graphene.String(required=True, description="the kind of finding, in Chinese")
+    message = graphene.String(required=True, description="Chinese, with the numbers")
+    indicator = graphene.String(description="the indicator code, null for the sheet")
+
+
+def _findings(root) -> list[EvaluationFinding]:
+    from backend.evaluation import consistency
+    from backend.evaluation.selectors import findings
+
+    return [
+        EvaluationFinding(
+            code=f.code,
+            label=consistency.LABELS[f.code],
+            message=f.message,
+            indicator=f.indicator or None,
+        )
+        for f in findings(root)
+    ]
+
+
 class GroupScore(graphene.ObjectType):
-    group = graphene.String(required=True, description="output, effect or satisfaction")
+    group = graphene.String(
+        required=True,
+        description="output, effect or satisfaction; in the DEPARTMENT layout input, process, "
+        "output or outcome",
+    )
     score = graphene.Decimal(required=True)
 
 
@@ -143,10 +177,19 @@ class _SheetMixin:
     flags = graphene.List(graphene.NonNull(EvaluationFlag), required=True)
     group_scores = graphene.List(graphene.NonNull(GroupScore), required=True)
     history = graphene.List(graphene.NonNull(HistoryEntry), required=True)
+    findings = graphene.List(
+        graphene.NonNull(EvaluationFinding),
+        required=True,
+        description="自评一致性: what in the sheet does not hold together (never blocks)",
+    )
 
     @staticmethod
     def resolve_flags(root, info):
         return _flags(root.flags)
+
+    @staticmethod
+    def resolve_findings(root, info):
+        return _findings(root)
 
     @staticmethod
     def resolve_group_scores(root, info):
@@ -265,6 +308,7 @@ class EvaluationResult(DjangoObjectType):
             "self_score",
             "self_grade",
             "evaluation_flags",
+            "evaluation_findings",
             "finalised_at",
         )
 

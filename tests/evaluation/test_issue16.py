@@ -34,9 +34,7 @@ def codes(error: pytest.ExceptionInfo[DomainError]) -> list[tuple[str, str | Non
 
 def test_manual_scoring_end_to_end(lsj: Procuratorate, users: dict[str, User]) -> None:
     evaluation = start_self_evaluation(project_of(approved_goal()), 2026, users["finance"])
-    IndicatorScore.objects.filter(evaluation=evaluation, code="s1").update(
-        scoring_method="manual"
-    )
+    IndicatorScore.objects.filter(evaluation=evaluation, code="s1").update(scoring_method="manual")
     base = [
         {"code": "q1", "actual_value": "120"},
         {"code": "q2", "actual_value": "95"},
@@ -152,3 +150,25 @@ def test_funding_sources(lsj: Procuratorate, users: dict[str, User]) -> None:
         "资金来源（财政拨款）预算数合计800000元，与全年预算数1000000元不符",
         "资金来源（财政拨款）执行数合计760000元，与全年执行数900000元不符",
     ]
+
+
+def test_findings_are_counted_in_the_facts(lsj: Procuratorate, users: dict[str, User]) -> None:
+    from backend.benchmarking.models import ProjectFact
+    from backend.evaluation.services import finalise_self_evaluation
+
+    evaluation = start_self_evaluation(project_of(approved_goal()), 2026, users["finance"])
+    record_self_evaluation(
+        evaluation,
+        users["finance"],
+        indicators=[
+            {"code": "q1", "actual_value": "60", "deviation_reason": "人员不足",
+             "override_score": "30", "override_reason": "领导认可"},
+            {"code": "q2", "actual_value": "95"},
+            {"code": "e1", "band": "achieved", "band_score": "30"},
+            {"code": "s1", "actual_value": "90"},
+        ],
+    )  # fmt: skip
+    submit_self_evaluation(evaluation, users["finance"])
+    finalise_self_evaluation(evaluation, users["leader"])
+    fact = ProjectFact.objects.get(unit=lsj, project_code=evaluation.project.code)
+    assert fact.evaluation_findings == 1
