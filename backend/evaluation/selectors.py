@@ -149,6 +149,16 @@ def latest_year() -> int | None:
     return SelfEvaluation.objects.aggregate(year=Max("fiscal_year"))["year"]
 
 
+def poor_projects(fiscal_year: int) -> list[SelfEvaluation]:
+    """The finalised self-evaluations of ``fiscal_year`` graded 差, lowest total first: the
+    projects behind a department score (one query)."""
+    return list(
+        SelfEvaluation.objects.filter(fiscal_year=fiscal_year, status="finalised", grade="差")
+        .select_related("project")
+        .order_by("total", "project__code")
+    )
+
+
 def findings(evaluation: SelfEvaluation | DepartmentEvaluation) -> list[consistency.Finding]:
     """The consistency findings of a stored sheet (``backend.evaluation.consistency``): what
     people's overrides and the recorded figures make contradictory (full marks to a missed

@@ -11,7 +11,12 @@ from backend.evaluation import models
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.core.versioning import version_field
 from graphql_schema.goals.types import HistoryEntry
-from graphql_schema.indicators.enums import ScoringMethodEnum
+from graphql_schema.indicators.enums import (
+    DirectionEnum,
+    LayoutEnum,
+    ScoringMethodEnum,
+    ValueTypeEnum,
+)
 from graphql_schema.monitoring.types import CauseEnum
 from graphql_schema.tenants.types import Unit
 
@@ -80,8 +85,6 @@ RESULT_FIELDS = (
     "level1",
     "level2",
     "name",
-    "value_type",
-    "direction",
     "unit",
     "target_value",
     "target_text",
@@ -105,6 +108,14 @@ RESULT_FIELDS = (
 
 class _ResultMixin:
     band = graphene.Field(BandEnum, resolver=attribute_or_none("band"))
+    value_type = graphene.Field(
+        ValueTypeEnum, required=True, resolver=attribute_or_none("value_type")
+    )
+    direction = graphene.Field(
+        DirectionEnum,
+        resolver=attribute_or_none("direction"),
+        description="运算符; null for a qualitative indicator",
+    )
     scoring_method = graphene.Field(
         ScoringMethodEnum,
         required=True,
@@ -152,7 +163,6 @@ class DepartmentIndicatorScore(_ResultMixin, DjangoObjectType):
 
 SHEET_FIELDS = (
     "fiscal_year",
-    "layout",
     "execution_weight",
     "execution_rate",
     "execution_score",
@@ -174,6 +184,7 @@ class _SheetMixin:
     status = graphene.Field(
         EvaluationStatusEnum, required=True, resolver=attribute_or_none("status")
     )
+    layout = graphene.Field(LayoutEnum, required=True, resolver=attribute_or_none("layout"))
     flags = graphene.List(graphene.NonNull(EvaluationFlag), required=True)
     group_scores = graphene.List(graphene.NonNull(GroupScore), required=True)
     history = graphene.List(graphene.NonNull(HistoryEntry), required=True)
@@ -267,8 +278,41 @@ class SelfEvaluation(_SheetMixin, DjangoObjectType):
         return base64.b64encode(xlsx.export_self_evaluation(root)).decode()
 
 
+class ProjectGrade(graphene.ObjectType):
+    """A finalised project self-evaluation behind a department score."""
+
+    evaluation_id = graphene.ID(required=True)
+    project_code = graphene.String(required=True)
+    project_name = graphene.String(required=True)
+    total = graphene.Decimal(required=True)
+    grade = graphene.String(required=True)
+
+
 class DepartmentEvaluation(_SheetMixin, DjangoObjectType):
     indicators = graphene.List(graphene.NonNull(DepartmentIndicatorScore), required=True)
+    poor_projects = graphene.List(
+        graphene.NonNull(ProjectGrade),
+        required=True,
+        description="the year's finalised project self-evaluations graded 差 (lowest first), "
+        "which the budget-weighted projectScore averages in",
+    )
+
+    @staticmethod
+    def resolve_poor_projects(root: models.DepartmentEvaluation, info) -> list[ProjectGrade]:
+        from graphql_relay import to_global_id
+
+        from backend.evaluation.selectors import poor_projects
+
+        return [
+            ProjectGrade(
+                evaluation_id=to_global_id("SelfEvaluation", e.pk),
+                project_code=e.project.code,
+                project_name=e.project.name,
+                total=e.total,
+                grade=e.grade,
+            )
+            for e in poor_projects(root.fiscal_year)
+        ]
 
     class Meta:
         model = models.DepartmentEvaluation

@@ -172,3 +172,28 @@ def test_findings_are_counted_in_the_facts(lsj: Procuratorate, users: dict[str, 
     finalise_self_evaluation(evaluation, users["leader"])
     fact = ProjectFact.objects.get(unit=lsj, project_code=evaluation.project.code)
     assert fact.evaluation_findings == 1
+
+
+def test_poor_projects_behind_the_department_score(
+    lsj: Procuratorate, users: dict[str, User]
+) -> None:
+    from backend.evaluation.selectors import poor_projects
+    from backend.evaluation.services import finalise_self_evaluation
+
+    evaluation = start_self_evaluation(project_of(approved_goal()), 2026, users["finance"])
+    reason = {"deviation_reason": "未完成"}
+    record_self_evaluation(
+        evaluation,
+        users["finance"],
+        indicators=[
+            {"code": "q1", "actual_value": "10", **reason},
+            {"code": "q2", "actual_value": "10", **reason},
+            {"code": "e1", "band": "not_achieved", "band_score": "5", **reason},
+            {"code": "s1", "actual_value": "10", **reason},
+        ],
+    )
+    assert poor_projects(2026) == []  # a draft is not behind the score
+    submit_self_evaluation(evaluation, users["finance"])
+    finalise_self_evaluation(evaluation, users["leader"])
+    assert evaluation.grade == "差"
+    assert poor_projects(2026) == [evaluation]

@@ -376,6 +376,7 @@ def _department_page(
                 form,
                 comment=comment or CommentForm(),
                 urls=_urls("department", fiscal_year=fiscal_year),
+                poor_projects=selectors.poor_projects(fiscal_year),
             )
         )
     return render(request, "web/workspace/evaluation/department.html", context)
