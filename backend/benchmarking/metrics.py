@@ -308,6 +308,17 @@ def _self_key_gap(units, fiscal_year, month, indicator_code) -> MetricQuery:
     )
 
 
+def _self_findings(units, fiscal_year, month, indicator_code) -> MetricQuery:
+    """Σ consistency findings of the unit's finalised self-evaluations of the year (0 for a
+    project not finalised)."""
+    return _q(
+        ProjectFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=_ids(units))
+        .order_by()
+        .values("unit_id")
+        .annotate(raw=Sum("evaluation_findings"))
+    )
+
+
 def _rectifications(*, overdue: bool) -> Reader:
     def read(units, fiscal_year, month, indicator_code) -> MetricQuery:
         from backend.feedback.models import RectificationRequest
@@ -454,6 +465,17 @@ METRICS: dict[str, Metric] = {
             False,
             _self_key_gap,
             description="自评得分 − 重点评价得分（项目平均）；越小越可信",
+        ),
+        Metric(
+            "self_findings",
+            "自评一致性问题数",
+            "项",
+            False,
+            _self_findings,
+            places=0,
+            count=True,
+            description="已定稿自评表中前后不一致之处（总分与各项之和不符、未完成目标却得满分等）"
+            "的合计；越少越可信",
         ),
         Metric(
             "rectifications_open",

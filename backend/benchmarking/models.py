@@ -30,6 +30,8 @@ class ProjectFact(models.Model):
     self_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     self_grade = models.CharField(max_length=8, blank=True)
     evaluation_flags = models.JSONField(default=list, blank=True)  # flag codes of the sheet
+    # How many consistency findings the finalised sheet had (backend.evaluation.consistency).
+    evaluation_findings = models.PositiveIntegerField(default=0)
     finalised_at = models.DateTimeField(null=True)
     key_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     key_grade = models.CharField(max_length=8, blank=True)

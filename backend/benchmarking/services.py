@@ -314,6 +314,7 @@ EVALUATION_PROJECT_FIELDS = (
     "self_score",
     "self_grade",
     "evaluation_flags",
+    "evaluation_findings",
     "finalised_at",
 )
 EVALUATION_INDICATOR_FIELDS = (
@@ -338,7 +339,9 @@ UNIT_YEAR_FIELDS = (
 
 def evaluation_project_values(evaluation: SelfEvaluation) -> dict[str, Any]:
     """The ``ProjectFact`` evaluation columns of a finalised self-evaluation (the sheet's flag
-    codes, each once, in order)."""
+    codes, each once, in order; the number of its consistency findings)."""
+    from backend.evaluation.selectors import findings
+
     codes = list(dict.fromkeys(f["code"] for f in evaluation.flags or []))
     return {
         "executed": evaluation.executed,
@@ -346,6 +349,7 @@ def evaluation_project_values(evaluation: SelfEvaluation) -> dict[str, Any]:
         "self_score": evaluation.total,
         "self_grade": evaluation.grade,
         "evaluation_flags": codes,
+        "evaluation_findings": len(findings(evaluation)),
         "finalised_at": evaluation.finalised_at,
     }
 

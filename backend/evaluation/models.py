@@ -9,7 +9,7 @@ from django.db import models
 
 from backend.core.history import UnitHistory
 from backend.core.numbers import MONEY, PERCENT, POINTS, VALUE
-from backend.indicators.models import Direction, Layout, ValueType
+from backend.indicators.models import Direction, Layout, ScoringMethod, ValueType
 from backend.monitoring.models import DeviationCause
 
 
@@ -28,7 +28,7 @@ class Band(models.TextChoices):
 class ScoreSheetFields(models.Model):
     """The engine's result for a whole evaluation, stored beside the inputs."""
 
-    layout = models.CharField("计分结构", max_length=8, choices=Layout.choices)
+    layout = models.CharField("计分结构", max_length=16, choices=Layout.choices)
     execution_weight = models.DecimalField("预算执行率分值", **POINTS)
     group_weights = models.JSONField("分组分值", null=True, blank=True)
     execution_rate = models.DecimalField("预算执行率（%）", **PERCENT, null=True, blank=True)
@@ -61,6 +61,9 @@ class SelfEvaluation(ScoreSheetFields):
     )
     full_budget = models.DecimalField("全年预算数（元）", **MONEY)
     executed = models.DecimalField("全年执行数（元）", **MONEY, null=True, blank=True)
+    # Funding-source sub-rows of the budget block: [{"name": "财政拨款", "budget": "800000.00",
+    # "executed": "760000.00"}, ...] (yuan, Decimal strings); empty without a split.
+    funding = models.JSONField("资金来源", default=list, blank=True)
     deviation_analysis = models.TextField("偏差原因分析", blank=True)
     improvement_measures = models.TextField("改进措施", blank=True)
     return_comment = models.TextField("退回意见", blank=True)
@@ -137,6 +140,12 @@ class IndicatorResultFields(models.Model):
     actual_text = models.CharField("实际完成情况", max_length=500, blank=True)
     band = models.CharField("定性档次", max_length=16, choices=Band.choices, blank=True)
     band_score = models.DecimalField("档内得分", **POINTS, null=True, blank=True)
+    # 评价人打分 (ScoringMethod.MANUAL): the evaluator's score within the weight, and why.
+    scoring_method = models.CharField(
+        "评分方法", max_length=16, choices=ScoringMethod.choices, blank=True, default=""
+    )
+    manual_score = models.DecimalField("评价人打分", **POINTS, null=True, blank=True)
+    manual_reason = models.TextField("打分理由", blank=True, default="")
     explanation = models.TextField("完成情况说明", blank=True)
     deviation_cause = models.CharField(
         "偏差原因", max_length=16, choices=DeviationCause.choices, blank=True

@@ -3,6 +3,7 @@ user's reach (public fact tables only, never the units' schemas)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -11,7 +12,10 @@ from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet
 from backend.accounts.models import User
 from backend.benchmarking.models import ProjectFact, UnitYearFact
 from backend.budgets.models import Project
+from backend.core.errors import DomainError
+from backend.evaluation import consistency, scoring
 from backend.evaluation.models import (
+    Band,
     DepartmentEvaluation,
     DepartmentIndicatorScore,
     IndicatorScore,
@@ -143,3 +147,59 @@ def status_history(evaluation: SelfEvaluation | DepartmentEvaluation) -> list[An
 def latest_year() -> int | None:
     """The latest fiscal year with a self-evaluation of the unit (one query)."""
     return SelfEvaluation.objects.aggregate(year=Max("fiscal_year"))["year"]
+
+
+def poor_projects(fiscal_year: int) -> list[SelfEvaluation]:
+    """The finalised self-evaluations of ``fiscal_year`` graded 差, lowest total first: the
+    projects behind a department score (one query)."""
+    return list(
+        SelfEvaluation.objects.filter(fiscal_year=fiscal_year, status="finalised", grade="差")
+        .select_related("project")
+        .order_by("total", "project__code")
+    )
+
+
+def findings(evaluation: SelfEvaluation | DepartmentEvaluation) -> list[consistency.Finding]:
+    """The consistency findings of a stored sheet (``backend.evaluation.consistency``): what
+    people's overrides and the recorded figures make contradictory (full marks to a missed
+    target, 0 to a 达成, a funding source's rate ...). Uses the prefetched indicators when
+    there are (no query then)."""
+    from backend.evaluation.services.common import indicator_input
+
+    lines = []
+    for row in evaluation.indicators.all():
+        try:
+            met = scoring.is_met(indicator_input(row))
+        except DomainError:
+            met = None
+        lines.append(
+            consistency.Line(
+                row.code,
+                row.weight,
+                row.final_score,
+                met=met,
+                achieved=row.band == Band.ACHIEVED,
+                name=row.name,
+            )
+        )
+    funding: list[consistency.Funding] = []
+    if isinstance(evaluation, SelfEvaluation):
+        for source in evaluation.funding or []:
+            budget, spent = Decimal(str(source["budget"])), Decimal(str(source["executed"]))
+            rate = scoring.execution_rate(spent, budget) if budget > 0 else None
+            funding.append(consistency.Funding(str(source["name"]), budget, spent, rate))
+    return consistency.find(
+        consistency.Sheet(
+            lines=lines,
+            total=evaluation.total,
+            grade=evaluation.grade,
+            full_budget=evaluation.full_budget,
+            executed=evaluation.executed,
+            execution_rate=evaluation.execution_rate,
+            # a department sheet without unit-level indicators is the projects' weighted score,
+            # not execution + lines: no sum to check then
+            execution_score=evaluation.execution_score if lines else None,
+            execution_weight=evaluation.execution_weight,
+            funding=funding,
+        )
+    )

@@ -97,11 +97,28 @@ def _require_unit_person(actor: User | None, unit: Procuratorate) -> None:
     role_table.require(actor, Op.RESULTS_RESPOND, unit)
 
 
+def can_review_rectification(actor: User | None, request: RectificationRequest) -> bool:
+    """``Op.REVIEW`` granted at the issuing unit or above it; for a rectification the system
+    raised on its own (a 差 grade, issued in the province's name) also at any unit strictly
+    above the rectified one, so the city reviews its counties'. Never the unit's own people."""
+    if actor is None or not actor.is_authenticated:
+        return False
+    access = role_table.console_access(actor)
+    if access.covers(Op.REVIEW, request.issuer):
+        return True
+    if request.origin != RectificationOrigin.GRADE:
+        return False
+    unit = request.unit
+    return any(
+        unit.path.startswith(granting.path) and granting.pk != unit.pk
+        for granting in access.units_for(Op.REVIEW)
+    )
+
+
 def _require_reviewer_of(actor: User | None, request: RectificationRequest) -> None:
-    """Accept/reject: ``Op.REVIEW`` granted at the issuing unit or above it; never the unit's
-    own people (a unit cannot accept its own rectification)."""
-    if actor is None or not role_table.console_access(actor).covers(Op.REVIEW, request.issuer):
-        raise PermissionDenied("只有下达整改的上级院可以验收。")
+    """Accept/reject: see ``can_review_rectification``."""
+    if not can_review_rectification(actor, request):
+        raise PermissionDenied("只有下达整改的上级院（系统自动下达的，本院的上级院）可以验收。")
 
 
 def can_decide_linkage(actor: User | None, unit: Procuratorate) -> bool:

@@ -41,6 +41,7 @@ class TargetBasis(models.TextChoices):
 class Layout(models.TextChoices):
     SPLIT = "split", "10/50/30/10（按一级指标分组）"
     POOLED = "pooled", "10 + 90（指标不分组）"
+    DEPARTMENT = "department", "投入/过程/产出/效果（部门整体）"
 
 
 class IndicatorFields(models.Model):
@@ -124,7 +125,7 @@ class Template(models.Model):
     )
     description = models.TextField("说明", blank=True)
     layout = models.CharField(
-        "计分结构", max_length=8, choices=Layout.choices, default=Layout.SPLIT
+        "计分结构", max_length=16, choices=Layout.choices, default=Layout.SPLIT
     )
     execution_weight = models.DecimalField(
         "预算执行率分值", max_digits=5, decimal_places=2, default=Decimal("10")

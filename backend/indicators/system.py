@@ -41,6 +41,43 @@ GROUP_OF_LEVEL1: dict[str, ScoringGroup] = {
     SATISFACTION: ScoringGroup.SATISFACTION,
 }
 
+
+class DepartmentGroup(StrEnum):
+    """The parts of a department-wide evaluation (部门整体支出绩效评价): 投入 / 过程 / 产出 /
+    效果. The budget execution rate counts inside 过程."""
+
+    INPUT = "input"  # 投入
+    PROCESS = "process"  # 过程 (budget execution included)
+    OUTPUT = "output"  # 产出
+    OUTCOME = "outcome"  # 效果
+
+
+INPUT, PROCESS, OUTCOME = "投入指标", "过程指标", "效果指标"
+
+# Level-1 names of the department-wide layout (short forms included, as published tables
+# write them). 效益 and 满意度 indicators of a department table count under 效果.
+DEPARTMENT_GROUP_OF_LEVEL1: dict[str, DepartmentGroup] = {
+    INPUT: DepartmentGroup.INPUT,
+    "投入": DepartmentGroup.INPUT,
+    PROCESS: DepartmentGroup.PROCESS,
+    "过程": DepartmentGroup.PROCESS,
+    OUTPUT: DepartmentGroup.OUTPUT,
+    "产出": DepartmentGroup.OUTPUT,
+    COST: DepartmentGroup.OUTPUT,
+    OUTCOME: DepartmentGroup.OUTCOME,
+    "效果": DepartmentGroup.OUTCOME,
+    EFFECT: DepartmentGroup.OUTCOME,
+    SATISFACTION: DepartmentGroup.OUTCOME,
+}
+
+# The common split of a department-wide evaluation; a province's policy may set its own.
+DEFAULT_DEPARTMENT_WEIGHTS: dict[DepartmentGroup, Decimal] = {
+    DepartmentGroup.INPUT: Decimal("15"),
+    DepartmentGroup.PROCESS: Decimal("55"),
+    DepartmentGroup.OUTPUT: Decimal("20"),
+    DepartmentGroup.OUTCOME: Decimal("10"),
+}
+
 DEFAULT_EXECUTION_WEIGHT = Decimal("10")
 DEFAULT_GROUP_WEIGHTS: dict[ScoringGroup, Decimal] = {
     ScoringGroup.OUTPUT: Decimal("50"),

@@ -252,6 +252,12 @@ class IndicatorProgress:
     # False for a rate or a level (结案率 ≥ 95 %, 满意度 ≥ 90 %): its value to date is already
     # a year's figure, not a running total, so it has no progress to set against time.
     cumulative: bool = True
+    name: str = ""  # the indicator's name, for the message ("" = the code alone)
+
+    @property
+    def label(self) -> str:
+        """What a message calls it: 指标“办案数量”（cf-cases）, or 指标cf-cases without a name."""
+        return f"指标“{self.name}”（{self.code}）" if self.name else f"指标{self.code}"
 
 
 @dataclass(frozen=True)
@@ -265,6 +271,14 @@ class ProjectSnapshot:
     spent_to_date: Decimal
     monthly_spent: Mapping[int, Decimal]  # month → that month's spending, months 1..month
     indicators: Sequence[IndicatorProgress]
+    project_name: str = ""  # for the message ("" = the code alone)
+
+    @property
+    def label(self) -> str:
+        """What a message calls it: 项目“案件办理经费”（LSJ-01）, or 项目LSJ-01 without a name."""
+        if self.project_name:
+            return f"项目“{self.project_name}”（{self.project_code}）"
+        return f"项目{self.project_code}"
 
 
 @dataclass(frozen=True)
@@ -335,7 +349,7 @@ def execution_finding(snapshot: ProjectSnapshot, policy: Policy) -> Finding | No
     rate = execution_rate(snapshot.spent_to_date, budget)
     evidence = _base_evidence(snapshot, rate, progress)
     evidence["rule"] = policy.execution_rule
-    head = f"项目{snapshot.project_code}截至{month}月预算执行率{_s(rate)}%"
+    head = f"{snapshot.label}截至{month}月预算执行率{_s(rate)}%"
     severity: str | None = None
     limit = Decimal(0)
 
@@ -452,7 +466,7 @@ def indicator_findings(snapshot: ProjectSnapshot, policy: Policy) -> list[Findin
                 detail += f"，落后时间进度{_s(progress_time)}%达{_s(lag)}个百分点"
         if not impossible and not lagging:
             continue
-        where = f"项目{snapshot.project_code}指标{indicator.code}"
+        where = f"{snapshot.label}{indicator.label}"
         if impossible:
             message = f"{where}预计年底完全不可能完成"
             if detail:
@@ -514,7 +528,7 @@ def gap_finding(snapshot: ProjectSnapshot, policy: Policy) -> Finding | None:
     )
     side = "高于" if mean > rate else "低于"
     message = (
-        f"项目{snapshot.project_code}截至{month}月指标平均完成进度{_s(mean)}%，"
+        f"{snapshot.label}截至{month}月指标平均完成进度{_s(mean)}%，"
         f"{side}预算执行率{_s(rate)}%达{_s(diff)}个百分点（超过{_s(policy.gap_points)}个百分点）"
     )
     return Finding(
@@ -554,7 +568,7 @@ def forecast_finding(snapshot: ProjectSnapshot, policy: Policy) -> Finding | Non
         serious_below=_s(serious_below),
     )
     message = (
-        f"项目{snapshot.project_code}截至{month}月预算执行率{_s(rate)}%，"
+        f"{snapshot.label}截至{month}月预算执行率{_s(rate)}%，"
         f"按近三个月支出进度（月均{_s(quantize(pace))}元）测算，"
         f"预计全年执行率{_s(forecast)}%，低于{_s(policy.forecast_threshold)}%"
     )

@@ -750,6 +750,7 @@ def _plan(
         snapshot = rules.ProjectSnapshot(
             project_id=entry.project_id,
             project_code=entry.project.code,
+            project_name=entry.project.name,
             month=entry.month,
             full_budget=entry.full_budget,
             spent_to_date=entry.spent_to_date,
@@ -764,6 +765,7 @@ def _plan(
                     value_to_date=line.value_to_date,
                     likelihood=line.likelihood,
                     cumulative=line.goal_indicator.unit.strip() not in RATE_UNITS,
+                    name=line.goal_indicator.name,
                 )
                 for line in lines[entry.pk]
             ],

@@ -30,6 +30,12 @@ def default_floors() -> dict[str, int]:
     return {"4": 25, "6": 40, "8": 60, "10": 80}
 
 
+def default_department_weights() -> dict[str, int]:
+    """投入 / 过程 / 产出 / 效果 of a department-wide evaluation (过程 includes the budget
+    execution rate's points)."""
+    return {"input": 15, "process": 55, "output": 20, "outcome": 10}
+
+
 class ProvincePolicy(models.Model):
     """Settings a provincial office makes for every unit under it. Missing = the defaults of
     domain.md."""
@@ -70,6 +76,11 @@ class ProvincePolicy(models.Model):
     )
     overrate_points = models.DecimalField("自评虚高（分）", **POINTS, default=Decimal(10))
     rectification_days = models.PositiveSmallIntegerField("整改期限（天）", default=60)
+    department_weights = models.JSONField(
+        "部门整体评价分值（投入/过程/产出/效果）",
+        default=default_department_weights,
+        help_text='{"input": 15, "process": 55, "output": 20, "outcome": 10}',
+    )
     linkage_increase_max = models.DecimalField("优：可增加至多（%）", **POINTS, default=Decimal(10))
     linkage_fair_reduce_max = models.DecimalField(
         "中：压减至多（%）", **POINTS, default=Decimal(10)

@@ -37,6 +37,12 @@ def policy_for(unit: Procuratorate) -> ProvincePolicy | None:
     )
 
 
+def default_policy(province: Procuratorate) -> ProvincePolicy:
+    """The settings in force when the province set none: an unsaved row with the defaults of
+    domain.md (never written)."""
+    return ProvincePolicy(province=province)
+
+
 def parent_city(unit: Procuratorate) -> Procuratorate | None:
     """The unit's parent when it is a 市级院 (a county directly under a province, a city or the
     province itself has none). One query, none for a root."""

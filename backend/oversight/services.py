@@ -45,20 +45,64 @@ def _manages_policy(user: User | AnonymousUser | None, province: Procuratorate) 
     )
 
 
+DEPARTMENT_GROUPS = {"input": "投入", "process": "过程", "output": "产出", "outcome": "效果"}
+
+
+def clean_department_weights(value: Mapping[str, Any]) -> dict[str, str]:
+    """投入 / 过程 / 产出 / 效果 weights: each a number of points 0–100 with at most two
+    decimals, together 100. Problems name ``departmentWeights.<group>``."""
+    from backend.core import cleaning
+
+    problems: list[Problem] = []
+    weights: dict[str, Decimal] = {}
+    for key, label in DEPARTMENT_GROUPS.items():
+        number, problem = cleaning.decimal(
+            value.get(key),
+            f"departmentWeights.{key}",
+            f"{label}分值",
+            size={"max_digits": 5, "decimal_places": 2},
+            negative=False,
+            maximum=100,
+        )
+        if problem:
+            problems.append(problem)
+        elif number is None:
+            problems.append(Problem("REQUIRED", f"请填写{label}分值。", f"departmentWeights.{key}"))
+        else:
+            weights[key] = number
+    if not problems and sum(weights.values()) != 100:
+        total = sum(weights.values())
+        problems.append(
+            Problem(
+                "WEIGHTS_MISMATCH",
+                f"投入、过程、产出、效果分值合计 {total.normalize():f}，应为 100。",
+                "departmentWeights",
+            )
+        )
+    if problems:
+        raise DomainError(*problems)
+    return {k: f"{v.normalize():f}" for k, v in weights.items()}
+
+
 @transaction.atomic
 def set_policy(
-    province: Procuratorate, *, require_city_review: bool, user: User | AnonymousUser | None
+    province: Procuratorate,
+    *,
+    require_city_review: bool,
+    user: User | AnonymousUser | None,
+    department_weights: Mapping[str, Any] | None = None,
 ) -> ProvincePolicy:
     """Create or change the province's settings. Allowed to a ``province_admin`` of that
-    province and to platform staff (the admin)."""
+    province and to platform staff (the admin). ``department_weights`` (投入 / 过程 / 产出 /
+    效果, together 100) is left as it is when ``None``."""
     if province.level != UnitLevel.PROVINCE:
         raise DomainError.single("NOT_A_PROVINCE", "只有省级院可以设置审核规则。", field="province")
     if not _manages_policy(user, province):
         raise PermissionDenied("只有本省的省院管理员可以修改审核规则。")
-    policy, _ = ProvincePolicy.objects.update_or_create(
-        province=province,
-        defaults={"require_city_review": require_city_review, "updated_by": user},
-    )
+    defaults: dict[str, Any] = {"require_city_review": require_city_review, "updated_by": user}
+    if department_weights is not None:
+        defaults["department_weights"] = clean_department_weights(department_weights)
+    policy, _ = ProvincePolicy.objects.update_or_create(province=province, defaults=defaults)
     return policy
 
 

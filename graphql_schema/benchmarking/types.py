@@ -153,7 +153,7 @@ class MissedIndicator(graphene.ObjectType):
     assessed = graphene.Int(required=True)
     missed = graphene.Int(required=True)
     units = graphene.Int(required=True)
-    miss_rate = graphene.Decimal(required=True)
+    miss_rate = graphene.Decimal(required=True, description="missed ÷ assessed, percent 0–100")
 
 
 class CauseCount(graphene.ObjectType):

@@ -39,6 +39,11 @@ class IndicatorResultInput(graphene.InputObjectType):
     override_score = graphene.Decimal()
     override_reason = graphene.String()
     clear_override = graphene.Boolean(description="remove a person's override")
+    manual_score = graphene.Decimal(
+        description="评价人打分 (points, 0..weight) of an indicator scored by the evaluator "
+        "(scoringMethod MANUAL); needs manualReason"
+    )
+    manual_reason = graphene.String(description="why the evaluator gave manualScore")
     evidence_ids = graphene.List(graphene.NonNull(graphene.ID), description="Document ids")
 
 
@@ -88,6 +93,14 @@ class StartSelfEvaluation(BaseMutation):
         }
 
 
+class EvaluationFundingSourceInput(graphene.InputObjectType):
+    """A funding-source sub-row of the budget block (财政拨款, 其他资金), in yuan."""
+
+    name = graphene.String(required=True)
+    budget = graphene.Decimal(required=True)
+    executed = graphene.Decimal(required=True)
+
+
 class RecordSelfEvaluation(BaseMutation):
     evaluation = graphene.Field(SelfEvaluation)
     stale_field = "evaluation"
@@ -98,6 +111,10 @@ class RecordSelfEvaluation(BaseMutation):
         deviation_analysis = graphene.String()
         improvement_measures = graphene.String()
         indicators = graphene.List(graphene.NonNull(IndicatorResultInput))
+        funding = graphene.List(
+            graphene.NonNull(EvaluationFundingSourceInput),
+            description="the budget block's funding-source sub-rows; [] removes the split",
+        )
         version = version_argument()
 
     @classmethod
@@ -107,6 +124,8 @@ class RecordSelfEvaluation(BaseMutation):
         require_unit_access(info, Op.EVALUATION_PREPARE)
         evaluation = _evaluation(id)
         data = {k: v for k, v in fields.items() if v is not None}
+        if "funding" in data:
+            data["funding"] = [dict(item) for item in data["funding"]]
         evaluation = services.record_self_evaluation(
             evaluation,
             info.context.user,

@@ -11,6 +11,12 @@ from backend.evaluation import models
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.core.versioning import version_field
 from graphql_schema.goals.types import HistoryEntry
+from graphql_schema.indicators.enums import (
+    DirectionEnum,
+    LayoutEnum,
+    ScoringMethodEnum,
+    ValueTypeEnum,
+)
 from graphql_schema.monitoring.types import CauseEnum
 from graphql_schema.tenants.types import Unit
 
@@ -35,8 +41,42 @@ def _flags(rows) -> list[EvaluationFlag]:
     ]
 
 
+class EvaluationFinding(graphene.ObjectType):
+    """An inconsistency of the sheet (issue 16): total not the sum of its lines, a line above
+    its weight, a grade not matching the total, 达成 scored 0, a rate not following from the
+    budget figures, full marks with the target missed."""
+
+    code = graphene.String(
+        required=True,
+        description="total_not_sum, score_above_weight, grade_mismatch, achieved_zero_score, "
+        "rate_mismatch or full_marks_target_missed",
+    )
+    label = graphene.String(required=True, description="the kind of finding, in Chinese")
+    message = graphene.String(required=True, description="Chinese, with the numbers")
+    indicator = graphene.String(description="the indicator code, null for the sheet")
+
+
+def _findings(root) -> list[EvaluationFinding]:
+    from backend.evaluation import consistency
+    from backend.evaluation.selectors import findings
+
+    return [
+        EvaluationFinding(
+            code=f.code,
+            label=consistency.LABELS[f.code],
+            message=f.message,
+            indicator=f.indicator or None,
+        )
+        for f in findings(root)
+    ]
+
+
 class GroupScore(graphene.ObjectType):
-    group = graphene.String(required=True, description="output, effect or satisfaction")
+    group = graphene.String(
+        required=True,
+        description="output, effect or satisfaction; in the DEPARTMENT layout input, process, "
+        "output or outcome",
+    )
     score = graphene.Decimal(required=True)
 
 
@@ -45,8 +85,6 @@ RESULT_FIELDS = (
     "level1",
     "level2",
     "name",
-    "value_type",
-    "direction",
     "unit",
     "target_value",
     "target_text",
@@ -62,12 +100,41 @@ RESULT_FIELDS = (
     "computation",
     "override_score",
     "override_reason",
+    "manual_score",
+    "manual_reason",
     "final_score",
 )
 
 
 class _ResultMixin:
     band = graphene.Field(BandEnum, resolver=attribute_or_none("band"))
+    value_type = graphene.Field(
+        ValueTypeEnum, required=True, resolver=attribute_or_none("value_type")
+    )
+    direction = graphene.Field(
+        DirectionEnum,
+        resolver=attribute_or_none("direction"),
+        description="运算符; null for a qualitative indicator",
+    )
+    scoring_method = graphene.Field(
+        ScoringMethodEnum,
+        required=True,
+        description="评分方法; MANUAL: the evaluator's manualScore is the score",
+    )
+    unexplained_deduction = graphene.Boolean(
+        required=True, description="a deduction without a written reason (未说明原因), flagged"
+    )
+
+    @staticmethod
+    def resolve_scoring_method(root, info) -> str:
+        if root.scoring_method:
+            return root.scoring_method
+        return "bands" if root.value_type == "qualitative" else "proportional"
+
+    @staticmethod
+    def resolve_unexplained_deduction(root, info) -> bool:
+        return any(f.get("code") == "deduction_without_reason" for f in root.flags or [])
+
     deviation_cause = graphene.Field(CauseEnum, resolver=attribute_or_none("deviation_cause"))
     flags = graphene.List(graphene.NonNull(EvaluationFlag), required=True)
 
@@ -96,7 +163,6 @@ class DepartmentIndicatorScore(_ResultMixin, DjangoObjectType):
 
 SHEET_FIELDS = (
     "fiscal_year",
-    "layout",
     "execution_weight",
     "execution_rate",
     "execution_score",
@@ -118,13 +184,23 @@ class _SheetMixin:
     status = graphene.Field(
         EvaluationStatusEnum, required=True, resolver=attribute_or_none("status")
     )
+    layout = graphene.Field(LayoutEnum, required=True, resolver=attribute_or_none("layout"))
     flags = graphene.List(graphene.NonNull(EvaluationFlag), required=True)
     group_scores = graphene.List(graphene.NonNull(GroupScore), required=True)
     history = graphene.List(graphene.NonNull(HistoryEntry), required=True)
+    findings = graphene.List(
+        graphene.NonNull(EvaluationFinding),
+        required=True,
+        description="自评一致性: what in the sheet does not hold together (never blocks)",
+    )
 
     @staticmethod
     def resolve_flags(root, info):
         return _flags(root.flags)
+
+    @staticmethod
+    def resolve_findings(root, info):
+        return _findings(root)
 
     @staticmethod
     def resolve_group_scores(root, info):
@@ -137,8 +213,34 @@ class _SheetMixin:
         return [HistoryEntry(**entry) for entry in evaluation_history(root)]
 
 
+class EvaluationFundingSource(graphene.ObjectType):
+    """A funding-source sub-row of the budget block with its own execution rate."""
+
+    name = graphene.String(required=True)
+    budget = graphene.Decimal(required=True)
+    executed = graphene.Decimal(required=True)
+    execution_rate = graphene.Decimal(description="percent 0–100 (2 places); null without budget")
+
+
 class SelfEvaluation(_SheetMixin, DjangoObjectType):
     indicators = graphene.List(graphene.NonNull(IndicatorScore), required=True)
+    funding = graphene.List(
+        graphene.NonNull(EvaluationFundingSource),
+        required=True,
+        description="资金来源 sub-rows (财政拨款 / 其他资金); empty without a split",
+    )
+
+    @staticmethod
+    def resolve_funding(root: models.SelfEvaluation, info) -> list[EvaluationFundingSource]:
+        from backend.evaluation.services.project import funding_sources
+
+        return [
+            EvaluationFundingSource(
+                name=f.name, budget=f.budget, executed=f.executed, execution_rate=f.rate
+            )
+            for f in funding_sources(root)
+        ]
+
     project_id = graphene.ID(required=True)
     project_code = graphene.String(required=True)
     project_name = graphene.String(required=True)
@@ -176,8 +278,41 @@ class SelfEvaluation(_SheetMixin, DjangoObjectType):
         return base64.b64encode(xlsx.export_self_evaluation(root)).decode()
 
 
+class ProjectGrade(graphene.ObjectType):
+    """A finalised project self-evaluation behind a department score."""
+
+    evaluation_id = graphene.ID(required=True)
+    project_code = graphene.String(required=True)
+    project_name = graphene.String(required=True)
+    total = graphene.Decimal(required=True)
+    grade = graphene.String(required=True)
+
+
 class DepartmentEvaluation(_SheetMixin, DjangoObjectType):
     indicators = graphene.List(graphene.NonNull(DepartmentIndicatorScore), required=True)
+    poor_projects = graphene.List(
+        graphene.NonNull(ProjectGrade),
+        required=True,
+        description="the year's finalised project self-evaluations graded 差 (lowest first), "
+        "which the budget-weighted projectScore averages in",
+    )
+
+    @staticmethod
+    def resolve_poor_projects(root: models.DepartmentEvaluation, info) -> list[ProjectGrade]:
+        from graphql_relay import to_global_id
+
+        from backend.evaluation.selectors import poor_projects
+
+        return [
+            ProjectGrade(
+                evaluation_id=to_global_id("SelfEvaluation", e.pk),
+                project_code=e.project.code,
+                project_name=e.project.name,
+                total=e.total,
+                grade=e.grade,
+            )
+            for e in poor_projects(root.fiscal_year)
+        ]
 
     class Meta:
         model = models.DepartmentEvaluation
@@ -217,6 +352,7 @@ class EvaluationResult(DjangoObjectType):
             "self_score",
             "self_grade",
             "evaluation_flags",
+            "evaluation_findings",
             "finalised_at",
         )
 

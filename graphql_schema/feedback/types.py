@@ -19,7 +19,7 @@ RectificationOriginEnum = graphene.Enum.from_enum(
     models.RectificationOrigin, description="整改来源"
 )
 RectificationEventKindEnum = graphene.Enum.from_enum(
-    models.RectificationEvent.Kind, description="整改记录类型"
+    models.RectificationEvent.Kind, name="RectificationEventKind", description="整改记录类型"
 )
 LinkageActionEnum = graphene.Enum.from_enum(models.LinkageAction, description="预算挂钩处理")
 

@@ -177,7 +177,15 @@ class Project(DjangoObjectType):
         FundingSourceEnum, required=True, resolver=attribute_or_none("funding_source")
     )
     spent = graphene.Decimal(required=True, description="支出合计（元）")
-    execution_rate = graphene.Decimal(description="预算执行率 (spent ÷ full-year budget), 0–1")
+    execution_rate = graphene.Decimal(
+        description="预算执行率 (spent ÷ full-year budget) as a fraction 0–1",
+        deprecation_reason="The only rate on a 0–1 scale: use executionRatePercent (percent "
+        "0–100, like every other rate). Kept until 2027-06-30.",
+    )
+    execution_rate_percent = graphene.Decimal(
+        description="预算执行率 (spent ÷ full-year budget) in percent 0–100, rounded half-up to "
+        "2 places (87.50 = 87.5 %); null without a budget"
+    )
     goal = graphene.Field(PerformanceGoal, description="this fiscal year's goal")
     adjustments = graphene.List(graphene.NonNull(BudgetAdjustment), required=True)
     expenditures = graphene.List(graphene.NonNull(Expenditure), required=True)
@@ -212,6 +220,15 @@ class Project(DjangoObjectType):
         if not root.full_budget:
             return None
         return (spent / root.full_budget).quantize(type(root.full_budget)("0.0001"))
+
+    @staticmethod
+    def resolve_execution_rate_percent(root: budgets.Project, info: graphene.ResolveInfo):
+        from backend.evaluation.scoring import execution_rate
+
+        spent = Project.resolve_spent(root, info)
+        if not root.full_budget or root.full_budget <= 0:
+            return None
+        return execution_rate(spent, root.full_budget)
 
     @staticmethod
     def resolve_goal(root: budgets.Project, info: graphene.ResolveInfo):

@@ -119,7 +119,11 @@ class PublishTemplateVersion(BaseMutation):
 
     class Arguments:
         id = graphene.ID(required=True)
-        changelog = graphene.String()
+        changelog = graphene.String(
+            description="变更说明. Required unless the draft already carries one (saved by "
+            "draftTemplateVersion or importTemplateVersion): without either the publication "
+            "is refused with CHANGELOG_REQUIRED. Omitted, the draft's is kept."
+        )
 
     @classmethod
     def perform(cls, root, info, id: str, changelog: str | None = None) -> dict[str, Any]:

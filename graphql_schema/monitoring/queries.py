@@ -54,7 +54,10 @@ class TenantMonitoringQueries(graphene.ObjectType):
         description="A project's (or, without projectId, the unit's) execution by month.",
     )
     execution_chart_url = graphene.String(
-        required=True, project_id=graphene.ID(), description="SVG of the execution curve"
+        required=True,
+        project_id=graphene.ID(),
+        description="absolute URL of the SVG of the execution curve (on the unit's host); "
+        "empty for a projectId that names no project",
     )
 
     @staticmethod
@@ -107,12 +110,14 @@ class TenantMonitoringQueries(graphene.ObjectType):
     def resolve_execution_chart_url(root, info, project_id: str | None = None) -> str:
         require_unit_access(info)
         if project_id is None:
-            return "/monitoring/execution.svg"
-        try:
-            pk = decode_id(project_id, "Project", "projectId")
-        except DomainError:
-            return ""
-        return f"/monitoring/projects/{pk}/execution.svg"
+            path = "/monitoring/execution.svg"
+        else:
+            try:
+                pk = decode_id(project_id, "Project", "projectId")
+            except DomainError:
+                return ""
+            path = f"/monitoring/projects/{pk}/execution.svg"
+        return info.context.build_absolute_uri(path)
 
 
 def _project(global_id: str):

@@ -9,7 +9,7 @@ from backend.core.errors import DomainError
 from backend.oversight import services
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import console_access_of, require_console
-from graphql_schema.oversight.types import ProvincePolicy
+from graphql_schema.oversight.types import DepartmentWeightsInput, ProvincePolicy
 from tenants.models import Procuratorate, UnitLevel
 
 
@@ -21,14 +21,31 @@ class SetProvincePolicy(BaseMutation):
     class Arguments:
         province = graphene.String(required=True, description="the province unit's code")
         require_city_review = graphene.Boolean(required=True)
+        department_weights = graphene.Argument(
+            DepartmentWeightsInput,
+            description="投入/过程/产出/效果 of the department-wide evaluation (together 100); "
+            "unchanged when omitted",
+        )
 
     @classmethod
-    def perform(cls, root, info, province: str, require_city_review: bool) -> dict[str, Any]:
+    def perform(
+        cls,
+        root,
+        info,
+        province: str,
+        require_city_review: bool,
+        department_weights: Any = None,
+    ) -> dict[str, Any]:
         user = require_console(info, Op.POLICY_MANAGE)
         unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
         if unit is None or not console_access_of(info).at(Op.POLICY_MANAGE, unit):
             raise DomainError.single("NOT_FOUND", "省院不存在或无权设置。", "province")
-        policy = services.set_policy(unit, require_city_review=require_city_review, user=user)
+        policy = services.set_policy(
+            unit,
+            require_city_review=require_city_review,
+            user=user,
+            department_weights=dict(department_weights) if department_weights else None,
+        )
         return {"policy": policy}
 
 

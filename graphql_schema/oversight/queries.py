@@ -22,7 +22,12 @@ class OversightQueries(graphene.ObjectType):
         fiscal_year=graphene.Int(),
         description="Every goal of the units in the caller's reach (their subtrees).",
     )
-    province_policy = graphene.Field(ProvincePolicy, province=graphene.String(required=True))
+    province_policy = graphene.Field(
+        ProvincePolicy,
+        province=graphene.String(required=True),
+        description="The province's settings, the effective defaults when it set none (null "
+        "only for a code that is not a province in the caller's reach).",
+    )
 
     @staticmethod
     def resolve_review_inbox(root, info: graphene.ResolveInfo, fiscal_year: int | None = None):
@@ -47,4 +52,4 @@ class OversightQueries(graphene.ObjectType):
         unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
         if unit is None or not in_province(info, unit, Op.CONSOLE_VIEW):
             return None
-        return selectors.policy_for(unit)
+        return selectors.policy_for(unit) or selectors.default_policy(unit)

@@ -44,9 +44,49 @@ class GoalSubmission(DjangoObjectType):
         return to_global_id("PerformanceGoal", root.goal_id)
 
 
+class DepartmentWeights(graphene.ObjectType):
+    """投入 / 过程 / 产出 / 效果 of a department-wide evaluation (points, together 100; the
+    budget execution rate's points count inside 过程)."""
+
+    input = graphene.Decimal(required=True, description="投入")
+    process = graphene.Decimal(required=True, description="过程")
+    output = graphene.Decimal(required=True, description="产出")
+    outcome = graphene.Decimal(required=True, description="效果")
+
+
+class DepartmentWeightsInput(graphene.InputObjectType):
+    input = graphene.Decimal(required=True, description="投入")
+    process = graphene.Decimal(required=True, description="过程")
+    output = graphene.Decimal(required=True, description="产出")
+    outcome = graphene.Decimal(required=True, description="效果")
+
+
 class ProvincePolicy(DjangoObjectType):
+    """The province's settings; when the province set none, the effective defaults
+    (``isDefault`` true, ``updatedAt`` null)."""
+
     province = graphene.Field(Unit, required=True)
+    updated_at = graphene.DateTime(description="null while the defaults apply")
+    is_default = graphene.Boolean(
+        required=True, description="true when the province has set nothing: the defaults apply"
+    )
+    department_weights = graphene.Field(DepartmentWeights, required=True)
 
     class Meta:
         model = models.ProvincePolicy
-        fields = ("require_city_review", "updated_at")
+        fields = ("require_city_review",)
+
+    @staticmethod
+    def resolve_updated_at(root: models.ProvincePolicy, info: graphene.ResolveInfo):
+        return root.updated_at if root.pk else None
+
+    @staticmethod
+    def resolve_is_default(root: models.ProvincePolicy, info: graphene.ResolveInfo) -> bool:
+        return root.pk is None
+
+    @staticmethod
+    def resolve_department_weights(root: models.ProvincePolicy, info: graphene.ResolveInfo):
+        from decimal import Decimal
+
+        weights = root.department_weights or models.default_department_weights()
+        return DepartmentWeights(**{k: Decimal(str(v)) for k, v in weights.items()})

@@ -230,6 +230,7 @@ def test_every_metric_from_the_facts(admin: User, unit: Callable[[str], Procurat
         executed=D("1080000.00"),
         self_score=D("90.00"),
         key_score=D("80.00"),
+        evaluation_findings=2,
     )
     ProjectFactFactory(
         unit=lsj,
@@ -268,6 +269,7 @@ def test_every_metric_from_the_facts(admin: User, unit: Callable[[str], Procurat
     # Key: mean of 80 and 78 = 79.00; gap: mean of (90 − 80) and (80 − 78) = 6.00.
     assert values("key_score") == {"lengshuijiang": D("79.00"), "xinhua": None}
     assert values("self_key_gap") == {"lengshuijiang": D("6.00"), "xinhua": None}
+    assert values("self_findings") == {"lengshuijiang": D(2), "xinhua": D(0)}
     assert values("rectifications_open") == {"lengshuijiang": D(2), "xinhua": D(0)}
     assert values("rectifications_overdue") == {"lengshuijiang": D(1), "xinhua": D(0)}
 
@@ -467,7 +469,7 @@ def test_the_ranking_statement_matches_the_python_ranking_for_every_metric(
             table = benchmark(admin, metric, YEAR, **kwargs)
             assert _shown(table) == _shown(expected), (metric, kwargs)
             checked += 1
-    assert checked == 13 * 5 + 3 * 3
+    assert checked == 14 * 5 + 3 * 3
 
 
 def test_rows_fetched_a_page_at_a_time_are_the_same_rows(

@@ -30,6 +30,7 @@ from backend.evaluation.scoring import (
     execution_rate,
     execution_score,
     grade,
+    is_met,
     score_indicator,
     score_project,
 )
@@ -298,10 +299,19 @@ def test_override_out_of_bounds(value: str) -> None:
 
 
 def test_override_without_reason() -> None:
+    # a deduction on a met indicator without a reason: accepted, 未说明原因, flagged
+    deducted = score_indicator(quant("gte", "100", "100", override=D(9)))
+    assert deducted.final == D("9.00") and deducted.unexplained
+    assert deducted.explanation.endswith("人工调整为9.00（计算得分10.00），未说明原因")
+    assert [f.code for f in deducted.flags] == [DEDUCTION_WITHOUT_REASON]
+    assert "未说明原因" in deducted.flags[0].message
+    # raising a missed indicator's score without a reason is refused when a person enters it
     with pytest.raises(ValueError):
-        score_indicator(quant("gte", "100", "100", override=D(9)))
+        score_indicator(quant("gte", "100", "50", override=D(9), deviation_reason="x"))
     with pytest.raises(ValueError):
-        score_indicator(quant("gte", "100", "100", override=D(9), override_reason="  "))
+        score_indicator(
+            quant("gte", "100", "50", override=D(9), override_reason="  ", deviation_reason="x")
+        )
     # an imported table: flagged, not refused
     met = score_indicator(quant("gte", "100", "100", override=D(9)), strict=False)
     assert met.final == D("9.00") and [f.code for f in met.flags] == [DEDUCTION_WITHOUT_REASON]
@@ -671,3 +681,195 @@ def test_met_and_achievement_worked() -> None:
         "80.67"
     )
     assert budget_weighted_score([]) is None
+
+
+# --- issue 16: department layout, funding sources, manual scoring, unexplained deductions ----
+
+
+def department_indicators() -> list[IndicatorInput]:
+    return [
+        quant("gte", "100", "100", "15", code="IN", level1="投入指标"),
+        quant("gte", "100", "80", "45", code="PR", level1="过程", deviation_reason="x"),
+        quant("gte", "10", "10", "20", code="OUT", level1="产出指标"),
+        qual("achieved", "9", "10", code="EF", level1="效果指标"),
+    ]
+
+
+def test_department_layout_worked_example() -> None:
+    # 15/55/20/10 with the execution's 10 points inside 过程 (45 left for its indicators).
+    project = ProjectInput(
+        full_budget=D("1000000"),
+        executed=D("900000"),
+        layout="department",
+        indicators=department_indicators(),
+    )
+    sheet = score_project(project)
+    assert WEIGHTS_MISMATCH not in sheet.flag_codes()
+    assert sheet.execution_score == D("9.00")
+    assert sheet.groups == {
+        "input": D("15.00"),
+        "process": D("36.00"),
+        "output": D("20.00"),
+        "outcome": D("9.00"),
+    }
+    assert sheet.total == D("89.00") and sheet.grade == "良"
+    assert [s.group for s in sheet.indicators] == ["input", "process", "output", "outcome"]
+
+
+def test_department_layout_policy_weights_and_effect_names() -> None:
+    # A policy of 20/50/20/10; 效益 and 满意度 indicators count under 效果.
+    inds = [
+        quant("gte", "1", "1", "20", code="IN", level1="投入"),
+        quant("gte", "1", "1", "40", code="PR", level1="过程指标"),
+        quant("gte", "1", "1", "20", code="OUT", level1="产出"),
+        quant("gte", "1", "1", "5", code="EF", level1="效益指标"),
+        quant("gte", "1", "1", "5", code="SA", level1="满意度指标"),
+    ]
+    weights = {"input": D(20), "process": D(50), "output": D(20), "outcome": D(10)}
+    sheet = score_project(
+        ProjectInput(D(100), D(100), "department", group_weights=weights, indicators=inds)
+    )
+    assert WEIGHTS_MISMATCH not in sheet.flag_codes()
+    assert sheet.groups["outcome"] == D("10.00") and sheet.total == D("100.00")
+    # the project layouts do not know 投入: its weight is a mismatch there
+    split = score_project(ProjectInput(D(100), D(100), indicators=department_indicators()))
+    assert WEIGHTS_MISMATCH in split.flag_codes()
+
+
+def test_department_layout_weights_mismatch() -> None:
+    inds = department_indicators()[:3]
+    sheet = score_project(ProjectInput(D(100), D(100), "department", indicators=inds))
+    messages = [f.message for f in sheet.flags if f.code == WEIGHTS_MISMATCH]
+    assert messages == ["权重合计不符：效果指标权重合计0分，应为10分"]
+
+
+def test_funding_sources() -> None:
+    funding = [
+        scoring.FundingSource("财政拨款", D("800000"), D("760000")),
+        scoring.FundingSource("其他资金", D("200000"), D("0")),
+    ]
+    sheet = score_project(ProjectInput(D("1000000"), D("760000"), funding=funding))
+    assert [(f.name, f.rate) for f in sheet.funding] == [
+        ("财政拨款", D("95.00")),
+        ("其他资金", D("0.00")),
+    ]
+    assert sheet.execution_rate == D("76.00")
+    assert scoring.FUNDING_MISMATCH not in sheet.flag_codes()
+    # sub-rows that do not add up are flagged, with the figures
+    off = score_project(
+        ProjectInput(D("1000000"), D("800000"), funding=[*funding[:1]]),
+    )
+    assert [f.message for f in off.flags if f.code == scoring.FUNDING_MISMATCH] == [
+        "资金来源（财政拨款）预算数合计800000元，与全年预算数1000000元不符",
+        "资金来源（财政拨款）执行数合计760000元，与全年执行数800000元不符",
+    ]
+    # a source without budget has no rate; bad figures are refused
+    assert scoring.FundingSource("其他资金", D(0), D(0)).rate is None
+    with pytest.raises(ValueError):
+        scoring.FundingSource("其他资金", D(-1), D(0))
+    with pytest.raises(ValueError):
+        ProjectInput(D(1), D(1), funding=[funding[0], funding[0]])
+
+
+def test_manual_scoring() -> None:
+    ind = quant(
+        "gte",
+        "100",
+        None,
+        "10",
+        scoring_method="manual",
+        manual_score=D("7.5"),
+        manual_reason="抽查",
+    )
+    scored = score_indicator(ind)
+    assert (scored.computed, scored.final, scored.rule) == (D("7.50"), D("7.50"), "manual")
+    assert scored.explanation == "评价人打分7.5（分值10），得7.50，理由：抽查"
+    # not met (below 80 % of the weight) and no deviation reason: flagged as any miss
+    assert codes(ind) == [MISSING_DEVIATION_REASON]
+    assert scoring.is_met(ind) is False and scoring.achievement(ind) == D("75.00")
+    # the actual value, when given, decides whether the target was met
+    met = dataclasses.replace(ind, actual=D(160))
+    assert scoring.is_met(met) is True and codes(met) == [TARGET_TOO_LOW]
+    # outside the weight: refused; no reason: refused by hand, flagged from a table
+    with pytest.raises(ValueError):
+        dataclasses.replace(ind, manual_score=D("10.01"))
+    with pytest.raises(ValueError):
+        score_indicator(dataclasses.replace(ind, manual_reason=""))
+    loose = score_indicator(dataclasses.replace(ind, manual_reason=""), strict=False)
+    assert scoring.MANUAL_WITHOUT_REASON in [f.code for f in loose.flags]
+    assert loose.explanation.endswith("未说明原因")
+    # not yet scored: 0, flagged
+    unscored = score_indicator(dataclasses.replace(ind, manual_score=None))
+    assert unscored.final == D("0.00") and [f.code for f in unscored.flags] == [MISSING_ACTUAL]
+    with pytest.raises(ValueError):
+        dataclasses.replace(ind, scoring_method="guess")
+
+
+def test_qualitative_deduction_without_reason() -> None:
+    # 达成 scored 9 of 10 with no written explanation: accepted, marked, flagged.
+    ind = qual("achieved", "9", "10", deduction_reason="")
+    scored = score_indicator(ind)
+    assert scored.final == D("9.00") and scored.unexplained
+    assert scored.explanation.endswith("扣1分，未说明原因")
+    assert codes(ind) == [DEDUCTION_WITHOUT_REASON]
+    assert codes(qual("achieved", "9", "10", deduction_reason="个别案件超期")) == []
+    assert codes(qual("achieved", "9", "10")) == []  # the caller does not check
+    assert codes(qual("achieved", "10", "10", deduction_reason="")) == []
+
+
+@st.composite
+def department_projects(draw: st.DrawFn) -> ProjectInput:
+    execution = D(draw(st.integers(0, 20)))
+    plan = [("投入指标", 15), ("过程指标", 55 - int(execution)), ("产出指标", 20), ("效果指标", 10)]
+    inds: list[IndicatorInput] = []
+    for level1, total in plan:
+        n = draw(st.integers(1, 3))
+        for weight in draw(partition(total, n)):
+            inds.append(draw(indicator(f"I{len(inds)}", level1, weight)))
+    funding: list[scoring.FundingSource] = []
+    budget, executed = draw(positive), draw(amounts)
+    if draw(st.booleans()):
+        funding = [
+            scoring.FundingSource("财政拨款", budget, executed),
+            scoring.FundingSource("其他资金", D(0), D(0)),
+        ]
+    return ProjectInput(
+        full_budget=budget,
+        executed=executed,
+        layout="department",
+        execution_weight=execution,
+        indicators=inds,
+        funding=funding,
+    )
+
+
+@FAST
+@given(department_projects())
+def test_properties_of_a_department_sheet(project: ProjectInput) -> None:
+    sheet = score_project(project)
+    assert D(0) <= sheet.total <= D(100)
+    assert sheet.total == sheet.execution_score + sum(sheet.groups.values())
+    assert set(sheet.groups) == {"input", "process", "output", "outcome"}
+    assert WEIGHTS_MISMATCH not in sheet.flag_codes()
+    assert scoring.FUNDING_MISMATCH not in sheet.flag_codes()
+    assert sheet.grade == grade(sheet.total)
+    no_floats(sheet)
+
+
+@FAST
+@given(projects(), st.integers(0, 3))
+def test_unexplained_deductions_are_scored_not_refused(project: ProjectInput, n: int) -> None:
+    """Removing every override reason never raises for a deduction and never changes a
+    score: a deduction without a reason is marked and flagged, nothing else."""
+    bare = []
+    for ind in project.indicators:
+        scored = score_indicator(ind)
+        if ind.override is not None and scored.final < scored.computed and is_met(ind):
+            ind = dataclasses.replace(ind, override_reason="")
+        bare.append(ind)
+    before = score_project(project)
+    after = score_project(dataclasses.replace(project, indicators=bare))
+    assert after.total == before.total
+    assert [s.final for s in after.indicators] == [s.final for s in before.indicators]
+    for s in after.indicators:
+        assert s.unexplained == (DEDUCTION_WITHOUT_REASON in [f.code for f in s.flags])

@@ -238,11 +238,14 @@ def test_submit_reports_every_blocking_problem(lsj: Procuratorate, users: dict[s
         ("EXECUTED_REQUIRED", "executed"),
         ("DEVIATION_REASON_REQUIRED", "indicators.q1.deviationReason"),
         ("ACTUAL_REQUIRED", "indicators.q2.actualValue"),
-        ("DEDUCTION_REASON_REQUIRED", "indicators.e1.explanation"),
         ("ACTUAL_REQUIRED", "indicators.s1.actualValue"),
     ]
     evaluation.refresh_from_db()
     assert evaluation.status == EvaluationStatus.DRAFT
+    # 达成 scored 25 of its weight without a written reason no longer blocks: marked, flagged
+    e1 = evaluation.indicators.get(code="e1")
+    assert e1.final_score == Decimal("25.00") and "未说明原因" in e1.computation
+    assert [f["code"] for f in e1.flags] == ["deduction_without_reason"]
 
 
 def test_the_whole_workflow_and_its_illegal_transitions(

@@ -149,7 +149,9 @@ def test_a_unit_records_submits_and_sees_its_alerts(gql, pushed, member, token_f
         token=finance,
         variables={"p": project},
     )["data"]["executionChartUrl"]
-    assert chart.startswith("/monitoring/projects/") and chart.endswith("/execution.svg")
+    # absolute, on the unit's host (issue 16)
+    assert chart.startswith(f"http://{LSJ}/monitoring/projects/"), chart
+    assert chart.endswith("/execution.svg")
 
 
 def test_only_the_province_sets_rounds_and_rules(gql, member, token_for) -> None:

@@ -813,3 +813,22 @@ def test_rates_have_no_progress_against_time() -> None:
     assert r.indicator_progress(rate) is None
     assert r.indicator_findings(snapshot, policy) == []
     assert r.gap_finding(snapshot, policy) is None
+
+
+def test_messages_name_the_project_and_the_indicator() -> None:
+    """Issue 16: with their names known, alerts say which project and which indicator in
+    words, the code beside it; without, the code alone (as before)."""
+    lagging = dataclasses.replace(snapshot(spent=D("100")), project_name="案件办理经费")
+    found = rules.execution_finding(lagging, rules.Policy())
+    assert found is not None
+    assert found.message.startswith("项目“案件办理经费”（XM-7）截至6月预算执行率")
+    named = dataclasses.replace(indicator(value=D(1), likelihood="impossible"), name="办理案件数")
+    findings = rules.project_findings(
+        dataclasses.replace(lagging, indicators=(named,)), rules.Policy()
+    )
+    assert any(
+        f.message.startswith("项目“案件办理经费”（XM-7）指标“办理案件数”（") for f in findings
+    ), [f.message for f in findings]
+    assert rules.execution_finding(snapshot(spent=D("100")), rules.Policy()).message.startswith(
+        "项目XM-7截至"
+    )

@@ -49,6 +49,8 @@ RESULT_KEYS = {
     "deviation_reason": "deviationReason",
     "override_score": "overrideScore",
     "override_reason": "overrideReason",
+    "manual_score": "manualScore",
+    "manual_reason": "manualReason",
     "evidence_ids": "evidenceIds",
 }
 # Flag codes that never block a submission (they are for the reviewer).
@@ -191,7 +193,13 @@ def _clean_row(
             )
         else:
             changes["actual_value"] = value
-    for key in ("actual_text", "explanation", "deviation_reason", "override_reason"):
+    for key in (
+        "actual_text",
+        "explanation",
+        "deviation_reason",
+        "override_reason",
+        "manual_reason",
+    ):
         if key in row:
             text, problem = cleaning.text(
                 row[key], field(key), f"{label}的内容", max_length=TEXT_LIMITS.get(key)
@@ -258,11 +266,53 @@ def _clean_row(
             )
         else:  # clearing the band
             changes["band"], changes["band_score"] = "", None
+    if "manual_score" in row:
+        score, problem = clean_number(
+            row["manual_score"], field("manual_score"), f"{label}的评价人打分", places=2
+        )
+        reason = str(row.get("manual_reason", indicator.manual_reason) or "").strip()
+        if problem:
+            problems.append(problem)
+        elif score is not None and indicator.scoring_method != scoring.MANUAL:
+            problems.append(
+                Problem(
+                    "NOT_MANUAL",
+                    f"{label}不是评价人打分指标，请填写实际完成值或完成档次。",
+                    field("manual_score"),
+                )
+            )
+        elif score is not None and score > weight:
+            problems.append(
+                Problem(
+                    "MANUAL_SCORE_OUT_OF_RANGE",
+                    f"{label}的评价人打分须在 0–{number(weight)} 分之间"
+                    f"（填写了 {number(score)}）。",
+                    field("manual_score"),
+                )
+            )
+        elif score is not None and not reason:
+            problems.append(
+                Problem(
+                    "MANUAL_REASON_REQUIRED",
+                    f"{label}由评价人打分，须说明打分理由。",
+                    field("manual_reason"),
+                )
+            )
+        else:
+            changes["manual_score"] = score
     if "override_score" in row:
         score, problem = clean_number(
             row["override_score"], field("override_score"), f"{label}的调整后得分", places=2
         )
         reason = str(row.get("override_reason", indicator.override_reason) or "").strip()
+        # A deduction (below the score the rule gives a met indicator) is accepted without a
+        # reason: the engine marks it 未说明原因 and flags it (issue 16).
+        deduction = (
+            score is not None
+            and indicator.computed_score is not None
+            and score < indicator.computed_score
+            and bool(scoring.is_met(indicator_input(indicator)))
+        )
         if problem:
             problems.append(problem)
         elif score is not None and score > weight:
@@ -273,7 +323,7 @@ def _clean_row(
                     field("override_score"),
                 )
             )
-        elif score is not None and not reason:
+        elif score is not None and not reason and not deduction:
             problems.append(
                 Problem(
                     "OVERRIDE_REASON_REQUIRED",
@@ -305,10 +355,11 @@ def _clean_row(
 
 
 def indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
-    """The engine's view of a stored indicator result (strict: an override always has a
-    reason here, the services refuse one without). A row the engine cannot take (a negative
-    target written before drafting refused them, a quantitative indicator without a target) is
-    a typed ``INVALID_INDICATOR`` naming it, never a crash of the scoring."""
+    """The engine's view of a stored indicator result (an override raising a score always has
+    a reason here, the services refuse one without; a deduction may have none). A row the
+    engine cannot take (a negative target written before drafting refused them, a
+    quantitative indicator without a target) is a typed ``INVALID_INDICATOR`` naming it, never
+    a crash of the scoring."""
     try:
         return _indicator_input(row)
     except ValueError:
@@ -323,12 +374,13 @@ def indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
 
 def _indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
     qualitative = row.value_type == ValueType.QUALITATIVE
+    manual = row.scoring_method == scoring.MANUAL
     return scoring.IndicatorInput(
         code=row.code,
         level1=row.level1,
         value_type=row.value_type,  # type: ignore[arg-type]
         direction="" if qualitative else row.direction,  # type: ignore[arg-type]
-        target=None if qualitative else row.target_value,
+        target=None if qualitative or (manual and row.target_value is None) else row.target_value,
         weight=row.weight,
         actual=None if qualitative else row.actual_value,
         band=(row.band or None) if qualitative else None,  # type: ignore[arg-type]
@@ -336,6 +388,10 @@ def _indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
         override=row.override_score,
         override_reason=row.override_reason,
         deviation_reason=row.deviation_reason,
+        scoring_method=scoring.MANUAL if manual else "",
+        manual_score=row.manual_score if manual else None,
+        manual_reason=row.manual_reason,
+        deduction_reason=row.explanation if qualitative else None,
     )
 
 
@@ -345,10 +401,13 @@ def score_sheet(
     *,
     full_budget: Decimal,
     executed: Decimal | None,
+    funding: Sequence[scoring.FundingSource] = (),
 ) -> scoring.ScoreSheet | None:
     """Score with the engine and copy the result onto ``sheet`` and ``rows`` (unsaved). A
     missing final spending scores as 0 and is flagged. Without a positive budget nothing can be
-    scored: the sheet is cleared and ``None`` returned."""
+    scored: the sheet is cleared and ``None`` returned. Scored leniently (``strict=False``):
+    what a person enters was checked field by field before; what is left (a manual score whose
+    reason was cleared) is flagged, never a crash."""
     if full_budget is None or full_budget <= 0:
         sheet.execution_rate = sheet.execution_score = sheet.total = None
         sheet.group_scores, sheet.grade, sheet.flags = {}, "", []
@@ -364,8 +423,9 @@ def score_sheet(
         execution_weight=sheet.execution_weight,
         group_weights=sheet.group_weights or None,
         indicators=[indicator_input(r) for r in rows],
+        funding=funding,
     )
-    result = scoring.score_project(project)
+    result = scoring.score_project(project, strict=False)
     by_code = {s.code: s for s in result.indicators}
     for row in rows:
         scored = by_code[row.code]
@@ -444,6 +504,8 @@ RESULT_FIELDS = (
     "deviation_reason",
     "override_score",
     "override_reason",
+    "manual_score",
+    "manual_reason",
     *SCORED_FIELDS,
 )
 
@@ -464,8 +526,9 @@ def submission_problems(
     rows: Sequence[IndicatorResultFields], *, executed: Decimal | None, executed_field: str
 ) -> list[Problem]:
     """The blocking problems of a submission: final spending missing, an indicator without its
-    actual value or band, a missed indicator without a deviation reason, an override without a
-    reason, a deduction on a met indicator without an explanation."""
+    actual value or band (a manual one without the evaluator's score and reason), a missed
+    indicator without a deviation reason, an override raising a score without a reason. A
+    deduction without a reason does not block: it is flagged 未说明原因."""
     problems: list[Problem] = []
     if executed is None:
         problems.append(Problem("EXECUTED_REQUIRED", "请填写全年执行数。", executed_field))
@@ -474,6 +537,21 @@ def submission_problems(
         label = f"指标“{row.name or row.code}”"
         ind = indicator_input(row)
         met = scoring.is_met(ind)
+        if ind.manual and row.manual_score is None:
+            problems.append(
+                Problem(
+                    "MANUAL_SCORE_REQUIRED", f"{label}须由评价人打分。", f"{prefix}.manualScore"
+                )
+            )
+            continue
+        if ind.manual and not row.manual_reason.strip():
+            problems.append(
+                Problem(
+                    "MANUAL_REASON_REQUIRED",
+                    f"{label}由评价人打分，须说明打分理由。",
+                    f"{prefix}.manualReason",
+                )
+            )
         if met is None:
             if row.value_type == ValueType.QUALITATIVE:
                 problems.append(
@@ -494,7 +572,13 @@ def submission_problems(
                     f"{prefix}.deviationReason",
                 )
             )
-        if row.override_score is not None and not row.override_reason.strip():
+        deduction = (
+            met
+            and row.override_score is not None
+            and row.computed_score is not None
+            and row.override_score < row.computed_score
+        )
+        if row.override_score is not None and not row.override_reason.strip() and not deduction:
             problems.append(
                 Problem(
                     "OVERRIDE_REASON_REQUIRED",
@@ -502,19 +586,6 @@ def submission_problems(
                     f"{prefix}.overrideReason",
                 )
             )
-        deducted = (
-            met
-            and row.value_type == ValueType.QUALITATIVE
-            and row.override_score is None
-            and row.band_score is not None
-            and row.band_score < row.weight
-        )
-        if deducted and not row.explanation.strip():
-            problems.append(
-                Problem(
-                    "DEDUCTION_REASON_REQUIRED",
-                    f"{label}已达成目标但未得满分，须在完成情况说明中写明扣分理由。",
-                    f"{prefix}.explanation",
-                )
-            )
+        # A met indicator scored below its weight without a written reason is no longer a
+        # blocking problem (issue 16): the engine marks it 未说明原因 and flags it.
     return problems

@@ -49,6 +49,7 @@ DECLARED_FIELDS = (
     "target_value",
     "target_text",
     "weight",
+    "scoring_method",
     "sort_order",
 )
 
@@ -72,6 +73,17 @@ def department_library() -> tuple[Any, list[Any]]:
         ).order_by("sort_order", "id")
     )
     return adopted.template, indicators
+
+
+def department_weights() -> dict[str, str]:
+    """投入 / 过程 / 产出 / 效果 of the department-wide layout: the province's policy, else
+    15/55/20/10 (``ProvincePolicy.department_weights``)."""
+    from backend.oversight.models import default_department_weights
+    from backend.oversight.selectors import policy_for
+
+    policy = policy_for(common.current_unit())
+    weights = (policy.department_weights if policy else None) or default_department_weights()
+    return {str(k): str(v) for k, v in weights.items()}
 
 
 def _indicators(evaluation: DepartmentEvaluation) -> list[DepartmentIndicatorScore]:
@@ -141,6 +153,8 @@ def start_department_evaluation(fiscal_year: int, actor: AnyUser) -> DepartmentE
         template.execution_weight if template else scoring.DEFAULT_EXECUTION_WEIGHT
     )
     evaluation.group_weights = (template.group_weights or None) if template else None
+    if evaluation.layout == Layout.DEPARTMENT and not evaluation.group_weights:
+        evaluation.group_weights = department_weights()
     _aggregate(evaluation)
     common.save(evaluation, actor, "开始部门整体自评")
     existing = {r.code: r for r in _indicators(evaluation)}

@@ -30,6 +30,7 @@ from backend.budgets.models import Expenditure, Project
 from backend.budgets.services import clean_money
 from backend.core.errors import DomainError, Problem
 from backend.core.versioning import bump, check_version
+from backend.evaluation import scoring
 from backend.evaluation.models import EvaluationStatus, IndicatorScore, SelfEvaluation
 from backend.evaluation.services import common
 from backend.evaluation.services.common import AnyUser
@@ -54,10 +55,69 @@ def _indicators(evaluation: SelfEvaluation) -> list[IndicatorScore]:
     return list(evaluation.indicators.order_by("sort_order", "id"))
 
 
+def funding_sources(evaluation: SelfEvaluation) -> list[scoring.FundingSource]:
+    """The stored funding-source sub-rows (财政拨款 / 其他资金) as the engine takes them."""
+    return [
+        scoring.FundingSource(
+            str(row["name"]), Decimal(str(row["budget"])), Decimal(str(row["executed"]))
+        )
+        for row in evaluation.funding or []
+    ]
+
+
 def _rescore(evaluation: SelfEvaluation, rows: Sequence[IndicatorScore]) -> None:
     common.score_sheet(
-        evaluation, rows, full_budget=evaluation.full_budget, executed=evaluation.executed
+        evaluation,
+        rows,
+        full_budget=evaluation.full_budget,
+        executed=evaluation.executed,
+        funding=funding_sources(evaluation),
     )
+
+
+FUNDING_NAME_LIMIT = 20
+
+
+def clean_funding(value: Any) -> tuple[list[dict[str, str]], list[Problem]]:
+    """Funding-source sub-rows (``name``, ``budget``, ``executed`` in yuan) as stored, or the
+    problems with them (``funding[1].budget``); ``None`` or [] removes the split."""
+    rows: list[dict[str, str]] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, item in enumerate(value or []):
+        prefix = f"funding[{index}]"
+        name = str(item.get("name") or "").strip()
+        if not name or len(name) > FUNDING_NAME_LIMIT:
+            problems.append(
+                Problem(
+                    "INVALID_FUNDING_NAME",
+                    f"资金来源名称须为 1–{FUNDING_NAME_LIMIT} 个字（如“财政拨款”“其他资金”）。",
+                    f"{prefix}.name",
+                )
+            )
+            continue
+        if name in seen:
+            problems.append(
+                Problem("DUPLICATE_FUNDING", f"资金来源“{name}”填写了两次。", f"{prefix}.name")
+            )
+            continue
+        seen.add(name)
+        figures: dict[str, str] = {"name": name}
+        for key, label in (("budget", "预算数"), ("executed", "执行数")):
+            amount, problem = clean_money(key, item.get(key))
+            if problem or amount is None:
+                problems.append(
+                    Problem(
+                        problem.code if problem else "REQUIRED",
+                        f"资金来源“{name}”的{label}须为不小于 0 的金额（元）。",
+                        f"{prefix}.{key}",
+                    )
+                )
+            else:
+                figures[key] = str(amount)
+        if len(figures) == 3:
+            rows.append(figures)
+    return rows, problems
 
 
 @transaction.atomic
@@ -121,6 +181,7 @@ def start_self_evaluation(project: Project, fiscal_year: int, actor: AnyUser) ->
             target_value=gi.target_value,
             target_text=gi.target_text,
             weight=gi.weight,
+            scoring_method=gi.scoring_method,
             template_code=gi.template_code,
             sort_order=index,
         )
@@ -143,10 +204,15 @@ def _take(
     """Check the input of a record (or a preview): set the evaluation's own fields that are
     valid on ``evaluation`` (unsaved) and return the cleaned indicator changes and every
     problem."""
-    unknown = set(fields) - {"executed", *TEXT_FIELDS}
+    unknown = set(fields) - {"executed", "funding", *TEXT_FIELDS}
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     problems: list[Problem] = []
+    if "funding" in fields:
+        funding, funding_problems = clean_funding(fields["funding"])
+        problems += funding_problems
+        if not funding_problems:
+            evaluation.funding = funding
     if "executed" in fields:
         if fields["executed"] is None or fields["executed"] == "":
             evaluation.executed = None

@@ -20,7 +20,7 @@ from backend.accounts.policy import Op
 from backend.budgets.models import Project
 from backend.core.errors import DomainError
 from backend.documents.services import store_document
-from backend.evaluation import selectors
+from backend.evaluation import consistency, selectors
 from backend.evaluation.models import DepartmentEvaluation, EvaluationStatus, SelfEvaluation
 from backend.evaluation.scoring import GROUP_LABELS
 from backend.evaluation.services import department as department_services
@@ -105,9 +105,11 @@ def _rows(evaluation: SelfEvaluation | DepartmentEvaluation) -> list[Any]:
 
 
 def group_lines(sheet: Any) -> list[tuple[str, str]]:
-    """(label, subtotal) of each scoring group: 产出, 效益, 满意度, then any other."""
+    """(label, subtotal) of each scoring group: (投入, 过程,) 产出, 效益, 满意度, (效果,) then
+    any other."""
     scores = sheet.group_scores or {}
-    order = {str(group): index for index, group in enumerate(GROUP_LABELS)}
+    sequence = ("input", "process", "output", "effect", "satisfaction", "outcome")
+    order = {group: index for index, group in enumerate(sequence)}
     keys = sorted(scores, key=lambda k: (order.get(k, len(order)), k))
     return [(f"{GROUP_LABELS.get(k, k)}指标", scores[k]) for k in keys]
 
@@ -135,6 +137,10 @@ def _sheet_context(
         "can_report": access.allows(Op.REPORT_GENERATE),
         "can_upload": draft and access.allows(Op.DOCUMENT_UPLOAD) and bool(rows),
         "history": selectors.status_history(sheet),
+        "findings": [
+            {"code": f.code, "label": consistency.LABELS[f.code], "message": f.message}
+            for f in selectors.findings(sheet)
+        ],
         **extra,
     }
 
@@ -370,6 +376,7 @@ def _department_page(
                 form,
                 comment=comment or CommentForm(),
                 urls=_urls("department", fiscal_year=fiscal_year),
+                poor_projects=selectors.poor_projects(fiscal_year),
             )
         )
     return render(request, "web/workspace/evaluation/department.html", context)
