@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('budgets', '0002_unit_refs_and_indexes'),
-        ('evaluation', '0003_self_evaluation_version'),
+        ('evaluation', '0004_issue16'),
         ('goals', '0003_goalreview_snapshot'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
