@@ -144,3 +144,19 @@ def test_push_to_a_peer_group_and_to_a_list(admin, django_capture_on_commit_call
     second = TemplatePush.objects.filter(version=version).exclude(pk=first.pk).get()
     codes = set(PushTarget.objects.filter(push=second).values_list("unit__code", flat=True))
     assert codes == {"lianyuan", "shuangfeng"}
+
+
+def test_rerun_queues_every_unit_not_done(admin, persona, browse) -> None:
+    version = published("web-push")
+    record = push_now(version, ["lengshuijiang", "lianyuan", "xinhua"])
+    PushTarget.objects.filter(push=record, unit__code__in=["lianyuan", "xinhua"]).update(
+        status=PushStatus.FAILED, error="x"
+    )
+    url = f"/console/templates/pushes/{record.pk}/rerun/"
+    assert browse(persona("city_reviewer"), None).post(url).status_code == 403
+    assert PushTarget.objects.filter(push=record, status=PushStatus.FAILED).count() == 2
+    # The messages would leave on commit; the test's transaction never commits.
+    response = admin.post(url, follow=True)
+    assert "已重新排队 2 个单位" in response.content.decode()
+    assert PushTarget.objects.filter(push=record, status=PushStatus.PENDING).count() == 2
+    assert PushTarget.objects.get(push=record, unit__code="lengshuijiang").status == "succeeded"
