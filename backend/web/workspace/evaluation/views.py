@@ -152,8 +152,9 @@ def _sheet_page(
     *,
     comment: CommentForm | None = None,
     evidence: EvidenceForm | None = None,
+    rows: list[Any] | None = None,
 ) -> HttpResponse:
-    rows = _rows(evaluation)
+    rows = rows if rows is not None else _rows(evaluation)
     form = form or SheetForm(rows=rows, sheet=evaluation, sheet_fields=PROJECT_FIELDS)
     context = _sheet_context(
         request,
@@ -230,7 +231,7 @@ def save(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     ):
         messages.success(request, "自评已保存，得分已按评分规则重新计算。")
         return redirect("ws:evaluation-detail", evaluation_id=evaluation.pk)
-    return _sheet_page(request, _evaluation(evaluation_id), form)
+    return _refused(request, evaluation_id, form)
 
 
 @unit_page(Op.EVALUATION_PREPARE)
@@ -248,7 +249,17 @@ def submit(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     ):
         messages.success(request, "自评已上报本院负责人审核。")
         return redirect("ws:evaluation-detail", evaluation_id=evaluation.pk)
-    return _sheet_page(request, _evaluation(evaluation_id), form)
+    return _refused(request, evaluation_id, form)
+
+
+def _refused(request: HttpRequest, evaluation_id: int, form: SheetForm) -> HttpResponse:
+    """The sheet again after a refused save or submission: the typed values with their
+    problems, and the scores of what was typed (as the live total showed them, nothing saved),
+    not the stored ones, which would contradict the values beside them."""
+    preview = project_services.preview_self_evaluation(
+        _evaluation(evaluation_id), indicators=form.indicator_rows(), **form.sheet_values()
+    )
+    return _sheet_page(request, preview.evaluation, form, rows=preview.rows)
 
 
 def _finish(

@@ -102,6 +102,9 @@ def test_submitting_names_what_is_missing_then_goes_to_the_leader(
     assert "未填写实际完成值" in field_error(html, "s1-actual_value")
     assert stored(evaluation).status == EvaluationStatus.DRAFT
     assert stored(evaluation).total == D("0.00") or stored(evaluation).total is not None
+    # the summary scores what was typed (as the live total did), not the stored sheet
+    assert stored(evaluation).total != D("81.00")
+    assert 'data-testid="live-total">81.00<' in html
 
     explained = sheet(
         **{
