@@ -205,6 +205,8 @@ if AWS_STORAGE_BUCKET_NAME:
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            # Where browsers reach the same server: presigned URLs are signed for it.
+            "public_endpoint_url": os.environ.get("AWS_S3_PUBLIC_ENDPOINT_URL") or None,
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "location": os.environ.get("AWS_S3_LOCATION", ""),
             "default_acl": None,
