@@ -93,6 +93,8 @@ ROOT_URLCONF = "backend.urls"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 # Per-tenant media folders for the file-system storage (django-tenants' storage reads this).
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# On a Citus coordinator: new unit schemas are created as distributed schemas (infra/citus/).
+JIXIAO_CITUS = env_bool("JIXIAO_CITUS", False)
 
 MIDDLEWARE = [
     # Outermost: every log line of the request carries its id (backend/core/logs.py).

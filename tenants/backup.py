@@ -314,7 +314,7 @@ def restore_unit(directory: Path, *, as_code: str | None = None, replace: bool =
             cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             ddl = (directory / SCHEMA_FILE).read_text()
             cursor.execute(
-                f'CREATE SCHEMA "{schema}";\n'
+                blueprint.create_schema_sql(schema).replace("%", "%%")
                 + ddl.replace(blueprint.SCHEMA_TOKEN, schema).replace("%", "%%")
             )
         # Django's own psycopg connection, inside the same transaction.
