@@ -12,6 +12,7 @@ from typing import Any
 
 import botocore
 from botocore.config import Config
+from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django_tenants.files.storage import TenantFileSystemStorage as _TenantFileSystemStorage
 from storages.backends.s3 import S3Storage
@@ -24,6 +25,15 @@ def tenant_prefix() -> str:
 
 class TenantFileSystemStorage(_TenantFileSystemStorage):
     """django-tenants' storage: MEDIA_ROOT/<schema>/..."""
+
+    def _clear_cached_properties(self, setting: str, **kwargs: Any) -> None:
+        # django-tenants 4.0 hands Django's handler the settings module instead of the setting's
+        # name and forgets its own paths when MEDIA_ROOT changes, so a storage built before an
+        # override of MEDIA_ROOT (tests) kept writing to the old folder.
+        FileSystemStorage._clear_cached_properties(self, setting, **kwargs)
+        if setting in {"MEDIA_ROOT", "MEDIA_URL", "MULTITENANT_RELATIVE_MEDIA_ROOT"}:
+            self.__dict__.pop("relative_media_root", None)
+            self.__dict__.pop("relative_media_url", None)
 
 
 class TenantS3Storage(S3Storage):
