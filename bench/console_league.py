@@ -92,7 +92,7 @@ def measure(repeat: int, database: str) -> dict[str, Any]:
                 samples.append((time.perf_counter() - start) * 1000)
             p50[name][str(size)] = round(statistics.median(samples), 1)
             p95[name][str(size)] = round(percentile(samples, 0.95), 1)
-            queries[name][str(size)] = len(captured)
+            queries[name][str(size)] = len(captured.captured_queries)
             sizes_kb[name][str(size)] = round(len(response.content) / 1024, 1)
         print(f"{name}: p50 {p50[name]} p95 {p95[name]} queries {queries[name]}", flush=True)
     return {
