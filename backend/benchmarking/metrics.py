@@ -418,7 +418,14 @@ def _indicator(column: str) -> Reader:
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in [
-        Metric("budget", "预算规模", "元", True, _budget, description="Σ 项目全年预算数"),
+        Metric(
+            "budget",
+            "预算规模",
+            "元",
+            True,
+            _budget,
+            description="Σ 本年度已批复绩效目标的项目全年预算数（目标尚未批复的项目不计入）",
+        ),
         Metric(
             "execution_rate",
             "预算执行率",
