@@ -7,8 +7,9 @@ takes minutes, so that database is kept and reused: it is marked (``COMMENT ON D
 a key of the migrations and of the demo's code and data; a database without the mark, with
 another key, or ``--fresh-demo``, is dropped and prepared again (in a subprocess,
 ``DATABASE_URL`` pointed at it). Every run then works on a copy
-(``CREATE DATABASE <demo>_run TEMPLATE <demo>``, a file copy, seconds) dropped at the end, so
-log-ins, sessions and the synthetic units never reach the prepared database.
+(``CREATE DATABASE <demo>_run TEMPLATE <demo>``, a file copy, seconds), analysed (``ANALYZE``:
+the statistics autovacuum keeps on a running server) and dropped at the end, so log-ins,
+sessions and the synthetic units never reach the prepared database.
 
 The requests: in process, through Django's test ``Client`` (the whole middleware stack, the
 view, the templates; no socket, no HTTP parsing). The time of a page is the wall time around
@@ -174,6 +175,10 @@ def copy_of(template: str) -> Iterator[str]:
         cursor.execute(f"CREATE DATABASE {quoted(copy)} TEMPLATE {quoted(template)}")
     settings_dict["NAME"] = copy
     try:
+        # Planner statistics, as autovacuum keeps them on a running server (it may be off on a
+        # development server: without them every estimate is one row and the plans are loops).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         yield copy
     finally:
         connection.close()
