@@ -13,13 +13,12 @@ from typing import Any, overload
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
     Max,
-    OuterRef,
     Q,
     QuerySet,
 )
@@ -775,11 +774,12 @@ def unit_positions(unit: Procuratorate, requests: Sequence[PositionRequest]) -> 
         specs, read, requests, strict=True
     ):
         if fiscal_year not in units_of:
+            # The membership condition on the row itself (a region is a path prefix, a band or
+            # a list a hashed sub-plan), not an EXISTS over the registry per group: the same
+            # answer (NULL counts as not a member) for far less planning.
             flags = {
-                f"g{g.pk}": Exists(
-                    Procuratorate.objects.filter(pk=OuterRef("pk")).filter(
-                        peers.member_condition(g, fiscal_year)
-                    )
+                f"g{g.pk}": ExpressionWrapper(
+                    peers.member_condition(g, fiscal_year), output_field=BooleanField()
                 )
                 for g in groups
             }
