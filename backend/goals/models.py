@@ -63,6 +63,8 @@ class PerformanceGoal(models.Model):
         on_delete=models.DO_NOTHING,
         related_name="+",
         verbose_name="指定审核人",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
