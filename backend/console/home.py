@@ -3,7 +3,7 @@ tables only (goal submissions, execution facts, alert records, project facts, re
 requests, monitoring rounds) — never a unit's schema. A fixed number of queries whatever the
 number of units: one per table, grouped by unit, then rolled up in Python.
 
-The cycle of year Y (docs/console-home-units.md): goals, monitoring and alerts of fiscal year Y;
+The cycle of year Y (docs/console.md, "home"): goals, monitoring and alerts of fiscal year Y;
 the year-end self-evaluation of fiscal year Y − 1 (done during Y) and the rectifications it
 opened. Self-evaluations appear in the public facts when finalised (``ProjectFact.finalised_at``),
 so the page counts finalised ones: a submitted, not yet finalised evaluation lives only in the
