@@ -30,9 +30,11 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench $(ONLY)
 
+## ruff (lint and format) and mypy (pyproject.toml [tool.mypy]); CI runs this before the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
