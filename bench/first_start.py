@@ -151,7 +151,15 @@ def run(argv: list[str]) -> dict[str, Any]:
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary data folder")
     parser.add_argument("--install", action="store_true", help="also time a fresh pip install")
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        help="time only a later start on a folder kept by --keep (DIR/data), e.g. to time a "
+        "restart while the history is still loading",
+    )
     options = parser.parse_args(argv)
+    if options.reuse:
+        return _second_only(Path(options.reuse), options.timeout)
 
     from django.conf import settings
 
@@ -233,7 +241,39 @@ def run(argv: list[str]) -> dict[str, Any]:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def _second_only(work: Path, timeout: float) -> dict[str, Any]:
+    from django.conf import settings
+
+    data_dir = work / "data"
+    result: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "load_average_at_start": round(os.getloadavg()[0], 2),
+        "data_dir": str(data_dir),
+        "history_before": _read_progress(data_dir),
+    }
+    port = _free_port()
+    log = work / "demo-reuse.log"
+    started = time.monotonic()
+    process = _start(data_dir, port, log)
+    try:
+        result["second_login_s"] = round(
+            _wait_login(process, port, settings.JIXIAO_BASE_DOMAIN, started, timeout, log), 1
+        )
+    finally:
+        _stop(process, data_dir)
+    result["second_login_target_met"] = result["second_login_s"] <= SECOND_TARGET_S
+    result["load_average_at_end"] = round(os.getloadavg()[0], 2)
+    return result
+
+
 def table(result: dict[str, Any]) -> str:
+    if "first_login_s" not in result:
+        met = "met" if result["second_login_target_met"] else "MISSED"
+        return (
+            f"machine: {result['cpus']} CPUs, load average {result['load_average_at_start']}\n"
+            f"later make demo -> /login/ 200            {result['second_login_s']:>8} s"
+            f"  (target {SECOND_TARGET_S} s: {met})"
+        )
     lines = [
         f"machine: {result['cpus']} CPUs, load average {result['load_average_at_start']} at start,"
         f" {result.get('load_average_at_end')} at end (shared machines inflate every figure)",

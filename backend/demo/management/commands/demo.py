@@ -139,42 +139,9 @@ class Command(BaseCommand):
         # Children share this process's embedded servers instead of starting their own.
         env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or embedded.postgres_url()
         env["REDIS_URL"] = settings.REDIS_URL
+        # The web process first: a login needs it alone, and on a small machine the worker and
+        # beat importing Django at the same time would delay its first answer.
         children = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "backend",
-                    "worker",
-                    "-l",
-                    "warning",
-                    "-Q",
-                    settings.CELERY_TASK_DEFAULT_QUEUE,
-                    "--concurrency",
-                    "2",
-                ],
-                env=env,
-                cwd=settings.BASE_DIR,
-            ),
-            # beat: the daily monitoring sweep (its schedule state lives in the data folder)
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "backend",
-                    "beat",
-                    "-l",
-                    "warning",
-                    "-s",
-                    str(embedded.DATA_DIR / "celerybeat-schedule"),
-                ],
-                env=env,
-                cwd=settings.BASE_DIR,
-            ),
             # The web process: gunicorn, bounded workers × threads (gunicorn.conf.py).
             subprocess.Popen(
                 [
@@ -191,6 +158,46 @@ class Command(BaseCommand):
                 cwd=settings.BASE_DIR,
             ),
         ]
+
+        def start_workers() -> list[subprocess.Popen[bytes]]:
+            return [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "backend",
+                        "worker",
+                        "-l",
+                        "warning",
+                        "-Q",
+                        settings.CELERY_TASK_DEFAULT_QUEUE,
+                        "--concurrency",
+                        "2",
+                    ],
+                    env=env,
+                    cwd=settings.BASE_DIR,
+                ),
+                # beat: the daily monitoring sweep (its schedule state lives in the data folder)
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "backend",
+                        "beat",
+                        "-l",
+                        "warning",
+                        "-s",
+                        str(embedded.DATA_DIR / "celerybeat-schedule"),
+                    ],
+                    env=env,
+                    cwd=settings.BASE_DIR,
+                ),
+            ]
+
         self.stdout.write(f"Starting the server on http://{addr} (gunicorn)…")
         ready = False
         loader: subprocess.Popen[bytes] | None = None
@@ -200,6 +207,7 @@ class Command(BaseCommand):
                     ready = True
                     on_ready()
                     self.stdout.write(f"Serving on http://{addr} — Ctrl-C to stop.")
+                    children.extend(start_workers())
                     loader = self._start_history(env)
                 if loader is not None and loader.poll() is not None:
                     if loader.returncode != 0:
