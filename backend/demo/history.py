@@ -63,6 +63,8 @@ class Progress:
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     error: str = ""
+    # which database the record speaks of (the data folder may outlive it, or serve several)
+    database: str = ""
 
     @property
     def percent(self) -> int:
@@ -79,13 +81,20 @@ class Progress:
         os.replace(temporary, target)
 
 
+def database_key() -> str:
+    settings = connection.settings_dict
+    return f"{settings.get('NAME')}@{settings.get('HOST') or 'localhost'}:{settings.get('PORT')}"
+
+
 def read_progress(path: Path | None = None) -> Progress | None:
-    """The last record written, or None when there is none (no demo, or not readable)."""
+    """The last record written for this database, or None when there is none (no demo, not
+    readable, or written for another database)."""
     try:
         data = json.loads((path or progress_path()).read_text(encoding="utf-8"))
-        return Progress(**data)
+        record = Progress(**data)
     except (OSError, ValueError, TypeError):
         return None
+    return record if record.database in ("", database_key()) else None
 
 
 def migrate() -> None:
@@ -185,7 +194,9 @@ def load_history(
         targets = targets.filter(code__in=list(units))
     count = targets.count()
     steps = history_steps(seed, units)
-    progress = Progress(total=sum(count if per_unit else 1 for _, _, per_unit in steps))
+    progress = Progress(
+        total=sum(count if per_unit else 1 for _, _, per_unit in steps), database=database_key()
+    )
     progress.save(path)
 
     def advance(_unit: object = None) -> None:

@@ -159,3 +159,7 @@ def test_the_pages_show_the_progress_while_the_history_loads(
     record.state = history.DONE
     record.save(path)
     assert 'data-testid="demo-progress"' not in login_page()
+    # a record written for another database (a benchmark's, say) is not this demo's
+    history.Progress(done=5, total=100, database="other@elsewhere:5432").save(path)
+    assert history.read_progress(path) is None
+    assert 'data-testid="demo-progress"' not in login_page()
