@@ -80,6 +80,9 @@ def _start(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # Ctrl-C works as in a terminal even when the bench itself runs in the background
+        # (where the shell leaves SIGINT ignored, and children inherit that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
