@@ -117,7 +117,7 @@ def migrate() -> None:
         call_command(
             "migrate_schemas", schema_name=schema, tenant=True, interactive=False, verbosity=0
         )
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
 
 
 def workspace_units() -> list[str]:
