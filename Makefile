@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 ARGS ?=
 ONLY ?=
 
-.PHONY: demo test bench lint format schema migrate clean-data
+.PHONY: demo test test-fast bench lint format schema migrate clean-data
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,17 +18,23 @@ $(STAMP): requirements.lock
 demo: $(STAMP)
 	$(PY) manage.py demo
 
-## Run the whole test suite (ARGS="tests/tenants -x" to narrow it).
+## Run the whole test suite (ARGS="tests/tenants -x" to narrow it). CI runs this one.
 test: $(STAMP)
 	JIXIAO_FAST_PASSWORD_HASHER=1 $(PY) -m pytest $(ARGS)
+
+## The suite without the tests marked slow (over 20 s) or browser: the edit-test loop.
+test-fast: $(STAMP)
+	JIXIAO_FAST_PASSWORD_HASHER=1 $(PY) -m pytest -m "not slow and not browser" $(ARGS)
 
 ## Run the benchmarks under bench/ (ONLY=provisioning for one); figures go to bench/results/.
 bench: $(STAMP)
 	$(PY) -m bench $(ONLY)
 
+## ruff (lint and format) and mypy (pyproject.toml [tool.mypy]); CI runs this before the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

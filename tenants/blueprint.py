@@ -27,7 +27,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -36,7 +38,12 @@ from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import schema_exists
 
 from backend.core.errors import DomainError
-from tenants.models import SchemaBlueprint
+
+if TYPE_CHECKING:
+    # tenants.models imports this module (Procuratorate.create_schema); the model is looked up
+    # through the app registry (_model) so that the import runs one way only
+    # (docs/architecture.md "Imports").
+    from tenants.models import SchemaBlueprint
 
 BLUEPRINT_SCHEMA = "tenant_blueprint"
 SCHEMA_TOKEN = "__JIXIAO_SCHEMA__"
@@ -61,6 +68,10 @@ def migration_state_key() -> str:
 
 
 _cache: dict[str, SchemaBlueprint] = {}
+
+
+def _model() -> type[SchemaBlueprint]:
+    return apps.get_model("tenants", "SchemaBlueprint")
 
 
 def forget_cached() -> None:
@@ -138,7 +149,7 @@ def current_blueprint() -> SchemaBlueprint | None:
     state, so each process reads it once."""
     key = migration_state_key()
     if key not in _cache:
-        found = SchemaBlueprint.objects.filter(state_key=key).first()
+        found = _model().objects.filter(state_key=key).first()
         if found is None:
             return None
         _cache[key] = found
@@ -207,8 +218,8 @@ def _prepare(verbosity: int) -> SchemaBlueprint:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT app, name FROM "{BLUEPRINT_SCHEMA}".django_migrations ORDER BY id')
         migrations = [list(row) for row in cursor.fetchall()]
-    SchemaBlueprint.objects.exclude(state_key=migration_state_key()).delete()  # stale states
-    return SchemaBlueprint.objects.create(
+    _model().objects.exclude(state_key=migration_state_key()).delete()  # stale states
+    return _model().objects.create(
         state_key=migration_state_key(), ddl=render_ddl(), migrations=migrations
     )
 

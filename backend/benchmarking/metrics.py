@@ -339,9 +339,15 @@ def _spending_per_procurator(units, fiscal_year, month, indicator_code) -> Metri
     """Spending ÷ procurators (元/人): at a month the ExecutionFact's spending to date, at
     year-end Σ executed of the evaluated projects."""
     if month is not None:
-        spent = ExecutionFact.objects.filter(
-            unit_id=OuterRef("unit_id"), fiscal_year=fiscal_year, month=month
-        ).values("spent")[:1]
+        # One row per unit and month (unique): no ordering, which would join the registry
+        # (Meta.ordering is by the unit's path) once per unit.
+        spent = (
+            ExecutionFact.objects.filter(
+                unit_id=OuterRef("unit_id"), fiscal_year=fiscal_year, month=month
+            )
+            .order_by()
+            .values("spent")[:1]
+        )
     else:
         spent = (
             ProjectFact.objects.filter(
@@ -418,7 +424,14 @@ def _indicator(column: str) -> Reader:
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in [
-        Metric("budget", "预算规模", "元", True, _budget, description="Σ 项目全年预算数"),
+        Metric(
+            "budget",
+            "预算规模",
+            "元",
+            True,
+            _budget,
+            description="Σ 本年度已批复绩效目标的项目全年预算数（目标尚未批复的项目不计入）",
+        ),
         Metric(
             "execution_rate",
             "预算执行率",

@@ -13,13 +13,12 @@ from typing import Any, overload
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
     Max,
-    OuterRef,
     Q,
     QuerySet,
 )
@@ -775,11 +774,12 @@ def unit_positions(unit: Procuratorate, requests: Sequence[PositionRequest]) -> 
         specs, read, requests, strict=True
     ):
         if fiscal_year not in units_of:
+            # The membership condition on the row itself (a region is a path prefix, a band or
+            # a list a hashed sub-plan), not an EXISTS over the registry per group: the same
+            # answer (NULL counts as not a member) for far less planning.
             flags = {
-                f"g{g.pk}": Exists(
-                    Procuratorate.objects.filter(pk=OuterRef("pk")).filter(
-                        peers.member_condition(g, fiscal_year)
-                    )
+                f"g{g.pk}": ExpressionWrapper(
+                    peers.member_condition(g, fiscal_year), output_field=BooleanField()
                 )
                 for g in groups
             }
@@ -801,17 +801,26 @@ def _position(
 ) -> UnitPosition:
     """The unit's position among ``units`` (pure)."""
     own = next((u for u in units if u["id"] == unit.pk), None)
+    higher = spec.higher_is_better if values.higher_is_better is None else values.higher_is_better
+    default = Decimal(0) if spec.count else None
+    got = values.values
 
     def position(scope: str, code: str, name: str, members: list[dict[str, Any]]) -> Position:
-        table = rank_table(spec, values, members, fiscal_year, month, {})
-        mine = next((r for r in table.rows if r.unit_id == unit.pk), None)
+        # What ``rank_table`` gives for this unit, without building the other units' rows:
+        # rank = 1 + the number of values strictly better (``ranks``).
+        valued = [v for v in (got.get(u["id"], default) for u in members) if v is not None]
+        mine = got.get(unit.pk, default) if any(u["id"] == unit.pk for u in members) else None
+        rank = percentile = None
+        if mine is not None:
+            rank = 1 + sum(1 for v in valued if (v > mine if higher else v < mine))
+            percentile = percentile_of(rank, len(valued))
         return Position(
             scope=scope,
             code=code,
             name=name,
-            rank=mine.rank if mine else None,
-            percentile=mine.percentile if mine else None,
-            distribution=table.distribution,
+            rank=rank,
+            percentile=percentile,
+            distribution=distribution(valued, spec.places),
         )
 
     positions = []

@@ -202,11 +202,13 @@ class CityDistribution:
     distribution: Distribution
 
 
-def by_city(table: BenchmarkTable) -> list[CityDistribution]:
+def by_city(
+    table: BenchmarkTable, rows: Sequence[UnitValue] | None = None
+) -> list[CityDistribution]:
     """The distribution of the valued units of each city (units directly under the province
-    as “省直属”), by median, best first (pure)."""
+    as “省直属”), by median, best first (pure; ``rows``: the table's rows already read)."""
     groups: dict[str, tuple[str, list[Decimal]]] = {}
-    for row in table.rows:
+    for row in table.rows if rows is None else rows:
         if row.value is None:
             continue
         name = row.city_name or "省直属"

@@ -3,7 +3,7 @@ tables only (goal submissions, execution facts, alert records, project facts, re
 requests, monitoring rounds) — never a unit's schema. A fixed number of queries whatever the
 number of units: one per table, grouped by unit, then rolled up in Python.
 
-The cycle of year Y (docs/console-home-units.md): goals, monitoring and alerts of fiscal year Y;
+The cycle of year Y (docs/console.md, "home"): goals, monitoring and alerts of fiscal year Y;
 the year-end self-evaluation of fiscal year Y − 1 (done during Y) and the rectifications it
 opened. Self-evaluations appear in the public facts when finalised (``ProjectFact.finalised_at``),
 so the page counts finalised ones: a submitted, not yet finalised evaluation lives only in the
@@ -225,7 +225,12 @@ def overview(
     """The cycle of ``fiscal_year`` for the subtrees of ``roots`` (the reader's scope, or one
     city of it): one row for each root's own figures and one for each of its children with
     their subtrees rolled up. Nine queries whatever the number of units."""
-    roots = sorted(roots, key=lambda unit: unit.path)
+    # A root inside another root's subtree (a province admin who is also a city reviewer) adds
+    # nothing: the outer root's rows cover it.
+    roots = sorted(
+        (r for r in roots if not any(o.pk != r.pk and r.path.startswith(o.path) for o in roots)),
+        key=lambda unit: unit.path,
+    )
     paths = [root.path for root in roots]
     scope = _scope(paths)
     unit_condition = Q(pk__in=[])

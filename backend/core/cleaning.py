@@ -533,9 +533,10 @@ class Quantity:
 
 def normal_text(value: str) -> str:
     """``value`` with full-width letters, digits and signs made half-width (NFKC: "１２０" →
-    "120", "％" → "%", "﹦" → "="), the ideographic comma as a comma, no blanks inside."""
-    text = unicodedata.normalize("NFKC", value)
-    return "".join(text.replace("，", ",").replace("。", ".").split())
+    "120", "％" → "%", "﹦" → "=", "，" → ","), no blanks inside."""
+    if not unicodedata.is_normalized("NFKC", value):  # the quick check is cheap
+        value = unicodedata.normalize("NFKC", value)
+    return "".join(value.split())
 
 
 def unit_of(unit: str) -> tuple[str, Decimal] | None:

@@ -53,9 +53,12 @@ def check_redis() -> str:
 
 
 def check_storage() -> str:
-    from django.core.files.storage import default_storage
+    from django.core.files.storage import storages
 
-    default_storage.exists("healthz-probe")  # a HEAD request on S3, a stat on a file system
+    # A storage of its own: probing must not set up the process-wide ``default_storage``
+    # (which a unit's file paths are computed by) before the settings are final.
+    storage = storages.create_storage(settings.STORAGES["default"])
+    storage.exists("healthz-probe")  # a HEAD request on S3, a stat on a file system
     return "ok"
 
 

@@ -154,7 +154,7 @@ def find(sheet: Sheet) -> list[Finding]:
     findings: list[Finding] = []
     scored = [line for line in sheet.lines if line.score is not None]
     if sheet.total is not None and (scored or sheet.execution_score is not None):
-        parts = sum((line.score for line in scored), Decimal(0))  # type: ignore[misc]
+        parts = sum((line.score for line in scored if line.score is not None), Decimal(0))
         parts += sheet.execution_score or Decimal(0)
         if parts != sheet.total:
             findings.append(

@@ -27,7 +27,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 from backend.indicators.system import (
     DEFAULT_DEPARTMENT_WEIGHTS,
@@ -638,7 +638,8 @@ def expected_group_weights(project: ProjectInput) -> dict[str, Decimal]:
             parts.get(DepartmentGroup.PROCESS, Decimal(0)) - project.execution_weight
         )
         return parts
-    weights: dict[ScoringGroup, Decimal] = dict(declared or DEFAULT_GROUP_WEIGHTS)
+    # __post_init__ keyed declared weights by ScoringGroup (the field is typed by its input).
+    weights = cast(dict[ScoringGroup, Decimal], dict(declared or DEFAULT_GROUP_WEIGHTS))
     has_satisfaction = any(i.group == ScoringGroup.SATISFACTION for i in project.indicators)
     if not has_satisfaction:
         weights[ScoringGroup.EFFECT] = weights.get(ScoringGroup.EFFECT, Decimal(0)) + weights.pop(

@@ -55,6 +55,8 @@ class FeedbackItem(models.Model):
     figures = models.JSONField("本单位数据", default=dict, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     answer = models.TextField("回复", blank=True)
+    # documents.Document ids in the unit's own schema cited by the answer (issue 16).
+    evidence_ids = models.JSONField("佐证材料", default=list, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

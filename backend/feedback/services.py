@@ -943,18 +943,46 @@ def mark_feedback_read(item: FeedbackItem, actor: User | None) -> FeedbackItem:
 
 
 @transaction.atomic
-def answer_feedback(item: FeedbackItem, actor: User | None, text: str) -> FeedbackItem:
-    """The unit's finance or leader answers (an answer may be revised; the latest counts)."""
+def _missing_documents(unit: Procuratorate, ids: Sequence[int]) -> list[int]:
+    """Which of ``ids`` name no document in ``unit``'s own schema."""
+    if not ids:
+        return []
+    from backend.documents.models import Document
+
+    with schema_context(unit.schema_name):
+        found = set(Document.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return [i for i in ids if i not in found]
+
+
+def answer_feedback(
+    item: FeedbackItem, actor: User | None, text: str, evidence_ids: Sequence[int] = ()
+) -> FeedbackItem:
+    """The unit's finance or leader answers (an answer may be revised; the latest counts, its
+    evidence too): ``evidence_ids`` are ``documents.Document`` ids in the unit's own schema."""
     _require_unit_person(actor, item.unit)
+    problems: list[Problem] = []
     if not (text or "").strip():
-        raise DomainError.single("REQUIRED", "请填写回复内容。", "text")
+        problems.append(Problem("REQUIRED", "请填写回复内容。", "text"))
+    ids = sorted({int(i) for i in evidence_ids})
+    missing = _missing_documents(item.unit, ids)
+    if missing:
+        problems.append(
+            Problem(
+                "EVIDENCE_NOT_FOUND",
+                f"佐证材料不存在：{', '.join(str(i) for i in missing)}",
+                "evidenceIds",
+            )
+        )
+    if problems:
+        raise DomainError(*problems)
     now = timezone.now()
+    item.evidence_ids = ids
     item.answer = text.strip()
     item.answered_at = now
     item.answered_by = actor
     if item.read_at is None:
         item.read_at = now
-    item.save(update_fields=["answer", "answered_at", "answered_by", "read_at"])
+    item.save(update_fields=["answer", "evidence_ids", "answered_at", "answered_by", "read_at"])
     return item
 
 

@@ -55,6 +55,17 @@ class PerformanceGoal(models.Model):
         db_constraint=False,
         db_index=False,
     )
+    # The leader the declaring leader handed the unit-stage approval to (no self-approval).
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        verbose_name="指定审核人",
+        db_constraint=False,
+        db_index=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic versioning (backend/core/versioning.py): raised by every change of the row or

@@ -33,7 +33,7 @@ CONTENT_FIELDS: tuple[str, ...] = IndicatorFields.CONTENT_FIELDS
 LOCKED_FIELDS: tuple[str, ...] = IndicatorFields.LOCKED_FIELDS
 POLICY_FIELDS: tuple[str, ...] = IndicatorFields.POLICY_FIELDS
 
-_MISSING = object()
+_MISSING: Any = object()  # a sentinel compared by identity, never a value
 
 
 def json_value(value: Any) -> JSON:
@@ -43,7 +43,8 @@ def json_value(value: Any) -> JSON:
         if value.is_zero():
             return "0"
         return format(value.normalize(), "f")
-    return value
+    plain: JSON = value
+    return plain
 
 
 def field_values(obj: Any, fields: Sequence[str] = CONTENT_FIELDS) -> dict[str, JSON]:

@@ -52,6 +52,7 @@ from backend.budgets.selectors import monthly_spending, spent_to
 from backend.core import cleaning
 from backend.core.errors import DomainError, Problem
 from backend.core.numbers import VALUE
+from backend.core.queue import task_named
 from backend.core.versioning import bump, check_version
 from backend.monitoring import rules
 from backend.monitoring import selectors as monitoring_selectors
@@ -1022,8 +1023,8 @@ def dispatch_sweeps(*, as_of: datetime.date | None = None, run: str | None = Non
 
 
 def _send(schemas: Sequence[str], day: str, run: str | None) -> None:
-    from backend.monitoring.tasks import sweep_unit_task
-
+    # By name, not by import: backend.monitoring.tasks calls this module (backend/core/queue.py).
+    sweep_unit_task = task_named("monitoring.sweep_unit")
     for schema in schemas:
         sweep_unit_task.apply_async(
             args=[day], kwargs={"run": run}, headers={"_schema_name": schema}

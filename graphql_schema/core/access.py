@@ -88,6 +88,7 @@ TENANT: dict[str, Rule] = {
     "Mutation.requestGoalAdjustment": Op.GOAL_SUBMIT,
     "Mutation.submitGoalAdjustment": Op.GOAL_SUBMIT,
     "Mutation.reviewGoal": GOAL_REVIEW,
+    "Mutation.handGoalApproval": Op.GOAL_APPROVE,
     "Mutation.reviewGoalAdjustment": GOAL_REVIEW,
     "Mutation.startMonitoringEntry": Op.MONITORING_ENTER,
     "Mutation.recordMonitoringEntry": Op.MONITORING_ENTER,

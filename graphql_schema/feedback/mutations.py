@@ -19,6 +19,7 @@ from backend.feedback.models import RectificationRequest as RectificationModel
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_console, require_unit_access
+from graphql_schema.core.uploads import Upload
 from graphql_schema.feedback.queries import batches_with_items, with_events, with_rectification
 from graphql_schema.feedback.types import (
     BudgetLinkage,
@@ -94,16 +95,39 @@ class MarkFeedbackRead(BaseMutation):
 
 
 class AnswerFeedback(BaseMutation):
+    """The unit answers a feedback item, with evidence: documents already uploaded
+    (``evidenceIds``) and/or files sent with the answer (``files``, multipart request spec,
+    each stored as one of the unit's documents titled after the file, in the same transaction:
+    a refused answer stores none)."""
+
     item = graphene.Field(FeedbackItem)
 
     class Arguments:
         id = graphene.ID(required=True)
         text = graphene.String(required=True)
+        evidence_ids = graphene.List(
+            graphene.NonNull(graphene.ID), description="Document IDs of this unit"
+        )
+        files = graphene.List(
+            graphene.NonNull(Upload), description="evidence files (multipart request spec)"
+        )
 
     @classmethod
-    def perform(cls, root, info, id: str, text: str) -> dict[str, Any]:
+    def perform(
+        cls, root, info, id: str, text: str, evidence_ids=None, files=None
+    ) -> dict[str, Any]:
+        from backend.documents.services import store_document
+
         unit = require_unit_access(info, Op.RESULTS_RESPOND)
-        item = services.answer_feedback(_own_item(unit, id), info.context.user, text)
+        item = _own_item(unit, id)
+        ids = [decode_id(e, "Document", "evidenceIds") for e in evidence_ids or []]
+        for index, file in enumerate(files or []):
+            title = (getattr(file, "name", "") or "佐证材料").rsplit("/", 1)[-1][:100]
+            document = store_document(
+                title=title, content=file, uploaded_by=info.context.user, field=f"files[{index}]"
+            )
+            ids.append(document.pk)
+        item = services.answer_feedback(item, info.context.user, text, ids)
         return {"item": _reload_item(item)}
 
 

@@ -161,6 +161,15 @@ class FeedbackItem(DjangoObjectType):
     issued_at = graphene.DateTime(required=True)
     figures = graphene.JSONString(required=True, description="本单位数据（来自事实表）")
     rectification = graphene.Field(RectificationRequest)
+    evidence_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="Document IDs (on the unit's host) the answer cites",
+    )
+
+    @staticmethod
+    def resolve_evidence_ids(root: models.FeedbackItem, info) -> list[str]:
+        return [to_global_id("Document", i) for i in root.evidence_ids or []]
 
     class Meta:
         model = models.FeedbackItem

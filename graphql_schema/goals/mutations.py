@@ -436,6 +436,31 @@ class ReviewGoal(BaseMutation):
         return {"review": review, "goal": goal}
 
 
+class HandGoalApproval(BaseMutation):
+    """The leader who declared a goal hands its unit-stage approval to another leader of the
+    unit (no self-approval: the declaring leader's own review is refused with
+    SELF_APPROVAL)."""
+
+    goal = graphene.Field(PerformanceGoal)
+    stale_field = "goal"
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        approver = graphene.String(required=True, description="the other leader's username")
+
+    @classmethod
+    def perform(cls, root, info, id: str, approver: str):
+        from backend.accounts.models import User
+
+        require_unit_access(info, Op.GOAL_APPROVE)
+        goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
+        to = User.objects.filter(username=(approver or "").strip(), is_active=True).first()
+        if to is None:
+            raise DomainError.single("NOT_FOUND", f"没有用户“{approver}”。", "approver")
+        goal = workflow.hand_approval(goal, user=info.context.user, to=to)
+        return {"goal": goal}
+
+
 class ChangeInput(graphene.InputObjectType):
     indicator_code = graphene.String(required=True)
     field = graphene.String(required=True, description="target_value, target_text, weight or unit")
@@ -517,6 +542,7 @@ class GoalMutations(graphene.ObjectType):
     submit_goal = SubmitGoal.Field()
     withdraw_goal = WithdrawGoal.Field()
     review_goal = ReviewGoal.Field()
+    hand_goal_approval = HandGoalApproval.Field()
     request_goal_adjustment = RequestGoalAdjustment.Field()
     submit_goal_adjustment = SubmitGoalAdjustment.Field()
     review_goal_adjustment = ReviewGoalAdjustment.Field()

@@ -93,9 +93,19 @@ def test_finance_works_on_projects(page: Any, site: Site, finance: User, year_da
     assert page.locator("h1").inner_text() == "工作台"
     todo = page.get_by_test_id("todo")
     assert todo.get_by_role("link", name="修改退回的绩效目标").is_visible()
+    # The module's two overdue items (an alert past its answer date, a rectification past its
+    # deadline) are marked; other browser tests may have committed overdue items of their own.
     overdue = todo.locator(".jx-task.is-overdue")
-    assert overdue.count() == 2
+    assert overdue.count() >= 2
     assert "已逾期" in overdue.first.inner_text()
+    assert overdue.filter(has_text="绩效目标设置不够细化").count() == 1
+    assert overdue.filter(has_text=year_data.alert_overdue.message[:20]).count() == 1
+    assert (
+        todo.locator(".jx-task:not(.is-overdue)")
+        .filter(has_text=year_data.alert_due.message[:20])
+        .count()
+        == 1
+    )
     assert page.get_by_test_id("open-round").is_visible()
     page.wait_for_selector("[data-chart='chart-execution'] svg")
     shot(page, "ws-home", guide=True)

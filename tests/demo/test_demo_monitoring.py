@@ -244,6 +244,7 @@ def test_some_units_lag_some_are_on_track_and_the_alerts_look_like_september(
     assert resolved > 0
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_year_and_loading_again_is_a_no_op(
     demo: dict[str, Procuratorate],
 ) -> None:

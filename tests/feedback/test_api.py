@@ -115,12 +115,11 @@ def test_a_poor_grade_travels_to_the_unit_and_back(gql, tokens, unit):
     # The unit cannot accept its own (a unit role reviews nothing on the public host).
     own = gql(ACCEPT, token=tokens["lsj"], variables={"id": request["id"]})
     assert error_codes(own) == ["PERMISSION_DENIED"] and own["data"]["acceptRectification"] is None
-    # The other city's reviewer cannot see or act on it; Loudi's is not the issuer (province).
+    # The other city's reviewer cannot see or act on it; Loudi's reviews it (a rectification
+    # raised automatically by a grade is its counties' city's to review, issue 16).
     other = gql(ACCEPT, token=tokens["changsha"], variables={"id": request["id"]})
     assert other["data"]["acceptRectification"]["errors"][0]["code"] == "NOT_FOUND"
-    city = gql(ACCEPT, token=tokens["loudi"], variables={"id": request["id"]})
-    assert city["data"]["acceptRectification"]["errors"][0]["code"] == "PERMISSION_DENIED"
-    rejected = gql(REJECT, token=tokens["admin"], variables={"id": request["id"]})
+    rejected = gql(REJECT, token=tokens["loudi"], variables={"id": request["id"]})
     assert rejected["data"]["rejectRectification"]["rectification"]["status"] == "OPEN"
     gql(RESPOND, host=LSJ, token=tokens["lsj"], variables={"id": request["id"], "t": "补充"})
     accepted = gql(ACCEPT, token=tokens["admin"], variables={"id": request["id"]})
@@ -379,6 +378,14 @@ def test_feedback_batch_round_trip(gql, tokens, unit):
         variables={"id": item_id},
     )["data"]["answerFeedback"]
     assert answered == {"item": {"answer": "已落实"}, "errors": []}
+    # Issue 16: the answer carries evidence files (multipart, a list of uploads) and the
+    # documents already uploaded; a refused answer stores no file.
+    with_files = answer_with_files(item_id, tokens["lsj"], [("整改报告.pdf", b"%PDF-1.4 x")])
+    assert with_files["errors"] == [] and len(with_files["item"]["evidenceIds"]) == 1
+    refused = answer_with_files(item_id, tokens["lsj"], [("x.pdf", b"%PDF-1.4 y")], text=" ")
+    assert [e["code"] for e in refused["errors"]] == ["REQUIRED"]
+    with tenant_context(unit("lengshuijiang")):
+        assert list(Document.objects.values_list("title", flat=True)) == ["整改报告.pdf"]
     rect_id = mine[0]["rectification"]["id"]
     gql(RESPOND, host=LSJ, token=tokens["lsj"], variables={"id": rect_id, "t": "已整改"})
     accepted = gql(ACCEPT, token=tokens["loudi"], variables={"id": rect_id})
@@ -462,3 +469,29 @@ def test_query_counts_do_not_grow_with_rows(gql, tokens, unit, member):
     assert many[0] > few[0] and many[1] == few[1], (few, many)
     assert many_unit[0] > few_unit[0] and many_unit[1] == few_unit[1], (few_unit, many_unit)
     assert many_links[0] > few_links[0] and many_links[1] == few_links[1], (few_links, many_links)
+
+
+def answer_with_files(
+    item_id: str, token: str, files: list[tuple[str, bytes]], text: str = "已落实，见附件"
+) -> dict:
+    """answerFeedback as a multipart request with ``files`` as the list variable."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    query = (
+        "mutation($id: ID!, $t: String!, $f: [Upload!]) { answerFeedback(id: $id, text: $t, "
+        "files: $f) { item { answer evidenceIds } errors { field code } } }"
+    )
+    operations = {"query": query, "variables": {"id": item_id, "t": text, "f": [None] * len(files)}}
+    parts: dict = {
+        "operations": json.dumps(operations),
+        "map": json.dumps({str(i): [f"variables.f.{i}"] for i in range(len(files))}),
+    }
+    for i, (name, content) in enumerate(files):
+        parts[str(i)] = SimpleUploadedFile(name, content, content_type="application/pdf")
+    response = Client().post(
+        "/graphql/", parts, HTTP_HOST=LSJ, headers={"Authorization": f"Bearer {token}"}
+    )
+    connection.set_schema_to_public()
+    assert response.status_code == 200, response.content
+    return response.json()["data"]["answerFeedback"]

@@ -304,6 +304,7 @@ def test_unreadable_or_misshapen_files_are_refused() -> None:
 # --- hostile files and formula-looking text --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_hostile_files_are_answered_quickly_with_a_typed_error() -> None:
     template, v1 = published_template()
     exported = xlsx.export_version(v1)

@@ -170,6 +170,7 @@ def _data() -> None:
         )
 
 
+@pytest.mark.slow
 def test_a_killed_pool_child_loses_no_unit_and_sweeps_none_twice(
     worker: psutil.Process,
 ) -> None:

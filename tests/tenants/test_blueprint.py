@@ -20,6 +20,7 @@ def applied_migrations(schema: str) -> set[tuple[str, str]]:
         return set(cursor.fetchall())
 
 
+@pytest.mark.slow
 def test_replayed_schema_is_identical_to_a_migrated_one() -> None:
     blueprint.create_schema("cmp_replayed")
     # django-tenants' own path: CREATE SCHEMA, then every migration.
@@ -39,6 +40,7 @@ def test_tenant_tables_are_in_the_blueprint() -> None:
     assert not tables & {"accounts_user", "django_content_type"}  # shared apps stay in public
 
 
+@pytest.mark.slow
 def test_migrate_schemas_upgrades_a_replayed_schema(unit) -> None:
     """A provisioned unit carries the migration records, so migrate_schemas treats it like any
     migrated schema: nothing to apply, and an unapplied migration is applied again."""

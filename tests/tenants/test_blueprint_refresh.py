@@ -4,12 +4,14 @@ session's migration state."""
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 
 from tenants import blueprint
 from tenants.models import SchemaBlueprint
 
 
+@pytest.mark.slow
 def test_a_new_blueprint_starts_from_an_empty_schema(django_db_setup, django_db_blocker) -> None:
     """A table left in the blueprint schema by an older state must not reach new units."""
     with django_db_blocker.unblock():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tenants.models import Domain, Procuratorate
 from tenants.references import disposing_of_units
 from tenants.services import import_units, read_units_csv
 
 
+@pytest.mark.slow
 def test_the_whole_province_imports(django_db_setup, django_db_blocker) -> None:
     """The 137 units of the reference CSV (the 10 session units are skipped). Committed, one
     transaction per unit as in production: a single transaction over a hundred schemas would

@@ -316,6 +316,49 @@ def withdraw(goal: PerformanceGoal, *, user: AnyUser) -> PerformanceGoal:
     return goal
 
 
+def _require_not_self(goal: PerformanceGoal, user: AnyUser) -> None:
+    """The unit-stage review: by the leader the approval was handed to when it was handed;
+    never by the leader who declared (drafted) the goal."""
+    if goal.approver_id is not None and goal.approver_id != user.pk:
+        name = goal.approver.get_full_name() or goal.approver.get_username()  # type: ignore[union-attr]
+        raise DomainError.single(
+            "APPROVAL_HANDED", f"该目标的审核已移交给“{name}”，由其审核。", "id"
+        )
+    if goal.approver_id is None and goal.created_by_id == user.pk:
+        raise DomainError.single(
+            "SELF_APPROVAL",
+            "本目标由您编制，不能由您本人审核：请移交本院其他负责人审核。",
+            "id",
+        )
+
+
+@transaction.atomic
+def hand_approval(goal: PerformanceGoal, *, user: AnyUser, to: User) -> PerformanceGoal:
+    """The leader who declared a goal hands its unit-stage approval to another leader of the
+    unit (``Op.GOAL_APPROVE`` held at the unit itself). Allowed while the goal is a draft,
+    returned or awaiting the unit's review; the one handed to may hand it on (never back to
+    the declaring leader)."""
+    unit = current_unit()
+    _lock(goal)
+    if goal.status not in (*SUBMITTABLE, GoalStatus.SUBMITTED):
+        raise _invalid(goal.status, "移交审核")
+    role_table.require(user, Op.GOAL_APPROVE, unit, "只有本院负责人可以移交审核。")
+    if user.pk not in (goal.created_by_id, goal.approver_id):
+        raise PermissionDenied("只有编制该目标的负责人（或已被移交的负责人）可以移交审核。")
+    if to.pk in (user.pk, goal.created_by_id):
+        raise DomainError.single(
+            "SELF_APPROVAL", "不能移交给本人或目标的编制人：请选择本院其他负责人。", "approver"
+        )
+    if not role_table.unit_access(to, unit).allows_here(Op.GOAL_APPROVE):
+        raise DomainError.single(
+            "NOT_A_LEADER", f"“{to.get_username()}”不是本院负责人，不能审核目标。", "approver"
+        )
+    goal.approver = to
+    bump(goal)
+    _save(goal, user, f"移交审核：{to.get_username()}")
+    return goal
+
+
 def _seen(goal: PerformanceGoal, indicators: list[GoalIndicator]) -> dict[str, Any]:
     """What a reviewer has before them: the texts, every indicator's values, the warnings."""
     return {
@@ -351,6 +394,8 @@ def review(
     if stage is None:
         raise _invalid(goal.status, "审核")
     reviewer_unit = _require_reviewer(user, unit, stage)
+    if stage == ReviewStage.UNIT:
+        _require_not_self(goal, user)
     seen = list(goal.indicators.order_by("sort_order", "id"))
     indicators = {i.code: i for i in seen}
     problems = _decision_problems(

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from backend.core.errors import DomainError, Problem
+from backend.core.queue import task_named
 from backend.indicators.models import (
     PushStatus,
     PushTarget,
@@ -205,8 +206,8 @@ def _dispatch(push: TemplatePush, *, only: Iterable[int] | None = None) -> int:
 
 
 def _send(messages: list[tuple[int, str]]) -> None:
-    from backend.indicators.tasks import apply_push_target
-
+    # By name, not by import: backend.indicators.tasks calls this module (backend/core/queue.py).
+    apply_push_target = task_named("indicators.apply_push_target")
     for target_id, schema_name in messages:
         # The schema goes explicitly: the connection's schema when this runs (on commit,
         # perhaps in another context) is not the unit's (design.md §7, "Celery").

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('budgets', '0002_unit_refs_and_indexes'),
-        ('goals', '0004_unit_refs_and_indexes'),
+        ('goals', '0005_unit_refs_and_indexes'),
         ('monitoring', '0004_entry_late'),
         ('oversight', '0004_sweeprecord'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

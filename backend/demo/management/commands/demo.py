@@ -12,18 +12,11 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from backend import embedded
-from backend.demo import benchmarking as demo_benchmarking
-from backend.demo import evaluation as demo_evaluation
-from backend.demo import goals as demo_goals
-from backend.demo import monitoring as demo_monitoring
-from backend.demo import results as demo_results
-from backend.demo import services
-from tenants import blueprint
+from backend.demo import history, services
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 
@@ -70,46 +63,64 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--addr", default=os.environ.get("JIXIAO_DEMO_ADDR", "127.0.0.1:8000"))
-        parser.add_argument("--prepare-only", action="store_true", help="load data, do not serve")
+        parser.add_argument(
+            "--prepare-only",
+            action="store_true",
+            help="load everything (workspace and history) in this process, do not serve",
+        )
+        parser.add_argument(
+            "--history-only",
+            action="store_true",
+            help="load the history (the background part of a first start) and exit",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         addr = str(options["addr"])
+        if options["history_only"]:
+            self._load_history(quiet=False)
+            return
         if not options["prepare_only"]:
             refuse_debug_beyond_loopback(addr)
+        started = time.monotonic()
         self.stdout.write("Preparing the database (migrations, schema blueprint)…")
-        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
-        blueprint.ensure_blueprint()
-        rows = len(services.UNITS_CSV.read_text(encoding="utf-8").splitlines()) - 1
-        with tqdm(total=rows, unit="unit", desc="units") as bar:
-            services.load_units(progress=lambda *_: bar.update(1))
-        logins = services.load_users()
-        with tqdm(unit="unit", desc="templates") as bar:
-            services.load_templates(progress=lambda *_: bar.update(1))
-        with tqdm(total=rows, unit="unit", desc="goals") as bar:
-            projects = demo_goals.load_goals(progress=lambda _unit: bar.update(1))
-        if projects:
-            self.stdout.write(f"{projects} demo projects with goals")
-        with tqdm(total=rows, unit="unit", desc="monitoring") as bar:
-            entries = demo_monitoring.load_monitoring(progress=lambda _unit: bar.update(1))
-        if entries:
-            self.stdout.write(f"{entries} monitoring entries submitted (rounds 1–9)")
-        with tqdm(total=rows, unit="unit", desc="last year's evaluations") as bar:
-            evaluated = demo_evaluation.load_evaluations(progress=lambda _unit: bar.update(1))
-        if evaluated:
-            self.stdout.write(f"{evaluated} self-evaluations of last year")
-        statistics = demo_benchmarking.load_benchmarking()
-        self.stdout.write(f"{statistics} unit statistics rows and the demo peer groups")
-        loaded = demo_results.load_results()
-        if loaded.key_evaluations:
-            self.stdout.write(
-                f"{loaded.key_evaluations} key evaluations, {loaded.sampled} sampled for re-review,"
-                f" feedback to {loaded.feedback_items} units"
-            )
+        history.migrate()
+        bars: dict[str, tqdm] = {}
+
+        def tick(step: str) -> None:
+            if step not in bars:
+                for bar in bars.values():
+                    bar.close()
+                bars[step] = tqdm(unit="unit", desc=step)
+            bars[step].update(1)
+
+        try:
+            logins = history.prepare_workspace(report=tick)
+        finally:
+            for bar in bars.values():
+                bar.close()
+        self.stdout.write(f"Workspace ready in {time.monotonic() - started:.0f} s")
         if options["prepare_only"]:
+            self._load_history(quiet=True)
             self._print_logins(logins, addr)
             return
         self._serve(addr, on_ready=lambda: self._print_logins(logins, addr))
+
+    def _load_history(self, *, quiet: bool) -> None:
+        """The background part in this process, printing its progress on one line."""
+        last = [-1]
+
+        def echo(progress: history.Progress) -> None:
+            if not quiet and progress.percent != last[0]:
+                last[0] = progress.percent
+                self.stdout.write(
+                    f"演示数据加载中 {progress.percent}% ({progress.step})"
+                    if progress.state != history.DONE
+                    else "演示数据加载完成 100%"
+                )
+
+        result = history.load_history(echo=echo)
+        seconds = (result.finished_at or time.time()) - result.started_at
+        self.stdout.write(f"Demo history loaded in {seconds:.0f} s")
 
     def _print_logins(self, logins: list[services.DemoLogin], addr: str) -> None:
         """The workspace and console addresses and one demo log-in per role."""
@@ -128,42 +139,9 @@ class Command(BaseCommand):
         # Children share this process's embedded servers instead of starting their own.
         env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or embedded.postgres_url()
         env["REDIS_URL"] = settings.REDIS_URL
+        # The web process first: a login needs it alone, and on a small machine the worker and
+        # beat importing Django at the same time would delay its first answer.
         children = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "backend",
-                    "worker",
-                    "-l",
-                    "warning",
-                    "-Q",
-                    settings.CELERY_TASK_DEFAULT_QUEUE,
-                    "--concurrency",
-                    "2",
-                ],
-                env=env,
-                cwd=settings.BASE_DIR,
-            ),
-            # beat: the daily monitoring sweep (its schedule state lives in the data folder)
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "backend",
-                    "beat",
-                    "-l",
-                    "warning",
-                    "-s",
-                    str(embedded.DATA_DIR / "celerybeat-schedule"),
-                ],
-                env=env,
-                cwd=settings.BASE_DIR,
-            ),
             # The web process: gunicorn, bounded workers × threads (gunicorn.conf.py).
             subprocess.Popen(
                 [
@@ -175,23 +153,79 @@ class Command(BaseCommand):
                     str(settings.BASE_DIR / "gunicorn.conf.py"),
                     "--bind",
                     addr,
+                    # Django is imported once, in the master, and the workers fork from it:
+                    # on a small machine the first page answers sooner than with every worker
+                    # importing it at the same time (the app opens no connection at import).
+                    "--preload",
                 ],
                 env=env,
                 cwd=settings.BASE_DIR,
             ),
         ]
+
+        def start_workers() -> list[subprocess.Popen[bytes]]:
+            return [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "backend",
+                        "worker",
+                        "-l",
+                        "warning",
+                        "-Q",
+                        settings.CELERY_TASK_DEFAULT_QUEUE,
+                        "--concurrency",
+                        "2",
+                    ],
+                    env=env,
+                    cwd=settings.BASE_DIR,
+                ),
+                # beat: the daily monitoring sweep (its schedule state lives in the data folder)
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "backend",
+                        "beat",
+                        "-l",
+                        "warning",
+                        "-s",
+                        str(embedded.DATA_DIR / "celerybeat-schedule"),
+                    ],
+                    env=env,
+                    cwd=settings.BASE_DIR,
+                ),
+            ]
+
         self.stdout.write(f"Starting the server on http://{addr} (gunicorn)…")
         ready = False
+        loader: subprocess.Popen[bytes] | None = None
         try:
             while all(child.poll() is None for child in children):
                 if not ready and answers(addr):
                     ready = True
                     on_ready()
                     self.stdout.write(f"Serving on http://{addr} — Ctrl-C to stop.")
+                    children.extend(start_workers())
+                    loader = self._start_history(env)
+                if loader is not None and loader.poll() is not None:
+                    if loader.returncode != 0:
+                        self.stderr.write(
+                            "The demo history stopped with an error (see above); the next "
+                            "`make demo` resumes it."
+                        )
+                    loader = None
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
         finally:
+            if loader is not None:
+                children.insert(0, loader)
             for child in children:
                 if child.poll() is None:
                     child.send_signal(signal.SIGINT)
@@ -200,3 +234,20 @@ class Command(BaseCommand):
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+    def _start_history(self, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+        """The background part of a first start (``--history-only``) as a child process at a
+        lower priority, so that pages stay quick while it loads; none once it has finished."""
+        record = history.read_progress()
+        if record is not None and record.state == history.DONE:
+            return None
+        self.stdout.write(
+            "Loading the demo history in the background (past year, monitoring, statistics);"
+            " the pages show its progress."
+        )
+        return subprocess.Popen(
+            [sys.executable, str(settings.BASE_DIR / "manage.py"), "demo", "--history-only"],
+            env=env,
+            cwd=settings.BASE_DIR,
+            preexec_fn=lambda: os.nice(10),
+        )

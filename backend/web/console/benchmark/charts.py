@@ -254,7 +254,7 @@ def percentile_bars(positions: Sequence[UnitPosition], group: str) -> dict[str, 
                     "symbol": "none",
                     "data": [{"xAxis": 50, "name": "中位"}],
                     "lineStyle": {"color": RED, "type": "dashed"},
-                    "label": {"formatter": "中位", "position": "insideEndTop"},
+                    "label": {"show": False},
                 },
             }
         ],

@@ -26,6 +26,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from backend.accounts.policy import Op
 from backend.benchmarking import metrics, selectors
@@ -89,13 +91,32 @@ class BandCount:
     count: int
 
 
+def options(form: LeagueForm, name: str) -> str:
+    """A long select's options as HTML (hundreds of cities at 3,600 units: the widget
+    templates cost about a millisecond an option)."""
+    chosen = str(form[name].value() or "")
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, mark_safe(" selected") if str(value) == chosen else "", label)
+            for value, label in form.fields[name].choices  # type: ignore[attr-defined]
+        ),
+    )
+
+
 @console_page(Op.BENCHMARK_VIEW)
 def benchmark(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if request.GET.get("part") == "trends":
         return _trends(request, form)
     table = _table(form, request)
-    context: dict[str, Any] = {"form": form, "table": table, "query": form.query()}
+    context: dict[str, Any] = {
+        "form": form,
+        "table": table,
+        "query": form.query(),
+        "long_options": {name: options(form, name) for name in ("city", "peer_group")},
+    }
     if table is not None:
         rows = list(table.rows)
         shown = league.arrange(
@@ -108,7 +129,7 @@ def benchmark(request: HttpRequest) -> HttpResponse:
         valued = [r for r in rows if r.rank is not None]
         top_n = form.value("top", 10)
         counts = Counter(league.band(r.percentile) for r in valued)
-        cities = league.by_city(table)
+        cities = league.by_city(table, valued)
         context.update(
             page=page,
             page_rows=[(r, league.band(r.percentile)) for r in page.object_list],

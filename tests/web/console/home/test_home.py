@@ -174,3 +174,17 @@ def test_query_counts_are_equal_at_two_sizes(
         cycle_data.unit_year(unit, YEAR, rate="20.00")
     large = count_queries(lambda: page.get(URL + "?city=loudi"))
     assert small == large
+
+
+def test_a_province_admin_who_is_also_a_city_reviewer_sees_each_unit_once(
+    cycle: None, persona: Callable[[str], User], browse: Callable[..., Browser]
+) -> None:
+    from backend.accounts.models import Membership
+
+    admin = persona("province_admin")
+    Membership.objects.create(
+        user=admin, unit=Procuratorate.objects.get(code="loudi"), role="city_reviewer"
+    )
+    overview = browse(admin, None).get(URL).context["overview"]
+    assert [row.code for row in overview.rows] == ["hunan", "changsha", "loudi"]
+    assert overview.total.units == 10

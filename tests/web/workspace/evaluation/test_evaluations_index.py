@@ -77,6 +77,7 @@ def test_odd_query_strings(
     assert browse(persona("finance")).get(URL + query).status_code == 200
 
 
+@pytest.mark.slow
 def test_the_query_count_does_not_grow_with_the_rows(
     persona: Callable[[str], User],
     browse: Callable[..., Browser],

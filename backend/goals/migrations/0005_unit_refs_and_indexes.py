@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('budgets', '0002_unit_refs_and_indexes'),
-        ('goals', '0003_goalreview_snapshot'),
+        ('goals', '0004_goal_approver'),
         ('library', '0002_unit_refs_and_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
