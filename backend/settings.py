@@ -93,6 +93,8 @@ ROOT_URLCONF = "backend.urls"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 # Per-tenant media folders for the file-system storage (django-tenants' storage reads this).
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# On a Citus coordinator: new unit schemas are created as distributed schemas (infra/citus/).
+JIXIAO_CITUS = env_bool("JIXIAO_CITUS", False)
 
 MIDDLEWARE = [
     # Outermost: every log line of the request carries its id (backend/core/logs.py).
@@ -205,6 +207,8 @@ if AWS_STORAGE_BUCKET_NAME:
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            # Where browsers reach the same server: presigned URLs are signed for it.
+            "public_endpoint_url": os.environ.get("AWS_S3_PUBLIC_ENDPOINT_URL") or None,
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "location": os.environ.get("AWS_S3_LOCATION", ""),
             "default_acl": None,

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -223,10 +224,21 @@ def _prepare(verbosity: int) -> SchemaBlueprint:
     )
 
 
+def create_schema_sql(schema_name: str) -> str:
+    """``CREATE SCHEMA``, preceded on a Citus coordinator (``JIXIAO_CITUS=1``) by the setting
+    that makes the new schema a distributed schema: its tables, created next in the same
+    transaction, land together on one worker (infra/citus/README.md). ``SET LOCAL`` ends with
+    the transaction, so ``tenant_blueprint`` and everything else stay plain. On PostgreSQL
+    without Citus the setting is an inert placeholder."""
+    _check_schema_name(schema_name)
+    distribute = "SET LOCAL citus.enable_schema_based_sharding TO on;\n"
+    prefix = distribute if settings.JIXIAO_CITUS else ""
+    return f'{prefix}CREATE SCHEMA "{schema_name}";\n'
+
+
 def replay_sql(schema_name: str, blueprint: SchemaBlueprint) -> str:
     """The SQL that creates ``schema_name`` from the blueprint (without migration records)."""
-    _check_schema_name(schema_name)
-    return f'CREATE SCHEMA "{schema_name}";\n' + blueprint.ddl.replace(SCHEMA_TOKEN, schema_name)
+    return create_schema_sql(schema_name) + blueprint.ddl.replace(SCHEMA_TOKEN, schema_name)
 
 
 def create_schema(

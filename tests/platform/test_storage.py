@@ -75,6 +75,54 @@ def test_s3_keys_carry_the_unit_prefix(s3, unit) -> None:
         assert storage.listdir("evidence") == ([], [])
 
 
+def test_presigned_urls_name_the_public_endpoint_and_download(s3_endpoint: str, unit) -> None:
+    """The application reaches the server as 127.0.0.1 (``minio:9000`` in Compose), browsers as
+    localhost: uploads go to the first, presigned URLs are signed for the second."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    port = urlsplit(s3_endpoint).port
+    public = f"http://localhost:{port}"
+    storage = TenantS3Storage(
+        bucket_name=BUCKET,
+        location="files",
+        endpoint_url=s3_endpoint,
+        public_endpoint_url=public,
+        region_name="us-east-1",
+        access_key="test",
+        secret_key="test",
+    )
+    with schema_context(unit("lengshuijiang").schema_name):
+        name = storage.save("evidence/public.txt", ContentFile("公开地址".encode()))
+        url = storage.url(name, expire=60, parameters={"ResponseContentDisposition": "attachment"})
+    parts = urlsplit(url)
+    assert parts.netloc == f"localhost:{port}"
+    assert parts.path == f"/{BUCKET}/files/lengshuijiang/{name}"
+    assert "Signature" in parts.query and "Expires=" in parts.query
+    assert storage.connection.meta.client.meta.endpoint_url == s3_endpoint  # uploads: internal
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.read().decode() == "公开地址"
+        assert response.headers["Content-Disposition"] == "attachment"
+    # Without the setting the URL names the internal endpoint, as before.
+    internal = TenantS3Storage(
+        bucket_name=BUCKET,
+        location="files",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        access_key="test",
+        secret_key="test",
+    )
+    with schema_context(unit("lengshuijiang").schema_name):
+        assert internal.url(name).startswith(f"{s3_endpoint}/{BUCKET}/files/lengshuijiang/")
+
+
+def test_the_public_endpoint_comes_from_the_setting(settings) -> None:
+    settings.AWS_S3_PUBLIC_ENDPOINT_URL = "https://files.example.org"
+    storage = TenantS3Storage(bucket_name=BUCKET, endpoint_url="http://minio:9000")
+    assert storage.public_endpoint_url == "https://files.example.org"
+    assert storage.endpoint_url == "http://minio:9000"
+
+
 def test_documents_go_through_the_default_storage_per_unit(settings, tmp_path, unit) -> None:
     from backend.documents.models import Document
     from backend.documents.services import store_document

@@ -294,6 +294,45 @@ def test_a_report_stored_on_s3_downloads_through_a_presigned_url(
     assert download(payload["document"]["url"], token=stranger).status_code == 403
 
 
+def test_the_download_redirects_to_the_public_endpoint_browsers_reach(
+    settings: Any,
+    s3_storage: Any,
+    s3_endpoint: str,
+    evaluation: SelfEvaluation,
+    gql: GraphQLClient,
+    member: Callable[..., User],
+    token_for: Callable[[User], str],
+) -> None:
+    """AWS_S3_PUBLIC_ENDPOINT_URL: the report is uploaded to the internal endpoint (127.0.0.1)
+    and the redirect names the public one (localhost), which serves the same file."""
+    public = s3_endpoint.replace("127.0.0.1", "localhost")
+    options = settings.STORAGES["default"]["OPTIONS"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {**options, "public_endpoint_url": public},
+        },
+    }
+    token = token_for(member("lengshuijiang", Role.UNIT_FINANCE))
+    payload = gql(
+        GENERATE,
+        host=LSJ,
+        token=token,
+        variables={"id": to_global_id("SelfEvaluation", evaluation.pk)},
+    )["data"]["generateSelfEvaluationReport"]
+    assert payload["errors"] == []
+    with schema_context("lengshuijiang"):
+        key = f"files/lengshuijiang/{Document.objects.get().file.name}"
+    stored = s3_storage.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+
+    location = download(payload["document"]["url"], token=token)["Location"]
+    assert location.startswith(f"{public}/{BUCKET}/{key}?")
+    with urllib.request.urlopen(location, timeout=10) as presigned:
+        assert "attachment" in presigned.headers["Content-Disposition"]
+        assert presigned.read() == stored
+
+
 UPLOAD = """
 mutation($title: String!, $name: String!, $content: String!) {
   uploadDocument(title: $title, fileName: $name, contentBase64: $content) {
