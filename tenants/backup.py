@@ -157,7 +157,9 @@ def backup_unit(code: str, directory: Path) -> dict[str, Any]:
     with _connect() as snapshot_connection, snapshot_connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         cursor.execute("SELECT pg_export_snapshot()")
-        snapshot = cursor.fetchone()[0]
+        row = cursor.fetchone()
+        assert row is not None
+        snapshot = row[0]
         schema_dump = directory / (SCHEMA_FILE + ".raw")
         _pg_dump(schema, snapshot, "--schema-only", output=schema_dump)
         _pg_dump(schema, snapshot, "--data-only", output=directory / DATA_FILE)
@@ -350,5 +352,5 @@ def restore_unit(directory: Path, *, as_code: str | None = None, replace: bool =
                     saved = default_storage.save(name, File(handle, name=name))
                 if saved != name:
                     raise RuntimeError(f"file {name} was stored as {saved}")
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
     return schema
