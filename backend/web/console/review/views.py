@@ -52,6 +52,7 @@ from backend.web.console.review.forms import (
 from backend.web.forms import run_service
 from backend.web.workspace.goals import formats, sheet
 from backend.web.workspace.goals.views import annotate_history
+from backend.web.workspace.review.forms import review_goal
 from tenants.models import Procuratorate
 
 PER_PAGE = 25
@@ -183,13 +184,6 @@ def goal(request: HttpRequest, unit: str, goal_id: int) -> HttpResponse:
         return _goal_page(request, target, _goal(goal_id))
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 @console_page(Op.REVIEW)
 @require_POST
 def decide(request: HttpRequest, unit: str, goal_id: int) -> HttpResponse:
@@ -198,19 +192,7 @@ def decide(request: HttpRequest, unit: str, goal_id: int) -> HttpResponse:
         item = _goal(goal_id)
         form = ReviewForm(request.POST, indicators=list(item.indicators.all()))
         if form.is_valid():
-            done = run_service(
-                form,
-                lambda: workflow.review(
-                    item,
-                    user=request.user,
-                    decision=form.decision(),
-                    grade=form.cleaned_data["grade"],
-                    comment=form.cleaned_data["comment"],
-                    indicator_comments=form.indicator_comments(),
-                    expected_version=_int(request.POST.get("version")),
-                ),
-                fields=form.problem_fields(),
-            )
+            done = review_goal(form, item, request.user, request.POST.get("version"))
             if done is not None:
                 item.refresh_from_db()
                 messages.success(

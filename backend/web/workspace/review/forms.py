@@ -9,7 +9,7 @@ from django import forms
 
 from backend.goals.models import Decision, GoalIndicator
 from backend.goals.services import workflow
-from backend.web.forms import PlainForm, field_name
+from backend.web.forms import PlainForm, field_name, run_service
 from backend.web.workspace.goals.forms import Text
 
 GRADES = [
@@ -89,4 +89,28 @@ class AdjustmentDecisionForm(PlainForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="退回时须填写审核意见。",
+    )
+
+
+def review_goal(form: ReviewForm, goal: Any, user: Any, version: str | None) -> Any:
+    """The reviewer's decision on ``goal`` through ``workflow.review`` (one transaction;
+    problems land next to their fields): the unit leader's and the city's review pages both
+    post here. ``version`` is what the reviewer saw: a goal changed meanwhile is STALE, not
+    approved unseen. Returns the review, or None when it was refused."""
+    try:
+        expected = int(version) if version else None
+    except ValueError:
+        expected = None
+    return run_service(
+        form,
+        lambda: workflow.review(
+            goal,
+            user=user,
+            decision=form.decision(),
+            grade=form.cleaned_data["grade"],
+            comment=form.cleaned_data["comment"],
+            indicator_comments=form.indicator_comments(),
+            expected_version=expected,
+        ),
+        fields=form.problem_fields(),
     )

@@ -30,7 +30,7 @@ from backend.web.access import unit_page
 from backend.web.forms import run_service
 from backend.web.workspace.goals import formats, sheet
 from backend.web.workspace.goals.views import annotate_history
-from backend.web.workspace.review.forms import AdjustmentDecisionForm, ReviewForm
+from backend.web.workspace.review.forms import AdjustmentDecisionForm, ReviewForm, review_goal
 
 PER_PAGE = 25
 
@@ -165,20 +165,7 @@ def _decide(request: HttpRequest, stage: Stage, goal_id: int) -> HttpResponse:
     goal = _goal(goal_id)
     form = ReviewForm(request.POST, indicators=list(goal.indicators.all()))
     if form.is_valid():
-        done = run_service(
-            form,
-            lambda: workflow.review(
-                goal,
-                user=request.user,
-                decision=form.decision(),
-                grade=form.cleaned_data["grade"],
-                comment=form.cleaned_data["comment"],
-                indicator_comments=form.indicator_comments(),
-                # what the reviewer saw: a goal changed meanwhile is STALE, not approved unseen
-                expected_version=_int(request.POST.get("version")),
-            ),
-            fields=form.problem_fields(),
-        )
+        done = review_goal(form, goal, request.user, request.POST.get("version"))
         if done is not None:
             goal.refresh_from_db()
             messages.success(
@@ -235,13 +222,6 @@ def _decide_adjustment(request: HttpRequest, stage: Stage, adjustment_id: int) -
 
 
 # --- the unit leader ----------------------------------------------------------------------------
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 @unit_page(Op.GOAL_APPROVE)
