@@ -530,8 +530,7 @@ def preview_version(template: Template, content: bytes, *, changelog: str = "") 
     publish: list[Problem] = []
     if not problems:
         unsaved = [
-            TemplateIndicator(**{**r.data, "sort_order": i})
-            for i, r in enumerate(rows, start=1)
+            TemplateIndicator(**{**r.data, "sort_order": i}) for i, r in enumerate(rows, start=1)
         ]
         publish = validation.validate_version(template, unsaved)
     return ImportPreview(

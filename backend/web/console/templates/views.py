@@ -23,6 +23,7 @@ from backend.accounts.policy import Op
 from backend.benchmarking import peers
 from backend.console import templates as selectors
 from backend.core.errors import DomainError, Problem
+from backend.documents.services import SHEET_TYPES, read_upload
 from backend.indicators import selectors as indicator_selectors
 from backend.indicators.models import (
     PushStatus,
@@ -31,7 +32,6 @@ from backend.indicators.models import (
     TemplateVersion,
     VersionStatus,
 )
-from backend.documents.services import SHEET_TYPES, read_upload
 from backend.indicators.services import authoring, push, xlsx
 from backend.library import services as library_services
 from backend.reports.exports import XLSX_TYPE
@@ -430,7 +430,9 @@ def sheet_import_apply(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("console:template-import", template.code)
     del request.session[IMPORT_KEY.format(pk=template.pk)]
     count = version.indicators.count()
-    messages.success(request, f"已按上传的指标库创建第 {version.number} 版草稿，共 {count} 个指标。")
+    messages.success(
+        request, f"已按上传的指标库创建第 {version.number} 版草稿，共 {count} 个指标。"
+    )
     return redirect("console:template-version", version.pk)
 
 

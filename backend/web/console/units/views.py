@@ -11,7 +11,6 @@ from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,8 +24,8 @@ from backend.core.errors import DomainError, Problem
 from backend.web.access import console_page
 from backend.web.console.units import tasks
 from backend.web.console.units.forms import (
-    AnonymiseForm,
     ActiveForm,
+    AnonymiseForm,
     ApplyImportForm,
     GrantAtUnitForm,
     GrantToUserForm,
@@ -463,11 +462,7 @@ def unit_user_anonymise(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("confirm", f"请输入该用户的用户名“{user.username}”以确认匿名化。")
         else:
             username = user.username
-            try:
-                done = run_service(form, lambda: accounts.anonymise_user(user, by=request.user))
-            except PermissionDenied as refused:  # the own account, a role out of reach
-                messages.error(request, str(refused))
-                done = None
+            done = run_service(form, lambda: accounts.anonymise_user(user, by=request.user))
             if done is not None:
                 messages.success(
                     request, f"已匿名化用户 {username}：姓名和联系方式已清除，角色和令牌已撤销。"

@@ -44,7 +44,9 @@ def test_only_the_province_imports(name, persona, browse) -> None:
     assert page.get("/console/templates/t/web-imp/import/").status_code == 403
     response = page.post("/console/templates/t/web-imp/import/", {"file": upload(content)})
     assert response.status_code == 403
-    assert page.post("/console/templates/t/web-imp/import/apply/", {"digest": "x"}).status_code == 403
+    assert (
+        page.post("/console/templates/t/web-imp/import/apply/", {"digest": "x"}).status_code == 403
+    )
     assert indicator_selectors.draft_of(v1.template) is None
 
 
@@ -85,10 +87,13 @@ def test_bad_cells_are_named_on_their_row_and_nothing_is_written(admin) -> None:
     assert 'data-testid="import-row-3"' in page and "第 3 行“分值”" in page
     assert "第 4 行“指标性质”" in page
     assert 'data-testid="import-apply"' not in page
-    assert admin.post(
-        "/console/templates/t/web-imp/import/apply/",
-        {"digest": response.context["preview"].digest},
-    ).status_code == 302
+    assert (
+        admin.post(
+            "/console/templates/t/web-imp/import/apply/",
+            {"digest": response.context["preview"].digest},
+        ).status_code
+        == 302
+    )
     assert TemplateVersion.objects.filter(template=v1.template).count() == 1
 
 
@@ -108,11 +113,14 @@ def test_a_file_that_is_no_sheet_is_refused_next_to_the_field(admin) -> None:
 def test_refused_while_the_template_has_a_draft(admin) -> None:
     v1 = published("web-imp")
     content = xlsx.export_version(v1)
-    admin.post(f"/console/templates/t/web-imp/draft/")
+    admin.post("/console/templates/t/web-imp/draft/")
     response = admin.post("/console/templates/t/web-imp/import/", {"file": upload(content)})
     assert response.status_code == 422
     assert "已有草稿版本" in response.content.decode()
-    assert TemplateVersion.objects.filter(template=v1.template, status=VersionStatus.DRAFT).count() == 1
+    assert (
+        TemplateVersion.objects.filter(template=v1.template, status=VersionStatus.DRAFT).count()
+        == 1
+    )
 
 
 def test_unknown_template_is_404(admin) -> None:

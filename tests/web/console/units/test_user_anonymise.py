@@ -88,9 +88,10 @@ def test_the_own_account_offers_no_anonymising(
 ) -> None:
     admin = persona("province_admin")
     page = browse(admin, None)
-    assert 'data-testid="user-anonymise"' not in page.get(
-        f"/console/units/users/{admin.pk}/"
-    ).content.decode()
+    assert (
+        'data-testid="user-anonymise"'
+        not in page.get(f"/console/units/users/{admin.pk}/").content.decode()
+    )
     response = page.post(url(admin), {"confirm": admin.username})
     assert response.status_code == 400 and "不能匿名化您本人的账号" in response.content.decode()
     admin.refresh_from_db()
@@ -112,7 +113,8 @@ def test_a_user_with_a_role_out_of_reach_is_refused_on_the_page(
     assert zhang.username == "t-zhang" and zhang.memberships.count() == 2
 
 
-def test_unknown_user_is_404(persona: Callable[[str], User], browse: Callable[..., Browser]) -> None:
+def test_unknown_user_is_404(
+    persona: Callable[[str], User], browse: Callable[..., Browser]
+) -> None:
     page = browse(persona("province_admin"), None)
     assert page.post("/console/units/users/987654/anonymise/", {"confirm": "x"}).status_code == 404
-
