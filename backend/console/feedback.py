@@ -223,6 +223,70 @@ def overdue_units(paths: Sequence[str], *, fiscal_year: int | None = None) -> Qu
     )
 
 
+@dataclass(frozen=True)
+class AreaCounts:
+    """The rectifications of one area of the scope (a city with its counties; for a city's
+    reader, one county) by status, and the overdue ones among those not accepted."""
+
+    code: str
+    name: str
+    open: int
+    responded: int
+    accepted: int
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return self.open + self.responded + self.accepted
+
+
+def rectifications_by_area(
+    paths: Sequence[str], *, fiscal_year: int | None = None
+) -> list[AreaCounts]:
+    """The scope's rectifications by status, one row per unit directly below a scope root
+    (a province reader's cities, a city reader's counties) holding its subtree, the root's
+    own first; most open first (two queries whatever the number of units)."""
+    qs = RectificationRequest.objects.filter(within(paths))
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    counted = qs.values("unit__path", "status").annotate(
+        n=Count("id"),
+        late=Count("id", filter=Q(overdue=True) & ~Q(status=RectificationStatus.ACCEPTED)),
+    )
+    areas: dict[str, dict[str, int]] = {}
+    for row in counted:
+        path = row["unit__path"]
+        root = max((p for p in paths if path.startswith(p)), key=len)
+        rest = path[len(root) :].split("/", 1)[0]
+        area = f"{root}{rest}/" if rest else root
+        counts = areas.setdefault(area, {"open": 0, "responded": 0, "accepted": 0, "late": 0})
+        counts[row["status"]] += row["n"]
+        counts["late"] += row["late"]
+    names = dict(Procuratorate.objects.filter(path__in=list(areas)).values_list("path", "name"))
+    ordered = sorted(
+        areas.items(),
+        key=lambda item: (
+            item[0] not in paths,
+            -(item[1]["open"] + item[1]["responded"]),
+            item[0],
+        ),
+    )
+    rows = []
+    for path, c in ordered:
+        code = path.rstrip("/").rsplit("/", 1)[-1]
+        rows.append(
+            AreaCounts(
+                code=code,
+                name=names.get(path, code),
+                open=c["open"],
+                responded=c["responded"],
+                accepted=c["accepted"],
+                overdue=c["late"],
+            )
+        )
+    return rows
+
+
 def rectification(paths: Sequence[str], pk: int) -> RectificationRequest | None:
     """One rectification of the scope with its steps and their actors (two queries)."""
     events = RectificationEvent.objects.select_related("actor").order_by("created_at", "id")

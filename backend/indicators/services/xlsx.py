@@ -8,6 +8,7 @@ ignored on import. An import checks every cell first and reports each bad one by
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -477,14 +478,26 @@ def read_indicators(content: bytes) -> tuple[list[SheetRow], list[Problem]]:
     return rows, problems
 
 
-@transaction.atomic
-def import_version(
-    template: Template, content: bytes, *, user: User | None, changelog: str = ""
-) -> TemplateVersion:
-    """A new draft version of ``template`` holding exactly the indicators of the sheet, in
-    its row order. Refused while the template has a draft; nothing is saved if any cell is
-    bad, and every bad cell is reported. ``user`` is accepted for the audit trail (a version
-    records no author yet)."""
+@dataclass(frozen=True)
+class ImportPreview:
+    """What importing a sheet would do, nothing written: each indicator row with the problems
+    of its cells, the problems of no row (the template's draft, the changelog, the header, an
+    empty sheet) and the problems of the version as a whole that only block its publication
+    (``validation.validate_version``: weights, required groups; an import keeps them)."""
+
+    rows: list[tuple[SheetRow, list[Problem]]]
+    problems: list[Problem]
+    publish_problems: list[Problem]
+    digest: str  # the sha256 of the file: the apply refuses another file
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not any(found for _, found in self.rows)
+
+
+def _check(
+    template: Template, content: bytes, changelog: str
+) -> tuple[list[SheetRow], list[Problem]]:
     problems: list[Problem] = []
     draft = selectors.draft_of(template)
     if draft is not None:
@@ -500,6 +513,51 @@ def import_version(
     problems.extend(changelog_problems)
     rows, sheet_problems = read_indicators(content)
     problems.extend(sheet_problems)
+    return rows, problems
+
+
+def preview_version(template: Template, content: bytes, *, changelog: str = "") -> ImportPreview:
+    """The dry run of ``import_version``: the same checks, row by row, nothing saved."""
+    rows, problems = _check(template, content, changelog)
+    by_row: dict[int, list[Problem]] = {r.row: [] for r in rows}
+    loose: list[Problem] = []
+    for problem in problems:
+        row = _row_of(problem.field or "")
+        if row is not None and row in by_row:
+            by_row[row].append(problem)
+        else:
+            loose.append(problem)
+    publish: list[Problem] = []
+    if not problems:
+        unsaved = [
+            TemplateIndicator(**{**r.data, "sort_order": i}) for i, r in enumerate(rows, start=1)
+        ]
+        publish = validation.validate_version(template, unsaved)
+    return ImportPreview(
+        rows=[(r, by_row[r.row]) for r in rows],
+        problems=loose,
+        publish_problems=publish,
+        digest=hashlib.sha256(content).hexdigest(),
+    )
+
+
+def _row_of(field: str) -> int | None:
+    """The sheet row a problem's cell names (``指标库!J7`` → 7)."""
+    if not field.startswith(f"{SHEET}!"):
+        return None
+    digits = field[len(SHEET) + 1 :].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return int(digits) if digits.isdigit() else None
+
+
+@transaction.atomic
+def import_version(
+    template: Template, content: bytes, *, user: User | None, changelog: str = ""
+) -> TemplateVersion:
+    """A new draft version of ``template`` holding exactly the indicators of the sheet, in
+    its row order. Refused while the template has a draft; nothing is saved if any cell is
+    bad, and every bad cell is reported (``preview_version`` is the dry run). ``user`` is
+    accepted for the audit trail (a version records no author yet)."""
+    rows, problems = _check(template, content, changelog)
     if problems:
         raise sheets.fail(problems, field="file")
 

@@ -25,6 +25,8 @@ from backend.feedback.models import (
     RectificationStatus,
 )
 from backend.web.access import console_page
+from backend.web.console.benchmark.charts import chart_height
+from backend.web.console.feedback import charts
 from backend.web.console.feedback.forms import (
     ORIGIN_CHOICES,
     STATUS_CHOICES,
@@ -61,6 +63,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "web/console/feedback/index.html",
         {
             "batches": batches,
+            "rates_chart": charts.batch_rates(batches.object_list),
+            "rates_height": chart_height(len(batches.object_list)) + 30,
             "totals": selectors.rates(paths, fiscal_year=year),
             "counts": selectors.rectification_counts(paths, fiscal_year=year),
             "year": year,
@@ -286,12 +290,16 @@ def rectifications(request: HttpRequest) -> HttpResponse:
         page_number(request, "units_page")
     )
     counts = selectors.rectification_counts(paths, fiscal_year=year)
+    areas = selectors.rectifications_by_area(paths, fiscal_year=year)
     return render(
         request,
         "web/console/feedback/rectifications.html",
         {
             "rows": rows,
             "late": late,
+            "areas": areas,
+            "areas_chart": charts.area_statuses(areas),
+            "areas_height": chart_height(len(areas)) + 30,
             "counts": counts,
             "closure_rate": selectors.rate(counts["accepted"], counts["total"]),
             "year": year,

@@ -154,3 +154,30 @@ class PushForm(PlainForm):
         return [
             c.strip() for c in text.replace("，", ",").replace("\n", ",").split(",") if c.strip()
         ]
+
+
+class SheetImportForm(PlainForm):
+    """导入指标库: the filled sheet and the new version's changelog. The file is checked by
+    the upload check and the import service the API uses (``read_upload``, ``xlsx``)."""
+
+    file = forms.FileField(
+        label="指标库文件",
+        help_text="Excel 文件（.xlsx），格式同“下载 Excel”所得的指标库表；上传后先逐行检查，"
+        "确认后才创建草稿版本。",
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+        error_messages={"required": "请选择要上传的文件。", "empty": "上传的文件是空的。"},
+    )
+    changelog = forms.CharField(
+        label="变更说明",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="可在发布时再填写。",
+    )
+
+
+class SheetApplyForm(PlainForm):
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -31,6 +31,9 @@ urlpatterns = [
         name="template-indicator-remove",
     ),
     path("versions/<int:version_id>/publish/", views.publish, name="template-publish"),
+    path("versions/<int:version_id>/discard/", views.discard, name="template-discard"),
+    path("versions/<int:version_id>/retire/", views.retire, name="template-retire"),
+    path("versions/<int:version_id>/xlsx/", views.version_export, name="template-export"),
     path("versions/<int:version_id>/push/", views.push_new, name="template-push-new"),
     path("pushes/<int:push_id>/", views.push_detail, name="template-push"),
     path(
@@ -43,4 +46,6 @@ urlpatterns = [
     path("t/<slug:code>/draft/", views.new_draft, name="template-draft"),
     path("t/<slug:code>/diff/", views.diff, name="template-diff"),
     path("t/<slug:code>/drift/", views.drift, name="template-drift"),
+    path("t/<slug:code>/import/", views.sheet_import, name="template-import"),
+    path("t/<slug:code>/import/apply/", views.sheet_import_apply, name="template-import-apply"),
 ]

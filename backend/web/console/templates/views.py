@@ -5,6 +5,7 @@ form, one service or selector, render or redirect."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
@@ -21,6 +23,7 @@ from backend.accounts.policy import Op
 from backend.benchmarking import peers
 from backend.console import templates as selectors
 from backend.core.errors import DomainError, Problem
+from backend.documents.services import SHEET_TYPES, read_upload
 from backend.indicators import selectors as indicator_selectors
 from backend.indicators.models import (
     PushStatus,
@@ -29,14 +32,17 @@ from backend.indicators.models import (
     TemplateVersion,
     VersionStatus,
 )
-from backend.indicators.services import authoring, push
+from backend.indicators.services import authoring, push, xlsx
 from backend.library import services as library_services
+from backend.reports.exports import XLSX_TYPE
 from backend.web.access import console_page
 from backend.web.console.templates.forms import (
     ChangelogForm,
     IndicatorForm,
     PushForm,
     SearchForm,
+    SheetApplyForm,
+    SheetImportForm,
     TemplateForm,
     indicator_initial,
 )
@@ -297,6 +303,137 @@ def publish(request: HttpRequest, version_id: int) -> HttpResponse:
     return _version_page(
         request, _version(version_id), publish=form, publish_problems=problems, status=422
     )
+
+
+# --- a version's lifecycle: discard a draft, retire a published version, its sheet ------------
+
+
+def _refused(request: HttpRequest, error: DomainError) -> None:
+    for problem in error.problems:
+        messages.error(request, problem.message)
+
+
+@console_page(OP)
+@require_POST
+def discard(request: HttpRequest, version_id: int) -> HttpResponse:
+    """删除草稿 (``authoring.discard_draft``): a published or retired version is kept."""
+    version = _version(version_id)
+    try:
+        authoring.discard_draft(version)
+    except DomainError as error:
+        _refused(request, error)
+        return redirect("console:template-version", version.pk)
+    messages.success(request, f"已删除第 {version.number} 版草稿。")
+    return redirect("console:template-detail", version.template.code)
+
+
+@console_page(OP)
+@require_POST
+def retire(request: HttpRequest, version_id: int) -> HttpResponse:
+    """停用 (``authoring.retire_version``, as ``retireTemplateVersion``): no longer offered;
+    the units running it keep it."""
+    version = _version(version_id)
+    try:
+        authoring.retire_version(version, user=request.user)
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"已停用第 {version.number} 版，不再推送；已采用的单位不受影响。")
+    return redirect("console:template-version", version.pk)
+
+
+@console_page(OP)
+def version_export(request: HttpRequest, version_id: int) -> HttpResponse:
+    """下载 Excel: the version as the indicator-library sheet (``xlsx.export_version``), the
+    file an import reads back."""
+    version = _version(version_id)
+    response = HttpResponse(xlsx.export_version(version), content_type=XLSX_TYPE)
+    name = f"指标库-{version.template.code}-第{version.number}版.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+IMPORT_KEY = "template-import:{pk}"
+
+
+def _import_page(
+    request: HttpRequest,
+    template: Template,
+    form: SheetImportForm,
+    preview: xlsx.ImportPreview | None = None,
+) -> HttpResponse:
+    return render(
+        request,
+        "web/console/templates/import.html",
+        {
+            "template": template,
+            "here": "导入指标库",
+            "form": form,
+            "preview": preview,
+            "apply_form": SheetApplyForm(initial={"digest": preview.digest}) if preview else None,
+            "draft": indicator_selectors.draft_of(template),
+        },
+        status=200 if request.method == "GET" or (preview is not None and preview.ok) else 422,
+    )
+
+
+@console_page(OP)
+def sheet_import(request: HttpRequest, code: str) -> HttpResponse:
+    """导入指标库, step 1: the sheet is checked row by row by the import service's own checks
+    (``xlsx.preview_version``); nothing is written. A clean sheet is kept in the session until
+    it is confirmed."""
+    template = _template(code)
+    if request.method != "POST":
+        return _import_page(request, template, SheetImportForm())
+    form = SheetImportForm(request.POST, request.FILES)
+    preview = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        changelog = form.cleaned_data["changelog"]
+        preview = run_service(
+            form,
+            lambda: xlsx.preview_version(
+                template,
+                read_upload(upload.name or "", upload, allowed=SHEET_TYPES, field="file"),
+                changelog=changelog,
+            ),
+            fields={"template": "file"},
+        )
+        if preview is not None and preview.ok:
+            upload.seek(0)
+            request.session[IMPORT_KEY.format(pk=template.pk)] = {
+                "digest": preview.digest,
+                "content": base64.b64encode(upload.read()).decode(),
+                "changelog": changelog,
+            }
+    return _import_page(request, template, form, preview)
+
+
+@console_page(OP)
+@require_POST
+def sheet_import_apply(request: HttpRequest, code: str) -> HttpResponse:
+    """导入指标库, step 2: the confirmed sheet becomes a new draft (``xlsx.import_version``,
+    the service of ``importTemplateVersion``), only if it is the file that was checked."""
+    template = _template(code)
+    form = SheetApplyForm(request.POST)
+    stash = request.session.get(IMPORT_KEY.format(pk=template.pk))
+    if not form.is_valid() or not stash or stash["digest"] != form.cleaned_data["digest"]:
+        messages.error(request, "没有待导入的指标库（可能已导入或已过期），请重新上传。")
+        return redirect("console:template-import", template.code)
+    content = base64.b64decode(stash["content"])
+    try:
+        version = xlsx.import_version(
+            template, content, user=request.user, changelog=stash["changelog"]
+        )
+    except DomainError as error:
+        _refused(request, error)
+        return redirect("console:template-import", template.code)
+    del request.session[IMPORT_KEY.format(pk=template.pk)]
+    count = version.indicators.count()
+    messages.success(
+        request, f"已按上传的指标库创建第 {version.number} 版草稿，共 {count} 个指标。"
+    )
+    return redirect("console:template-version", version.pk)
 
 
 # --- two versions side by side ------------------------------------------------------------------

@@ -127,3 +127,9 @@ class PasswordForm(PlainForm):
 
 class ActiveForm(PlainForm):
     active = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class AnonymiseForm(PlainForm):
+    """匿名化: irreversible, so the user's username is typed to confirm."""
+
+    confirm = _text("确认用户名", required=False, max_length=150)

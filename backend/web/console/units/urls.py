@@ -16,6 +16,7 @@ urlpatterns = [
     path("users/<int:pk>/grant/", views.unit_user_grant, name="unit-user-grant"),
     path("users/<int:pk>/password/", views.unit_user_password, name="unit-user-password"),
     path("users/<int:pk>/active/", views.unit_user_active, name="unit-user-active"),
+    path("users/<int:pk>/anonymise/", views.unit_user_anonymise, name="unit-user-anonymise"),
     path("memberships/<int:pk>/revoke/", views.unit_membership_revoke, name="unit-revoke"),
     path("<slug:code>/", views.unit_detail, name="unit-detail"),
     path("<slug:code>/grant/", views.unit_grant, name="unit-grant"),

@@ -25,6 +25,7 @@ from backend.web.access import console_page
 from backend.web.console.units import tasks
 from backend.web.console.units.forms import (
     ActiveForm,
+    AnonymiseForm,
     ApplyImportForm,
     GrantAtUnitForm,
     GrantToUserForm,
@@ -364,7 +365,9 @@ def _user_page(request: HttpRequest, user: User, **forms: Any) -> HttpResponse:
             "person": user,
             "grant_form": forms.get("grant_form") or GrantToUserForm(),
             "password_form": forms.get("password_form") or PasswordForm(),
+            "anonymise_form": forms.get("anonymise_form") or AnonymiseForm(),
             "is_self": user.pk == request.user.pk,
+            "anonymised": accounts.is_anonymised(user),
         },
         status=400 if failed else 200,
     )
@@ -444,3 +447,25 @@ def unit_user_active(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"已{'启用' if active else '停用'}用户 {user.username}。")
     return redirect("console:unit-user-detail", pk=user.pk)
+
+
+@console_page(Op.UNIT_MANAGE)
+@require_POST
+def unit_user_anonymise(request: HttpRequest, pk: int) -> HttpResponse:
+    """匿名化 (``accounts.anonymise_user``): name and contacts erased, roles and tokens removed,
+    no usable password; the row stays so every unit's history reads “原用户”. The username typed
+    again confirms it."""
+    user = _user(request, pk)
+    form = AnonymiseForm(request.POST)
+    if form.is_valid():
+        if form.cleaned_data["confirm"].strip() != user.username:
+            form.add_error("confirm", f"请输入该用户的用户名“{user.username}”以确认匿名化。")
+        else:
+            username = user.username
+            done = run_service(form, lambda: accounts.anonymise_user(user, by=request.user))
+            if done is not None:
+                messages.success(
+                    request, f"已匿名化用户 {username}：姓名和联系方式已清除，角色和令牌已撤销。"
+                )
+                return redirect("console:unit-users")
+    return _user_page(request, user, anonymise_form=form)
