@@ -14,6 +14,7 @@ class AccountErrorCode(BaseErrorCode):
     INVALID_ROLE = "INVALID_ROLE", "角色无效。"
     INVALID_USERNAME = "INVALID_USERNAME", "用户名只能包含字母、数字和 @ . + - _ 字符。"
     ROLE_LEVEL = "ROLE_LEVEL", "该角色不能授予此层级单位的人员。"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS", "登录失败次数过多，请稍后再试。"
     USERNAME_TAKEN = "USERNAME_TAKEN", "用户名已被使用。"
     USER_INACTIVE = "USER_INACTIVE", "该用户已停用，请先启用后再授予角色。"
     WEAK_PASSWORD = "WEAK_PASSWORD", "密码强度不足。"

@@ -21,5 +21,6 @@ class GoalErrorCode(BaseErrorCode):
     NOT_A_LEADER = "NOT_A_LEADER", "不是本院负责人，不能审核目标。"
     SELF_APPROVAL = "SELF_APPROVAL", "不能审核本人编制的目标：请移交本院其他负责人审核。"
     TARGET_REQUIRED = "TARGET_REQUIRED", "定量指标须填写指标值。"
+    TARGET_BELOW_LAST_YEAR = "TARGET_BELOW_LAST_YEAR", "目标值低于上年实际完成值。"
     TEMPLATE_NOT_ADOPTED = "TEMPLATE_NOT_ADOPTED", "本院未采用该模板，请先采用后再使用。"
     UNCHANGED = "UNCHANGED", "调整后的值与原值相同。"

@@ -26,13 +26,14 @@ CODE_CALLS = {"Problem", "single", "UploadRequestError", "_Refusal"}
 CODE_KEYWORDS = {"code", "negative_code"}
 
 
-def _is_code(node: ast.AST | None) -> list[str]:
+def _literals(node: ast.AST | None) -> list[ast.Constant]:
+    """The code-shaped string literals ``node`` is, or chooses between."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value] if CODE_SHAPE.match(node.value) else []
+        return [node] if CODE_SHAPE.match(node.value) else []
     if isinstance(node, ast.IfExp):
-        return _is_code(node.body) + _is_code(node.orelse)
+        return _literals(node.body) + _literals(node.orelse)
     if isinstance(node, ast.Tuple | ast.List | ast.Set):
-        return [code for element in node.elts for code in _is_code(element)]
+        return [literal for element in node.elts for literal in _literals(element)]
     return []
 
 
@@ -57,54 +58,59 @@ def _code_functions(trees: list[tuple[str, ast.Module]]) -> set[str]:
     return names
 
 
-def literal_codes(trees: list[tuple[str, ast.Module]]) -> list[tuple[str, str]]:
-    """Every string literal in a code position, as ``(place, code)``: the first argument of
-    Problem / DomainError.single / a function taking ``code`` first, a ``code=`` keyword, a
-    ``{"code": …}`` entry (GraphQL errors' extensions), a parameter's default, and a comparison
-    with ``….code``."""
-    functions = _code_functions(trees)
-    found: list[tuple[str, str]] = []
-    for path, tree in trees:
-        for node in ast.walk(tree):
-            codes: list[str] = []
-            if isinstance(node, ast.Call):
-                func = node.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                if name in functions and node.args:
-                    codes += _is_code(node.args[0])
-                codes += [
-                    code
-                    for keyword in node.keywords
-                    if keyword.arg in CODE_KEYWORDS
-                    for code in _is_code(keyword.value)
-                ]
-            elif isinstance(node, ast.Dict):
-                codes += [
-                    code
-                    for key, value in zip(node.keys, node.values, strict=True)
-                    if isinstance(key, ast.Constant) and key.value == "code"
-                    for code in _is_code(value)
-                ]
-            elif isinstance(node, ast.FunctionDef):
-                arguments = node.args
-                positional = arguments.posonlyargs + arguments.args
-                defaults = [None] * (len(positional) - len(arguments.defaults))
-                pairs = [
-                    *zip(positional, [*defaults, *arguments.defaults], strict=True),
-                    *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
-                ]
-                codes += [
-                    code
-                    for argument, default in pairs
-                    if argument.arg in CODE_KEYWORDS
-                    for code in _is_code(default)
-                ]
-            elif isinstance(node, ast.Compare):
-                sides = [node.left, *node.comparators]
-                if any(isinstance(s, ast.Attribute) and s.attr == "code" for s in sides):
-                    codes += [code for side in sides for code in _is_code(side)]
-            found += [(f"{path}:{getattr(node, 'lineno', 0)}", code) for code in codes]
+def code_literals(tree: ast.Module, functions: set[str]) -> list[ast.Constant]:
+    """Every string literal of ``tree`` in a code position: the first argument of Problem /
+    DomainError.single / a function taking ``code`` first (``functions``), a ``code=``
+    keyword, a ``{"code": …}`` entry (GraphQL errors' extensions), a parameter's default, a
+    comparison with ``….code``, and a constant holding a code (``X = "X"``, ``code = "X"``)."""
+    found: list[ast.Constant] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in functions and node.args:
+                found += _literals(node.args[0])
+            for keyword in node.keywords:
+                if keyword.arg in CODE_KEYWORDS:
+                    found += _literals(keyword.value)
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "code":
+                    found += _literals(value)
+        elif isinstance(node, ast.FunctionDef):
+            arguments = node.args
+            positional = arguments.posonlyargs + arguments.args
+            defaults = [None] * (len(positional) - len(arguments.defaults))
+            pairs = [
+                *zip(positional, [*defaults, *arguments.defaults], strict=True),
+                *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
+            ]
+            for argument, default in pairs:
+                if argument.arg in CODE_KEYWORDS:
+                    found += _literals(default)
+        elif isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(isinstance(side, ast.Attribute) and side.attr == "code" for side in sides):
+                for side in sides:
+                    found += _literals(side)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    literals = _literals(node.value)
+                    if target.id.lower() in ("code", "error_code"):
+                        found += literals
+                    found += [lit for lit in literals if lit.value == target.id]
     return found
+
+
+def literal_codes(trees: list[tuple[str, ast.Module]]) -> list[tuple[str, str]]:
+    """``code_literals`` of every tree, as ``(place, code)``."""
+    functions = _code_functions(trees)
+    return [
+        (f"{path}:{literal.lineno}", literal.value)
+        for path, tree in trees
+        for literal in code_literals(tree, functions)
+    ]
 
 
 def test_every_literal_code_in_the_source_is_registered() -> None:
@@ -122,7 +128,10 @@ Problem(GoalErrorCode.GOAL_EXISTS, "x")
 cell_problem("DUPLICATE_CODE" if twice else "LOCKED", "A", 2, "x")
 raise GraphQLError("x", extensions={"code": "NOPE_NOPE"})
 if problem.code == "SOME_CODE": ...
+TOO_MANY = "TOO_MANY"
+code = "PICKED" if bad else "OTHER_ONE"
 label("NOT_A_CODE_POSITION")
+LABEL = "LABEL_TEXT"
 Problem(code="fileBase64")
 """
     found = {code for _, code in literal_codes([("example.py", ast.parse(source))])}
@@ -134,6 +143,9 @@ Problem(code="fileBase64")
         "LOCKED",
         "NOPE_NOPE",
         "SOME_CODE",
+        "TOO_MANY",
+        "PICKED",
+        "OTHER_ONE",
     }
 
 
