@@ -42,6 +42,7 @@ class CoreErrorCode(BaseErrorCode):
         "单元格为公式错误：以“=”开头的文字请设为文本格式或在前面加英文单引号（'）后重新填写。",
     )
     INCOMPATIBLE_UNIT = "INCOMPATIBLE_UNIT", "填写的单位与指标的计量单位不一致。"
+    INVALID = "INVALID", "格式不正确。"
     INVALID_CHOICE = "INVALID_CHOICE", "选项无效。"
     INVALID_CODE = "INVALID_CODE", "编码无效：只能使用字母、数字、连字符和下划线。"
     INVALID_CURSOR = "INVALID_CURSOR", "分页游标无效。"

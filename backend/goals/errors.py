@@ -14,7 +14,6 @@ class GoalErrorCode(BaseErrorCode):
     GOAL_EXISTS = "GOAL_EXISTS", "该项目在该年度已有绩效目标。"
     GRADE_MISMATCH = "GRADE_MISMATCH", "等级与审核结论不一致。"
     GRADE_REQUIRED = "GRADE_REQUIRED", "须评定等级。"
-    INVALID = "INVALID", "格式不正确。"
     MANDATORY = "MANDATORY", "省院模板必选指标不能删除。"
     MISMATCH = "MISMATCH", "申报表中的项目编码或预算年度与项目不一致。"
     MISSING_FIELD = "MISSING_FIELD", "申报表缺少栏目。"

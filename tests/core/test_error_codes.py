@@ -93,13 +93,19 @@ def code_literals(tree: ast.Module, functions: set[str]) -> list[ast.Constant]:
             if any(isinstance(side, ast.Attribute) and side.attr == "code" for side in sides):
                 for side in sides:
                     found += _literals(side)
-        elif isinstance(node, ast.Assign):
+        elif isinstance(node, ast.Assign) and not isinstance(node.value, ast.Tuple):
+            # (a tuple is an enum member's declaration: ``X = "X", "提示。"``)
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     literals = _literals(node.value)
-                    if target.id.lower() in ("code", "error_code"):
-                        found += literals
                     found += [lit for lit in literals if lit.value == target.id]
+                    if "code" in target.id.lower():  # code = …, _DJANGO_CODES = {…: …}
+                        value = node.value
+                        if isinstance(value, ast.Dict):
+                            literals = [lit for v in value.values for lit in _literals(v)]
+                        elif isinstance(value, ast.Call):  # CODES.get(key, "DEFAULT")
+                            literals = [lit for arg in value.args for lit in _literals(arg)]
+                        found += [lit for lit in literals if lit.value != target.id]
     return found
 
 
@@ -130,8 +136,12 @@ raise GraphQLError("x", extensions={"code": "NOPE_NOPE"})
 if problem.code == "SOME_CODE": ...
 TOO_MANY = "TOO_MANY"
 code = "PICKED" if bad else "OTHER_ONE"
+_DJANGO_CODES = {"blank": "FROM_DICT"}
+code = _DJANGO_CODES.get(django_code, "FALLBACK")
 label("NOT_A_CODE_POSITION")
 LABEL = "LABEL_TEXT"
+class Codes(BaseErrorCode):
+    MEMBER = "MEMBER", "提示。"
 Problem(code="fileBase64")
 """
     found = {code for _, code in literal_codes([("example.py", ast.parse(source))])}
@@ -146,6 +156,8 @@ Problem(code="fileBase64")
         "TOO_MANY",
         "PICKED",
         "OTHER_ONE",
+        "FROM_DICT",
+        "FALLBACK",
     }
 
 
