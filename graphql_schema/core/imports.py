@@ -11,6 +11,7 @@ import graphene
 
 from backend.core.errors import Problem
 from backend.core.sheets import Change
+from graphql_schema.core.errors import ErrorCode
 
 
 class ImportChange(graphene.ObjectType):
@@ -40,7 +41,7 @@ class ImportWarning(graphene.ObjectType):
         description="The cell it concerns (`项目支出绩效自评表!D4`), or the field "
         "(`indicators.q1.target_value`), if any."
     )
-    code = graphene.String(required=True, description="A stable machine-readable code.")
+    code = graphene.Field(ErrorCode, required=True, description="A stable machine-readable code.")
     message = graphene.String(required=True, description="In Chinese, for the user.")
 
 
@@ -107,4 +108,4 @@ def _change(change: Change) -> ImportChange:
 
 
 def warnings_of(problems: Iterable[Problem]) -> list[ImportWarning]:
-    return [ImportWarning(cell=p.field, code=p.code, message=p.message) for p in problems]
+    return [ImportWarning(cell=p.field, code=str(p.code), message=p.message) for p in problems]

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import Client
 
+from graphql_schema import errors_doc
 from graphql_schema.sdl import rendered
 from tests.conftest import error_codes
 
@@ -12,10 +13,17 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_committed_sdl_matches_the_code() -> None:
+    """Both SDLs, and the list of error codes in docs/api.md written from the same registry
+    as the SDLs' ``ErrorCode`` enum."""
     for path, text in rendered().items():
         assert path.read_text(encoding="utf-8") == text, (
             f"{path.name} is out of date: run `make schema` and commit the result"
         )
+    committed = errors_doc.PATH.read_text(encoding="utf-8")
+    assert errors_doc.section() in committed
+    assert committed == errors_doc.rendered(committed), (
+        "the error codes in docs/api.md are out of date: run `make schema` and commit the result"
+    )
 
 
 def test_login_issues_a_token_that_works(gql, member) -> None:
