@@ -103,18 +103,27 @@ def goal_problem(route: Route, status: str, action: str = "修改") -> Problem |
     if code is None:
         return None
     label = GoalStatus(status).label
+    if route is Route.ADJUSTMENT:
+        return Problem(code, f"绩效目标当前状态为“{label}”，不能{action}。", "status")
     frozen = status in (GoalStatus.APPROVED, GoalStatus.REJECTED)
-    hint = "；已批复的目标只能通过调整申请变更" if route is Route.EDIT and frozen else ""
-    return Problem(code, f"绩效目标当前状态为“{label}”，不能{action}{hint}。", "status")
+    hint = "；已批复的目标只能通过调整申请变更" if frozen else ""
+    if action == "修改":
+        return Problem(code, f"绩效目标当前状态为“{label}”，不能修改{hint}。", "status")
+    message = f"绩效目标当前状态为“{label}”，只有草稿或已退回的目标可以{action}{hint}。"
+    return Problem(code, message, "status")
 
 
-def problem(code: str, *, label: str, field: str | None, indicator: str = "") -> Problem:
+def problem(
+    code: str, *, label: str, field: str | None, indicator: str = "", value: str = ""
+) -> Problem:
     """The problem of a field refusal: ``label`` names the field as the form does, ``field``
     is where the caller reports it (an input name, a cell), ``indicator`` the indicator's name
-    when the message should say which."""
+    when the message should say which, ``value`` the value that stays when it helps."""
     which = f"指标“{indicator}”的" if indicator else "该指标的"
     if code == LOCKED:
-        return Problem(code, f"{which}{label}由省院锁定，不能修改，也不能调整。", field)
+        fixed = f"由省院锁定为 {value}" if value else "由省院锁定"
+        return Problem(code, f"{which}{label}{fixed}，不能修改，也不能调整。", field)
     if code == NOT_ADJUSTABLE:
         return Problem(code, "只能调整指标值、定性目标、分值和计量单位。", field)
-    return Problem(code, f"{which}{label}取自指标库或省院模板，不能修改。", field)
+    fixed = f"为 {value}，" if value else ""
+    return Problem(code, f"{which}{label}{fixed}取自指标库或省院模板，不能修改。", field)

@@ -538,9 +538,9 @@ def _refusals(
             continue
         letter = COLUMN_OF[key]
         said = edit_policy.problem(
-            code, label=HEADER_OF[letter], field=None, indicator=reference.name
+            code, label=HEADER_OF[letter], field=None, indicator=reference.name, value=stays
         )
-        problems.append(_cell_problem(code, letter, row, f"{said.message}（应为 {stays}）"))
+        problems.append(_cell_problem(code, letter, row, said.message))
     return problems
 
 
