@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import transaction
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from backend.accounts.models import User
 from backend.benchmarking.models import UnitStatistics
@@ -54,17 +53,15 @@ def export_statistics(province: Procuratorate, fiscal_year: int) -> bytes:
         )
     }
     book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
-    sheets.put(sheet["A1"], f"{province.name} {fiscal_year} 年度单位基本情况表")
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(HEADER)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for unit in _units(province):
+    form = sheets.FormSheet(book.active, title=SHEET, widths=(24, 36, 12, 16, 14))
+    title = f"{province.name} {fiscal_year} 年度单位基本情况表"
+    form.title(title)
+    form.header(2, HEADER, height=24)
+    count = sheets.writing.COUNT
+    for index, unit in enumerate(_units(province), start=FIRST_ROW):
         row = known.get(unit.pk)
-        sheets.append(
-            sheet,
+        form.row(
+            index,
             [
                 unit.code,
                 unit.name,
@@ -72,10 +69,11 @@ def export_statistics(province: Procuratorate, fiscal_year: int) -> bytes:
                 row.procurators if row else None,
                 row.cases if row else None,
             ],
+            entry=[3, 4, 5],
+            formats={1: sheets.writing.TEXT, 3: count, 4: count, 5: count},
         )
-    for column, width in zip("ABCDE", (24, 36, 12, 16, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "C3"
+    form.finish(print_title=title, freeze_column=3)
+    form.protect(open_columns=[3, 4, 5])
     return sheets.workbook_bytes(book)
 
 

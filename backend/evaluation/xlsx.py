@@ -42,9 +42,6 @@ from typing import Any
 
 import openpyxl
 from django.db import transaction
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-from openpyxl.worksheet.worksheet import Worksheet
 
 from backend.core import cleaning, sheets
 from backend.core.errors import DomainError, Problem
@@ -74,9 +71,6 @@ BUDGET_LABEL = "年度资金总额"
 TOTAL_LABEL = "总分"
 GRADE_LABEL = "自评等级"
 TEXT_LABELS = {"偏差原因分析": "deviation_analysis", "改进措施": "improvement_measures"}
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_WRAP = Alignment(wrap_text=True, vertical="top")
 _BANDS_BY_LABEL = {label: value for value, label in Band.choices}
 _SYMBOL = {Direction.GTE: "≥", Direction.LTE: "≤", Direction.EQ: "="}
 
@@ -87,36 +81,44 @@ def _target(row: Any) -> str:
     return f"{_SYMBOL.get(row.direction, '')}{common.number(row.target_value)}{row.unit}"
 
 
+_WIDTHS = (16, 14, 16, 28, 14, 14, 10, 10, 36, 16, 24)
+_COMPUTED = sheets.writing.COMPUTED_FILL
+
+
 def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
-    """The table of ``evaluation`` as XLSX bytes."""
+    """The table of ``evaluation`` as XLSX bytes: A4 landscape, one page wide, the indicator
+    header frozen and printed on every page. The sheet is protected: what is filled in (全年执行数,
+    the analysis texts, per indicator 实际完成值, 得分, the reasons and 完成档次, and the columns
+    below the table) is open; what the engine computes (执行率, its score, 总分, 自评等级) and what
+    comes from the goal and the budget is locked."""
     from tenants.selectors import current_unit
 
     project = evaluation.project
     book = openpyxl.Workbook()
-    sheet: Worksheet = book.active
-    sheet.title = SHEET
-    sheets.append(sheet, [f"项目支出绩效自评表（{evaluation.fiscal_year}年度）"])
-    sheet.merge_cells("A1:K1")
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheets.append(
-        sheet,
-        [
-            "项目名称",
-            project.name,
-            "",
-            "主管部门",
-            project.department,
-            "",
-            "实施单位",
-            current_unit().name,
-        ],
+    form = sheets.FormSheet(
+        book.active, title=SHEET, widths=_WIDTHS, orientation=sheets.writing.LANDSCAPE
     )
-    sheets.append(
-        sheet,
+    width = len(HEADERS)
+    title = f"项目支出绩效自评表（{evaluation.fiscal_year}年度）"
+    form.title(title)
+    for label, column, value, last in (
+        ("项目名称", 1, project.name, 3),
+        ("主管部门", 4, project.department, 6),
+        ("实施单位", 7, current_unit().name, width),
+    ):
+        form.label(2, column, label)
+        form.merged(2, column + 1, last, value)
+
+    money, rate, score = sheets.writing.MONEY, sheets.writing.RATE, sheets.writing.SCORE
+    form.row(
+        3,
         ["项目资金（元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率（%）", "得分"],
+        bold=True,
+        fills=dict.fromkeys(range(1, 8), sheets.writing.LABEL_FILL),
     )
-    sheets.append(
-        sheet,
+    form.merged(3, 8, width, None)
+    form.row(
+        4,
         [
             BUDGET_LABEL,
             project.initial_budget,
@@ -126,42 +128,63 @@ def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
             evaluation.execution_rate,
             evaluation.execution_score,
         ],
+        entry=[4],
+        formats={2: money, 3: money, 4: money, 5: score, 6: rate, 7: score},
+        fills={6: _COMPUTED, 7: _COMPUTED},
     )
+    form.label(4, 1, BUDGET_LABEL)
+    form.merged(4, 8, width, None)
     goal_text = evaluation.goal.overall_goal if evaluation.goal_id else ""
-    for label, value in (
-        ("年度总体目标", goal_text),
-        ("偏差原因分析", evaluation.deviation_analysis),
-        ("改进措施", evaluation.improvement_measures),
+    for row, (label, value, entry) in enumerate(
+        (
+            ("年度总体目标", goal_text, False),
+            ("偏差原因分析", evaluation.deviation_analysis, True),
+            ("改进措施", evaluation.improvement_measures, True),
+        ),
+        start=5,
     ):
-        sheets.append(sheet, [label, value])
-        sheet.merge_cells(f"B{sheet.max_row}:K{sheet.max_row}")
-        sheet[f"B{sheet.max_row}"].alignment = _WRAP
-    sheets.append(sheet, list(HEADERS))
-    for cell in sheet[sheet.max_row]:
-        cell.font, cell.fill = _BOLD, _HEADER_FILL
-    for row in evaluation.indicators.order_by("sort_order", "id"):
-        qualitative = row.value_type == ValueType.QUALITATIVE
-        actual = row.actual_text if qualitative else row.actual_value
-        sheets.append(
-            sheet,
+        form.label(row, 1, label)
+        form.merged(row, 2, width, value, entry=entry)
+        form.sheet.row_dimensions[row].height = 48
+    header = form.header(8, HEADERS, height=30)
+    row = header
+    # 实际完成值, 得分, 偏差原因分析及改进措施, 完成档次, 调整理由: what a unit fills in.
+    entry = [6, 8, 9, 10, 11]
+    for line in evaluation.indicators.order_by("sort_order", "id"):
+        row += 1
+        qualitative = line.value_type == ValueType.QUALITATIVE
+        actual = line.actual_text if qualitative else line.actual_value
+        form.row(
+            row,
             [
-                row.code,
-                row.level1,
-                row.level2,
-                row.name,
-                _target(row),
+                line.code,
+                line.level1,
+                line.level2,
+                line.name,
+                _target(line),
                 actual,
-                row.weight,
-                row.final_score,
-                row.deviation_reason,
-                Band(row.band).label if row.band else "",
-                row.override_reason,
+                line.weight,
+                line.final_score,
+                line.deviation_reason,
+                Band(line.band).label if line.band else "",
+                line.override_reason,
             ],
+            entry=entry,
+            formats={1: sheets.writing.TEXT, 7: score, 8: score},
         )
-    sheets.append(sheet, [TOTAL_LABEL, "", "", "", "", "", Decimal(100), evaluation.total])
-    sheets.append(sheet, [GRADE_LABEL, "", "", "", "", "", "", evaluation.grade])
-    for column, width in {"A": 16, "B": 14, "C": 16, "D": 28, "E": 14, "I": 36, "K": 24}.items():
-        sheet.column_dimensions[column].width = width
+    if row > header:
+        form.validation([str(label) for label in Band.labels], 10, header + 1, row)
+    for label, points, value, number_format in (
+        (TOTAL_LABEL, Decimal(100), evaluation.total, score),
+        (GRADE_LABEL, None, evaluation.grade, None),
+    ):
+        row += 1
+        form.merged(row, 1, 6, label, bold=True, fill=sheets.writing.LABEL_FILL)
+        form.cell(row, 7, points, number_format=score)
+        form.cell(row, 8, value, number_format=number_format, fill=_COMPUTED)
+        form.merged(row, 9, width, None)
+    form.finish(print_title=f"{project.name} {title}")
+    form.protect(open_columns=entry)
     return sheets.workbook_bytes(book)
 
 
@@ -200,13 +223,7 @@ def _find_row(sheet: sheets.Grid, label: str) -> int | None:
 
 def _at(sheet: sheets.Grid, ref: str) -> Any:
     """The value of cell ``ref`` ("D4")."""
-    letter, row = coordinate_from_string(ref)
-    return sheet.value(row, column_index_from_string(letter))
-
-
-def _format(sheet: sheets.Grid, ref: str) -> str:
-    letter, row = coordinate_from_string(ref)
-    return sheet.cell(row, column_index_from_string(letter)).number_format
+    return sheet.at(ref).value
 
 
 def _quantity(
@@ -217,14 +234,9 @@ def _quantity(
     problems: list[Problem],
     size: dict[str, int] | None = None,
 ) -> cleaning.Quantity | None:
-    """The cell ``ref`` read as people write it, in ``unit`` (``cleaning.human_quantity``)."""
-    quantity, problem = cleaning.human_quantity(
-        _at(sheet, ref),
-        _address(ref),
-        label,
-        unit=unit,
-        number_format=_format(sheet, ref),
-        size=size or VALUE,
+    """The cell ``ref`` read as people write it, in ``unit`` (``sheets.quantity``)."""
+    quantity, problem = sheets.quantity(
+        sheet.at(ref), _address(ref), label, unit=unit, size=size or VALUE
     )
     if problem is not None:
         problems.append(problem)
@@ -234,10 +246,6 @@ def _quantity(
 def _num(sheet: sheets.Grid, ref: str, label: str, unit: str, problems: list[Problem]) -> Any:
     quantity = _quantity(sheet, ref, label, unit, problems)
     return None if quantity is None else quantity.value
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def _yuan(value: Decimal | None) -> str:
@@ -299,7 +307,7 @@ def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
     for label, name in TEXT_LABELS.items():
         row = _find_row(sheet, label)
         if row is not None:
-            fields[name] = _text(_at(sheet, f"B{row}"))
+            fields[name] = sheets.text(_at(sheet, f"B{row}"))
 
     indicators = {r.code: r for r in evaluation.indicators.all()}
     rows: list[dict[str, Any]] = []
@@ -309,7 +317,7 @@ def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
     total_row: int | None = None
     for cells in sheet.rows(min_row=header + 1):
         r = cells[0].row
-        code = _text(cells[0].value)
+        code = sheets.text(cells[0].value)
         if cleaning.normal_text(code) == TOTAL_LABEL:
             total_in = _num(sheet, f"H{r}", "总分", "分", problems)
             total_row = r
@@ -325,7 +333,7 @@ def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
         score = _num(sheet, f"H{r}", "得分", "分", problems)
         if score is not None:
             typed_scores.append(score)
-        row: dict[str, Any] = {"code": code, "deviation_reason": _text(_at(sheet, f"I{r}"))}
+        row: dict[str, Any] = {"code": code, "deviation_reason": sheets.text(_at(sheet, f"I{r}"))}
         where = {
             "code": f"A{r}",
             "actualValue": f"F{r}",
@@ -337,7 +345,7 @@ def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
             "deviationReason": f"I{r}",
             "explanation": f"K{r}",
         }
-        reason = _text(_at(sheet, f"K{r}"))
+        reason = sheets.text(_at(sheet, f"K{r}"))
         if ind.value_type == ValueType.QUALITATIVE:
             _qualitative(sheet, ind, r, score, reason, row, problems, notes)
         else:
@@ -378,7 +386,7 @@ def _money_unit(
     row's 全年预算数 is the evaluation's budget divided by 10,000 exactly, a row in 万元 under a
     heading that says 元 (then read as 万元, and said)."""
     above = _at(sheet, f"A{budget_row - 1}") if budget_row > 1 else None
-    heading = cleaning.normal_text(_text(above))
+    heading = cleaning.normal_text(sheets.text(above))
     if "万元" in heading:
         return "万元"
     written = _at(sheet, f"C{budget_row}")
@@ -458,9 +466,9 @@ def _qualitative(
 ) -> None:
     """A qualitative line: 完成档次 (J) and its score (H); without a band, the band follows from
     the score typed (a real table has only the score column): never dropped."""
-    actual = _text(_at(sheet, f"F{r}"))
+    actual = sheets.text(_at(sheet, f"F{r}"))
     row["actual_text"] = actual
-    label = cleaning.normal_text(_text(_at(sheet, f"J{r}")))
+    label = cleaning.normal_text(sheets.text(_at(sheet, f"J{r}")))
     if not label and cleaning.normal_text(actual) in _BANDS_BY_LABEL:
         label = cleaning.normal_text(actual)  # the band written as the actual value
     if label and label not in _BANDS_BY_LABEL:
@@ -511,7 +519,7 @@ def _quantitative(
         notes.append(
             Problem(
                 "READ_AS",
-                f"实际完成值“{_text(_at(sheet, f'F{r}'))}”按 {common.number(actual)}"
+                f"实际完成值“{sheets.text(_at(sheet, f'F{r}'))}”按 {common.number(actual)}"
                 f"{ind.unit} 读取。",
                 _address(f"F{r}"),
             )

@@ -16,6 +16,7 @@ from backend.benchmarking.models import UnitStatistics
 from backend.benchmarking.statistics_xlsx import HEADER, export_statistics, import_statistics
 from tenants.models import Procuratorate
 from tests import hostile_xlsx as hostile
+from tests import sheet_layout as layout
 from tests.conftest import error_codes
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +169,19 @@ def test_a_dry_run_first_and_blanks_or_zeros_never_wipe_a_figure(
     assert done["errors"] == [] and done["rows"] == 1
     stats = UnitStatistics.objects.get(unit__code="lengshuijiang")
     assert (stats.staff, stats.procurators, stats.cases) == (62, 24, 1100)
+
+
+def test_the_sheet_prints_like_the_official_form(unit: Callable[[str], Procuratorate]) -> None:
+    """A4 portrait, title merged, header frozen with the unit columns and printed on every
+    page; the unit code and name locked, the three figures open."""
+    sheet = layout.load(export_statistics(unit("hunan"), 2026), "单位基本情况表")
+    layout.assert_official_form(
+        sheet,
+        header_row=2,
+        orientation="portrait",
+        columns=len(HEADER),
+        freeze="C3",
+        merged=["A1:E1"],
+        locked=["A1", "A3", "B3"],
+        open_cells=["C3", "D3", "E3"],
+    )

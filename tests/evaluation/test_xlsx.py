@@ -18,6 +18,7 @@ from backend.evaluation.services import record_self_evaluation, start_self_evalu
 from backend.evaluation.services.common import RESULT_FIELDS
 from tenants.models import Procuratorate
 from tests import hostile_xlsx as hostile
+from tests import sheet_layout as layout
 from tests.evaluation.factories import STANDARD, actors, approved_goal, project_of
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,29 @@ def test_formula_looking_text_round_trips_as_text(
     )
     q1 = after["indicators"][0]
     assert (q1["actual_value"], q1["deviation_reason"]) == (D("72890.10"), "@SUM(A1:A2)")
+
+
+def test_the_table_prints_like_the_official_form(
+    lsj: Procuratorate, users: dict[str, User]
+) -> None:
+    """A4 landscape, the indicator header frozen and printed on every page, merged headings;
+    protected: what the engine computes (执行率, its score, 总分, 自评等级) is locked, what a
+    unit fills in is open."""
+    evaluation = started(users)
+    sheet = layout.load(xlsx.export_self_evaluation(evaluation), SHEET)
+    layout.assert_official_form(
+        sheet,
+        header_row=8,
+        orientation="landscape",
+        columns=len(xlsx.HEADERS),
+        merged=["A1:K1", "B2:C2", "E2:F2", "H2:K2", "B5:K5", "B6:K6", "B7:K7"],
+        locked=["A1", "B4", "C4", "E4", "F4", "G4", "B5", "A9", "E9", "G9"],
+        open_cells=["D4", "B6", "B7", "F9", "H9", "I9", "J9", "K9"],
+    )
+    assert sheet["D4"].number_format == "#,##0.00"
+    total = next(r for r in range(9, sheet.max_row + 1) if sheet[f"A{r}"].value == "总分")
+    assert sheet[f"A{total + 1}"].value == "自评等级"
+    assert f"A{total}:F{total}" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet[f"H{total}"].protection.locked and sheet[f"H{total + 1}"].protection.locked
+    assert not sheet.column_dimensions["F"].protection.locked  # rows added below stay open
+    assert sheet.column_dimensions["G"].protection.locked

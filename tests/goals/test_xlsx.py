@@ -34,6 +34,7 @@ from backend.library.models import LibraryIndicator
 from backend.library.services import adopt_version
 from tenants.models import Procuratorate
 from tests import hostile_xlsx as hostile
+from tests import sheet_layout as layout
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -858,3 +859,29 @@ def test_the_same_goal_written_by_hand_changes_nothing(goal: PerformanceGoal, us
     assert preview.changes == []
     assert not [w for w in preview.warnings if w.code.startswith("BUDGET")]
     assert {w.code for w in preview.warnings} >= {"READ_AS"}
+
+
+def test_the_form_prints_like_the_official_one(goal: PerformanceGoal) -> None:
+    """A4 landscape one page wide, header frozen and printed on every page, merged title and
+    facts, protected: facts locked, goal texts and indicator rows open, a locked indicator's
+    target and weight locked."""
+    sheet = layout.load(xlsx.export_goal(goal), SHEET)
+    layout.assert_official_form(
+        sheet,
+        header_row=xlsx.HEADER_ROW,
+        orientation="landscape",
+        columns=len(xlsx.HEADERS),
+        merged=["A1:M1", "B2:F2", "H2:M2", "B3:F3", "H7:M7", "B8:M8", "B9:M9"],
+        locked=["A1", "A3", "B3", "H3", "B7"],
+        open_cells=["B8", "B9"],
+    )
+    assert sheet["A1"].font.size == 16
+    indicators = GoalIndicator.objects.filter(goal=goal).order_by("sort_order", "id")
+    assert any(i.locked for i in indicators) and not all(i.locked for i in indicators)
+    for row, indicator in enumerate(indicators, start=FIRST):
+        assert sheet[f"D{row}"].value == indicator.code
+        assert not sheet[f"A{row}"].protection.locked and not sheet[f"M{row}"].protection.locked
+        assert sheet[f"G{row}"].protection.locked == indicator.locked
+        assert sheet[f"I{row}"].protection.locked == indicator.locked
+    # Rows added below the form are open: the columns' own style.
+    assert not sheet.column_dimensions["A"].protection.locked

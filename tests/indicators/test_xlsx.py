@@ -21,6 +21,7 @@ from backend.indicators.models import (
 )
 from backend.indicators.services import authoring, xlsx
 from tests import hostile_xlsx as hostile
+from tests import sheet_layout as layout
 from tests.indicators.factories import effect, qualitative, quantity, satisfaction
 
 pytestmark = pytest.mark.django_db
@@ -375,3 +376,24 @@ def test_text_that_looks_like_a_formula_is_exported_as_text_and_imported_back() 
     again = xlsx.import_version(template, exported, user=None)
     assert values(again) == values(v1)  # the same text, the same numbers
     assert [v["guidance"] for v in values(again)][: len(FORMULA_LIKE)] == list(FORMULA_LIKE)
+
+
+def test_the_sheet_prints_like_the_official_form() -> None:
+    """A4 landscape, the header (row 1, as imported) frozen and printed on every page, locked;
+    every indicator cell open; the information sheet protected."""
+    _, version = published_template("xlsx-layout")
+    content = xlsx.export_version(version)
+    sheet = layout.load(content, xlsx.SHEET)
+    layout.assert_official_form(
+        sheet,
+        header_row=1,
+        orientation="landscape",
+        columns=len(xlsx.HEADERS),
+        locked=["A1", "O1"],
+        open_cells=["A2", "I2", "O2"],
+    )
+    assert sheet["A2"].number_format == "@"
+    info = layout.load(content, xlsx.INFO_SHEET)
+    layout.assert_official_form(
+        info, header_row=2, orientation="portrait", columns=2, merged=["A1:B1"], locked=["B3"]
+    )

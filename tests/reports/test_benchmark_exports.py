@@ -17,6 +17,7 @@ from backend.reports.charts import (
     benchmark_box_png,
     benchmark_box_svg,
 )
+from tests import sheet_layout as layout
 from tests.hostile_xlsx import formulas, text_cells
 from tests.reports.benchmark_data import UNITS, table
 
@@ -195,3 +196,20 @@ def test_xlsx_writes_unit_names_as_text_never_as_formulas() -> None:
     sheet = load_workbook(io.BytesIO(content))["基准对比"]
     assert [sheet.cell(r, 2).value for r in range(9, 9 + len(names))] == names
     assert sheet.cell(9, 3).value == "#N/A" and sheet.cell(9, 4).value == 90
+
+
+def test_the_table_prints_like_an_official_form() -> None:
+    """A4 portrait one page wide, header frozen and printed on every page, merged title and
+    terms; every cell is computed, so the whole sheet is protected."""
+    sheet = layout.load(benchmark_xlsx(table()), "基准对比")
+    layout.assert_official_form(
+        sheet,
+        header_row=8,
+        orientation="portrait",
+        columns=5,
+        merged=["A1:E1", "B2:E2", "B6:E6"],
+        locked=["A1", "B2", "A9", "D9", "E9"],
+    )
+    assert not any(
+        not cell.protection.locked for row in sheet.iter_rows() for cell in row if cell.value
+    )

@@ -17,7 +17,7 @@ one is ``STALE`` and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -28,7 +28,8 @@ from backend.budgets.models import Project, ProjectKind
 from backend.core.errors import DomainError, Problem
 from backend.core.versioning import bump, check_version
 from backend.goals.models import GoalIndicator, GoalStatus, IndicatorSource, PerformanceGoal
-from backend.indicators.models import IndicatorFields, ScoringMethod, ValueType
+from backend.goals.services import edit_policy
+from backend.indicators.models import ScoringMethod, ValueType
 from backend.indicators.services.validation import (
     FIELD_LABELS,
     INDICATOR_FIELDS,
@@ -36,13 +37,13 @@ from backend.indicators.services.validation import (
 )
 from backend.library.models import AdoptedTemplate, LibraryIndicator, Source
 
-EDITABLE_STATUSES = (GoalStatus.DRAFT, GoalStatus.RETURNED)
+EDITABLE_STATUSES = edit_policy.EDITABLE_STATUSES
 # Copied from a library indicator into the goal.
 COPIED_FIELDS: tuple[str, ...] = INDICATOR_FIELDS
 # Provincial policy: never set on an indicator written for the goal.
-POLICY_FIELDS: tuple[str, ...] = IndicatorFields.POLICY_FIELDS
+POLICY_FIELDS: tuple[str, ...] = edit_policy.POLICY_FIELDS
 # What a goal's copy of a library indicator keeps from the library.
-LIBRARY_FIXED_FIELDS: tuple[str, ...] = ("code", "level1", "level2", *POLICY_FIELDS)
+LIBRARY_FIXED_FIELDS: tuple[str, ...] = edit_policy.LIBRARY_FIXED_FIELDS
 GOAL_FIELDS: tuple[str, ...] = ("overall_goal", "midterm_goal")
 GOAL_TEXT_LIMIT = 2000  # characters of the overall or mid-term goal
 _GOAL_LABELS = {"overall_goal": "年度总体目标", "midterm_goal": "中期目标"}
@@ -59,13 +60,9 @@ def _editable_goal(goal_id: int, expected_version: int | None = None) -> Perform
     (when given: ``STALE`` otherwise) and may be edited."""
     goal = PerformanceGoal.objects.select_for_update().get(pk=goal_id)
     check_version(goal, expected_version, GOAL)
-    if goal.status not in EDITABLE_STATUSES:
-        hint = "；已批复的目标只能通过调整申请变更" if goal.is_frozen else ""
-        raise DomainError.single(
-            "NOT_EDITABLE",
-            f"绩效目标当前状态为“{goal.get_status_display()}”，不能修改{hint}。",
-            "status",
-        )
+    refusal = edit_policy.goal_problem(edit_policy.Route.EDIT, goal.status)
+    if refusal is not None:
+        raise DomainError(refusal)
     return goal
 
 
@@ -366,20 +363,14 @@ def update_goal_indicator(
     locked_goal = _editable_goal(indicator.goal_id, expected_version)
     current = {name: getattr(indicator, name) for name in INDICATOR_FIELDS}
     cleaned, problems = clean_indicator_fields(data, partial=True, base=current)
-    fixed: Iterable[str] = (
-        LIBRARY_FIXED_FIELDS if indicator.source == IndicatorSource.LIBRARY else POLICY_FIELDS
-    )
+    flags = edit_policy.Flags.of(indicator)
     changes: dict[str, Any] = {}
     for name, value in cleaned.items():
         if value == current[name]:
             continue
-        label = FIELD_LABELS[name]
-        if name in fixed:
-            problems.append(
-                Problem("NOT_EDITABLE", f"“{label}”取自指标库或省院模板，不能修改。", name)
-            )
-        elif indicator.locked and name in IndicatorFields.LOCKED_FIELDS:
-            problems.append(Problem("LOCKED", f"该指标已被省院锁定，不能修改{label}。", name))
+        refusal = edit_policy.field_refusal(edit_policy.Route.EDIT, flags, name)
+        if refusal is not None:
+            problems.append(edit_policy.problem(refusal, label=FIELD_LABELS[name], field=name))
         else:
             changes[name] = value
     code = changes.get("code")

@@ -54,6 +54,7 @@ from backend.goals.models import (
     PerformanceGoal,
     ReviewStage,
 )
+from backend.goals.services import edit_policy
 from backend.oversight import selectors as oversight_selectors
 from backend.oversight.services import sync_submission
 from tenants import selectors as unit_selectors
@@ -75,7 +76,7 @@ GRADE_DECISIONS: dict[str, str] = {
     Grade.POOR: Decision.REJECT,
 }
 # What an adjustment request may change, and how each value is stored: (places, limit).
-ADJUSTABLE_FIELDS = ("target_value", "target_text", "weight", "unit")
+ADJUSTABLE_FIELDS = edit_policy.ADJUSTABLE_FIELDS
 _DECIMALS = {"target_value": VALUE, "weight": POINTS}
 _TEXT_LIMITS = {"target_text": 500, "unit": 20}
 _FIELD_LABELS = {
@@ -478,21 +479,16 @@ def _clean_changes(
                 )
             )
             continue
-        if name not in ADJUSTABLE_FIELDS:
+        refusal = edit_policy.field_refusal(
+            edit_policy.Route.ADJUSTMENT, edit_policy.Flags.of(indicator), str(name)
+        )
+        if refusal is not None:
             problems.append(
-                Problem(
-                    "NOT_ADJUSTABLE",
-                    "只能调整指标值、定性目标、分值和计量单位。",
-                    f"{prefix}.field",
-                )
-            )
-            continue
-        if indicator.locked and name in GoalIndicator.LOCKED_FIELDS:
-            problems.append(
-                Problem(
-                    "LOCKED",
-                    f"指标“{indicator.name}”的{_FIELD_LABELS[name]}由省院锁定，不能调整。",
-                    f"{prefix}.field",
+                edit_policy.problem(
+                    refusal,
+                    label=_FIELD_LABELS.get(str(name), str(name)),
+                    field=f"{prefix}.field",
+                    indicator=indicator.name,
                 )
             )
             continue
@@ -591,8 +587,9 @@ def request_adjustment(
     is ``ADJUSTMENT_OPEN``."""
     unit = current_unit()
     _lock(goal)
-    if goal.status != GoalStatus.APPROVED:
-        raise _invalid(goal.status, "申请调整")
+    refusal = edit_policy.goal_problem(edit_policy.Route.ADJUSTMENT, goal.status, "申请调整")
+    if refusal is not None:
+        raise DomainError(refusal)
     _require_preparer(user, unit)
     existing = goal.adjustments.select_for_update().filter(status__in=_OPEN_ADJUSTMENT).first()
     if existing is not None and existing.status not in SUBMITTABLE:
@@ -627,8 +624,9 @@ def submit_adjustment(adjustment: AdjustmentRequest, *, user: AnyUser) -> Adjust
     _require_preparer(user, unit)
     goal = adjustment.goal
     _lock(goal)
-    if goal.status != GoalStatus.APPROVED:
-        raise _invalid(goal.status, "提交调整申请")
+    refusal = edit_policy.goal_problem(edit_policy.Route.ADJUSTMENT, goal.status, "提交调整申请")
+    if refusal is not None:
+        raise DomainError(refusal)
     errors = _errors_after(adjustment, goal)
     if errors:
         raise DomainError(*errors)

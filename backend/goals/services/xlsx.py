@@ -29,24 +29,22 @@ the library's (``NOT_EDITABLE``). The columns are those of the standard form plu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import openpyxl
 from django.db import connection, transaction
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import column_index_from_string, get_column_letter
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from backend.budgets.models import Category, FundingSource, Project, ProjectKind
 from backend.core import cleaning, sheets
 from backend.core.errors import DomainError, Problem
 from backend.core.versioning import bump, check_version
-from backend.goals.models import GoalIndicator, GoalStatus, IndicatorSource, PerformanceGoal
-from backend.goals.services import drafting
+from backend.goals.models import GoalIndicator, IndicatorSource, PerformanceGoal
+from backend.goals.services import drafting, edit_policy
 from backend.indicators.models import (
     Direction,
     Polarity,
@@ -55,18 +53,13 @@ from backend.indicators.models import (
     ValueType,
 )
 from backend.indicators.services import validation
-from backend.indicators.services.xlsx import (
-    _list_validation,
-    _number,
-    _text,
-    parse_indicator_row,
-)
+from backend.indicators.services.xlsx import parse_indicator_row
 from backend.library.models import LibraryIndicator
 from backend.library.models import Source as LibrarySource
 from tenants.models import Procuratorate
 
 SHEET = "绩效目标申报表"
-EDITABLE_STATUSES = (GoalStatus.DRAFT, GoalStatus.RETURNED)
+EDITABLE_STATUSES = edit_policy.EDITABLE_STATUSES
 
 # (header, key): the key is a GoalIndicator field, or "target" for 指标值 (target_value of a
 # quantitative indicator, target_text of a qualitative one).
@@ -124,17 +117,7 @@ HEADER_ROW = MIDTERM_ROW + 1  # 10
 # How far down the facts block and the header row are looked for on import.
 _SEARCH_ROWS = 40
 
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")  # the template sheet's header colour
-_LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
-_LOCKED_FILL = PatternFill("solid", fgColor="D9D9D9")
-_MANDATORY_FILL = PatternFill("solid", fgColor="FFF2CC")
-_THIN = Side(style="thin", color="A6A6A6")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _WIDTHS = {"A": 12, "B": 16, "C": 30, "D": 24, "E": 9, "F": 8, "G": 22, "H": 10, "M": 40}
-_MONEY_FORMAT = "#,##0.00"
 
 
 # --------------------------------------------------------------------------------- export
@@ -159,7 +142,7 @@ def _target_cell(indicator: GoalIndicator) -> Any:
         return indicator.target_text or None
     if indicator.target_value is None:
         return None
-    return _number(indicator.target_value)
+    return sheets.number(indicator.target_value)
 
 
 def _row(indicator: GoalIndicator) -> list[Any]:
@@ -172,27 +155,12 @@ def _row(indicator: GoalIndicator) -> list[Any]:
         Direction(indicator.direction).label if indicator.direction else None,
         _target_cell(indicator),
         indicator.unit or None,
-        _number(indicator.weight),
+        sheets.number(indicator.weight),
         Polarity(indicator.polarity).label,
         TargetBasis(indicator.target_basis).label,
         ScoringMethod(indicator.scoring_method).label,
         indicator.guidance or None,
     ]
-
-
-def _label_cell(sheet: Worksheet, ref: str, text: str) -> None:
-    cell = sheets.put(sheet[ref], text)
-    cell.font = _BOLD
-    cell.fill = _LABEL_FILL
-    cell.alignment = _CENTER
-
-
-def _value_cells(sheet: Worksheet, row: int, first: str, last: str, value: Any) -> None:
-    sheet.merge_cells(f"{first}{row}:{last}{row}")
-    cell = sheets.put(sheet[f"{first}{row}"], value)
-    cell.alignment = _WRAP
-    if isinstance(value, Decimal):
-        cell.number_format = _MONEY_FORMAT
 
 
 def _facts(project: Project) -> dict[str, Any]:
@@ -212,70 +180,72 @@ def _facts(project: Project) -> dict[str, Any]:
 
 def export_goal(goal: PerformanceGoal) -> bytes:
     """The goal as a filled 绩效目标申报表 (XLSX). Runs in the goal's unit schema; three queries
-    (project, indicators, unit name when the connection has no tenant object)."""
+    (project, indicators, unit name when the connection has no tenant object).
+
+    A4 landscape, one page wide, the indicator header frozen and printed on every page. The
+    sheet is protected: the goal texts and the indicator rows are open (and the columns below
+    them, for added rows) except a locked indicator's 指标值 and 分值; the project facts and the
+    budget come from the budget system and are locked."""
     project = Project.objects.get(pk=goal.project_id)
     indicators = list(GoalIndicator.objects.filter(goal_id=goal.pk).order_by("sort_order", "id"))
 
     workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET
+    form = sheets.FormSheet(
+        workbook.active,
+        title=SHEET,
+        widths=[_WIDTHS.get(letter, 12) for letter in HEADER_OF],
+        orientation=sheets.writing.LANDSCAPE,
+    )
+    width = len(COLUMNS)
+    title = f"{project.fiscal_year}年度项目支出绩效目标申报表"
+    form.title(title)
 
-    sheet.merge_cells(f"A1:{LAST_COLUMN}1")
-    title = sheets.put(sheet["A1"], f"{project.fiscal_year}年度项目支出绩效目标申报表")
-    title.font = Font(bold=True, size=16)
-    title.alignment = _CENTER
-    sheet.row_dimensions[1].height = 32
-
-    _label_cell(sheet, "A2", UNIT_LABEL)
-    _value_cells(sheet, 2, "B", "F", _unit_name())
-    _label_cell(sheet, "G2", NOTE_LABEL)
-    _value_cells(sheet, 2, "H", LAST_COLUMN, NOTE)
-    sheet.row_dimensions[2].height = 48
+    form.label(2, 1, UNIT_LABEL)
+    form.merged(2, 2, 6, _unit_name())
+    form.label(2, 7, NOTE_LABEL)
+    form.merged(2, 8, width, NOTE)
+    form.sheet.row_dimensions[2].height = 48
 
     facts = _facts(project)
     for offset, (left, right) in enumerate(_FACT_ROWS):
         row = FIRST_FACT_ROW + offset
-        _label_cell(sheet, f"A{row}", left)
-        _value_cells(sheet, row, "B", "F", facts[left])
-        _label_cell(sheet, f"G{row}", right)
-        _value_cells(sheet, row, "H", LAST_COLUMN, facts[right])
-    sheet[f"B{FIRST_FACT_ROW}"].number_format = "@"  # a code stays text when edited
-    sheet[f"H{FIRST_FACT_ROW}"].number_format = "@"
+        for label, first, last in ((left, 2, 6), (right, 8, width)):
+            value = facts[label]
+            form.label(row, first - 1, label)
+            money = sheets.writing.MONEY if isinstance(value, Decimal) else None
+            # A code stays text when edited.
+            text = sheets.writing.TEXT if label in (NAME, CODE) else None
+            form.merged(row, first, last, value, number_format=money or text)
 
-    for row, label, text in (
+    for row, label, text_value in (
         (OVERALL_ROW, OVERALL, goal.overall_goal),
         (MIDTERM_ROW, MIDTERM, goal.midterm_goal or None),
     ):
-        _label_cell(sheet, f"A{row}", label)
-        _value_cells(sheet, row, "B", LAST_COLUMN, text)
-        sheet.row_dimensions[row].height = 60
+        form.label(row, 1, label)
+        form.merged(row, 2, width, text_value, entry=True)
+        form.sheet.row_dimensions[row].height = 60
 
-    for index, header in enumerate(HEADERS, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=index, value=header)
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        cell.alignment = _CENTER
-    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-
+    form.header(HEADER_ROW, HEADERS, height=30)
+    code, target, weight = (
+        column_index_from_string(COLUMN_OF[key]) for key in ("code", "target", "weight")
+    )
     for offset, indicator in enumerate(indicators, start=1):
-        row = HEADER_ROW + offset
-        for index, value in enumerate(_row(indicator), start=1):
-            sheets.write(sheet, row, index, value)
-        sheet[f"{COLUMN_OF['code']}{row}"].number_format = "@"
+        fills = {}
+        closed: set[int] = set()
         if indicator.locked:
-            sheet[f"{COLUMN_OF['target']}{row}"].fill = _LOCKED_FILL
-            sheet[f"{COLUMN_OF['weight']}{row}"].fill = _LOCKED_FILL
+            fills[target] = fills[weight] = sheets.writing.LOCKED_FILL
+            closed = {target, weight}
         if indicator.mandatory:
-            sheet[f"{COLUMN_OF['code']}{row}"].fill = _MANDATORY_FILL
+            fills[code] = sheets.writing.MANDATORY_FILL
+        form.row(
+            HEADER_ROW + offset,
+            _row(indicator),
+            entry=set(range(1, width + 1)) - closed,
+            formats={code: sheets.writing.TEXT},
+            fills=fills,
+        )
 
-    last_row = HEADER_ROW + len(indicators)
-    for row in sheet.iter_rows(min_row=2, max_row=last_row, max_col=len(COLUMNS)):
-        for cell in row:
-            cell.border = _BORDER
-    for letter in HEADER_OF:
-        sheet.column_dimensions[letter].width = _WIDTHS.get(letter, 12)
-
-    last = max(last_row, HEADER_ROW + 200)
+    last = max(HEADER_ROW + len(indicators), HEADER_ROW + 200)
     for options, key in (
         ([str(label) for label in ValueType.labels], "value_type"),
         (["≥", "≤", "="], "direction"),
@@ -283,11 +253,9 @@ def export_goal(goal: PerformanceGoal) -> bytes:
         ([str(label) for label in TargetBasis.labels], "target_basis"),
         ([str(label) for label in ScoringMethod.labels], "scoring_method"),
     ):
-        letter = COLUMN_OF[key]
-        sheet.add_data_validation(
-            _list_validation(options, f"{letter}{HEADER_ROW + 1}:{letter}{last}")
-        )
-
+        form.validation(options, column_index_from_string(COLUMN_OF[key]), HEADER_ROW + 1, last)
+    form.finish(print_title=f"{project.name} {title}")
+    form.protect(open_columns=range(1, width + 1))
     return sheets.workbook_bytes(workbook)
 
 
@@ -367,7 +335,7 @@ def _load(content: bytes) -> sheets.Grid:
 
 def _find_header(sheet: sheets.Grid) -> int | None:
     for cells in sheet.rows(min_row=1, max_row=_SEARCH_ROWS):
-        if _text(cells[0].value) == HEADERS[0]:
+        if sheets.text(cells[0].value) == HEADERS[0]:
             return cells[0].row
     return None
 
@@ -376,13 +344,13 @@ def _read_facts(sheet: sheets.Grid, header_row: int, form: Form) -> None:
     """The labelled values above the header: each value is the cell right of its label."""
     for cells in sheet.rows(min_row=1, max_row=header_row - 1):
         for index, cell in enumerate(cells):
-            label = _KNOWN_LABELS.get(_plain(_text(cell.value)))
+            label = _KNOWN_LABELS.get(_plain(sheets.text(cell.value)))
             if label is None or label in form.facts or index + 1 >= len(cells):
                 continue
             value_cell = cells[index + 1]
             form.facts[label] = value_cell.value
             form.fact_cells[label] = value_cell.coordinate
-            form.fact_units[label] = "万元" if "万元" in _text(cell.value) else "元"
+            form.fact_units[label] = "万元" if "万元" in sheets.text(cell.value) else "元"
 
 
 def _parse_row(
@@ -415,7 +383,7 @@ def read_form(content: bytes) -> Form:
             f"“{SHEET}”工作表中没有找到指标表头（第一列为“{HEADERS[0]}”的行）。",
             SHEET,
         )
-    header = [_text(c.value) for c in sheet.row(header_row)]
+    header = [sheets.text(c.value) for c in sheet.row(header_row)]
     for index, expected in enumerate(HEADERS):
         if header[index] != expected:
             letter = get_column_letter(index + 1)
@@ -437,16 +405,16 @@ def read_form(content: bytes) -> Form:
                 Problem("MISSING_FIELD", f"申报表缺少“{_plain(label)}”栏。", SHEET)
             )
     if OVERALL in form.facts:
-        form.overall_goal = _text(form.facts[OVERALL])
+        form.overall_goal = sheets.text(form.facts[OVERALL])
         if not form.overall_goal:
             form.problems.append(
                 _fact_problem("REQUIRED", OVERALL, form.fact_cells[OVERALL], "不能为空。")
             )
-    form.midterm_goal = _text(form.facts.get(MIDTERM))
+    form.midterm_goal = sheets.text(form.facts.get(MIDTERM))
 
     first_row_of: dict[str, int] = {}
     for cells in sheet.rows(min_row=header_row + 1):
-        if all(_text(cell.value) == "" for cell in cells):
+        if all(sheets.text(cell.value) == "" for cell in cells):
             continue
         row = int(cells[0].row)
         data, cell_problems = _parse_row(cells, row, form.notes)
@@ -480,7 +448,7 @@ def read_form(content: bytes) -> Form:
 
 
 def _year_of(value: Any) -> int | None:
-    text = _text(value).removesuffix("年").removesuffix("年度")
+    text = sheets.text(value).removesuffix("年").removesuffix("年度")
     try:
         return int(text)
     except ValueError:
@@ -490,7 +458,7 @@ def _year_of(value: Any) -> int | None:
 def _fact_problems(project: Project, form: Form) -> list[Problem]:
     problems: list[Problem] = []
     if CODE in form.facts:
-        code = _text(form.facts[CODE])
+        code = sheets.text(form.facts[CODE])
         if code != project.code:
             problems.append(
                 _fact_problem(
@@ -508,7 +476,7 @@ def _fact_problems(project: Project, form: Form) -> list[Problem]:
                     "MISMATCH",
                     YEAR,
                     form.fact_cells[YEAR],
-                    f"表中为“{_text(form.facts[YEAR])}”，与项目的预算年度 "
+                    f"表中为“{sheets.text(form.facts[YEAR])}”，与项目的预算年度 "
                     f"{project.fiscal_year} 不一致。",
                 )
             )
@@ -536,6 +504,44 @@ def _pick(
         )
 
     return min(candidates, key=lambda c: (*rank(c), c.pk))
+
+
+def _refusals(
+    row: int, values: dict[str, Any], reference: Any, readable: Callable[[str, int], bool]
+) -> list[Problem]:
+    """What the edit policy refuses in a row linked to a library indicator: the values the
+    row changes that ``edit_policy`` keeps (levels: ``NOT_EDITABLE``; a locked target or
+    weight: ``LOCKED``), each on its cell, the value that stays said. ``reference`` holds the
+    values the library fixes (the goal's copy, or the library indicator)."""
+    flags = edit_policy.Flags(from_library=True, locked=bool(reference.locked))
+    changed: list[tuple[str, str, str]] = []  # (policy field, column key, value that stays)
+    for key in ("level1", "level2"):
+        if readable(key, row) and values[key] != getattr(reference, key):
+            changed.append((key, key, f"“{getattr(reference, key)}”"))
+    if (
+        values["value_type"] in ValueType.values
+        and readable("value_type", row)
+        and readable("target", row)
+        and (
+            not _same_number(values["target_value"], reference.target_value)
+            or values["target_text"] != (reference.target_text or "")
+        )
+    ):
+        field = "target_text" if values["value_type"] == ValueType.QUALITATIVE else "target_value"
+        changed.append((field, "target", _shown_target(reference)))
+    if readable("weight", row) and not _same_number(values["weight"], reference.weight):
+        changed.append(("weight", "weight", str(sheets.number(reference.weight))))
+    problems: list[Problem] = []
+    for field, key, stays in changed:
+        code = edit_policy.field_refusal(edit_policy.Route.EDIT, flags, field)
+        if code is None:
+            continue
+        letter = COLUMN_OF[key]
+        said = edit_policy.problem(
+            code, label=HEADER_OF[letter], field=None, indicator=reference.name, value=stays
+        )
+        problems.append(_cell_problem(code, letter, row, said.message))
+    return problems
 
 
 @dataclass
@@ -616,48 +622,7 @@ def _plan(
             # The values the library fixes: those of the goal's own copy when it has one
             # (a later library upgrade does not reach a goal being edited), else the library's.
             reference: Any = current if linked == library.pk else library
-            for key in ("level1", "level2"):
-                if readable(key, row.row) and values[key] != getattr(reference, key):
-                    problems.append(
-                        _cell_problem(
-                            "NOT_EDITABLE",
-                            COLUMN_OF[key],
-                            row.row,
-                            f"指标库指标的{HEADER_OF[COLUMN_OF[key]]}为"
-                            f"“{getattr(reference, key)}”，不能修改。",
-                        )
-                    )
-            target_readable = (
-                values["value_type"] in ValueType.values
-                and readable("value_type", row.row)
-                and readable("target", row.row)
-            )
-            if reference.locked:
-                if target_readable and (
-                    not _same_number(values["target_value"], reference.target_value)
-                    or values["target_text"] != (reference.target_text or "")
-                ):
-                    shown = _shown_target(reference)
-                    problems.append(
-                        _cell_problem(
-                            "LOCKED",
-                            COLUMN_OF["target"],
-                            row.row,
-                            f"指标“{reference.name}”的指标值由省院锁定为 {shown}，不能修改。",
-                        )
-                    )
-                if readable("weight", row.row) and not _same_number(
-                    values["weight"], reference.weight
-                ):
-                    problems.append(
-                        _cell_problem(
-                            "LOCKED",
-                            COLUMN_OF["weight"],
-                            row.row,
-                            f"指标“{reference.name}”的分值由省院锁定为 "
-                            f"{_number(reference.weight)}，不能修改。",
-                        )
-                    )
+            problems.extend(_refusals(row.row, values, reference, readable))
             values.update(
                 source=IndicatorSource.LIBRARY,
                 library_indicator=library,
@@ -702,7 +667,7 @@ def _shown_target(indicator: GoalIndicator | LibraryIndicator) -> str:
         return f"“{indicator.target_text}”"
     if indicator.target_value is None:
         return "空"
-    return f"{_number(indicator.target_value)}{indicator.unit}"
+    return f"{sheets.number(indicator.target_value)}{indicator.unit}"
 
 
 def _required(
@@ -788,12 +753,9 @@ def _prepare(project: Project, content: bytes, *, lock: bool) -> _Prepared:
     at once (``DomainError``), or what each row becomes."""
     goals = PerformanceGoal.objects.filter(project=project, fiscal_year=project.fiscal_year)
     goal = (goals.select_for_update() if lock else goals).first()
-    if goal is not None and goal.status not in EDITABLE_STATUSES:
-        raise DomainError.single(
-            "NOT_EDITABLE",
-            f"绩效目标当前状态为“{GoalStatus(goal.status).label}”，只有草稿或已退回的目标可以导入。",
-            "status",
-        )
+    refusal = goal and edit_policy.goal_problem(edit_policy.Route.EDIT, goal.status, "导入")
+    if refusal:
+        raise DomainError(refusal)
     form = read_form(content)
     if form.problems and not form.rows and not form.facts:
         raise sheets.fail(form.problems, field="file")  # the header is wrong: nothing else
@@ -918,7 +880,7 @@ def _shown(key: str, value: Any) -> str:
         choices = _CHOICE_LABELS[key]
         return str(choices(value).label) if value in choices.values else str(value)
     if isinstance(value, Decimal):
-        return str(_number(value))
+        return str(sheets.number(value))
     return str(value)
 
 
@@ -1002,7 +964,7 @@ def _budget_notes(project: Project, form: Form) -> list[Problem]:
     budget system's and is not imported; a difference is said, never taken."""
     notes: list[Problem] = []
     for label, recorded in ((INITIAL, project.initial_budget), (FULL, project.full_budget)):
-        if label not in form.facts or _text(form.facts[label]) == "":
+        if label not in form.facts or sheets.text(form.facts[label]) == "":
             continue
         ref, unit = form.fact_cells[label], form.fact_units.get(label, "元")
         quantity, problem = cleaning.human_quantity(
@@ -1019,8 +981,8 @@ def _budget_notes(project: Project, form: Form) -> list[Problem]:
                     "BUDGET_DIFFERS",
                     label,
                     ref,
-                    f"表中为 {_number(quantity.value)} {unit}，预算系统中为 "
-                    f"{_number(recorded) if recorded is not None else '空'} 元；"
+                    f"表中为 {sheets.number(quantity.value)} {unit}，预算系统中为 "
+                    f"{sheets.number(recorded) if recorded is not None else '空'} 元；"
                     "预算数以预算系统为准，导入时不更新。",
                 )
             )

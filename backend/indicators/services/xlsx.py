@@ -11,14 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import openpyxl
 from django.db import transaction
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from backend.accounts.models import User
 from backend.core import cleaning, sheets
@@ -106,14 +103,7 @@ def _target_cell(indicator: TemplateIndicator) -> Any:
         return indicator.target_text or None
     if indicator.target_value is None:
         return None
-    return _number(indicator.target_value)
-
-
-def _number(value: Decimal) -> int | Decimal:
-    """A number for a cell, without the model's trailing zeros (95.0000 → 95)."""
-    if value == value.to_integral_value():
-        return int(value)
-    return value.normalize()
+    return sheets.number(indicator.target_value)
 
 
 def _row(indicator: TemplateIndicator) -> list[Any]:
@@ -127,19 +117,13 @@ def _row(indicator: TemplateIndicator) -> list[Any]:
         Polarity(indicator.polarity).label,
         indicator.unit or None,
         _target_cell(indicator),
-        _number(indicator.weight),
+        sheets.number(indicator.weight),
         ScoringMethod(indicator.scoring_method).label,
         TargetBasis(indicator.target_basis).label,
         indicator.guidance or None,
         YES if indicator.mandatory else NO,
         YES if indicator.locked else NO,
     ]
-
-
-def _list_validation(options: Iterable[str], cells: str) -> DataValidation:
-    rule = DataValidation(type="list", formula1=f'"{",".join(options)}"', allow_blank=True)
-    rule.add(cells)
-    return rule
 
 
 def _group_weights_text(template: Template) -> str:
@@ -152,60 +136,56 @@ def _group_weights_text(template: Template) -> str:
 
 
 def export_version(version: TemplateVersion) -> bytes:
-    """The version as an XLSX workbook: the indicator sheet and the template information."""
+    """The version as an XLSX workbook: the indicator sheet (header in row 1, as imported) and
+    the template information. A4 landscape, the header frozen and printed on every page; the
+    sheet is protected with the header locked and every indicator column open for editing."""
     template = version.template
     indicators = list(selectors.indicators_of(version))
     workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET
-    sheet.append(list(HEADERS))
-    for indicator in indicators:
-        sheets.append(sheet, _row(indicator))
-
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for cell in sheet[1]:
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center")
-    sheet.freeze_panes = "A2"
-    for letter in HEADER_OF:
-        sheet.column_dimensions[letter].width = _WIDTHS.get(letter, 10)
+    form = sheets.FormSheet(
+        workbook.active,
+        title=SHEET,
+        widths=[_WIDTHS.get(letter, 10) for letter in HEADER_OF],
+        orientation=sheets.writing.LANDSCAPE,
+    )
+    form.header(1, HEADERS, height=30)
+    code_column = HEADERS.index("指标编码") + 1
+    for row, indicator in enumerate(indicators, start=2):
+        form.row(row, _row(indicator), entry=True, formats={code_column: sheets.writing.TEXT})
     last = max(len(indicators) + 1, 500)
-    for row in sheet.iter_rows(min_row=2, max_row=len(indicators) + 1, max_col=1):
-        row[0].number_format = "@"  # codes stay text ("001") when edited in a spreadsheet
     for options, key in (
-        ([str(label) for label in ValueType.labels], "value_type"),
+        (_VALUE_TYPE_LABELS, "value_type"),
         (["≥", "≤", "="], "direction"),
-        ([str(label) for label in Polarity.labels], "polarity"),
-        ([str(label) for label in ScoringMethod.labels], "scoring_method"),
-        ([str(label) for label in TargetBasis.labels], "target_basis"),
+        (_POLARITY_LABELS, "polarity"),
+        (_SCORING_METHOD_LABELS, "scoring_method"),
+        (_TARGET_BASIS_LABELS, "target_basis"),
         ([YES, NO], "mandatory"),
         ([YES, NO], "locked"),
     ):
-        letter = COLUMN_OF[key]
-        sheet.add_data_validation(_list_validation(options, f"{letter}2:{letter}{last}"))
+        form.validation(options, column_index_from_string(COLUMN_OF[key]), 2, last)
+    title = f"{template.name}（{template.code}）第 {version.number} 版 指标库"
+    form.finish(print_title=title)
+    form.protect(open_columns=range(1, len(HEADERS) + 1))
 
-    info = workbook.create_sheet(INFO_SHEET)
     published = version.published_at.strftime("%Y-%m-%d %H:%M") if version.published_at else ""
-    for label, value in (
-        ("模板编码", template.code),
-        ("模板名称", template.name),
-        ("适用项目", template.project_kind),
-        ("版本号", version.number),
-        ("状态", VersionStatus(version.status).label),
-        ("变更说明", version.changelog),
-        ("计分结构", Layout(template.layout).label),
-        ("预算执行率分值", template.execution_weight),
-        ("分组分值", _group_weights_text(template)),
-        ("发布时间", published),
-        ("指标数", len(indicators)),
-    ):
-        sheets.append(info, [label, value])
-    for cell in info["A"]:
-        cell.font = bold
-    info.column_dimensions["A"].width = 16
-    info.column_dimensions["B"].width = 60
+    sheets.info_sheet(
+        workbook,
+        INFO_SHEET,
+        [
+            ("模板编码", template.code),
+            ("模板名称", template.name),
+            ("适用项目", template.project_kind),
+            ("版本号", version.number),
+            ("状态", str(VersionStatus(version.status).label)),
+            ("变更说明", version.changelog),
+            ("计分结构", str(Layout(template.layout).label)),
+            ("预算执行率分值", template.execution_weight),
+            ("分组分值", _group_weights_text(template)),
+            ("发布时间", published),
+            ("指标数", len(indicators)),
+        ],
+        heading=title,
+    )
     return sheets.workbook_bytes(workbook)
 
 
@@ -228,14 +208,6 @@ def _cell_problem(code: str, letter: str, row: int, message: str) -> Problem:
     return Problem(code, f"第 {row} 行“{HEADER_OF[letter]}”：{message}", _cell(letter, row))
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _quantitative_target(
     cell: Any,
     row: int,
@@ -247,13 +219,7 @@ def _quantitative_target(
 ) -> None:
     """The 指标值 of a quantitative row: number, unit and operator as written."""
     letter = column_of["target"]
-    quantity, problem = cleaning.human_quantity(
-        cell.value,
-        "target_value",
-        "指标值",
-        unit=data["unit"] or None,
-        number_format=getattr(cell, "number_format", "") or "",
-    )
+    quantity, problem = sheets.quantity(cell, "target_value", "指标值", unit=data["unit"] or None)
     if problem is not None:
         message = problem.message.removeprefix("指标值")
         if problem.code == "INVALID_NUMBER" and "不是有效的数字" in message:
@@ -270,8 +236,8 @@ def _quantitative_target(
         said.append(f"计量单位取指标值中的“{quantity.unit}”")
     if quantity.converted:
         said.append(
-            f"按计量单位“{quantity.unit}”换算为 {_number(quantity.value)}"
-            f"（表中为 {_number(quantity.written_value)}{quantity.written_unit}）"
+            f"按计量单位“{quantity.unit}”换算为 {sheets.number(quantity.value)}"
+            f"（表中为 {sheets.number(quantity.written_value)}{quantity.written_unit}）"
         )
     if quantity.comparator:
         symbol = cleaning.COMPARATOR_SYMBOL[quantity.comparator]
@@ -327,7 +293,7 @@ def parse_indicator_row(
     values = {columns[i][1]: cells[i] for i in range(len(columns))}
 
     def text(key: str) -> str:
-        return _text(values[key].value)
+        return sheets.text(values[key].value)
 
     for key in ("code", "name", "unit", "guidance"):
         data[key] = text(key)
@@ -377,7 +343,7 @@ def parse_indicator_row(
     if value_type == ValueType.QUANTITATIVE:
         _quantitative_target(target_cell, row, data, problems, notes, column_of, cell_problem)
     elif value_type == ValueType.QUALITATIVE:
-        data["target_text"] = _text(target_cell.value)
+        data["target_text"] = sheets.text(target_cell.value)
 
     weight = values["weight"].value
     if isinstance(weight, str) and weight.strip():
@@ -431,7 +397,7 @@ def read_indicators(content: bytes) -> tuple[list[SheetRow], list[Problem]]:
     problems: list[Problem] = []
     header = [cell.value for cell in sheet.row(1)]
     for index, expected in enumerate(HEADERS):
-        found = _text(header[index])
+        found = sheets.text(header[index])
         if found != expected:
             letter = get_column_letter(index + 1)
             problems.append(
@@ -447,7 +413,7 @@ def read_indicators(content: bytes) -> tuple[list[SheetRow], list[Problem]]:
     rows: list[SheetRow] = []
     first_row_of: dict[str, int] = {}
     for cells in sheet.rows(min_row=2):
-        if all(_text(cell.value) == "" for cell in cells):
+        if all(sheets.text(cell.value) == "" for cell in cells):
             continue
         row = cells[0].row
         data, cell_problems = parse_indicator_row(cells, row)

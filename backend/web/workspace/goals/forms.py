@@ -10,7 +10,7 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 
 from backend.goals.models import GoalIndicator
-from backend.goals.services import workflow
+from backend.goals.services import edit_policy
 from backend.indicators import system
 from backend.indicators.models import Direction, Polarity, ValueType
 from backend.web.forms import PlainForm
@@ -100,9 +100,10 @@ class IndicatorForm(PlainForm):
         self.indicator = indicator
         qualitative = indicator.value_type == ValueType.QUALITATIVE
         del self.fields["target_value" if qualitative else "target_text"]
-        if indicator.locked:
-            for name in GoalIndicator.LOCKED_FIELDS:
-                self.fields.pop(name, None)
+        flags = edit_policy.Flags.of(indicator)
+        for name in list(self.fields):
+            if edit_policy.field_refusal(edit_policy.Route.EDIT, flags, name) is not None:
+                del self.fields[name]  # the policy keeps it: shown, not offered
         for bound in self.fields.values():
             bound.widget.attrs["class"] += " form-control-sm"
             bound.widget.attrs["aria-label"] = bound.label
@@ -193,7 +194,8 @@ class AdjustmentForm(PlainForm):
         self.cells: dict[int, dict[str, str]] = {}  # indicator pk → field → form field name
         for indicator in indicators:
             names = {}
-            for name in workflow.ADJUSTABLE_FIELDS:
+            flags = edit_policy.Flags.of(indicator)
+            for name in edit_policy.ADJUSTABLE_FIELDS:
                 qualitative = indicator.value_type == ValueType.QUALITATIVE
                 if name == "target_value" and qualitative:
                     continue
@@ -205,7 +207,7 @@ class AdjustmentForm(PlainForm):
                     inputmode="decimal" if name in ("target_value", "weight") else "text",
                 )
                 self.fields[key].widget.attrs["class"] = "form-control form-control-sm"
-                if indicator.locked and name in GoalIndicator.LOCKED_FIELDS:
+                if edit_policy.field_refusal(edit_policy.Route.ADJUSTMENT, flags, name):
                     self.fields[key].disabled = True
                 names[name] = key
             self.cells[indicator.pk] = names

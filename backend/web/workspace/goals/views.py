@@ -32,7 +32,7 @@ from backend.goals.models import (
     GoalStatus,
     PerformanceGoal,
 )
-from backend.goals.services import checks, drafting, workflow, xlsx
+from backend.goals.services import checks, drafting, edit_policy, workflow, xlsx
 from backend.indicators.models import Scope
 from backend.library import selectors as library_selectors
 from backend.library.models import LibraryIndicator
@@ -192,7 +192,7 @@ def _version(request: HttpRequest) -> int | None:
 def _editable(request: HttpRequest, goal: PerformanceGoal) -> bool:
     return (
         request.unit_access.allows(Op.GOAL_PREPARE)  # type: ignore[attr-defined]
-        and goal.status in drafting.EDITABLE_STATUSES
+        and edit_policy.goal_refusal(edit_policy.Route.EDIT, goal.status) is None
     )
 
 

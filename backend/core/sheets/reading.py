@@ -1,6 +1,4 @@
-"""Every XLSX the platform reads or writes goes through here.
-
-Reading an uploaded workbook (``open_workbook`` then ``read_sheet``) is bounded before openpyxl
+"""Reading an uploaded workbook (``open_workbook`` then ``read_sheet``) is bounded before openpyxl
 sees a byte of it and while it streams:
 
 - the file must be a ZIP whose members add up to at most ``JIXIAO_XLSX_MAX_UNPACKED_MB``
@@ -14,13 +12,6 @@ sees a byte of it and while it streams:
   parsed element, not a million empty rows;
 - ``capped`` keeps the first ``JIXIAO_XLSX_MAX_PROBLEMS`` problems of an import and replaces the
   rest with one ``TOO_MANY_PROBLEMS`` saying how many more there were.
-
-Writing (``put``, ``append``, ``workbook_bytes``): a ``str`` is always a text cell. openpyxl turns
-a string starting with ``=`` into a live formula and ``#N/A`` into an error value; user text such
-as ``=HYPERLINK(...)`` or ``=cmd|...`` must never be evaluated by a spreadsheet, and a target
-written as ``=72890元`` must read back as that text. The cell's type is set to an inline string,
-so the text is stored exactly (no prefix to strip on import) and an export imports back to the
-same text. Characters XML cannot carry (control characters) are dropped.
 """
 
 from __future__ import annotations
@@ -28,21 +19,22 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
 import openpyxl
 from django.conf import settings
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.read_only import ReadOnlyCell
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._reader import WorkSheetParser
-from openpyxl.worksheet.worksheet import Worksheet
 
+from backend.core import cleaning
 from backend.core.errors import DomainError, Problem
+from backend.core.numbers import VALUE
 
 # A workbook saved by Excel or LibreOffice has 10–40 members; ours have fewer.
 MAX_MEMBERS = 500
@@ -164,6 +156,11 @@ class Grid:
     def value(self, number: int, column: int) -> Any:
         return self.cell(number, column).value
 
+    def at(self, ref: str) -> Cell:
+        """The cell at ``ref`` ("D4")."""
+        letter, number = coordinate_from_string(ref)
+        return self.cell(number, column_index_from_string(letter))
+
     def rows(self, min_row: int = 1, max_row: int | None = None) -> Iterator[tuple[Cell, ...]]:
         """The rows present in the file from ``min_row`` on, in order (absent rows skipped)."""
         for number in sorted(self._rows):
@@ -263,6 +260,40 @@ def _number_format(sheet: Any, raw: dict[str, Any]) -> str:
         return "General"
 
 
+# --------------------------------------------------------------------------------- typed cells
+
+
+def text(value: Any) -> str:
+    """A cell as text: empty for ``None``, a whole float without its ``.0`` (a code typed as a
+    number, ``1001`` read back as ``1001.0``), stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def quantity(
+    cell: Cell | Any,
+    field: str,
+    label: str,
+    *,
+    unit: str | None = None,
+    size: Any = VALUE,
+) -> tuple[cleaning.Quantity | None, Problem | None]:
+    """A number cell read as people write it (``１３０件``, ``≥95%``, ``7.29万元``), through the
+    one cleaner (``cleaning.human_quantity``), with the cell's own number format (a ``0%``
+    cell holding 0.95 is 95%)."""
+    return cleaning.human_quantity(
+        getattr(cell, "value", None),
+        field,
+        label,
+        unit=unit,
+        number_format=getattr(cell, "number_format", "") or "",
+        size=size,
+    )
+
+
 def capped(problems: Sequence[Problem], *, field: str | None = None) -> list[Problem]:
     """The first ``JIXIAO_XLSX_MAX_PROBLEMS`` problems, and one more counting the rest."""
     limit = max_problems()
@@ -309,47 +340,3 @@ def digest(changes: Sequence[Change]) -> str:
     import would now change something else."""
     rows = [[c.kind, c.cell, c.code, c.field, c.before, c.after] for c in changes]
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
-
-
-# --------------------------------------------------------------------------------- writing
-
-
-def clean_text(value: str) -> str:
-    """``value`` without the characters an XLSX cannot hold."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
-
-
-def _as_text(cell: Any) -> None:
-    if isinstance(cell.value, str) and cell.data_type in ("f", "e"):
-        cell.data_type = "s"
-
-
-def put(cell: Any, value: Any) -> Any:
-    """Write ``value`` into ``cell``; a ``str`` is stored as text, never as a formula."""
-    cell.value = clean_text(value) if isinstance(value, str) else value
-    _as_text(cell)
-    return cell
-
-
-def write(sheet: Worksheet, row: int, column: int, value: Any) -> Any:
-    """``sheet.cell(row, column, value)`` with ``put``'s guarantee."""
-    return put(sheet.cell(row=row, column=column), value)
-
-
-def append(sheet: Worksheet, values: Iterable[Any]) -> None:
-    """``sheet.append(values)`` with ``put``'s guarantee for every cell."""
-    sheet.append([clean_text(v) if isinstance(v, str) else v for v in values])
-    for cell in sheet[sheet.max_row]:
-        _as_text(cell)
-
-
-def workbook_bytes(book: Workbook) -> bytes:
-    """Save ``book``. Every string cell of every sheet is made text first: the last guard of
-    every export, whatever wrote the cell."""
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                _as_text(cell)
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
