@@ -259,6 +259,11 @@ class IndicatorProgress:
         """What a message calls it: 指标“办案数量”（cf-cases）, or 指标cf-cases without a name."""
         return f"指标“{self.name}”（{self.code}）" if self.name else f"指标{self.code}"
 
+    @property
+    def short(self) -> str:
+        """What a list in the evidence calls it: its name, the code only without one."""
+        return self.name or self.code
+
 
 @dataclass(frozen=True)
 class ProjectSnapshot:
@@ -443,6 +448,7 @@ def indicator_findings(snapshot: ProjectSnapshot, policy: Policy) -> list[Findin
         impossible = indicator.likelihood == IMPOSSIBLE
         evidence = {
             "month": str(month),
+            "indicator": indicator.short,
             "indicator_code": indicator.code,
             "likelihood": indicator.likelihood,
             "time_progress": _s(progress_time),
@@ -517,9 +523,9 @@ def gap_finding(snapshot: ProjectSnapshot, policy: Policy) -> Finding | None:
     evidence = _base_evidence(snapshot, rate, time_progress(month))
     evidence.update(
         indicators=str(len(measured)),
-        # "code=progress", with "→100.00" where the cap applied: the mean is checkable by hand.
+        # "name=progress", with "→100.00" where the cap applied: the mean is checkable by hand.
         indicator_progress="; ".join(
-            f"{i.code}={_s(p)}" + (f"→{_s(quantize(HUNDRED))}" if p > HUNDRED else "")
+            f"{i.short}={_s(p)}" + (f"→{_s(quantize(HUNDRED))}" if p > HUNDRED else "")
             for i, p in measured
         ),
         mean_progress=_s(mean),

@@ -421,6 +421,22 @@ def test_gap_uses_the_mean_of_measurable_indicators_each_capped_at_100() -> None
     assert capped.evidence["gap_points"] == "20.00"
 
 
+def test_evidence_names_the_indicators_not_their_codes() -> None:
+    """Issue 16: what users read names the indicator; the code stays beside it."""
+    named = (
+        dataclasses.replace(indicator(101, code="a", value=D("40")), name="办理案件数"),
+        dataclasses.replace(indicator(102, code="b", value=D("60")), name="结案率"),
+    )
+    found = gap_finding(snapshot(month=6, spent=D("3000"), indicators=named), Policy())
+    assert found is not None
+    assert found.evidence["indicator_progress"] == "办理案件数=40.00; 结案率=60.00"
+    lagging = (dataclasses.replace(indicator(value=D("10")), name="办理案件数"),)
+    project = dataclasses.replace(snapshot(month=6, indicators=lagging), project_name="办案经费")
+    (risk,) = indicator_findings(project, Policy())
+    assert (risk.evidence["indicator"], risk.evidence["indicator_code"]) == ("办理案件数", "cases")
+    assert risk.message.startswith("项目“办案经费”（XM-7）指标“办理案件数”（cases）")
+
+
 def test_gap_needs_indicators_and_a_budget() -> None:
     assert gap_finding(snapshot(month=6, spent=D("0")), Policy()) is None
     snap = snapshot(month=6, spent=D("0"), budget=D("0"), indicators=(indicator(),))
@@ -651,6 +667,7 @@ def test_project_findings_evidence_is_strings_and_numbers_are_decimals() -> None
             assert_no_float(finding)
             numbers = set(finding.evidence) - {
                 "rule",
+                "indicator",
                 "indicator_code",
                 "likelihood",
                 "indicator_progress",

@@ -3,7 +3,7 @@ evaluation."""
 
 from django.urls import path
 
-from backend.web.workspace.evaluation import views
+from backend.web.workspace.evaluation import imports, views
 
 urlpatterns = [
     path("", views.index, name="evaluations"),
@@ -16,6 +16,13 @@ urlpatterns = [
     path("<int:evaluation_id>/finalise/", views.finalise, name="evaluation-finalise"),
     path("<int:evaluation_id>/report/", views.report, name="evaluation-report"),
     path("<int:evaluation_id>/evidence/", views.evidence, name="evaluation-evidence"),
+    path("<int:evaluation_id>/xlsx/", imports.evaluation_export, name="evaluation-export"),
+    path("<int:evaluation_id>/import/", imports.evaluation_import, name="evaluation-import"),
+    path(
+        "<int:evaluation_id>/import/apply/",
+        imports.evaluation_import_apply,
+        name="evaluation-import-apply",
+    ),
     path("department/<int:fiscal_year>/", views.department, name="department-detail"),
     path("department/<int:fiscal_year>/start/", views.department_start, name="department-start"),
     path("department/<int:fiscal_year>/score/", views.department_score, name="department-score"),

@@ -93,7 +93,7 @@ def start(request: HttpRequest) -> HttpResponse:
 # --- a project's score sheet ----------------------------------------------------------------
 
 
-def _evaluation(evaluation_id: int) -> SelfEvaluation:
+def evaluation_or_404(evaluation_id: int) -> SelfEvaluation:
     evaluation = selectors.self_evaluation(evaluation_id)
     if evaluation is None:
         raise Http404("没有该项目自评。")
@@ -135,6 +135,7 @@ def _sheet_context(
         "can_finalise": sheet.status == EvaluationStatus.SUBMITTED
         and access.allows(Op.EVALUATION_FINALISE),
         "can_report": access.allows(Op.REPORT_GENERATE),
+        "can_import": draft and access.allows(Op.EVALUATION_PREPARE),
         "can_upload": draft and access.allows(Op.DOCUMENT_UPLOAD) and bool(rows),
         "history": selectors.status_history(sheet),
         "findings": [
@@ -170,7 +171,7 @@ def _sheet_page(
 
 @unit_page()
 def detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
-    return _sheet_page(request, _evaluation(evaluation_id))
+    return _sheet_page(request, evaluation_or_404(evaluation_id))
 
 
 def _bound(request: HttpRequest, sheet: Any, fields: tuple[str, ...]) -> SheetForm:
@@ -184,7 +185,7 @@ def _bound(request: HttpRequest, sheet: Any, fields: tuple[str, ...]) -> SheetFo
 def score(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """The live score (htmx, as one types): the typed values scored by the engine, nothing
     saved. Answers the summary and, out of band, each line's score."""
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_or_404(evaluation_id)
     form = _bound(request, evaluation, PROJECT_FIELDS)
     preview = project_services.preview_self_evaluation(
         evaluation, indicators=form.indicator_rows(), **form.sheet_values()
@@ -224,7 +225,7 @@ def _record_project(request: HttpRequest, evaluation: SelfEvaluation, form: Shee
 @unit_page(Op.EVALUATION_PREPARE)
 @require_POST
 def save(request: HttpRequest, evaluation_id: int) -> HttpResponse:
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_or_404(evaluation_id)
     form = _bound(request, evaluation, PROJECT_FIELDS)
     if form.is_valid() and run_service(
         form, lambda: _record_project(request, evaluation, form), form.problem_fields()
@@ -238,7 +239,7 @@ def save(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """Save what the sheet holds and submit it to the leader, in one transaction."""
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_or_404(evaluation_id)
     form = _bound(request, evaluation, PROJECT_FIELDS)
     if form.is_valid() and run_service(
         form,
@@ -257,7 +258,7 @@ def _refused(request: HttpRequest, evaluation_id: int, form: SheetForm) -> HttpR
     problems, and the scores of what was typed (as the live total showed them, nothing saved),
     not the stored ones, which would contradict the values beside them."""
     preview = project_services.preview_self_evaluation(
-        _evaluation(evaluation_id), indicators=form.indicator_rows(), **form.sheet_values()
+        evaluation_or_404(evaluation_id), indicators=form.indicator_rows(), **form.sheet_values()
     )
     return _sheet_page(request, preview.evaluation, form, rows=preview.rows)
 
@@ -276,7 +277,7 @@ def _finish(
 @unit_page(Op.EVALUATION_FINALISE)
 @require_POST
 def send_back(request: HttpRequest, evaluation_id: int) -> HttpResponse:
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_or_404(evaluation_id)
     comment = CommentForm(request.POST)
     done = _finish(
         request,
@@ -293,7 +294,7 @@ def send_back(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 @unit_page(Op.EVALUATION_FINALISE)
 @require_POST
 def finalise(request: HttpRequest, evaluation_id: int) -> HttpResponse:
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_or_404(evaluation_id)
     form = StartForm({})
     done = _finish(
         request,
@@ -313,7 +314,7 @@ def finalise(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 @require_POST
 def report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """Render the PDF report as the evaluation stands, store it, and download it."""
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_or_404(evaluation_id)
     document = reports.generate_self_evaluation_report(
         evaluation=evaluation,
         unit=request.unit,  # type: ignore[attr-defined]
@@ -326,7 +327,7 @@ def report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 @require_POST
 def evidence(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """Store one evidence file and cite it for one indicator (one transaction)."""
-    evaluation = _evaluation(evaluation_id)
+    evaluation = evaluation_or_404(evaluation_id)
     rows = _rows(evaluation)
     form = EvidenceForm(request.POST, request.FILES, rows=rows)
     if form.is_valid():

@@ -14,10 +14,8 @@ from backend.goals.services import edit_policy
 from backend.indicators import system
 from backend.indicators.models import Direction, Polarity, ValueType
 from backend.web.forms import PlainForm
+from backend.web.imports import SheetUploadForm
 from backend.web.workspace.goals import formats
-
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a filled form is some tens of kB
-XLSX_MAGIC = b"PK\x03\x04"  # an XLSX file is a ZIP archive
 
 VALUE_TYPES = [(value, str(label)) for value, label in ValueType.choices]
 DIRECTIONS = [("", "—")] + [(value, str(label)) for value, label in Direction.choices]
@@ -150,36 +148,12 @@ class PickerForm(PlainForm):
     level2 = forms.ChoiceField(label="二级指标", choices=LEVEL2S, required=False)
 
 
-class UploadForm(PlainForm):
-    file = forms.FileField(
-        label="上传已填写的申报表",
-        help_text="Excel 文件（.xlsx），不超过 2 MB；上传后先列出将发生的变更，确认后才导入。",
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        ),
-        error_messages={"required": "请选择要上传的文件。", "empty": "上传的文件是空的。"},
-    )
+class UploadForm(SheetUploadForm):
+    sheet = "绩效目标申报表"
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"文件大小为 {upload.size / 1024 / 1024:.1f} MB，超过 2 MB 的上限。"
-            )
-        name = (upload.name or "").lower()
-        head = upload.read(len(XLSX_MAGIC))
-        upload.seek(0)
-        if not name.endswith(".xlsx") or head != XLSX_MAGIC:
-            raise forms.ValidationError(
-                "文件类型不正确：请上传 Excel（.xlsx）格式的绩效目标申报表。"
-            )
-        return upload
-
-
-class ApplyImportForm(PlainForm):
-    digest = Text(widget=forms.HiddenInput, max_length=64)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = "上传已填写的申报表"
 
 
 class AdjustmentForm(PlainForm):

@@ -5,13 +5,10 @@ withdrawal and adjustment requests. Thin: parse, one service or selector, render
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -36,12 +33,13 @@ from backend.goals.services import checks, drafting, edit_policy, workflow, xlsx
 from backend.indicators.models import Scope
 from backend.library import selectors as library_selectors
 from backend.library.models import LibraryIndicator
+from backend.web import imports
 from backend.web.access import unit_page
 from backend.web.forms import run_service
+from backend.web.imports import ApplyImportForm
 from backend.web.workspace.goals import formats, sheet
 from backend.web.workspace.goals.forms import (
     AdjustmentForm,
-    ApplyImportForm,
     GoalCreateForm,
     GoalTextForm,
     IndicatorForm,
@@ -53,7 +51,6 @@ from backend.web.workspace.goals.forms import (
 PER_PAGE = 25
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STASH_KEY = "goal-import-{pk}"
-STASH_FOLDER = "goal-imports"
 OPEN_ADJUSTMENT = (
     AdjustmentStatus.DRAFT,
     AdjustmentStatus.SUBMITTED,
@@ -556,25 +553,8 @@ def goal_export(request: HttpRequest, goal_id: int) -> HttpResponse:
     return response
 
 
-def _stash(request: HttpRequest, goal: PerformanceGoal, content: bytes, digest: str) -> None:
-    """Keep an uploaded form until the user confirms it (the unit's storage prefix)."""
-    _drop_stash(request, goal)
-    name = default_storage.save(f"{STASH_FOLDER}/{uuid.uuid4().hex}.xlsx", ContentFile(content))
-    request.session[STASH_KEY.format(pk=goal.pk)] = {"name": name, "digest": digest}
-
-
-def _stashed(request: HttpRequest, goal: PerformanceGoal) -> bytes | None:
-    entry = request.session.get(STASH_KEY.format(pk=goal.pk))
-    if not entry or not default_storage.exists(entry["name"]):
-        return None
-    with default_storage.open(entry["name"]) as handle:
-        return bytes(handle.read())
-
-
-def _drop_stash(request: HttpRequest, goal: PerformanceGoal) -> None:
-    entry = request.session.pop(STASH_KEY.format(pk=goal.pk), None)
-    if entry and default_storage.exists(entry["name"]):
-        default_storage.delete(entry["name"])
+def _stash_key(goal: PerformanceGoal) -> str:
+    return STASH_KEY.format(pk=goal.pk)
 
 
 def _located(problems: list[Problem], rows: dict[str, int]) -> list[tuple[int | None, str]]:
@@ -597,7 +577,7 @@ def goal_import(request: HttpRequest, goal_id: int) -> HttpResponse:
         content = form.cleaned_data["file"].read()
         preview = run_service(form, lambda: xlsx.preview_import(goal.project, content))
         if preview is not None:
-            _stash(request, goal, content, preview.digest)
+            imports.stash(request, _stash_key(goal), content, preview.digest)
             by_row: dict[Any, list[xlsx.Change]] = {}
             for change in preview.changes:
                 key = (change.kind == "removed", change.row or 0, change.code)
@@ -623,7 +603,7 @@ def goal_import_apply(request: HttpRequest, goal_id: int) -> HttpResponse:
     """Apply the confirmed upload in one transaction, only if it still changes what was shown."""
     goal = _goal(goal_id)
     form = ApplyImportForm(request.POST)
-    content = _stashed(request, goal)
+    content = imports.stashed(request, _stash_key(goal))
     if not form.is_valid() or content is None:
         messages.error(request, "没有待导入的申报表（可能已导入或已过期），请重新上传。")
         return redirect(_detail_url(goal, "xlsx"))
@@ -638,7 +618,7 @@ def goal_import_apply(request: HttpRequest, goal_id: int) -> HttpResponse:
             str(e) for e in form.errors.get("digest", [])
         ]
         return _detail(request, _goal(goal_id), import_errors=errors)
-    _drop_stash(request, goal)
+    imports.drop_stash(request, _stash_key(goal))
     messages.success(request, "已按上传的申报表更新绩效目标。")
     return redirect(_detail_url(goal))
 

@@ -312,6 +312,7 @@ EVIDENCE_LABELS = {
     "ratio": "执行/时间进度（%）",
     "floor": "执行率下限（%）",
     "shortfall_points": "低于下限（百分点）",
+    "indicator": "指标",
     "indicator_code": "指标编码",
     "likelihood": "年底能否完成",
     "target_value": "目标值",
