@@ -1,0 +1,54 @@
+"""Rows for the query-count entries (``tests/graphql/test_query_counts.py``): each builder adds
+``n`` root rows with one or two nested rows of every kind the entry's query selects, through
+the domains' factories. Tenant builders run in 冷水江's schema, public ones in the public
+schema (the test enters it)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from tenants.services import schema_name_for
+from tests.goals.factories import GoalFactory, GoalIndicatorFactory, ProjectFactory
+from tests.indicators.factories import IndicatorFactory, VersionFactory
+
+DAY = datetime.date(2026, 3, 1)
+
+
+def schema_of(code: str) -> str:
+    return "public" if code == "public" else schema_name_for(code)
+
+
+def projects(n: int) -> None:
+    from backend.budgets.models import BudgetAdjustment, Expenditure
+    from backend.goals.models import (
+        AdjustmentRequest,
+        Decision,
+        GoalReview,
+        IndicatorComment,
+        ReviewStage,
+    )
+
+    for _ in range(n):
+        project = ProjectFactory()
+        BudgetAdjustment.objects.create(project=project, date=DAY, amount=Decimal("1000"), reason="追加")
+        Expenditure.objects.create(project=project, date=DAY, amount=Decimal("200"), description="办案")
+        goal = GoalFactory(project=project, warnings=[{"code": "W", "message": "提示"}])
+        indicator = GoalIndicatorFactory(goal=goal)
+        GoalIndicatorFactory(goal=goal)
+        review = GoalReview.objects.create(
+            goal=goal, stage=ReviewStage.UNIT, decision=Decision.APPROVE, comment="同意",
+            reviewer_unit_code="lengshuijiang",
+        )
+        IndicatorComment.objects.create(review=review, indicator=indicator, comment="可")
+        AdjustmentRequest.objects.create(goal=goal, reason="调整", changes={})
+
+
+def templates(n: int) -> None:
+    from backend.indicators.models import VersionStatus
+
+    for _ in range(n):
+        version = VersionFactory(status=VersionStatus.PUBLISHED)
+        IndicatorFactory(version=version)
+        IndicatorFactory(version=version)
+        VersionFactory(template=version.template, number=2)
