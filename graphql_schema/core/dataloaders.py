@@ -105,8 +105,17 @@ def then(value: Any, function: Callable[[Any], Any]) -> Any:
     def finish() -> None:
         try:
             mapped.set_result(function(value.result()))
-        except Exception as error:  # noqa: BLE001 - handed to GraphQL as the field's error
+        except Exception as error:
             mapped.set_exception(error)
 
     value.add_done_callback(finish)
     return mapped
+
+
+def prefetched_or(root: Model, relation: str, loader: DataLoader[Any, Any]) -> Any:
+    """``root``'s ``relation`` rows: the prefetched ones when a selector prefetched them,
+    else through ``loader`` (keyed by ``root``'s primary key)."""
+    cache = getattr(root, "_prefetched_objects_cache", {})
+    if relation in cache:
+        return list(cache[relation])
+    return loader.load(root.pk)

@@ -31,13 +31,20 @@ def projects(n: int) -> None:
 
     for _ in range(n):
         project = ProjectFactory()
-        BudgetAdjustment.objects.create(project=project, date=DAY, amount=Decimal("1000"), reason="追加")
-        Expenditure.objects.create(project=project, date=DAY, amount=Decimal("200"), description="办案")
+        BudgetAdjustment.objects.create(
+            project=project, date=DAY, amount=Decimal("1000"), reason="追加"
+        )
+        Expenditure.objects.create(
+            project=project, date=DAY, amount=Decimal("200"), description="办案"
+        )
         goal = GoalFactory(project=project, warnings=[{"code": "W", "message": "提示"}])
         indicator = GoalIndicatorFactory(goal=goal)
         GoalIndicatorFactory(goal=goal)
         review = GoalReview.objects.create(
-            goal=goal, stage=ReviewStage.UNIT, decision=Decision.APPROVE, comment="同意",
+            goal=goal,
+            stage=ReviewStage.UNIT,
+            decision=Decision.APPROVE,
+            comment="同意",
             reviewer_unit_code="lengshuijiang",
         )
         IndicatorComment.objects.create(review=review, indicator=indicator, comment="可")
@@ -52,3 +59,41 @@ def templates(n: int) -> None:
         IndicatorFactory(version=version)
         IndicatorFactory(version=version)
         VersionFactory(template=version.template, number=2)
+
+
+def template_pushes(n: int) -> None:
+    from backend.indicators.models import PushTarget, TemplatePush, VersionStatus
+    from tenants.models import Procuratorate
+
+    units = list(Procuratorate.objects.filter(code__in=["loudi", "xinhua"]))
+    for _ in range(n):
+        push = TemplatePush.objects.create(
+            version=VersionFactory(status=VersionStatus.PUBLISHED), targets={"kind": "all"}
+        )
+        for unit in units:
+            PushTarget.objects.create(push=push, unit=unit)
+
+
+def library(n: int) -> None:
+    from backend.library.models import LibraryIndicator, MergeConflict, Source
+
+    version = VersionFactory()
+    for index in range(n):
+        indicator = LibraryIndicator.objects.create(
+            source=Source.LOCAL,
+            code=f"lib-{LibraryIndicator.objects.count()}-{index}",
+            level1="产出指标",
+            level2="数量指标",
+            name="本院指标",
+            unit="件",
+            target_value=Decimal("10"),
+            weight=Decimal("10"),
+        )
+        for field in ("name", "unit"):
+            MergeConflict.objects.create(
+                indicator=indicator,
+                field=field,
+                local_value="a",
+                upstream_value="b",
+                version=version,
+            )

@@ -71,8 +71,8 @@ ENTRIES: dict[str, Entry] = {
         """{ projects(first: 200) { totalCount edges { node { id code spent
           adjustments { id amount } expenditures { id amount }
           goal { id status indicators { id code } warnings { code }
-            adjustments { id status } reviews { comment reviewer indicatorComments {
-              indicatorCode comment } } } } } } }""",
+            adjustments { id status } history { at kind object }
+            reviews { comment reviewer indicatorComments { indicatorCode comment } } } } } } }""",
         rows.projects,
         edges("projects"),
         Role.UNIT_FINANCE,
@@ -86,6 +86,24 @@ ENTRIES: dict[str, Entry] = {
         edges("templates"),
         Role.PROVINCE_ADMIN,
         "hunan",
+    ),
+    "templatePushes": Entry(
+        "public",
+        """{ templatePushes(first: 200) { edges { node { id version { number }
+          units { status unit { code } } } } } }""",
+        rows.template_pushes,
+        edges("templatePushes"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "library": Entry(
+        "tenant",
+        """{ library { indicators { code overriddenFields openConflicts { field status } }
+          openConflicts { field } adoptedTemplates { templateCode } } }""",
+        rows.library,
+        edges("library", "indicators"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
     ),
 }
 
@@ -190,6 +208,7 @@ def test_query_count_does_not_grow_with_rows(key: str, gql: Any, caller: Any) ->
         assert "errors" not in result, result["errors"]
         return len(queries), entry.count(result["data"])
 
+    run()  # the first request of a caller does once what the next ones do not
     counts = []
     for n in (10, 190):
         with schema_context(rows.schema_of(tenant_schema_name)):
