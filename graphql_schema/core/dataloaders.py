@@ -2,7 +2,7 @@
 query, instead of one query per parent (N+1).
 
 graphql-core 3 resolves synchronously and knows nothing of ``promise``; the view executes with
-``graphql_sync_dataloaders.DeferredExecutionContext``, which lets a resolver return a
+``ExecutionContext`` below (graphql-sync-dataloaders' ``DeferredExecutionContext``), which lets a resolver return a
 ``SyncFuture`` and runs the loaders' batches once every sibling has asked for its key. A loader
 lives for one request (``Loader.of(info)`` keeps it on ``info.context``), so nothing is cached
 across requests, users or units.
@@ -20,12 +20,29 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import graphene
 from django.db.models import Model, QuerySet
-from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
+from graphql import GraphQLError, GraphQLOutputType
+from graphql.pyutils import Path
+from graphql_sync_dataloaders import DeferredExecutionContext, SyncDataLoader, SyncFuture
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 _CONTEXT_ATTRIBUTE = "_jixiao_dataloaders"
+
+
+class ExecutionContext(DeferredExecutionContext):  # type: ignore[misc]
+    """graphql-sync-dataloaders 0.1.1 calls ``handle_field_error(error, return_type)``, from
+    before graphql-core 3.2.4 added the field's ``path`` (errors of positions already nulled are
+    dropped by path). Without it every resolver error became a TypeError; the path is rebuilt
+    from the error's own."""
+
+    def handle_field_error(
+        self, error: GraphQLError, return_type: GraphQLOutputType, path: Path | None = None
+    ) -> None:
+        if path is None:
+            for key in error.path or ():
+                path = Path(path, key, None)
+        super().handle_field_error(error, return_type, path)
 
 
 class DataLoader(SyncDataLoader, Generic[K, V]):  # type: ignore[misc]

@@ -13,10 +13,10 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, FieldNode, GraphQLError, ValidationRule
-from graphql_sync_dataloaders import DeferredExecutionContext
 
 from graphql_schema.core import inputs, limits, uploads
 from graphql_schema.core.access import gate_for
+from graphql_schema.core.dataloaders import ExecutionContext
 
 logger = logging.getLogger("jixiao.graphql")
 
@@ -60,7 +60,7 @@ class JixiaoGraphQLView(GraphQLView):
         # Every root field is checked against the access map before its resolver runs.
         kwargs.setdefault("middleware", [gate_for(kwargs.get("schema"))])
         # Resolvers may return a DataLoader's future (graphql_schema/core/dataloaders.py).
-        kwargs.setdefault("execution_context_class", DeferredExecutionContext)
+        kwargs.setdefault("execution_context_class", ExecutionContext)
         super().__init__(**kwargs)
 
     def parse_body(self, request: Any) -> Any:

@@ -97,3 +97,53 @@ def library(n: int) -> None:
                 upstream_value="b",
                 version=version,
             )
+
+
+def monitoring_entries(n: int) -> None:
+    from backend.monitoring.models import EntryIndicator, MonitoringEntry, SpentSource
+    from backend.oversight.models import MonitoringRound
+    from tenants.models import Procuratorate
+
+    round_, _ = MonitoringRound.objects.get_or_create(
+        province=Procuratorate.objects.get(code="hunan"),
+        fiscal_year=2026,
+        month=6,
+        defaults={"opens_on": DAY, "closes_on": DAY},
+    )
+    for _ in range(n):
+        goal = GoalFactory()
+        entry = MonitoringEntry.objects.create(
+            project=goal.project,
+            round=round_,
+            month=6,
+            full_budget=Decimal("1000"),
+            spent_to_date=Decimal("500"),
+            spent_source=SpentSource.ENTERED,
+            execution_rate=Decimal("50"),
+            time_progress=Decimal("50"),
+        )
+        for _ in range(2):
+            EntryIndicator.objects.create(
+                entry=entry, goal_indicator=GoalIndicatorFactory(goal=goal)
+            )
+
+
+def alert_records(n: int) -> None:
+    from tenants.models import Procuratorate
+    from tests.benchmarking.factories import AlertRecordFactory
+
+    unit = Procuratorate.objects.get(code="lengshuijiang")
+    AlertRecordFactory.create_batch(n, unit=unit)
+
+
+def rectifications(n: int) -> None:
+    from backend.feedback.models import RectificationEvent
+    from tenants.models import Procuratorate
+    from tests.benchmarking.factories import RectificationFactory
+
+    unit = Procuratorate.objects.get(code="lengshuijiang")
+    for request in RectificationFactory.create_batch(n, unit=unit):
+        for kind in (RectificationEvent.Kind.values[0], RectificationEvent.Kind.values[-1]):
+            RectificationEvent.objects.create(
+                request=request, kind=kind, text="说明", evidence_ids=[1]
+            )

@@ -105,6 +105,41 @@ ENTRIES: dict[str, Entry] = {
         Role.UNIT_FINANCE,
         "lengshuijiang",
     ),
+    "monitoringEntries": Entry(
+        "tenant",
+        """{ monitoringEntries { id projectCode late indicators { code name targetValue unit
+          valueToDate } } }""",
+        rows.monitoring_entries,
+        edges("monitoringEntries"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
+    "alertsAcrossUnits": Entry(
+        "public",
+        """{ alertsAcrossUnits(first: 200) { edges { node { id unit { code parentCode } } } } }""",
+        rows.alert_records,
+        edges("alertsAcrossUnits"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "rectifications (public)": Entry(
+        "public",
+        """{ rectifications(first: 200) { edges { node { id title
+          events { kind text evidenceIds actorName } } } } }""",
+        rows.rectifications,
+        edges("rectifications"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "rectifications (unit)": Entry(
+        "tenant",
+        """{ rectifications(first: 200) { edges { node { id title
+          events { kind text evidenceIds actorName } } } } }""",
+        rows.rectifications,
+        edges("rectifications"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
 }
 
 # List fields without an entry yet, each with the reason; the list only shrinks.
