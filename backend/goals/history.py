@@ -47,13 +47,29 @@ def _json(value: Any) -> Any:
 
 def goal_history(goal: PerformanceGoal) -> list[dict[str, Any]]:
     """Every recorded change of ``goal``, oldest first (three queries)."""
-    records = _entries(list(goal.history.select_related("history_user")), lambda r: "goal")
-    records += _entries(
-        list(GoalIndicator.history.filter(goal_id=goal.pk).select_related("history_user")),
-        lambda r: f"indicator {r.code}",
-    )
-    records += _entries(
-        list(AdjustmentRequest.history.filter(goal_id=goal.pk).select_related("history_user")),
-        lambda r: f"adjustment {r.id}",
-    )
-    return sorted(records, key=lambda e: e["at"])
+    return goals_history([goal.pk])[goal.pk]
+
+
+def goals_history(goal_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """``goal_history`` of each goal of ``goal_ids``, in three queries for them all."""
+    records: dict[int, list[dict[str, Any]]] = {pk: [] for pk in goal_ids}
+    sources: list[tuple[Any, str, Any]] = [
+        (PerformanceGoal.history.filter(id__in=goal_ids), "id", lambda r: "goal"),
+        (
+            GoalIndicator.history.filter(goal_id__in=goal_ids),
+            "goal_id",
+            lambda r: f"indicator {r.code}",
+        ),
+        (
+            AdjustmentRequest.history.filter(goal_id__in=goal_ids),
+            "goal_id",
+            lambda r: f"adjustment {r.id}",
+        ),
+    ]
+    for queryset, goal_field, label in sources:
+        per_goal: dict[int, list[Any]] = defaultdict(list)
+        for record in queryset.select_related("history_user"):
+            per_goal[getattr(record, goal_field)].append(record)
+        for pk, rows in per_goal.items():
+            records[pk] += _entries(rows, label)
+    return {pk: sorted(entries, key=lambda e: e["at"]) for pk, entries in records.items()}

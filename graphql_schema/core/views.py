@@ -16,6 +16,7 @@ from graphql import ExecutionResult, FieldNode, GraphQLError, ValidationRule
 
 from graphql_schema.core import inputs, limits, uploads
 from graphql_schema.core.access import gate_for
+from graphql_schema.core.dataloaders import ExecutionContext
 
 logger = logging.getLogger("jixiao.graphql")
 
@@ -58,6 +59,8 @@ class JixiaoGraphQLView(GraphQLView):
         kwargs.setdefault("validation_rules", inputs.VALIDATION_RULES)
         # Every root field is checked against the access map before its resolver runs.
         kwargs.setdefault("middleware", [gate_for(kwargs.get("schema"))])
+        # Resolvers may return a DataLoader's future (graphql_schema/core/dataloaders.py).
+        kwargs.setdefault("execution_context_class", ExecutionContext)
         super().__init__(**kwargs)
 
     def parse_body(self, request: Any) -> Any:

@@ -8,8 +8,14 @@ from graphene_django import DjangoObjectType
 
 from backend.benchmarking import models as facts
 from backend.evaluation import models
+from graphql_schema.core.dataloaders import prefetched_or
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.core.versioning import version_field
+from graphql_schema.evaluation.dataloaders import (
+    DepartmentScoresByEvaluationLoader,
+    EvidenceIdsByScoreLoader,
+    IndicatorScoresByEvaluationLoader,
+)
 from graphql_schema.goals.types import HistoryEntry
 from graphql_schema.indicators.enums import (
     DirectionEnum,
@@ -152,7 +158,9 @@ class IndicatorScore(_ResultMixin, DjangoObjectType):
 
     @staticmethod
     def resolve_evidence_ids(root: models.IndicatorScore, info) -> list[str]:
-        return [str(d.pk) for d in root.evidence.all()]
+        if "evidence" in getattr(root, "_prefetched_objects_cache", {}):
+            return [str(d.pk) for d in root.evidence.all()]
+        return EvidenceIdsByScoreLoader.of(info).load(root.pk)
 
 
 class DepartmentIndicatorScore(_ResultMixin, DjangoObjectType):
@@ -255,7 +263,7 @@ class SelfEvaluation(_SheetMixin, DjangoObjectType):
 
     @staticmethod
     def resolve_indicators(root: models.SelfEvaluation, info):
-        return list(root.indicators.all())
+        return prefetched_or(root, "indicators", IndicatorScoresByEvaluationLoader.of(info))
 
     @staticmethod
     def resolve_project_id(root: models.SelfEvaluation, info) -> str:
@@ -329,7 +337,7 @@ class DepartmentEvaluation(_SheetMixin, DjangoObjectType):
 
     @staticmethod
     def resolve_indicators(root: models.DepartmentEvaluation, info):
-        return list(root.indicators.all())
+        return prefetched_or(root, "indicators", DepartmentScoresByEvaluationLoader.of(info))
 
 
 class EvaluationResult(DjangoObjectType):

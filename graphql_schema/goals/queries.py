@@ -57,7 +57,7 @@ class GoalQueries(graphene.ObjectType):
         from backend.budgets.selectors import projects
 
         require_unit_access(info)
-        return projects().prefetch_related("adjustments")
+        return projects()
 
     @staticmethod
     def resolve_project(root, info: graphene.ResolveInfo, id: str):
@@ -68,7 +68,7 @@ class GoalQueries(graphene.ObjectType):
             pk = decode_id(id, "Project")
         except DomainError:
             return None
-        return projects().prefetch_related("adjustments").filter(pk=pk).first()
+        return projects().filter(pk=pk).first()
 
     @staticmethod
     def resolve_goal(root, info: graphene.ResolveInfo, id: str):

@@ -8,8 +8,17 @@ from graphene_django import DjangoObjectType
 
 from backend.budgets import models as budgets
 from backend.goals import models as goals
+from graphql_schema.core.dataloaders import prefetched_or, then
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.core.versioning import version_field
+from graphql_schema.goals.dataloaders import (
+    AdjustmentRequestsByGoalLoader,
+    BudgetAdjustmentsByProjectLoader,
+    ExpendituresByProjectLoader,
+    HistoryByGoalLoader,
+    IndicatorsByGoalLoader,
+    ReviewsByGoalLoader,
+)
 from graphql_schema.goals.enums import (
     AdjustmentStatusEnum,
     CategoryEnum,
@@ -138,7 +147,8 @@ class PerformanceGoal(DjangoObjectType):
 
     @staticmethod
     def resolve_indicators(root: goals.PerformanceGoal, info: graphene.ResolveInfo):
-        return list(root.indicators.all())
+        # The projects' selector prefetches them in the same order.
+        return prefetched_or(root, "indicators", IndicatorsByGoalLoader.of(info))
 
     @staticmethod
     def resolve_warnings(root: goals.PerformanceGoal, info: graphene.ResolveInfo):
@@ -151,17 +161,18 @@ class PerformanceGoal(DjangoObjectType):
 
     @staticmethod
     def resolve_reviews(root: goals.PerformanceGoal, info: graphene.ResolveInfo):
-        return list(root.reviews.select_related("reviewer").prefetch_related("comments__indicator"))
+        return ReviewsByGoalLoader.of(info).load(root.pk)
 
     @staticmethod
     def resolve_adjustments(root: goals.PerformanceGoal, info: graphene.ResolveInfo):
-        return list(root.adjustments.all())
+        return AdjustmentRequestsByGoalLoader.of(info).load(root.pk)
 
     @staticmethod
     def resolve_history(root: goals.PerformanceGoal, info: graphene.ResolveInfo):
-        from backend.goals.history import goal_history
-
-        return [HistoryEntry(**entry) for entry in goal_history(root)]
+        return then(
+            HistoryByGoalLoader.of(info).load(root.pk),
+            lambda entries: [HistoryEntry(**entry) for entry in entries],
+        )
 
     @staticmethod
     def resolve_xlsx_base64(root: goals.PerformanceGoal, info: graphene.ResolveInfo) -> str:
@@ -236,8 +247,8 @@ class Project(DjangoObjectType):
 
     @staticmethod
     def resolve_adjustments(root: budgets.Project, info: graphene.ResolveInfo):
-        return list(root.adjustments.all())
+        return BudgetAdjustmentsByProjectLoader.of(info).load(root.pk)
 
     @staticmethod
     def resolve_expenditures(root: budgets.Project, info: graphene.ResolveInfo):
-        return list(root.expenditures.all())
+        return ExpendituresByProjectLoader.of(info).load(root.pk)

@@ -8,6 +8,7 @@ from graphene_django import DjangoObjectType
 
 from backend.indicators import models, push_selectors
 from graphql_schema.core.types import CountableConnection
+from graphql_schema.indicators.dataloaders import TargetsByPushLoader
 from graphql_schema.indicators.enums import LayoutEnum, PushStatusEnum, VersionStatusEnum
 from graphql_schema.indicators.fields import INDICATOR_MODEL_FIELDS, IndicatorFieldsMixin
 from graphql_schema.tenants.types import Unit
@@ -138,7 +139,4 @@ class TemplatePush(DjangoObjectType):
 
     @staticmethod
     def resolve_units(root: models.TemplatePush, info: graphene.ResolveInfo, status=None):
-        targets = root.push_targets.select_related("unit").order_by("unit__path")
-        if status is not None:
-            targets = targets.filter(status=getattr(status, "value", status))
-        return list(targets)
+        return TargetsByPushLoader.of(info).load((root.pk, getattr(status, "value", status)))

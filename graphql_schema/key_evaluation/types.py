@@ -15,7 +15,9 @@ from graphql_relay import to_global_id
 from backend.evaluation.models import Band
 from backend.key_evaluation import models, selectors
 from backend.oversight.models import KeyScoreRule
+from graphql_schema.core.dataloaders import prefetched_or
 from graphql_schema.core.types import CountableConnection, attribute_or_none
+from graphql_schema.key_evaluation.dataloaders import IndicatorsByKeyEvaluationLoader
 from graphql_schema.tenants.types import Unit
 
 KeyEvaluationKindEnum = graphene.Enum.from_enum(
@@ -223,7 +225,7 @@ class KeyEvaluation(DjangoObjectType):
 
     @staticmethod
     def resolve_indicators(root: models.KeyEvaluation, info: graphene.ResolveInfo):
-        return list(root.indicators.all())
+        return prefetched_or(root, "indicators", IndicatorsByKeyEvaluationLoader.of(info))
 
     @staticmethod
     def resolve_assignments(root: models.KeyEvaluation, info: graphene.ResolveInfo):
@@ -274,7 +276,7 @@ class UnitKeyEvaluation(DjangoObjectType):
 
     @staticmethod
     def resolve_indicators(root: models.KeyEvaluation, info: graphene.ResolveInfo):
-        return list(root.indicators.all())
+        return prefetched_or(root, "indicators", IndicatorsByKeyEvaluationLoader.of(info))
 
 
 class SamplingDraw(DjangoObjectType):

@@ -7,6 +7,7 @@ from graphene_django import DjangoObjectType
 from backend.library import models
 from backend.library.merge import field_values
 from graphql_schema.indicators.fields import INDICATOR_MODEL_FIELDS, IndicatorFieldsMixin
+from graphql_schema.library.dataloaders import OpenConflictsByIndicatorLoader
 
 ConflictStatusEnum = graphene.Enum.from_enum(models.ConflictStatus, description="冲突状态")
 SourceEnum = graphene.Enum.from_enum(models.Source, description="指标来源")
@@ -76,7 +77,11 @@ class LibraryIndicator(IndicatorFieldsMixin, DjangoObjectType):
 
     @staticmethod
     def resolve_open_conflicts(root: models.LibraryIndicator, info: graphene.ResolveInfo):
-        return [c for c in root.conflicts.all() if c.status == models.ConflictStatus.OPEN]
+        # The library's selector prefetches them as ``open_conflicts``.
+        prefetched = getattr(root, "open_conflicts", None)
+        if prefetched is not None:
+            return prefetched
+        return OpenConflictsByIndicatorLoader.of(info).load(root.pk)
 
 
 class AdoptedTemplate(graphene.ObjectType):

@@ -7,8 +7,10 @@ from graphene_django import DjangoObjectType
 from backend.benchmarking import models as facts
 from backend.monitoring import models
 from backend.oversight import models as oversight
+from graphql_schema.core.dataloaders import prefetched_or
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.core.versioning import version_field
+from graphql_schema.monitoring.dataloaders import IndicatorsByEntryLoader
 from graphql_schema.tenants.types import Unit
 
 KindEnum = graphene.Enum.from_enum(models.AlertKind, description="预警类型")
@@ -111,7 +113,8 @@ class MonitoringEntry(DjangoObjectType):
 
     @staticmethod
     def resolve_indicators(root: models.MonitoringEntry, info):
-        return list(root.indicators.select_related("goal_indicator"))
+        # The entries' selector prefetches them with their goal indicators.
+        return prefetched_or(root, "indicators", IndicatorsByEntryLoader.of(info))
 
     @staticmethod
     def resolve_project_code(root: models.MonitoringEntry, info) -> str:

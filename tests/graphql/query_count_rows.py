@@ -1,0 +1,149 @@
+"""Rows for the query-count entries (``tests/graphql/test_query_counts.py``): each builder adds
+``n`` root rows with one or two nested rows of every kind the entry's query selects, through
+the domains' factories. Tenant builders run in 冷水江's schema, public ones in the public
+schema (the test enters it)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from tenants.services import schema_name_for
+from tests.goals.factories import GoalFactory, GoalIndicatorFactory, ProjectFactory
+from tests.indicators.factories import IndicatorFactory, VersionFactory
+
+DAY = datetime.date(2026, 3, 1)
+
+
+def schema_of(code: str) -> str:
+    return "public" if code == "public" else schema_name_for(code)
+
+
+def projects(n: int) -> None:
+    from backend.budgets.models import BudgetAdjustment, Expenditure
+    from backend.goals.models import (
+        AdjustmentRequest,
+        Decision,
+        GoalReview,
+        IndicatorComment,
+        ReviewStage,
+    )
+
+    for _ in range(n):
+        project = ProjectFactory()
+        BudgetAdjustment.objects.create(
+            project=project, date=DAY, amount=Decimal("1000"), reason="追加"
+        )
+        Expenditure.objects.create(
+            project=project, date=DAY, amount=Decimal("200"), description="办案"
+        )
+        goal = GoalFactory(project=project, warnings=[{"code": "W", "message": "提示"}])
+        indicator = GoalIndicatorFactory(goal=goal)
+        GoalIndicatorFactory(goal=goal)
+        review = GoalReview.objects.create(
+            goal=goal,
+            stage=ReviewStage.UNIT,
+            decision=Decision.APPROVE,
+            comment="同意",
+            reviewer_unit_code="lengshuijiang",
+        )
+        IndicatorComment.objects.create(review=review, indicator=indicator, comment="可")
+        AdjustmentRequest.objects.create(goal=goal, reason="调整", changes={})
+
+
+def templates(n: int) -> None:
+    from backend.indicators.models import VersionStatus
+
+    for _ in range(n):
+        version = VersionFactory(status=VersionStatus.PUBLISHED)
+        IndicatorFactory(version=version)
+        IndicatorFactory(version=version)
+        VersionFactory(template=version.template, number=2)
+
+
+def template_pushes(n: int) -> None:
+    from backend.indicators.models import PushTarget, TemplatePush, VersionStatus
+    from tenants.models import Procuratorate
+
+    units = list(Procuratorate.objects.filter(code__in=["loudi", "xinhua"]))
+    for _ in range(n):
+        push = TemplatePush.objects.create(
+            version=VersionFactory(status=VersionStatus.PUBLISHED), targets={"kind": "all"}
+        )
+        for unit in units:
+            PushTarget.objects.create(push=push, unit=unit)
+
+
+def library(n: int) -> None:
+    from backend.library.models import LibraryIndicator, MergeConflict, Source
+
+    version = VersionFactory()
+    for index in range(n):
+        indicator = LibraryIndicator.objects.create(
+            source=Source.LOCAL,
+            code=f"lib-{LibraryIndicator.objects.count()}-{index}",
+            level1="产出指标",
+            level2="数量指标",
+            name="本院指标",
+            unit="件",
+            target_value=Decimal("10"),
+            weight=Decimal("10"),
+        )
+        for field in ("name", "unit"):
+            MergeConflict.objects.create(
+                indicator=indicator,
+                field=field,
+                local_value="a",
+                upstream_value="b",
+                version=version,
+            )
+
+
+def monitoring_entries(n: int) -> None:
+    from backend.monitoring.models import EntryIndicator, MonitoringEntry, SpentSource
+    from backend.oversight.models import MonitoringRound
+    from tenants.models import Procuratorate
+
+    round_, _ = MonitoringRound.objects.get_or_create(
+        province=Procuratorate.objects.get(code="hunan"),
+        fiscal_year=2026,
+        month=6,
+        defaults={"opens_on": DAY, "closes_on": DAY},
+    )
+    for _ in range(n):
+        goal = GoalFactory()
+        entry = MonitoringEntry.objects.create(
+            project=goal.project,
+            round=round_,
+            month=6,
+            full_budget=Decimal("1000"),
+            spent_to_date=Decimal("500"),
+            spent_source=SpentSource.ENTERED,
+            execution_rate=Decimal("50"),
+            time_progress=Decimal("50"),
+        )
+        for _ in range(2):
+            EntryIndicator.objects.create(
+                entry=entry, goal_indicator=GoalIndicatorFactory(goal=goal)
+            )
+
+
+def alert_records(n: int) -> None:
+    from tenants.models import Procuratorate
+    from tests.benchmarking.factories import AlertRecordFactory
+
+    unit = Procuratorate.objects.get(code="lengshuijiang")
+    AlertRecordFactory.create_batch(n, unit=unit)
+
+
+def rectifications(n: int) -> None:
+    from backend.feedback.models import RectificationEvent
+    from tenants.models import Procuratorate
+    from tests.benchmarking.factories import RectificationFactory
+
+    unit = Procuratorate.objects.get(code="lengshuijiang")
+    for request in RectificationFactory.create_batch(n, unit=unit):
+        for kind in (RectificationEvent.Kind.values[0], RectificationEvent.Kind.values[-1]):
+            RectificationEvent.objects.create(
+                request=request, kind=kind, text="说明", evidence_ids=[1]
+            )
