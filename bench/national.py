@@ -10,26 +10,52 @@ At every checkpoint (the first hundred, then every ``--step`` units, and the las
 - a login's ``last_login`` update on a fresh connection and on a warm one, and the ratio to
   the same on the empty platform (target: ≤ 2);
 
-and at the end: deactivating and anonymising a user (target: each < 1 s), and the memory of one
-database backend after a sweep that reads six tables in every unit (its RSS read from
-``/proc/<pid>/status``: the server runs on this machine), with the connection recycled every
-``--recycle`` units.
+and at every checkpoint but the first hundred (every thousand by default), over all the units
+provisioned so far:
 
-What the scale issue also asks of this benchmark and it does not measure yet: a no-op and a
-one-migration ``migrate_schemas`` over all units, a monitoring sweep, a template push and the
-benchmark query at each thousand (``docs/scaling.md``).
+- the memory of one database backend that read six tables in every unit without recycling its
+  connection (its RSS read from ``/proc/<pid>/status``: the server runs on this machine);
+- a no-op ``migrate_schemas --tenant`` (``tenants/migrating.py`` skips the units at the latest
+  migration: target < 60 s at 3,600);
+- one new migration — a nullable column and an index on ``documents_document`` — applied to
+  every unit by ``migrate_schemas --tenant --executor=multiprocessing``. The migration is
+  written at run time into a temporary directory (a copy of the app's migrations plus the new
+  one, on ``MIGRATION_MODULES`` for that step only): nothing is left in the repository, and
+  each checkpoint's migration has a name and a column of its own, so every unit gets exactly
+  one new migration each time;
+- the monitoring sweep (``monitoring.services.sweep_all_inline``) over every unit, the
+  connection recycled every ``--recycle`` units, with the backend's peak RSS (target < 10 min
+  at 3,600);
+- a push of a small template (``--push-indicators``, 5) to every unit by one Celery worker
+  (pool solo, ``bench/push.py``): seconds and units per second (target < 5 min at 3,600);
+- the benchmark query: the console's 对标 page (``/console/benchmark/``, the province admin,
+  execution rate to June) over a year of public facts for every unit (``bench/benchmarking.py``'s
+  synthetic figures), median and p95 of ten warm requests;
+
+and at the end: deactivating and anonymising a user (target: each < 1 s), and the memory of one
+database backend after a sweep that reads six tables in every unit, with the connection
+recycled every ``--recycle`` units.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
+import shutil
 import statistics
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+from django.core.management import call_command
 from django.db import connection
+from django.test.utils import override_settings
 
 from bench.provisioning import throwaway_database
 from tenants.models import UnitLevel
@@ -46,7 +72,19 @@ SWEEP_TABLES = (
     "monitoring_alert",
     "evaluation_selfevaluation",
 )
-TARGETS = {"provisioning_ratio_max": 1.5, "login_ratio_max": 2.0, "user_change_ms_max": 1000}
+TARGETS = {
+    "provisioning_ratio_max": 1.5,
+    "login_ratio_max": 2.0,
+    "user_change_ms_max": 1000,
+    "noop_migrate_s_max": 60,
+    "push_s_max": 300,
+    "monitoring_sweep_s_max": 600,
+}
+# The tenant app and table the throw-away migration changes.
+MIGRATION_APP = "documents"
+MIGRATION_MODEL = "document"
+QUERY_REPEAT = 10
+QUERY_WARMUP = 3
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -56,6 +94,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--step", type=int, default=1000, help="units between checkpoints")
     parser.add_argument("--recycle", type=int, default=500, help="sweep: units per connection")
+    parser.add_argument(
+        "--push-indicators", type=int, default=5, help="indicators of the pushed template"
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="TENANT_MULTIPROCESSING_MAX_PROCESSES for the new migration (default: the setting)",
+    )
     args = parser.parse_args(argv)
     if args.units < 100:
         parser.error("--units must be at least 100")
@@ -151,6 +198,211 @@ def sweep(schemas: list[str], recycle: int) -> dict[str, Any]:
     }
 
 
+def seconds(action: Callable[[], object]) -> float:
+    return round(ms(action) / 1000, 2)
+
+
+def migrate_tenants(**options: Any) -> None:
+    call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0, **options)
+    connection.set_schema_to_public()
+
+
+@contextmanager
+def throwaway_migration(tag: str) -> Iterator[str]:
+    """``MIGRATION_MODULES`` pointing ``documents`` at a temporary package: a copy of the app's
+    migrations plus one adding a nullable column and an index named after ``tag``. The
+    package and its directory are gone on the way out; the units keep the column, the index
+    and the migration record (a record the code no longer has is ignored by Django and by
+    ``tenants/migrating.py``)."""
+    config = apps.get_app_config(MIGRATION_APP)
+    source = Path(config.path) / "migrations"
+    leaf = max(p.stem for p in source.glob("[0-9][0-9][0-9][0-9]_*.py"))
+    package = f"nat_bench_migrations_{tag}"
+    name = f"9{tag[-3:]:0>3}_nat_bench_{tag}"
+    directory = Path(tempfile.mkdtemp(prefix="nat-bench-migration-"))
+    target = directory / package
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    (target / f"{name}.py").write_text(
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        f"    dependencies = [({config.label!r}, {leaf!r})]\n"
+        "    operations = [\n"
+        "        migrations.AddField(\n"
+        f"            model_name={MIGRATION_MODEL!r},\n"
+        f"            name='nat_bench_{tag}',\n"
+        "            field=models.CharField(max_length=20, null=True),\n"
+        "        ),\n"
+        "        migrations.AddIndex(\n"
+        f"            model_name={MIGRATION_MODEL!r},\n"
+        "            index=models.Index(\n"
+        f"                fields=['nat_bench_{tag}'], name='nat_bench_{tag}_idx'\n"
+        "            ),\n"
+        "        ),\n"
+        "    ]\n",
+        encoding="utf-8",
+    )
+    sys.path.insert(0, str(directory))
+    try:
+        with override_settings(MIGRATION_MODULES={config.label: package}):
+            yield f"{config.label}.{name}"
+    finally:
+        sys.path.remove(str(directory))
+        for module in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
+            del sys.modules[module]
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def applied_everywhere(schemas: list[str], migration: str) -> int:
+    """How many of ``schemas`` record ``migration`` (``app.name``) as applied."""
+    app, name = migration.split(".", 1)
+    found = 0
+    for start in range(0, len(schemas), 500):
+        parts = [
+            f'SELECT count(*) FROM "{s}".django_migrations WHERE app = %s AND name = %s'
+            for s in schemas[start : start + 500]
+        ]
+        params = [app, name] * len(parts)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT sum(c) FROM ({' UNION ALL '.join(parts)}) AS t(c)", params)
+            found += int(cursor.fetchone()[0] or 0)
+    return found
+
+
+def new_migration(schemas: list[str], tag: str, processes: int | None) -> dict[str, Any]:
+    """One throw-away migration applied to every unit with the multiprocessing executor."""
+    extra = {} if processes is None else {"TENANT_MULTIPROCESSING_MAX_PROCESSES": processes}
+    with throwaway_migration(tag) as migration, override_settings(**extra):
+        from django.conf import settings
+
+        took = seconds(lambda: migrate_tenants(executor="multiprocessing"))
+        workers = getattr(settings, "TENANT_MULTIPROCESSING_MAX_PROCESSES", 2)
+    return {
+        "seconds": took,
+        "processes": workers,
+        "units_applied": applied_everywhere(schemas, migration),
+    }
+
+
+def monitoring_sweep(recycle: int) -> dict[str, Any]:
+    """``sweep_all_inline`` over every unit, ``recycle`` units per connection; the backend's
+    RSS is read before each recycle."""
+    from backend.monitoring.services import sweep_all_inline
+    from tenants import selectors as unit_selectors
+
+    units = list(unit_selectors.active_units().order_by("path"))
+    peaks: list[int] = []
+    failed = 0
+    started = time.perf_counter()
+    for start in range(0, len(units), recycle):
+        results = sweep_all_inline(units=units[start : start + recycle])
+        failed += sum(isinstance(r, Exception) for r in results.values())
+        rss = backend_rss_kb()
+        if rss is not None:
+            peaks.append(rss)
+        connection.close()
+    took = time.perf_counter() - started
+    return {
+        "seconds": round(took, 1),
+        "units": len(units),
+        "failed": failed,
+        "units_per_second": round(len(units) / took, 1),
+        "max_backend_rss_mb": round(max(peaks) / 1024, 1) if peaks else None,
+    }
+
+
+def push_to_all(tag: str, indicators: int, units: int) -> dict[str, Any]:
+    """A new template of ``indicators`` indicators pushed to every unit under the city by one
+    Celery worker (``bench/push.py``)."""
+    from backend.indicators.models import PushStatus, PushTarget
+    from bench.push import close_other_connections, publish_version, push_with_one_worker
+
+    version = publish_version(f"nat-push-{tag}", indicators)
+    try:
+        took, push = push_with_one_worker(
+            version, None, under=CITY, timeout=max(600.0, units * 1.0)
+        )
+    finally:
+        close_other_connections()
+        connection.close()
+    durations = list(
+        PushTarget.objects.filter(push=push, status=PushStatus.SUCCEEDED).values_list(
+            "duration_ms", flat=True
+        )
+    )
+    return {
+        "seconds": round(took, 1),
+        "units_per_second": round(units / took, 1),
+        "succeeded": len(durations),
+        "per_unit_median_ms": statistics.median(durations) if durations else None,
+    }
+
+
+def benchmark_query(admin: Any, units: list[Any], rng: random.Random) -> dict[str, Any]:
+    """Public facts for ``units`` (the ones since the last checkpoint), then the console's
+    对标 page for the province admin, warm."""
+    from django.test import Client
+
+    from bench.benchmarking import write_facts
+
+    write_facts(units, rng)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    client = Client()
+    client.force_login(admin)
+
+    def get() -> None:
+        response = client.get(
+            "/console/benchmark/", {"year": "2026", "month": "6"}, HTTP_HOST="localhost"
+        )
+        connection.set_schema_to_public()
+        assert response.status_code == 200, response.status_code
+
+    for _ in range(QUERY_WARMUP):
+        get()
+    samples = [ms(get) for _ in range(QUERY_REPEAT)]
+    return {"median_ms": round(statistics.median(samples), 1), "p95_ms": round(p95(samples), 1)}
+
+
+def at_scale(
+    args: argparse.Namespace, index: int, admin: Any, new_units: list[Any], rng: random.Random
+) -> dict[str, Any]:
+    """Everything measured over all the units provisioned so far, at one checkpoint."""
+    schemas = [schema_name_for(f"nat-{i:05d}") for i in range(1, index + 1)]
+    tag = f"{index:05d}"
+
+    def step(name: str, value: Any) -> Any:
+        print({"units": index, name: value}, flush=True)  # a long run shows progress
+        return value
+
+    connection.close()
+    touched = step("touch_all", sweep(schemas, recycle=len(schemas) + 1))
+    noop = step("noop_migrate_s", seconds(migrate_tenants))
+    monitoring = step("monitoring_sweep", monitoring_sweep(args.recycle))
+    pushed = step("push", push_to_all(tag, args.push_indicators, index))
+    query = step("benchmark_query", benchmark_query(admin, new_units, rng))
+    # Last: the slowest step (every unit goes through Django's migrate).
+    migration = step("new_migration", new_migration(schemas, tag, args.processes))
+    noop_after = step("noop_migrate_after_s", seconds(migrate_tenants))
+    return {
+        "touch_all_backend_rss_mb": touched["max_backend_rss_mb"],
+        "touch_all_s": touched["seconds"],
+        "noop_migrate_s": noop,
+        "noop_migrate_after_s": noop_after,
+        "new_migration_s": migration["seconds"],
+        "new_migration_processes": migration["processes"],
+        "new_migration_units_applied": migration["units_applied"],
+        "monitoring_sweep_s": monitoring["seconds"],
+        "monitoring_sweep_failed": monitoring["failed"],
+        "monitoring_sweep_backend_rss_mb": monitoring["max_backend_rss_mb"],
+        "push_s": pushed["seconds"],
+        "push_units_per_s": pushed["units_per_second"],
+        "push_succeeded": pushed["succeeded"],
+        "push_per_unit_median_ms": pushed["per_unit_median_ms"],
+        "benchmark_query_median_ms": query["median_ms"],
+        "benchmark_query_p95_ms": query["p95_ms"],
+    }
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     from backend.accounts import services as accounts
     from backend.accounts.models import Membership, Role, User
@@ -168,13 +420,17 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     first_hundred: float | None = None
     before = empty
     since = 0
-    marks = {100, args.units} | set(range(args.step, args.units, args.step))
+    heavy = {args.units} | set(range(args.step, args.units, args.step))
+    marks = {100} | heavy
+    rng = random.Random(args.units)
+    without_facts: list[Any] = []
     for index in range(1, args.units + 1):
         code = f"nat-{index:05d}"
         spec = UnitSpec(code, f"基准院{index}", UnitLevel.COUNTY, CITY)
         started = time.perf_counter()
         unit = provision_unit(spec)
         window.append((time.perf_counter() - started) * 1000)
+        without_facts.append(unit)
         if index == 1:  # the clerk works at the first unit
             Membership.objects.create(user=clerk, unit=unit, role=Role.UNIT_FINANCE)
         if index not in marks:
@@ -204,6 +460,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             }
         )
         print(checkpoints[-1], flush=True)
+        if index in heavy:
+            checkpoints[-1].update(at_scale(args, index, admin, without_facts, rng))
+            without_facts = []
+            print(checkpoints[-1], flush=True)
         window, before, since = [], now, index
 
     connection.set_schema_to_public()
@@ -231,6 +491,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             ),
             "login_within_2x": login_ratio <= TARGETS["login_ratio_max"],
             "user_changes_under_1s": max(deactivate, anonymise) < TARGETS["user_change_ms_max"],
+            "noop_migrate_under_60s": last["noop_migrate_s"] < TARGETS["noop_migrate_s_max"],
+            "push_under_5min": last["push_s"] < TARGETS["push_s_max"],
+            "monitoring_sweep_under_10min": last["monitoring_sweep_s"]
+            < TARGETS["monitoring_sweep_s_max"],
         },
         "login_ratio": round(login_ratio, 2),
     }
@@ -254,6 +518,23 @@ def table(result: dict[str, Any]) -> str:
             f"{c['provision_ratio_to_first_100']} | {c['pg_class_rows']:,} | {c['database_mb']} | "
             f"{c['catalog_rows_per_unit']} | {c['mb_per_unit']} | "
             f"{c['unit_triggers_on_public']} | {c['login_fresh_ms']} | {c['login_warm_ms']} |"
+        )
+    lines += [
+        "",
+        "| units | backend RSS after every schema MB | no-op migrate s | new migration s "
+        "(processes) | monitoring sweep s | sweep backend RSS MB | push s | push units/s | "
+        "benchmark query median / p95 ms |",
+        "|" + " --- |" * 9,
+    ]
+    for c in result["checkpoints"]:
+        if "noop_migrate_s" not in c:
+            continue
+        lines.append(
+            f"| {c['units']:,} | {c['touch_all_backend_rss_mb']} | {c['noop_migrate_s']} | "
+            f"{c['new_migration_s']} ({c['new_migration_processes']}) | "
+            f"{c['monitoring_sweep_s']} | {c['monitoring_sweep_backend_rss_mb']} | "
+            f"{c['push_s']} | {c['push_units_per_s']} | "
+            f"{c['benchmark_query_median_ms']} / {c['benchmark_query_p95_ms']} |"
         )
     empty = result["login_empty_platform_ms"]
     sweep_ = result["sweep"]

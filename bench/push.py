@@ -94,8 +94,8 @@ def provision(units: int) -> list[str]:
     return schemas
 
 
-def publish_version() -> Any:
-    """A published version of ``INDICATORS`` indicators, written directly (no authoring)."""
+def publish_version(code: str = TEMPLATE_CODE, indicators: int = INDICATORS) -> Any:
+    """A published version of ``indicators`` indicators, written directly (no authoring)."""
     from backend.indicators.models import (
         Template,
         TemplateIndicator,
@@ -103,7 +103,7 @@ def publish_version() -> Any:
         VersionStatus,
     )
 
-    template = Template.objects.create(code=TEMPLATE_CODE, name="基准测试模板")
+    template = Template.objects.create(code=code, name=f"基准测试模板 {code}")
     version = TemplateVersion.objects.create(
         template=template, number=1, status=VersionStatus.PUBLISHED, published_at=timezone.now()
     )
@@ -125,7 +125,7 @@ def publish_version() -> Any:
                 locked=i % 5 == 0,
                 sort_order=i,
             )
-            for i in range(1, INDICATORS + 1)
+            for i in range(1, indicators + 1)
         ]
     )
     return version
@@ -200,7 +200,16 @@ def close_other_connections() -> None:
         )
 
 
-def push_with_one_worker(version: Any, db_reuse_max: int | None) -> tuple[float, Any]:
+def push_with_one_worker(
+    version: Any,
+    db_reuse_max: int | None,
+    *,
+    under: str = ROOT_CODE,
+    timeout: float = TIMEOUT_SECONDS,
+) -> tuple[float, Any]:
+    """Push ``version`` to every unit below ``under`` with one Celery worker (a thread of this
+    process, pool solo) on a queue of this run's own; returns the seconds until every target
+    is done, and the push."""
     from backend.celery import app
 
     if db_reuse_max is not None:
@@ -208,9 +217,13 @@ def push_with_one_worker(version: Any, db_reuse_max: int | None) -> tuple[float,
         app.conf["CELERY_DB_REUSE_MAX"] = db_reuse_max
     # A queue of this run's own: a worker of the platform (or another run) consuming the usual
     # queue would otherwise take tasks whose schemas only exist in the throw-away database.
-    queue = app.conf.task_default_queue = f"{app.conf.task_default_queue}-bench-{os.getpid()}"
+    # Set once per process: a second push in the same run (bench/national.py) reuses it.
+    suffix = f"-bench-{os.getpid()}"
+    if not app.conf.task_default_queue.endswith(suffix):
+        app.conf.task_default_queue = f"{app.conf.task_default_queue}{suffix}"
+    queue = app.conf.task_default_queue
     try:
-        return _push(app, version)
+        return _push(app, version, under, timeout)
     finally:
         with app.connection_for_write() as broker:
             bound = app.amqp.queues[queue](broker.default_channel)
@@ -218,7 +231,7 @@ def push_with_one_worker(version: Any, db_reuse_max: int | None) -> tuple[float,
             bound.delete()
 
 
-def _push(app: Any, version: Any) -> tuple[float, Any]:
+def _push(app: Any, version: Any, under: str, timeout: float) -> tuple[float, Any]:
     from celery.contrib.testing.worker import start_worker
 
     from backend.indicators.push_selectors import RUNNING, push_counts, push_status
@@ -232,14 +245,14 @@ def _push(app: Any, version: Any) -> tuple[float, Any]:
             logging.getLogger(name).setLevel(logging.WARNING)
         settle()
         start = time.perf_counter()
-        push = push_version(version, TargetSpec("subtree", under=ROOT_CODE), user=None)
-        deadline = start + TIMEOUT_SECONDS
+        push = push_version(version, TargetSpec("subtree", under=under), user=None)
+        deadline = start + timeout
         while True:
             counts = push_counts(push)
             if push_status(push, counts) != RUNNING:
                 break
             if time.perf_counter() > deadline:
-                raise RuntimeError(f"push not done after {TIMEOUT_SECONDS} s: {counts}")
+                raise RuntimeError(f"push not done after {timeout:.0f} s: {counts}")
             time.sleep(POLL_SECONDS)
         seconds = time.perf_counter() - start
     return seconds, push
