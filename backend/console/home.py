@@ -1,7 +1,9 @@
 """首页: where every unit in the reader's scope stands in a year's cycle, read from the public
 tables only (goal submissions, execution facts, alert records, project facts, rectification
 requests, monitoring rounds) — never a unit's schema. A fixed number of queries whatever the
-number of units: one per table, grouped by unit, then rolled up in Python.
+number of units, and rows of the size of the table shown: the figures are grouped by unit and
+rolled up by the root's children in one statement (``_GROUPS_SQL``), so a province of 3,600
+units brings back one row per city, not one per unit.
 
 The cycle of year Y (docs/console.md, "home"): goals, monitoring and alerts of fiscal year Y;
 the year-end self-evaluation of fiscal year Y − 1 (done during Y) and the rectifications it
@@ -17,7 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Count, Model, Q, Sum
 
 from backend.benchmarking.models import ExecutionFact, ProjectFact
 from backend.feedback.models import RectificationRequest, RectificationStatus
@@ -130,6 +133,7 @@ class Row:
     children: int = 0
     own: bool = False
     url: str | None = None  # the page's link for a unit row (set by the view)
+    path: str = ""  # the unit's path (the registry's order)
 
     @property
     def level_label(self) -> str:
@@ -179,19 +183,186 @@ def _scope(paths: Sequence[str]) -> Q:
     return condition
 
 
-def _root_of(path: str, roots: Sequence[Procuratorate]) -> Procuratorate | None:
-    for root in roots:
-        if path.startswith(root.path):
-            return root
-    return None
+@dataclass(frozen=True)
+class Group:
+    """One line of the grouped statement: a root's own figures (``head`` None) or a child of the
+    root with its subtree (``unit_id`` None: the child is not an active unit)."""
+
+    root: str
+    head: str | None
+    unit_id: int | None
+    code: str
+    name: str
+    level: str
+    figures: Figures
 
 
-def _head(path: str, root: Procuratorate) -> str | None:
-    """The path of the child of ``root`` whose subtree holds ``path`` (None: the root itself)."""
-    if path == root.path:
-        return None
-    rest = path[len(root.path) :].strip(PATH_SEPARATOR).split(PATH_SEPARATOR)
-    return root.path + rest[0] + PATH_SEPARATOR
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# The cycle's figures of every unit of the scope, rolled up in PostgreSQL by the child of the
+# root whose subtree holds the unit (``head``: the child's path; NULL for the root itself), so
+# that ~one row per city leaves the database whatever the number of units. Per unit first
+# (each table grouped by unit, joined to the units), then per group: the counts summed, the
+# late units counted, the reasons found under the group or-ed.
+_GROUPS_SQL = """
+WITH roots(root) AS (SELECT unnest(%(roots)s::text[])),
+u AS (
+    SELECT p.id, r.root,
+        CASE WHEN p.path = r.root THEN NULL
+            ELSE r.root || split_part(substr(p.path, length(r.root) + 1), '/', 1) || '/'
+        END AS head
+    FROM {units} p JOIN roots r ON left(p.path, length(r.root)) = r.root
+    WHERE p.active
+),
+g AS (
+    SELECT unit_id,
+        count(*) FILTER (WHERE status = ANY(%(declared)s) OR submitted_at IS NOT NULL) AS declared,
+        count(*) FILTER (WHERE status = 'approved') AS approved
+    FROM {goals} WHERE fiscal_year = %(year)s AND unit_id IN (SELECT id FROM u)
+    GROUP BY unit_id
+),
+e AS (
+    SELECT unit_id, projects, full_budget, spent
+    FROM {executions}
+    WHERE fiscal_year = %(year)s AND month = %(month)s AND unit_id IN (SELECT id FROM u)
+),
+a AS (
+    SELECT unit_id, count(*) AS open, count(*) FILTER (WHERE answer_due < %(today)s) AS overdue
+    FROM {alerts}
+    WHERE fiscal_year = %(year)s AND status = 'open' AND unit_id IN (SELECT id FROM u)
+    GROUP BY unit_id
+),
+ev AS (
+    SELECT unit_id, count(*) AS due, count(finalised_at) AS done
+    FROM {projects} WHERE fiscal_year = %(last_year)s AND unit_id IN (SELECT id FROM u)
+    GROUP BY unit_id
+),
+rc AS (
+    SELECT unit_id, count(*) AS open, count(*) FILTER (WHERE overdue) AS overdue
+    FROM {rectifications}
+    WHERE fiscal_year = %(last_year)s AND status = ANY(%(open_statuses)s)
+        AND unit_id IN (SELECT id FROM u)
+    GROUP BY unit_id
+),
+per_unit AS (
+    SELECT u.root, u.head,
+        coalesce(g.declared, 0) AS declared, coalesce(g.approved, 0) AS approved,
+        e.unit_id IS NOT NULL AS reported, coalesce(e.projects, 0) AS projects,
+        coalesce(e.full_budget, 0) AS full_budget, coalesce(e.spent, 0) AS spent,
+        coalesce(a.open, 0) AS alerts_open, coalesce(a.overdue, 0) AS alerts_overdue,
+        coalesce(ev.due, 0) AS due, coalesce(ev.done, 0) AS done,
+        coalesce(rc.open, 0) AS rect_open, coalesce(rc.overdue, 0) AS rect_overdue,
+        (%(closed)s AND e.unit_id IS NULL) AS late_monitoring
+    FROM u
+    LEFT JOIN g ON g.unit_id = u.id
+    LEFT JOIN e ON e.unit_id = u.id
+    LEFT JOIN a ON a.unit_id = u.id
+    LEFT JOIN ev ON ev.unit_id = u.id
+    LEFT JOIN rc ON rc.unit_id = u.id
+),
+grouped AS (
+    SELECT root, head, count(*) AS units,
+        sum(declared) AS declared, sum(approved) AS approved,
+        count(*) FILTER (WHERE reported) AS reported, sum(projects) AS projects,
+        sum(full_budget) AS full_budget, sum(spent) AS spent,
+        sum(alerts_open) AS alerts_open, sum(alerts_overdue) AS alerts_overdue,
+        sum(due) AS due, sum(done) AS done,
+        sum(rect_open) AS rect_open, sum(rect_overdue) AS rect_overdue,
+        count(*) FILTER (
+            WHERE late_monitoring OR alerts_overdue > 0 OR rect_overdue > 0
+        ) AS late_units,
+        bool_or(late_monitoring) AS late_monitoring,
+        bool_or(alerts_overdue > 0) AS late_alerts,
+        bool_or(rect_overdue > 0) AS late_rectification
+    FROM per_unit GROUP BY root, head
+)
+SELECT grouped.*, h.id, h.code, h.name, h.level
+FROM grouped LEFT JOIN {units} h ON h.path = grouped.head AND h.active
+"""
+
+
+def _groups(
+    paths: Sequence[str], fiscal_year: int, today: datetime.date, current: RoundInfo | None
+) -> list[Group]:
+    """The figures of each root's own unit and of each child of a root with its subtree (one
+    statement, ``_GROUPS_SQL``)."""
+    sql = _GROUPS_SQL.format(
+        units=_table(Procuratorate),
+        goals=_table(GoalSubmission),
+        executions=_table(ExecutionFact),
+        alerts=_table(AlertRecord),
+        projects=_table(ProjectFact),
+        rectifications=_table(RectificationRequest),
+    )
+    params = {
+        "roots": list(paths),
+        "declared": list(DECLARED),
+        "year": fiscal_year,
+        "last_year": fiscal_year - 1,
+        "month": current.month if current is not None else 0,
+        "today": today,
+        "closed": bool(current is not None and current.closed),
+        "open_statuses": [RectificationStatus.OPEN.value, RectificationStatus.RESPONDED.value],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    groups = []
+    for (
+        root,
+        head,
+        units,
+        declared,
+        approved,
+        reported,
+        projects,
+        full_budget,
+        spent,
+        alerts_open,
+        alerts_overdue,
+        due,
+        done,
+        rect_open,
+        rect_overdue,
+        late_units,
+        late_monitoring,
+        late_alerts,
+        late_rectification,
+        unit_id,
+        code,
+        name,
+        level,
+    ) in fetched:
+        late = {
+            key
+            for key, found in (
+                (LATE_MONITORING, late_monitoring),
+                (LATE_ALERTS, late_alerts),
+                (LATE_RECTIFICATION, late_rectification),
+            )
+            if found
+        }
+        figures = Figures(
+            units=units,
+            goals_declared=int(declared),
+            goals_approved=int(approved),
+            reported_units=reported,
+            reported_projects=int(projects),
+            full_budget=Decimal(full_budget),
+            spent=Decimal(spent),
+            alerts_open=int(alerts_open),
+            alerts_overdue=int(alerts_overdue),
+            evaluations_due=int(due),
+            evaluations_finalised=int(done),
+            rectifications_open=int(rect_open),
+            rectifications_overdue=int(rect_overdue),
+            late_units=late_units,
+            late=late,
+        )
+        groups.append(Group(root, head, unit_id, code or "", name or "", level or "", figures))
+    return groups
 
 
 def reference_round(
@@ -224,7 +395,8 @@ def overview(
 ) -> Overview:
     """The cycle of ``fiscal_year`` for the subtrees of ``roots`` (the reader's scope, or one
     city of it): one row for each root's own figures and one for each of its children with
-    their subtrees rolled up. Nine queries whatever the number of units."""
+    their subtrees rolled up. Four queries whatever the number of units: the reference round,
+    the grouped figures, the curve, the years."""
     # A root inside another root's subtree (a province admin who is also a city reviewer) adds
     # nothing: the outer root's rows cover it.
     roots = sorted(
@@ -233,109 +405,32 @@ def overview(
     )
     paths = [root.path for root in roots]
     scope = _scope(paths)
-    unit_condition = Q(pk__in=[])
-    for path in paths:
-        unit_condition |= Q(path__startswith=path)
-    units = list(
-        Procuratorate.objects.filter(unit_condition, active=True)
-        .order_by()
-        .values("id", "code", "name", "level", "path")
-    )
-    units.sort(key=lambda unit: unit["path"])  # byte order: a unit before its subtree
     provinces = {path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR)[0] for path in paths}
     current = reference_round(provinces, fiscal_year, today)
-    figures: dict[int, Figures] = {u["id"]: Figures(units=1) for u in units}
-
-    def at(unit_id: int) -> Figures | None:
-        return figures.get(unit_id)
-
-    goals = (
-        GoalSubmission.objects.filter(scope, fiscal_year=fiscal_year)
-        .order_by()
-        .values("unit_id")
-        .annotate(
-            declared=Count("id", filter=Q(status__in=DECLARED) | Q(submitted_at__isnull=False)),
-            approved=Count("id", filter=Q(status="approved")),
-        )
-    )
-    for row in goals:
-        if (f := at(row["unit_id"])) is not None:
-            f.goals_declared, f.goals_approved = row["declared"], row["approved"]
-
-    if current is not None:
-        reported = (
-            ExecutionFact.objects.filter(scope, fiscal_year=fiscal_year, month=current.month)
-            .order_by()
-            .values_list("unit_id", "projects", "full_budget", "spent")
-        )
-        for unit_id, projects, budget, spent in reported:
-            if (f := at(unit_id)) is not None:
-                f.reported_units = 1
-                f.reported_projects = projects
-                f.full_budget, f.spent = budget, spent
-
-    alerts = (
-        AlertRecord.objects.filter(scope, fiscal_year=fiscal_year, status="open")
-        .order_by()
-        .values("unit_id")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(answer_due__lt=today)))
-    )
-    for row in alerts:
-        if (f := at(row["unit_id"])) is not None:
-            f.alerts_open, f.alerts_overdue = row["open"], row["overdue"]
-
-    evaluations = (
-        ProjectFact.objects.filter(scope, fiscal_year=fiscal_year - 1)
-        .order_by()
-        .values("unit_id")
-        .annotate(due=Count("id"), done=Count("id", filter=Q(finalised_at__isnull=False)))
-    )
-    for row in evaluations:
-        if (f := at(row["unit_id"])) is not None:
-            f.evaluations_due, f.evaluations_finalised = row["due"], row["done"]
-
-    rectifications = (
-        RectificationRequest.objects.filter(
-            scope,
-            fiscal_year=fiscal_year - 1,
-            status__in=(RectificationStatus.OPEN, RectificationStatus.RESPONDED),
-        )
-        .order_by()
-        .values("unit_id")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(overdue=True)))
-    )
-    for row in rectifications:
-        if (f := at(row["unit_id"])) is not None:
-            f.rectifications_open, f.rectifications_overdue = row["open"], row["overdue"]
-
-    for f in figures.values():
-        if current is not None and current.closed and not f.reported_units:
-            f.late.add(LATE_MONITORING)
-        if f.alerts_overdue:
-            f.late.add(LATE_ALERTS)
-        if f.rectifications_overdue:
-            f.late.add(LATE_RECTIFICATION)
-        f.late_units = 1 if f.late else 0
-
     rows: dict[str, Row] = {}
     for root in roots:
-        rows[root.path] = Row(root.pk, root.code, root.name, root.level, Figures(), own=True)
-    for unit in units:
-        root = _root_of(unit["path"], roots)
-        if root is None:
-            continue
-        head = _head(unit["path"], root)
-        f = figures[unit["id"]]
-        if head is None:
-            rows[root.path].figures.add(f)
-            continue
-        if head not in rows:
-            if unit["path"] != head:  # a child's descendant before the child: not in order
-                continue
-            rows[head] = Row(unit["id"], unit["code"], unit["name"], unit["level"], Figures())
-        else:
-            rows[head].children += 1
-        rows[head].figures.add(f)
+        rows[root.path] = Row(
+            root.pk, root.code, root.name, root.level, Figures(), own=True, path=root.path
+        )
+    heads: list[Row] = []
+    for group in _groups(paths, fiscal_year, today, current):
+        if group.head is None:
+            rows[group.root].figures = group.figures
+        elif group.unit_id is not None:  # an inactive child hides its subtree, as the registry
+            heads.append(
+                Row(
+                    group.unit_id,
+                    group.code,
+                    group.name,
+                    group.level,
+                    group.figures,
+                    children=group.figures.units - 1,
+                    path=group.head,
+                )
+            )
+    heads.sort(key=lambda row: row.path)  # byte order: the registry's
+    for head in heads:
+        rows[head.path] = head
     table = [row for row in rows.values() if row.own or row.figures.units]
     total = Figures()
     for row in table:
