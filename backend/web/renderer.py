@@ -51,6 +51,8 @@ OPTION = f"{WIDGETS}select_option.html"
 
 def _var(value: Any) -> str:
     """``{{ value }}`` under autoescape."""
+    if isinstance(value, str):  # the common case: localising a string leaves it as it is
+        return value if isinstance(value, SafeData) else escape(value)
     return str(conditional_escape(localize(template_localtime(value))))
 
 
