@@ -138,6 +138,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer with the common widgets written in Python (backend/web/renderer.py).
+FORM_RENDERER = "backend.web.renderer.FormRenderer"
 WSGI_APPLICATION = "backend.wsgi.application"
 
 # --- Database: DATABASE_URL, else the embedded PostgreSQL --------------------------------------

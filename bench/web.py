@@ -3,10 +3,16 @@ the console (issue 15), with the SQL queries each page runs, on the demo provinc
 
 The data: the demo province as ``manage.py demo --prepare-only`` prepares it, in a database of
 its own (``--demo-database``, else ``$BENCH_WEB_DEMO_DB``, else ``<NAME>_webdemo``). Preparing
-takes minutes, so that database is kept and reused: it is marked (``COMMENT ON DATABASE``) with
-a key of the migrations and of the demo's code and data; a database without the mark, with
-another key, or ``--fresh-demo``, is dropped and prepared again (in a subprocess,
-``DATABASE_URL`` pointed at it). Every run then works on a copy
+takes about 50 minutes, so that database is kept and reused: it is marked (``COMMENT ON
+DATABASE``, ``jixiao bench web demo migrations=<key> demo=<key>``) with two keys, one of the
+migrations on disk and one of the demo's code and data (backend/demo). Same two keys: reused.
+Same demo key, other migrations key, and every migration the database has applied still on
+disk (migrations were only added): migrated forward in place (``manage.py migrate_schemas``,
+in a subprocess) and marked with the new key; the output says so ("reused, migrated forward by
+N migrations"). Anything else (no mark, another demo key, a migration removed or renamed, or
+``--fresh-demo``): dropped and prepared again (in a subprocess, ``DATABASE_URL`` pointed at
+it). The first marks had one key of both (``<MARK> <key>``): such a mark still counts when its
+key is today's. Every run then works on a copy
 (``CREATE DATABASE <demo>_run TEMPLATE <demo>``, a file copy, seconds), analysed (``ANALYZE``:
 the statistics autovacuum keeps on a running server) and dropped at the end, so log-ins,
 sessions and the synthetic units never reach the prepared database.
@@ -108,18 +114,60 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 # --- the demo database --------------------------------------------------------------------------
 
 
-def demo_key() -> str:
-    """What the prepared demo depends on: the migrations and the demo's own code and data."""
+def migration_names() -> set[tuple[str, str]]:
+    """(app, name) of every migration on disk."""
     from django.db.migrations.loader import MigrationLoader
 
-    digest = hashlib.sha256()
-    for app, name in sorted(MigrationLoader(None, ignore_no_migrations=True).disk_migrations):
+    return set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+
+
+def hash_migrations(digest: Any) -> Any:
+    for app, name in sorted(migration_names()):
         digest.update(f"{app}.{name}\n".encode())
+    return digest
+
+
+def hash_demo_code(digest: Any) -> Any:
     for path in sorted((ROOT / "backend" / "demo").rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.relative_to(ROOT).as_posix().encode())
             digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return digest
+
+
+def migrations_key() -> str:
+    return str(hash_migrations(hashlib.sha256()).hexdigest()[:16])
+
+
+def demo_code_key() -> str:
+    """The demo's own code and data (backend/demo)."""
+    return str(hash_demo_code(hashlib.sha256()).hexdigest()[:16])
+
+
+def legacy_key() -> str:
+    """The single key of the first marks (``<MARK> <key>``): migrations and demo code in one
+    digest, still recognised so a database prepared under them is not prepared again."""
+    return str(hash_demo_code(hash_migrations(hashlib.sha256())).hexdigest()[:16])
+
+
+MARK_PARTS = re.compile(rf"^{MARK} migrations=(\w+) demo=(\w+)$")
+
+
+def mark_of(migrations: str, demo: str) -> str:
+    return f"{MARK} migrations={migrations} demo={demo}"
+
+
+def read_mark(comment: str | None) -> tuple[str, str] | None:
+    """(migrations key, demo-code key) of a database's mark, None when it has none. A legacy
+    mark is read as both parts current when its single key is today's, else as unknown."""
+    if not comment:
+        return None
+    match = MARK_PARTS.match(comment)
+    if match:
+        return match.group(1), match.group(2)
+    if comment == f"{MARK} {legacy_key()}":
+        return migrations_key(), demo_code_key()
+    return None
 
 
 def quoted(name: str) -> str:
@@ -138,13 +186,58 @@ def database_comment(name: str) -> str | None:
     return None if row is None else row[0]
 
 
+def applied_migrations(name: str) -> set[tuple[str, str]]:
+    """(app, name) of the migrations recorded in a database's public schema."""
+    import psycopg
+
+    with psycopg.connect(database_url(name)) as conn:
+        rows = conn.execute("SELECT app, name FROM public.django_migrations").fetchall()
+    return {(app, migration) for app, migration in rows}
+
+
+def migrate_forward(name: str) -> int | None:
+    """Apply the migrations added since ``name`` was prepared (``migrate_schemas``, in a
+    subprocess pointed at it): the number applied, or None when the database has one that is
+    no longer on disk (removed or renamed: the demo must be prepared again)."""
+    applied = applied_migrations(name)
+    on_disk = migration_names()
+    if not applied or applied - on_disk:
+        return None
+    added = len(on_disk - applied)
+    print(f"migrating the demo database {name} forward ({added} new migrations)…", flush=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate_schemas", "--noinput"],
+        env={**os.environ, "DATABASE_URL": database_url(name)},
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return added
+
+
 def ensure_demo(name: str, fresh: bool) -> dict[str, Any]:
-    """Reuse the prepared demo database, or (re)create and prepare it."""
-    key = demo_key()
-    mark = f"{MARK} {key}"
-    comment = database_comment(name)
-    if comment == mark and not fresh:
-        return {"database": name, "prepared": "reused", "key": key}
+    """Reuse the prepared demo database, migrate it forward when only migrations were added
+    since, or (re)create and prepare it."""
+    migrations, code = migrations_key(), demo_code_key()
+    key = f"migrations={migrations} demo={code}"
+    found = read_mark(database_comment(name))
+    if found is not None and found[1] == code and not fresh:
+        if found[0] == migrations:
+            return {"database": name, "prepared": "reused", "key": key}
+        started = time.perf_counter()
+        added = migrate_forward(name)
+        if added is not None:
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(
+                    f"COMMENT ON DATABASE {quoted(name)} IS %s", [mark_of(migrations, code)]
+                )
+            seconds = round(time.perf_counter() - started, 1)
+            return {
+                "database": name,
+                "prepared": f"reused, migrated forward by {added} migrations in {seconds} s",
+                "key": key,
+            }
+        print(f"{name} has a migration no longer on disk: preparing it again", flush=True)
     started = time.perf_counter()
     with connection._nodb_cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {quoted(name)} WITH (FORCE)")
@@ -158,7 +251,7 @@ def ensure_demo(name: str, fresh: bool) -> dict[str, Any]:
         stdout=subprocess.DEVNULL,
     )
     with connection._nodb_cursor() as cursor:
-        cursor.execute(f"COMMENT ON DATABASE {quoted(name)} IS %s", [mark])
+        cursor.execute(f"COMMENT ON DATABASE {quoted(name)} IS %s", [mark_of(migrations, code)])
     seconds = round(time.perf_counter() - started, 1)
     return {"database": name, "prepared": f"now, {seconds} s", "key": key}
 
