@@ -770,7 +770,7 @@ PositionRequest = tuple[str, int, int | None, str | None]  # metric, year, month
 # values are above and below the unit's own — one row per query and group, never one per unit.
 _POSITIONS_SQL = """
 WITH parts AS ({parts}),
-units AS ({units}),
+units({unit_columns}) AS ({units}),
 grouped AS (
     SELECT u.id, gm.grp
     FROM units u CROSS JOIN LATERAL (VALUES {memberships}) gm(grp, member)
@@ -881,6 +881,7 @@ def _positions_in_sql(
     statement = _POSITIONS_SQL.format(
         parts=" UNION ALL ".join(parts),
         units="{units}",
+        unit_columns=", ".join(["id", "level", *flags]),
         memberships=", ".join(memberships),
         points=", ".join(points),
         no_points=", ".join(no_points),
@@ -1078,7 +1079,7 @@ def _periods(
 # row per unit.
 _TREND_SQL = """
 WITH parts AS ({parts}),
-ids AS ({ids}),
+ids(id) AS ({ids}),
 vals AS (
     SELECT keys.k, ids.id AS unit_id, {value} AS v
     FROM (SELECT generate_series(0, %s) AS k) keys CROSS JOIN ids
