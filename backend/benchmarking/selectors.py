@@ -577,13 +577,23 @@ class RankedRows(Sequence[UnitValue]):
     the distribution), an export iterates all of them (one more statement if they were not all
     fetched)."""
 
-    __slots__ = ("_fetch", "_head", "_n", "_total")
+    __slots__ = ("_fetch", "_head", "_n", "_total", "statement")
 
-    def __init__(self, total: int, n: int, head: list[tuple[Any, ...]], fetch: Fetch) -> None:
+    def __init__(
+        self,
+        total: int,
+        n: int,
+        head: list[tuple[Any, ...]],
+        fetch: Fetch,
+        statement: tuple[str, list[Any], int] = ("", [], 0),
+    ) -> None:
         self._total = total  # units in the table
         self._n = n  # units with a value (for the percentile)
         self._head = head  # rows 0 .. len(head) − 1 as fetched
         self._fetch = fetch  # (offset, limit or None) → raw rows
+        # The ranking statement of every row with its parameters, and how many distribution
+        # columns each row has: for a caller that reads the rows in SQL (the console's page).
+        self.statement = statement
 
     def _row(self, raw: tuple[Any, ...]) -> UnitValue:
         unit_id, code, name, level, city_code, city_name, value, rank = raw[:8]
@@ -696,7 +706,9 @@ def ranked_table(
         higher_is_better=higher,
         fiscal_year=fiscal_year,
         month=month if spec.monthly else None,
-        rows=RankedRows(summary["units"], n, head, fetch_rows),
+        rows=RankedRows(
+            summary["units"], n, head, fetch_rows, (sql, [*params, 0, None, *[1] * shown], shown)
+        ),
         distribution=dist,
     )
 
@@ -750,44 +762,203 @@ def unit_position(
 PositionRequest = tuple[str, int, int | None, str | None]  # metric, year, month, indicator
 
 
+# Where one unit stands in each of its comparison groups, for several metric queries at once,
+# computed in PostgreSQL: every unit of the province with its group memberships (the level,
+# each peer group: ``memberships``), kept only in the groups the unit belongs to, against each
+# query's values (tagged ``k``; a count metric's unit without rows counts 0); per (query,
+# group) the count, min, max, sum, the quartiles' points (as the ranking statement) and how many
+# values are above and below the unit's own — one row per query and group, never one per unit.
+_POSITIONS_SQL = """
+WITH parts AS ({parts}),
+units({unit_columns}) AS ({units}),
+grouped AS (
+    SELECT u.id, gm.grp
+    FROM units u CROSS JOIN LATERAL (VALUES {memberships}) gm(grp, member)
+    WHERE gm.member
+),
+mine AS (SELECT grp FROM grouped WHERE id = %(unit)s),
+meta AS (
+    SELECT k, count(*) AS rows, max(m0 COLLATE "C") AS m0, max(m1 COLLATE "C") AS m1,
+        max(m2 COLLATE "C") AS m2, max(v) FILTER (WHERE unit_id = %(unit)s) AS own
+    FROM parts GROUP BY k
+),
+keys AS (
+    SELECT keys.k,
+        CASE WHEN keys.k = ANY(%(counts)s::int[]) THEN coalesce(meta.own, 0) ELSE meta.own
+        END AS own
+    FROM (SELECT generate_series(0, %(last)s) AS k) keys LEFT JOIN meta ON meta.k = keys.k
+),
+vals AS (
+    SELECT keys.k, g.grp, keys.own,
+        CASE WHEN keys.k = ANY(%(counts)s::int[]) THEN coalesce(p.v, 0) ELSE p.v END AS v
+    FROM keys CROSS JOIN (SELECT * FROM grouped WHERE grp IN (SELECT grp FROM mine)) g
+    LEFT JOIN parts p ON p.k = keys.k AND p.unit_id = g.id
+),
+o AS (
+    SELECT k, grp, own, v, row_number() OVER (PARTITION BY k, grp ORDER BY v) - 1 AS i,
+        count(*) OVER (PARTITION BY k, grp) AS n
+    FROM vals WHERE v IS NOT NULL
+)
+SELECT 'group', k, grp, max(n), min(v), max(v), sum(v), {points},
+    count(*) FILTER (WHERE v > own), count(*) FILTER (WHERE v < own),
+    NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::numeric
+FROM o GROUP BY k, grp
+UNION ALL
+SELECT 'meta', k, NULL, NULL, NULL, NULL, NULL, {no_points}, NULL, NULL,
+    meta.rows, meta.m0, meta.m1, meta.m2, keys.own
+FROM keys LEFT JOIN meta USING (k)
+UNION ALL
+SELECT 'mine', NULL, grp, NULL, NULL, NULL, NULL, {no_points}, NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL
+FROM mine
+"""
+
+
 def unit_positions(unit: Procuratorate, requests: Sequence[PositionRequest]) -> list[UnitPosition]:
     """``unit_position`` for several (metric, fiscal year, month, indicator code) at once, in
-    that order: the province's groups are read once, its units with their group flags once per
-    fiscal year, then every request's values in one statement (``metrics.read_values``)."""
+    that order: the province's groups are read once, then for each fiscal year asked every
+    request's figures in one statement (``_POSITIONS_SQL``)."""
     specs = [_metric(metric, month, code) for metric, _year, month, code in requests]
     root = _root_path(unit.path)
     groups = list(
         PeerGroup.objects.filter(province__path=root).select_related("city").order_by("code")
     )
     units_qs = _province_units(unit)
-    units_of: dict[int, list[dict[str, Any]]] = {}
-    results = []
-    read = metrics.read_values(
-        [
-            spec.query(units_qs, fiscal_year, month, indicator_code)
-            for spec, (_metric_key, fiscal_year, month, indicator_code) in zip(
-                specs, requests, strict=True
+    results: dict[int, UnitPosition] = {}
+    for fiscal_year in dict.fromkeys(year for _metric_key, year, _m, _c in requests):
+        asked = [
+            (index, spec, month, code)
+            for index, (spec, (_key, year, month, code)) in enumerate(
+                zip(specs, requests, strict=True)
             )
+            if year == fiscal_year
         ]
-    )
-    for spec, values, (_metric_key, fiscal_year, month, _code) in zip(
-        specs, read, requests, strict=True
-    ):
-        if fiscal_year not in units_of:
-            # The membership condition on the row itself (a region is a path prefix, a band or
-            # a list a hashed sub-plan), not an EXISTS over the registry per group: the same
-            # answer (NULL counts as not a member) for far less planning.
-            flags = {
-                f"g{g.pk}": ExpressionWrapper(
-                    peers.member_condition(g, fiscal_year), output_field=BooleanField()
-                )
-                for g in groups
-            }
-            units_of[fiscal_year] = _unit_rows(units_qs.annotate(**flags), *flags)
-        results.append(
-            _position(unit, spec, groups, units_of[fiscal_year], values, fiscal_year, month)
+        found = _positions_in_sql(unit, units_qs, groups, fiscal_year, asked)
+        results.update(found)
+    return [results[index] for index in range(len(requests))]
+
+
+def _positions_in_sql(
+    unit: Procuratorate,
+    units_qs: QuerySet[Procuratorate],
+    groups: Sequence[PeerGroup],
+    fiscal_year: int,
+    asked: Sequence[tuple[int, Metric, int | None, str | None]],
+) -> dict[int, UnitPosition]:
+    """The positions of ``unit`` for the ``asked`` (index, metric, month, indicator code) of
+    one fiscal year, by ``_POSITIONS_SQL``."""
+    reads = [spec.query(units_qs, fiscal_year, month, code) for _i, spec, month, code in asked]
+    parts, params = [], []
+    for k, read in enumerate(reads):
+        columns = ("unit_id", "v", *metrics.META) if read.describe else ("unit_id", "v")
+        sql, part_params = read.rows.values_list(*columns).query.sql_with_params()
+        meta = (
+            ", ".join(f't."{name}"::text' for name in metrics.META)
+            if read.describe
+            else "NULL::text, NULL::text, NULL::text"
         )
-    return results
+        parts.append(
+            f'SELECT k, unit_id, v, m0, m1, m2 FROM (SELECT {k}, t."unit_id", t."v", '
+            f"{meta} FROM ({sql}) t) x(k, unit_id, v, m0, m1, m2)"
+        )
+        params.extend(part_params)
+    flags = {
+        f"g{g.pk}": ExpressionWrapper(
+            peers.member_condition(g, fiscal_year), output_field=BooleanField()
+        )
+        for g in groups
+    }
+    units_sql, units_params = (
+        units_qs.annotate(**flags).order_by().values_list("id", "level", *flags)
+    ).query.sql_with_params()
+    memberships = ["('level', u.level = %s)", *(f"('{name}', u.{name})" for name in flags)]
+    points, no_points = [], []
+    for p in QUARTILES:
+        a, b = Fraction(p).as_integer_ratio()
+        low = f"({a} * (n - 1) / {b})"
+        points += [f"max(v) FILTER (WHERE i = {low})", f"max(v) FILTER (WHERE i = {low} + 1)"]
+        no_points += ["NULL::numeric", "NULL::numeric"]
+    statement = _POSITIONS_SQL.format(
+        parts=" UNION ALL ".join(parts),
+        units="{units}",
+        unit_columns=", ".join(["id", "level", *flags]),
+        memberships=", ".join(memberships),
+        points=", ".join(points),
+        no_points=", ".join(no_points),
+    )
+    # Positional parameters of the embedded queries become named ones.
+    named: dict[str, Any] = {
+        "unit": unit.pk,
+        "counts": [k for k, (_i, spec, _m, _c) in enumerate(asked) if spec.count],
+        "last": len(asked) - 1,
+    }
+    pieces = iter(range(len(params) + len(units_params) + 1))
+
+    def rename(sql: str, values: Sequence[Any]) -> str:
+        chunks = sql.replace("%%", "\x00").split("%s")
+        assert len(chunks) == len(values) + 1, "one placeholder per parameter"
+        out = chunks[0]
+        for value, chunk in zip(values, chunks[1:], strict=True):
+            key = f"p{next(pieces)}"
+            named[key] = value
+            out += f"%({key})s{chunk}"
+        return out.replace("\x00", "%%")
+
+    head, tail = statement.split("{units}")
+    statement = rename(head, params) + rename(units_sql, units_params) + rename(tail, [unit.level])
+    with connection.cursor() as cursor:
+        cursor.execute(statement, named)
+        fetched = cursor.fetchall()
+    mine = {row[2] for row in fetched if row[0] == "mine"}
+    meta = {row[1]: row[15:] for row in fetched if row[0] == "meta"}
+    figures = {(row[1], row[2]): row[3:15] for row in fetched if row[0] == "group"}
+    level_label = UnitLevel(unit.level).label if unit.level in UnitLevel.values else unit.level
+    named_groups = [("level", "level", unit.level, f"全省{level_label}")] + [
+        (f"g{g.pk}", "peer_group", g.code, g.name) for g in groups
+    ]
+    found: dict[int, UnitPosition] = {}
+    for k, (index, spec, month, _code) in enumerate(asked):
+        rows, name, uom, direction, own = meta[k]
+        read = reads[k]
+        label, unit_of_measure = spec.label, spec.unit_of_measure
+        higher = spec.higher_is_better
+        if read.describe is not None and rows:
+            described = read.describe(name, uom, direction)
+            label = described.label or label
+            if described.unit_of_measure is not None:
+                unit_of_measure = described.unit_of_measure
+            if described.higher_is_better is not None:
+                higher = described.higher_is_better
+        positions = []
+        for key, scope, code, group_name in named_groups:
+            if key not in mine:
+                continue
+            got = figures.get((k, key))
+            rank = percentile = None
+            dist = EMPTY
+            if got is not None:
+                n, low, high, total, *rest = got
+                quartile_points, (above, below) = rest[:6], rest[6:]
+                quartiles = [
+                    _interpolate(n, p, quartile_points[2 * i], quartile_points[2 * i + 1])
+                    for i, p in enumerate(QUARTILES)
+                ]
+                dist = _summary(n, low, high, total, quartiles, spec.places)
+                if own is not None:
+                    rank = 1 + (above if higher else below)
+                    percentile = percentile_of(rank, n)
+            positions.append(Position(scope, code, group_name, rank, percentile, dist))
+        found[index] = UnitPosition(
+            metric=spec.key,
+            label=label,
+            unit_of_measure=unit_of_measure,
+            higher_is_better=higher,
+            fiscal_year=fiscal_year,
+            month=month if spec.monthly else None,
+            value=own if mine else None,
+            positions=tuple(positions),
+        )
+    return found
 
 
 def _position(
@@ -900,6 +1071,38 @@ def _periods(
     return [(y, None) for y in range(fiscal_year - count + 1, fiscal_year + 1)]
 
 
+# Every period's group figures in ONE statement, computed in PostgreSQL: the metric's query of
+# each period (tagged ``k``, as ``metrics.read_values`` joins them) against every unit of the
+# group (a count metric's unit without rows counts 0), then per period the count, min, max, sum
+# and the points of each quartile (x[⌊h⌋], x[⌊h⌋+1], as the ranking statement), the asked unit's
+# value and the greatest of each description column — one row per period with a value, never a
+# row per unit.
+_TREND_SQL = """
+WITH parts AS ({parts}),
+ids(id) AS ({ids}),
+vals AS (
+    SELECT keys.k, ids.id AS unit_id, {value} AS v
+    FROM (SELECT generate_series(0, %s) AS k) keys CROSS JOIN ids
+    LEFT JOIN parts p ON p.k = keys.k AND p.unit_id = ids.id
+),
+o AS (
+    SELECT k, unit_id, v, row_number() OVER (PARTITION BY k ORDER BY v) - 1 AS i,
+        count(*) OVER (PARTITION BY k) AS n
+    FROM vals WHERE v IS NOT NULL
+),
+meta AS (
+    SELECT k, count(*) AS rows, max(m0 COLLATE "C") AS m0, max(m1 COLLATE "C") AS m1,
+        max(m2 COLLATE "C") AS m2
+    FROM parts GROUP BY k
+)
+SELECT o.k, max(n), min(v), max(v), sum(v), {points},
+    max(v) FILTER (WHERE unit_id = %s), max(meta.rows), max(meta.m0), max(meta.m1),
+    max(meta.m2)
+FROM o LEFT JOIN meta ON meta.k = o.k
+GROUP BY o.k
+"""
+
+
 def _trend(
     spec: Metric,
     units_qs: QuerySet[Procuratorate],
@@ -908,35 +1111,68 @@ def _trend(
     by: str,
     indicator_code: str | None,
 ) -> Trend:
-    """Every period's values in one statement (``metrics.read_values``, at most 12 periods):
-    the group's median and mean, and the unit's value when ``unit_id`` is given. Periods where
+    """Every period's figures in one statement (``_TREND_SQL``, at most 12 periods): the
+    group's median and mean, and the unit's value when ``unit_id`` is given. Periods where
     nobody has a value are left out."""
-    ids = list(units_qs.values_list("pk", flat=True))
+    reads = [spec.query(units_qs, year, month, indicator_code) for year, month in periods]
+    parts, params = [], []
+    for index, read in enumerate(reads):
+        columns = ("unit_id", "v", *metrics.META) if read.describe else ("unit_id", "v")
+        sql, part_params = read.rows.values_list(*columns).query.sql_with_params()
+        meta = (
+            ", ".join(f't."{name}"::text' for name in metrics.META)
+            if read.describe
+            else "NULL::text, NULL::text, NULL::text"
+        )
+        parts.append(f'SELECT {index} AS k, t."unit_id", t."v", {meta} FROM ({sql}) t')
+        params.extend(part_params)
+    ids_sql, ids_params = units_qs.order_by().values_list("pk").query.sql_with_params()
     points = []
-    label, uom, higher = spec.label, spec.unit_of_measure, spec.higher_is_better
-    reads = metrics.read_values(
-        [spec.query(units_qs, year, month, indicator_code) for year, month in periods]
+    for p in QUARTILES:
+        a, b = Fraction(p).as_integer_ratio()
+        low = f"({a} * (n - 1) / {b})"
+        points.append(f"max(v) FILTER (WHERE i = {low})")
+        points.append(f"max(v) FILTER (WHERE i = {low} + 1)")
+    sql = _TREND_SQL.format(
+        parts=" UNION ALL ".join(
+            f"SELECT k, unit_id, v, m0, m1, m2 FROM ({part}) x(k, unit_id, v, m0, m1, m2)"
+            for part in parts
+        ),
+        ids=ids_sql,
+        value="coalesce(p.v, 0)" if spec.count else "p.v",
+        points=", ".join(points),
     )
-    for (year, month), read in zip(periods, reads, strict=True):
-        default = Decimal(0) if spec.count else None
-        group = [v for v in (read.values.get(i, default) for i in ids) if v is not None]
-        if not group:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *ids_params, len(reads) - 1, unit_id])
+        found = {row[0]: row[1:] for row in cursor.fetchall()}
+    points_out = []
+    label, uom, higher = spec.label, spec.unit_of_measure, spec.higher_is_better
+    for k, ((year, month), read) in enumerate(zip(periods, reads, strict=True)):
+        if k not in found:
             continue
-        label = read.label or label
-        uom = uom if read.unit_of_measure is None else read.unit_of_measure
-        higher = higher if read.higher_is_better is None else read.higher_is_better
-        stats = distribution(group, spec.places)
-        points.append(
+        n, low, high, total, *rest = found[k]
+        quartile_points, (own, rows, name, unit_of_measure, direction) = rest[:6], rest[6:]
+        if read.describe is not None and rows:
+            described = read.describe(name, unit_of_measure, direction)
+            label = described.label or label
+            uom = uom if described.unit_of_measure is None else described.unit_of_measure
+            higher = higher if described.higher_is_better is None else described.higher_is_better
+        quartiles = [
+            _interpolate(n, p, quartile_points[2 * i], quartile_points[2 * i + 1])
+            for i, p in enumerate(QUARTILES)
+        ]
+        stats = _summary(n, low, high, total, quartiles, spec.places)
+        points_out.append(
             TrendPoint(
                 fiscal_year=year,
                 month=month,
-                value=read.values.get(unit_id, default) if unit_id is not None else None,
+                value=own if unit_id is not None else None,
                 count=stats.count,
                 median=stats.median,
                 mean=stats.mean,
             )
         )
-    return Trend(spec.key, label, uom, higher, by, tuple(points))
+    return Trend(spec.key, label, uom, higher, by, tuple(points_out))
 
 
 def trend(

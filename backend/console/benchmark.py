@@ -20,8 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -243,3 +245,210 @@ def unit_in_scope(user: User | AnonymousUser, code: str) -> Procuratorate | None
     """The unit ``code`` when the reader benchmarks it (None: 404)."""
     scope = selectors.benchmark_scope(user)
     return Procuratorate.objects.filter(scope.condition, code=code).first()
+
+
+# --- one page of the league, in SQL -------------------------------------------------------------
+
+# One page of the league table, the bottom N, the band counts and each city's distribution,
+# read by ONE statement over the ranking statement (``selectors._ranking_sql``, every row): the
+# rows never leave the database, only the page's 25, the N bottom ones, six band counts and a
+# row per city. The percentile and band are the same as ``selectors.percentile_of`` and
+# ``band`` (PostgreSQL's round() of a numeric rounds a half away from zero, i.e. half-up here);
+# the orders are those of ``arrange`` (codepoint order: COLLATE "C"); a page number out of range
+# gives the last page, as ``Paginator.get_page``.
+_PAGE_SQL = """
+WITH q AS (SELECT * FROM ({ranking}) q0({columns}) WHERE id IS NOT NULL),
+x AS (SELECT q.*, count(rank) OVER () AS n FROM q),
+b AS (
+    SELECT x.*, CASE
+            WHEN rank IS NULL THEN ''
+            {bands}
+        END AS band
+    FROM (
+        SELECT x.*, CASE
+                WHEN rank IS NULL THEN NULL WHEN n = 1 THEN 100::numeric
+                ELSE round(100::numeric * (n - rank) / (n - 1), 2)
+            END AS pct
+        FROM x
+    ) x
+),
+f AS (
+    SELECT b.*, row_number() OVER (ORDER BY {order}) AS spos, count(*) OVER () AS matched
+    FROM b WHERE {where}
+),
+num AS (
+    SELECT CASE WHEN %(page)s < 1 OR %(page)s > pages THEN pages ELSE %(page)s END AS number
+    FROM (
+        SELECT greatest(1, ceil((SELECT count(*) FROM f) / %(per)s::numeric))::int AS pages
+    ) p
+),
+c AS (
+    SELECT city_code, city_name, value, pos,
+        row_number() OVER (PARTITION BY city_code ORDER BY value) - 1 AS i,
+        count(*) OVER (PARTITION BY city_code) AS cn
+    FROM b WHERE rank IS NOT NULL
+)
+SELECT 'page', f.spos, f.id, f.code, f.name, f.level, f.city_code, f.city_name, f.value,
+    f.rank, f.matched, num.number,
+    NULL::numeric, NULL::numeric, NULL::numeric, {no_points}
+FROM f CROSS JOIN num
+WHERE f.spos > (num.number - 1) * %(per)s AND f.spos <= num.number * %(per)s
+UNION ALL
+SELECT 'bottom', b.pos, b.id, b.code, b.name, b.level, b.city_code, b.city_name, b.value,
+    b.rank, NULL, NULL, NULL, NULL, NULL, {no_points}
+FROM b WHERE b.rank IS NOT NULL AND b.pos > b.n - %(top)s
+UNION ALL
+SELECT 'band', count(*), NULL, band, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL, {no_points}
+FROM b WHERE band <> '' GROUP BY band
+UNION ALL
+SELECT 'meta', (SELECT count(*) FROM f), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, (SELECT number FROM num), NULL, NULL, NULL, {no_points}
+UNION ALL
+SELECT 'city', min(pos), NULL, NULL, NULL, NULL, city_code, max(city_name COLLATE "C"), NULL,
+    NULL, count(*), NULL, min(value), max(value), sum(value), {points}
+FROM c GROUP BY city_code
+ORDER BY 1, 2
+"""
+_RANKING_COLUMNS = ("id", "code", "name", "level", "city_code", "city_name", "value", "rank")
+_ORDERS = {
+    "rank": "pos",
+    "-rank": "rank IS NULL, CASE WHEN rank IS NOT NULL THEN pos END DESC, pos",
+    "name": 'rank IS NULL, name COLLATE "C", pos',
+    "city": (
+        'rank IS NULL, city_name COLLATE "C", rank, '
+        'CASE WHEN rank IS NULL THEN name END COLLATE "C", pos'
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LeaguePage:
+    """What the 对标 page shows of a table: its rows in the order and filter asked (``count``
+    of them; ``rows``: the page's, ``number``: the page), the bottom N, the band counts and
+    each city's distribution (``by_city``'s order)."""
+
+    count: int
+    number: int
+    rows: list[UnitValue]
+    bottom: list[UnitValue]
+    bands: dict[str, int]
+    cities: list[CityDistribution]
+
+
+def _page_number(raw: object) -> int:
+    try:
+        return int(str(raw))
+    except ValueError:
+        return 1  # as Paginator.get_page: not a number → the first page
+
+
+def league_page(
+    table: BenchmarkTable,
+    *,
+    sort: str = "rank",
+    search: str = "",
+    band_key: str = "",
+    page: object = 1,
+    per_page: int = 25,
+    bottom: int = 10,
+) -> LeaguePage:
+    """The page of ``table`` (``league``'s, whose ranking statement this re-reads) as
+    ``arrange`` would cut it from every row, with the bottom ``bottom`` and the figures of the
+    charts, in one statement whatever the number of units."""
+    rows = table.rows
+    assert isinstance(rows, selectors.RankedRows), "a table of the ranking statement"
+    ranking, params, shown = rows.statement
+    columns = [*_RANKING_COLUMNS, "pos", *(f"d{i}" for i in range(shown)), "sign"]
+    bands = "\n            ".join(
+        f"WHEN pct >= {floor} THEN '{key}'" for key, _label, floor in BANDS[:-1]
+    )
+    points = []
+    for p in selectors.QUARTILES:
+        a, b = p.as_integer_ratio()
+        low = f"({a} * (cn - 1) / {b})"
+        points.append(f"max(value) FILTER (WHERE i = {low})")
+        points.append(f"max(value) FILTER (WHERE i = {low} + 1)")
+    where = ["true"]
+    named: dict[str, Any] = {
+        "page": _page_number(page),
+        "per": per_page,
+        "top": bottom,
+    }
+    if search:
+        where.append("(strpos(name, %(search)s) > 0 OR strpos(lower(code), %(lower)s) > 0)")
+        named.update(search=search, lower=search.lower())
+    if band_key:
+        where.append("band = %(band)s")
+        named["band"] = band_key
+    sql = _PAGE_SQL.format(
+        ranking="{ranking}",
+        columns=", ".join(columns),
+        bands=f"{bands}\n            ELSE '{BANDS[-1][0]}'",
+        order=_ORDERS.get(sort, "pos"),
+        where=" AND ".join(where),
+        no_points=", ".join(["NULL::numeric"] * len(points)),
+        points=", ".join(points),
+    )
+    # The ranking statement's positional parameters become named ones.
+    pieces = ranking.split("%s")
+    assert len(pieces) == len(params) + 1, "one placeholder per parameter"
+    named_ranking = pieces[0]
+    for index, (value, piece) in enumerate(zip(params, pieces[1:], strict=True)):
+        named[f"r{index}"] = value
+        named_ranking += f"%(r{index})s{piece}"
+    sql = sql.replace("{ranking}", named_ranking)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, named)
+        fetched = cursor.fetchall()
+    n = table.distribution.count
+
+    def unit_value(raw: tuple[Any, ...]) -> UnitValue:
+        unit_id, code, name, level, city_code, city_name, value, rank = raw[2:10]
+        return UnitValue(
+            unit_id=unit_id,
+            code=code,
+            name=name,
+            level=level,
+            city_code=city_code,
+            city_name=city_name,
+            value=value,
+            rank=rank,
+            percentile=None if rank is None else selectors.percentile_of(rank, n),
+        )
+
+    count, number = 0, 1
+    page_rows: list[UnitValue] = []
+    bottom_rows: list[UnitValue] = []
+    band_counts: dict[str, int] = {}
+    cities: list[CityDistribution] = []
+    places = 4 if table.metric.startswith("indicator_") else 2
+    for raw in fetched:
+        kind = raw[0]
+        if kind == "page":
+            page_rows.append(unit_value(raw))
+        elif kind == "bottom":
+            bottom_rows.append(unit_value(raw))
+        elif kind == "band":
+            band_counts[raw[3]] = raw[1]
+        elif kind == "meta":
+            count, number = raw[1], raw[11]
+        else:  # a city: count, min, max, sum, then x[⌊h⌋], x[⌊h⌋+1] per quartile
+            city_code, city_name, cn = raw[6], raw[7], raw[10]
+            low, high, total = raw[12], raw[13], raw[14]
+            quartiles = [
+                selectors._interpolate(cn, p, raw[15 + 2 * i], raw[16 + 2 * i])
+                for i, p in enumerate(selectors.QUARTILES)
+            ]
+            cities.append(
+                CityDistribution(
+                    city_code,
+                    city_name or "省直属",
+                    selectors._summary(cn, low, high, total, quartiles, places),
+                )
+            )
+    # Best median first; ties in the order the cities first appear in the ranking (fetched
+    # by their best position), as ``by_city``.
+    sign = -1 if table.higher_is_better else 1
+    cities.sort(key=lambda c: (c.distribution.median or 0) * sign)
+    return LeaguePage(count, number, page_rows, bottom_rows, band_counts, cities)

@@ -207,14 +207,18 @@ def _table(model: type[Model]) -> str:
 # (each table grouped by unit, joined to the units), then per group: the counts summed, the
 # late units counted, the reasons found under the group or-ed.
 _GROUPS_SQL = """
-WITH roots(root) AS (SELECT unnest(%(roots)s::text[])),
-u AS (
-    SELECT p.id, r.root,
-        CASE WHEN p.path = r.root THEN NULL
-            ELSE r.root || split_part(substr(p.path, length(r.root) + 1), '/', 1) || '/'
+WITH u AS (
+    SELECT id, root,
+        CASE WHEN path = root THEN NULL
+            ELSE root || split_part(substr(path, length(root) + 1), '/', 1) || '/'
         END AS head
-    FROM {units} p JOIN roots r ON left(p.path, length(r.root)) = r.root
-    WHERE p.active
+    FROM (
+        SELECT p.id, p.path, (
+            SELECT r FROM unnest(%(roots)s::text[]) r WHERE left(p.path, length(r)) = r LIMIT 1
+        ) AS root
+        -- LIKE on constant patterns: the planner sees how many units (3,600, not a guess)
+        FROM {units} p WHERE p.active AND p.path LIKE ANY(%(patterns)s::text[])
+    ) s
 ),
 g AS (
     SELECT unit_id,
@@ -246,21 +250,36 @@ rc AS (
         AND unit_id IN (SELECT id FROM u)
     GROUP BY unit_id
 ),
+-- one row per unit and table, added up per unit (a join of the five would make the planner
+-- multiply its guesses into millions of rows and compile the statement: seconds)
+facts AS (
+    SELECT unit_id, declared, approved, 0 AS reported, 0 AS projects, 0 AS full_budget,
+        0 AS spent, 0 AS alerts_open, 0 AS alerts_overdue, 0 AS due, 0 AS done,
+        0 AS rect_open, 0 AS rect_overdue
+    FROM g
+    UNION ALL
+    SELECT unit_id, 0, 0, 1, projects, full_budget, spent, 0, 0, 0, 0, 0, 0 FROM e
+    UNION ALL
+    SELECT unit_id, 0, 0, 0, 0, 0, 0, open, overdue, 0, 0, 0, 0 FROM a
+    UNION ALL
+    SELECT unit_id, 0, 0, 0, 0, 0, 0, 0, 0, due, done, 0, 0 FROM ev
+    UNION ALL
+    SELECT unit_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, open, overdue FROM rc
+),
 per_unit AS (
     SELECT u.root, u.head,
-        coalesce(g.declared, 0) AS declared, coalesce(g.approved, 0) AS approved,
-        e.unit_id IS NOT NULL AS reported, coalesce(e.projects, 0) AS projects,
-        coalesce(e.full_budget, 0) AS full_budget, coalesce(e.spent, 0) AS spent,
-        coalesce(a.open, 0) AS alerts_open, coalesce(a.overdue, 0) AS alerts_overdue,
-        coalesce(ev.due, 0) AS due, coalesce(ev.done, 0) AS done,
-        coalesce(rc.open, 0) AS rect_open, coalesce(rc.overdue, 0) AS rect_overdue,
-        (%(closed)s AND e.unit_id IS NULL) AS late_monitoring
-    FROM u
-    LEFT JOIN g ON g.unit_id = u.id
-    LEFT JOIN e ON e.unit_id = u.id
-    LEFT JOIN a ON a.unit_id = u.id
-    LEFT JOIN ev ON ev.unit_id = u.id
-    LEFT JOIN rc ON rc.unit_id = u.id
+        coalesce(sum(f.declared), 0) AS declared, coalesce(sum(f.approved), 0) AS approved,
+        coalesce(sum(f.reported), 0) > 0 AS reported,
+        coalesce(sum(f.projects), 0) AS projects,
+        coalesce(sum(f.full_budget), 0) AS full_budget, coalesce(sum(f.spent), 0) AS spent,
+        coalesce(sum(f.alerts_open), 0) AS alerts_open,
+        coalesce(sum(f.alerts_overdue), 0) AS alerts_overdue,
+        coalesce(sum(f.due), 0) AS due, coalesce(sum(f.done), 0) AS done,
+        coalesce(sum(f.rect_open), 0) AS rect_open,
+        coalesce(sum(f.rect_overdue), 0) AS rect_overdue,
+        (%(closed)s AND coalesce(sum(f.reported), 0) = 0) AS late_monitoring
+    FROM u LEFT JOIN facts f ON f.unit_id = u.id
+    GROUP BY u.id, u.root, u.head
 ),
 grouped AS (
     SELECT root, head, count(*) AS units,
@@ -283,6 +302,12 @@ FROM grouped LEFT JOIN {units} h ON h.path = grouped.head AND h.active
 """
 
 
+def _like_prefix(path: str) -> str:
+    """A LIKE pattern for the paths starting with ``path``."""
+    escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
+
+
 def _groups(
     paths: Sequence[str], fiscal_year: int, today: datetime.date, current: RoundInfo | None
 ) -> list[Group]:
@@ -298,6 +323,7 @@ def _groups(
     )
     params = {
         "roots": list(paths),
+        "patterns": [_like_prefix(path) for path in paths],
         "declared": list(DECLARED),
         "year": fiscal_year,
         "last_year": fiscal_year - 1,

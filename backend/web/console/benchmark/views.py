@@ -1,9 +1,9 @@
 """对标 in the console: league tables naming every unit of the reader's scope.
 
-- ``console:benchmark``: the table (sortable, searchable, filtered by band; 25 a page), the
-  distribution and percentile bands, the top and bottom N as labelled horizontal bars, every
-  unit's bar and each city's box (scrolling windows past 20 rows); trends as small multiples
-  load after the page (``?part=trends``, htmx);
+- ``console:benchmark``: the table (sortable, searchable, filtered by band; 25 a page, cut in
+  SQL: ``league.league_page``), the distribution and percentile bands, the top and bottom N as
+  labelled horizontal bars and each city's box (scrolling windows past 20 rows) — never one
+  bar per unit; trends as small multiples load after the page (``?part=trends``, htmx);
 - ``console:benchmark-unit``: one unit against its comparison group's median (its level in the
   province, or a peer group), its percentiles as bars, its trends beside the group's;
 - ``console:benchmark-export``: the same table as XLSX (``reports.benchmark_xlsx``), set up
@@ -15,10 +15,10 @@ reader's benchmark scope answers 404.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -84,6 +84,29 @@ def _table(form: LeagueForm, request: HttpRequest) -> BenchmarkTable | None:
         return None
 
 
+class Window(Sequence[Any]):
+    """The rows of one page standing in for all ``count`` rows of the filtered table, for the
+    ``Paginator`` (which only slices the page it shows)."""
+
+    def __init__(self, count: int, rows: list[Any]) -> None:
+        self._count = count
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return self._rows
+        raise IndexError(index)
+
+
 @dataclass(frozen=True)
 class BandCount:
     key: str
@@ -118,36 +141,35 @@ def benchmark(request: HttpRequest) -> HttpResponse:
         "long_options": {name: options(form, name) for name in ("city", "peer_group")},
     }
     if table is not None:
-        rows = list(table.rows)
-        shown = league.arrange(
-            rows,
+        top_n = form.value("top", 10)
+        chosen = league.league_page(
+            table,
             sort=form.value("sort", "rank"),
             search=form.value("q", ""),
             band_key=form.value("band", ""),
+            page=request.GET.get("page") or 1,
+            per_page=PER_PAGE,
+            bottom=top_n,
         )
-        page = Paginator(shown, PER_PAGE).get_page(request.GET.get("page"))
-        valued = [r for r in rows if r.rank is not None]
-        top_n = form.value("top", 10)
-        counts = Counter(league.band(r.percentile) for r in valued)
-        cities = league.by_city(table, valued)
+        page = Paginator(Window(chosen.count, chosen.rows), PER_PAGE).get_page(chosen.number)
+        valued = table.distribution.count
+        top = table.rows[: min(top_n, valued)]  # fetched with the table: no statement
         context.update(
             page=page,
             page_rows=[(r, league.band(r.percentile)) for r in page.object_list],
             next_rank_sort="-rank" if form.value("sort", "rank") == "rank" else "rank",
             band_labels=league.BAND_LABELS,
-            band_counts=[BandCount(k, label, counts[k]) for k, label, _f in league.BANDS],
-            valued=len(valued),
-            missing=len(rows) - len(valued),
+            band_counts=[
+                BandCount(k, label, chosen.bands.get(k, 0)) for k, label, _f in league.BANDS
+            ],
+            valued=valued,
+            missing=len(table.rows) - valued,
             top_n=top_n,
-            top_chart=charts.unit_bars(valued[:top_n], table, color=charts.BLUE, name=table.label),
-            bottom_chart=charts.unit_bars(
-                valued[-top_n:], table, color=charts.RED, name=table.label
-            ),
-            ranking_chart=charts.unit_bars(valued, table, color=charts.BLUE, name=table.label),
-            ranking_height=charts.chart_height(len(valued)),
-            top_height=charts.chart_height(min(top_n, len(valued))),
-            city_chart=charts.city_boxes(cities, table) if len(cities) > 1 else None,
-            city_height=charts.chart_height(len(cities)),
+            top_chart=charts.unit_bars(top, table, color=charts.BLUE, name=table.label),
+            bottom_chart=charts.unit_bars(chosen.bottom, table, color=charts.RED, name=table.label),
+            top_height=charts.chart_height(min(top_n, valued)),
+            city_chart=charts.city_boxes(chosen.cities, table) if len(chosen.cities) > 1 else None,
+            city_height=charts.chart_height(len(chosen.cities)),
             monthly=metrics.METRICS[table.metric.split("__")[0]].monthly,
         )
     return render(request, "web/console/benchmark/benchmark.html", context)

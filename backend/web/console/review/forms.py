@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from backend.web.forms import PlainForm
+from backend.web.forms import LongSelect, PlainForm
 from backend.web.workspace.goals.forms import Text
 from backend.web.workspace.review.forms import AdjustmentDecisionForm, ReviewForm
 
@@ -37,7 +37,7 @@ class Filters(PlainForm):
     tab = forms.ChoiceField(
         required=False, choices=[("todo", "待审核"), ("done", "已审核")], widget=forms.HiddenInput
     )
-    city = forms.ChoiceField(label="市院", required=False, choices=[])
+    city = forms.ChoiceField(label="市院", required=False, choices=[], widget=LongSelect)
     year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(
         label="审核结果",

@@ -122,3 +122,124 @@ def test_the_query_count_does_not_grow_with_units(
     trends = {"year": 2026, "part": "trends"}
     counts = [count_queries(lambda p=p: p.get(URL, data=trends)) for p in (small, large)]
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    ("metric", "month", "per"),
+    [("execution_rate", 6, ""), ("self_grade", None, ""), ("open_alerts", 6, "procurator")],
+)
+def test_the_page_cut_in_sql_is_the_one_arranged_in_python(
+    big_province, metric: str, month: int | None, per: str
+) -> None:
+    """``league_page`` (one statement) against ``arrange`` + ``Paginator`` + ``by_city`` over
+    every row: the same rows in the same order on every page, sort, search and band, the same
+    bottom N, band counts and city boxes. Ties and units without a value included (a grade
+    metric ties a lot; a size-adjusted count leaves units without statistics out)."""
+    from collections import Counter
+
+    from django.core.paginator import Paginator
+
+    from backend.console import benchmark as league
+
+    admin = big_province("eq", 130)
+    table = league.league(admin, league.Query(metric=metric, year=2026, month=month, per=per))
+    rows = list(table.rows)
+    valued = [r for r in rows if r.rank is not None]
+    for sort in ("rank", "-rank", "name", "city"):
+        for search, band in (("", ""), ("基层院1", ""), ("", "top25"), ("EQ-U00", "bottom10")):
+            arranged = league.arrange(rows, sort=sort, search=search, band_key=band)
+            for number in ("2", "99", "x"):
+                expected = Paginator(arranged, 25).get_page(number)
+                got = league.league_page(
+                    table, sort=sort, search=search, band_key=band, page=number, bottom=7
+                )
+                assert got.count == len(arranged), (sort, search, band)
+                assert got.number == expected.number, (sort, search, band, number)
+                assert got.rows == list(expected.object_list), (sort, search, band, number)
+    got = league.league_page(table, bottom=7)
+    assert got.bottom == valued[-7:]
+    assert got.bands == dict(Counter(league.band(r.percentile) for r in valued))
+    assert got.cities == league.by_city(table, valued)
+
+
+@pytest.mark.parametrize(
+    ("metric", "by", "indicator"),
+    [
+        ("execution_rate", "month", None),
+        ("open_alerts", "month", None),
+        ("self_score", "year", None),
+        ("indicator_achievement", "year", "i1"),
+    ],
+)
+def test_trends_computed_in_sql_match_every_value_read(
+    big_province, metric: str, by: str, indicator: str | None
+) -> None:
+    """``trend`` (one statement, figures per period) against the values of every unit read
+    and summarised in Python: the same count, median, mean and the unit's own value."""
+    from decimal import Decimal
+
+    from backend.benchmarking import metrics, selectors
+    from tenants.models import Procuratorate
+
+    admin = big_province("tr", 60)
+    unit = Procuratorate.objects.filter(code__startswith="tr-u").order_by("code").first()
+    assert unit is not None
+    got = selectors.trend(
+        admin, metric, 2026, by=by, years=3, unit=unit.code, indicator_code=indicator
+    )
+    spec = metrics.get(metric)
+    assert spec is not None
+    units_qs = selectors._scoped_units(admin, 2026, None, None, None)
+    ids = list(units_qs.values_list("pk", flat=True))
+    default = Decimal(0) if spec.count else None
+    expected = []
+    for year, month in selectors._periods(spec, 2026, by, 3):
+        read = metrics.read_values([spec.query(units_qs, year, month, indicator)])[0]
+        group = [v for v in (read.values.get(i, default) for i in ids) if v is not None]
+        if group:
+            stats = selectors.distribution(group, spec.places)
+            own = read.values.get(unit.pk, default)
+            expected.append((year, month, own, stats.count, stats.median, stats.mean))
+    assert expected
+    assert [(p.fiscal_year, p.month, p.value, p.count, p.median, p.mean) for p in got.points] == (
+        expected
+    )
+    if indicator:
+        assert got.label == "指标完成率：指标1"
+
+
+def test_a_units_positions_computed_in_sql_match_every_value_read(big_province) -> None:
+    """``unit_positions`` (one statement a year) against the values of every unit of the
+    level read and ranked in Python (``rank_table``, ``distribution``): the same value, rank,
+    percentile and distribution, for plain, count, size-adjusted and indicator metrics."""
+    from decimal import Decimal
+
+    from backend.benchmarking import metrics, selectors
+    from tenants.models import Procuratorate
+
+    big_province("po", 70)
+    unit = Procuratorate.objects.filter(code__startswith="po-u").order_by("code")[3]
+    asked = [
+        ("execution_rate", 2026, 6, None),
+        ("open_alerts", 2026, 6, None),
+        ("self_grade", 2026, None, None),
+        ("spending_per_procurator", 2026, None, None),
+        ("indicator_achievement", 2026, None, "i2"),
+        ("self_score", 2024, None, None),  # a year without facts
+    ]
+    got = selectors.unit_positions(unit, asked)
+    level_units = selectors._province_units(unit).filter(level=unit.level)
+    rows = selectors._unit_rows(level_units)
+    for (metric, year, month, code), position in zip(asked, got, strict=True):
+        spec = metrics.get(metric)
+        assert spec is not None
+        values = spec.values(level_units, year, month, code)
+        table = selectors.rank_table(spec, values, rows, year, month, {})
+        mine = next(r for r in table.rows if r.unit_id == unit.pk)
+        assert position.value == mine.value, metric
+        assert position.label == table.label
+        (level,) = position.positions
+        assert (level.rank, level.percentile) == (mine.rank, mine.percentile), metric
+        assert level.distribution == table.distribution, metric
+        if spec.count:
+            assert position.value is not None and position.value >= Decimal(0)
