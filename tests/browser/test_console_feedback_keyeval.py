@@ -174,10 +174,15 @@ def test_feedback_to_the_bottom_decile_and_the_answer_arrives(
     shot(page, "console-feedback-batch", guide=True)
     page.goto(site.url(None, "/console/feedback/"))
     settle(page)
+    rates = page.get_by_test_id("rates-chart")
+    assert rates.locator("svg").count() == 1  # drawn by ECharts
+    assert f"{YEAR}年度绩效自评得分对标反馈" in rates.inner_text()
     shot(page, "console-feedback", guide=True)
     page.goto(site.url(None, "/console/feedback/rectifications/?overdue=&year=2021"))
     settle(page)
     assert "新化县人民检察院" in page.get_by_test_id("rectifications").inner_text()
+    areas = page.get_by_test_id("areas-chart")
+    assert areas.locator("svg").count() == 1 and "娄底市" in areas.inner_text()
     shot(page, "console-feedback-rectifications", guide=True)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +28,7 @@ CODE = "bt-console-tpl"
 UNIT = "lengshuijiang"
 
 
-def _cleanup() -> None:
+def _cleanup(code: str = CODE) -> None:
     from backend.indicators.models import (
         PushTarget,
         Template,
@@ -38,7 +40,7 @@ def _cleanup() -> None:
     from tenants.models import Procuratorate
 
     connection.set_schema_to_public()
-    ids = list(Template.objects.filter(code=CODE).values_list("pk", flat=True))
+    ids = list(Template.objects.filter(code=code).values_list("pk", flat=True))
     if not ids:
         return
     for schema in Procuratorate.objects.values_list("schema_name", flat=True):
@@ -155,3 +157,88 @@ def test_publish_push_and_resolve_a_conflict(page: Any, site: Site, prepared: di
     page.goto(site.url(None, f"/console/templates/t/{CODE}/drift/"))
     expect(page.get_by_test_id("drift-table")).to_contain_text("第 2 版")
     shot(page, "console-templates-drift", guide=True)
+
+
+LIFE = "bt-console-tpl-life"
+
+
+@pytest.fixture
+def lifecycle(committed: None) -> Iterator[Any]:
+    """A template with version 1 published (no unit runs it)."""
+    from backend.indicators.services import authoring
+    from tests.indicators.factories import valid_split
+
+    _cleanup(LIFE)
+    bt_user("bt-tpl-admin", "hunan", Role.PROVINCE_ADMIN, "周省院")
+    template = authoring.create_template(code=LIFE, name="司法救助（浏览器测试）", user=None)
+    v1 = template.versions.get()
+    for data in valid_split():
+        authoring.add_indicator(v1, data)
+    v1 = authoring.publish_version(v1, user=None, changelog="首次发布")
+    try:
+        yield v1
+    finally:
+        _cleanup(LIFE)
+
+
+def _edited(path: Path, cells: dict[str, Any], out: Path) -> Path:
+    import openpyxl
+
+    book = openpyxl.load_workbook(BytesIO(path.read_bytes()))
+    for address, value in cells.items():
+        book["指标库"][address] = value
+    book.save(out)
+    return out
+
+
+def test_download_import_discard_and_retire(
+    page: Any, site: Site, lifecycle: Any, tmp_path: Path
+) -> None:
+    v1 = lifecycle
+    page.on("dialog", lambda dialog: dialog.accept())
+    login(page, site, "bt-tpl-admin")
+
+    # Download version 1 as the indicator sheet.
+    page.goto(site.url(None, f"/console/templates/versions/{v1.pk}/"))
+    with page.expect_download() as download:
+        page.get_by_test_id("export").click()
+    sheet = tmp_path / "v1.xlsx"
+    download.value.save_as(sheet)
+    assert download.value.suggested_filename.endswith(".xlsx")
+
+    # Import it back with a bad weight first: the row is marked, nothing to confirm.
+    page.goto(site.url(None, f"/console/templates/t/{LIFE}/"))
+    page.get_by_test_id("import-link").click()
+    form = page.get_by_test_id("import-form")
+    form.get_by_label("指标库文件").set_input_files(
+        str(_edited(sheet, {"J3": "很多"}, tmp_path / "bad.xlsx"))
+    )
+    form.get_by_role("button", name="上传并检查").click()
+    expect(page.get_by_test_id("import-row-3")).to_contain_text("第 3 行“分值”")
+    expect(page.get_by_test_id("import-apply")).to_have_count(0)
+    shot(page, "console-templates-import-problems", guide=True)
+
+    form = page.get_by_test_id("import-form")
+    form.get_by_label("指标库文件").set_input_files(
+        str(_edited(sheet, {"D2": "审查起诉案件数（导入）"}, tmp_path / "good.xlsx"))
+    )
+    form.get_by_label("变更说明").fill("按 Excel 调整指标名称")
+    form.get_by_role("button", name="上传并检查").click()
+    expect(page.get_by_test_id("import-rows")).to_contain_text("审查起诉案件数（导入）")
+    shot(page, "console-templates-import-preview", guide=True)
+    page.get_by_role("button", name="确认导入为新草稿版本").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("第 2 版")
+    expect(page.get_by_test_id("indicator-table")).to_contain_text("审查起诉案件数（导入）")
+
+    # Discard that draft.
+    page.get_by_test_id("discard-form").get_by_role("button", name="删除草稿").click()
+    expect(page.locator(".jx-messages")).to_contain_text("已删除第 2 版草稿")
+    expect(page.get_by_test_id("version-list")).not_to_contain_text("第 2 版")
+
+    # Retire version 1.
+    page.goto(site.url(None, f"/console/templates/versions/{v1.pk}/"))
+    page.get_by_test_id("retire-form").get_by_role("button", name="停用本版本").click()
+    expect(page.locator(".jx-messages")).to_contain_text("已停用第 1 版")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("已停用")
+    expect(page.get_by_test_id("retire-form")).to_have_count(0)
+    shot(page, "console-templates-retired", guide=True)

@@ -205,3 +205,35 @@ def test_province_admin_home_and_units(
     assert "已授予“单位负责人”角色" in page.locator(".jx-messages").inner_text()
     assert page.get_by_test_id("role-lengshuijiang-unit_leader").is_visible()
     shot(page, "console-user", guide=True)
+
+
+def test_deactivate_reactivate_and_anonymise_a_user(page: Any, site: Site, admin: User) -> None:
+    from backend.accounts.models import Membership
+
+    leaving = bt_user("bt-leaving", "lengshuijiang", Role.UNIT_FINANCE, "李离职")
+    page.on("dialog", lambda dialog: dialog.accept())
+    login(page, site, admin.username)
+    page.goto(site.url(None, f"/console/units/users/{leaving.pk}/"))
+
+    page.get_by_test_id("user-active").get_by_role("button", name="停用").click()
+    assert "已停用用户 bt-leaving" in page.locator(".jx-messages").inner_text()
+    assert page.get_by_test_id("inactive").is_visible()
+    page.get_by_test_id("user-active").get_by_role("button", name="启用").click()
+    assert "已启用用户 bt-leaving" in page.locator(".jx-messages").inner_text()
+
+    card = page.get_by_test_id("user-anonymise")
+    card.get_by_label("确认用户名").fill("bt-leavin")
+    card.get_by_role("button", name="匿名化").click()
+    error = page.locator('[data-field-error="confirm"]')
+    assert "请输入该用户的用户名“bt-leaving”" in error.inner_text()
+    shot(page, "console-user-anonymise", guide=True)
+    leaving.refresh_from_db()
+    assert leaving.username == "bt-leaving" and leaving.is_active
+
+    card = page.get_by_test_id("user-anonymise")
+    card.get_by_label("确认用户名").fill("bt-leaving")
+    card.get_by_role("button", name="匿名化").click()
+    assert "已匿名化用户 bt-leaving" in page.locator(".jx-messages").inner_text()
+    leaving.refresh_from_db()
+    assert leaving.username == f"former-{leaving.pk}" and not leaving.is_active
+    assert not Membership.objects.filter(user=leaving).exists()

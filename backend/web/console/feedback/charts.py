@@ -27,7 +27,7 @@ def _category_axis(labels: list[str]) -> dict[str, Any]:
         "type": "category",
         "inverse": True,
         "data": labels,
-        "axisLabel": {"interval": 0, "width": 200, "overflow": "truncate"},
+        "axisLabel": {"interval": 0, "width": 240, "overflow": "truncate"},
         "axisTick": {"show": False},
     }
 

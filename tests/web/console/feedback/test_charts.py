@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.feedback.models import RectificationStatus
@@ -44,7 +45,7 @@ def test_each_batch_has_its_response_and_closure_rate(
         admin, ["lengshuijiang", "lianyuan"], issuer="hunan", title="执行率反馈", requires=True
     )
     item = batch.items.get(unit__code="lengshuijiang")
-    item.answered_at = item.created_at
+    item.answered_at = timezone.now()
     item.save(update_fields=["answered_at"])
     request = item.rectifications.get()
     request.status = RectificationStatus.ACCEPTED

@@ -125,3 +125,13 @@ def test_refused_while_the_template_has_a_draft(admin) -> None:
 
 def test_unknown_template_is_404(admin) -> None:
     assert admin.get("/console/templates/t/nothing-here/import/").status_code == 404
+
+
+def test_a_unit_host_does_not_serve_the_import(persona, browse) -> None:
+    v1 = published("web-imp")
+    page = browse(persona("province_admin"), "lengshuijiang")
+    response = page.post(
+        "/console/templates/t/web-imp/import/", {"file": upload(xlsx.export_version(v1))}
+    )
+    assert response.status_code == 404
+    assert indicator_selectors.draft_of(v1.template) is None

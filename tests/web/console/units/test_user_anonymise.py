@@ -118,3 +118,20 @@ def test_unknown_user_is_404(
 ) -> None:
     page = browse(persona("province_admin"), None)
     assert page.post("/console/units/users/987654/anonymise/", {"confirm": "x"}).status_code == 404
+
+
+def test_a_user_of_another_province_is_out_of_reach(
+    persona: Callable[[str], User], browse: Callable[..., Browser]
+) -> None:
+    province = Procuratorate.objects.create(
+        schema_name="t_hubei", code="t-hubei", name="湖北省人民检察院", level="province",
+        path="/t-hubei/", depth=0,
+    )  # fmt: skip
+    stranger = UserFactory(username="t-hubei-finance")
+    Membership.objects.create(user=stranger, unit=province, role="unit_finance")
+    response = browse(persona("province_admin"), None).post(
+        url(stranger), {"confirm": "t-hubei-finance"}
+    )
+    assert response.status_code == 404
+    stranger.refresh_from_db()
+    assert stranger.username == "t-hubei-finance" and stranger.is_active
