@@ -51,10 +51,16 @@ def _code_functions(trees: list[tuple[str, ast.Module]]) -> set[str]:
     for _, tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):
-                parameters = [a.arg for a in node.args.posonlyargs + node.args.args]
-                parameters = [a for a in parameters if a not in ("self", "cls")]
+                arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                parameters = [a.arg for a in arguments if a.arg not in ("self", "cls")]
                 if parameters[:1] == ["code"]:
                     names.add(node.name)
+                # a problem-making function handed in: cell_problem: Callable[[…], Problem]
+                names |= {
+                    a.arg
+                    for a in arguments
+                    if a.annotation is not None and "], Problem]" in ast.unparse(a.annotation)
+                }
     return names
 
 
@@ -127,6 +133,8 @@ def test_every_literal_code_in_the_source_is_registered() -> None:
 def test_the_scan_finds_a_bare_string_in_every_code_position() -> None:
     source = """
 def cell_problem(code, letter, row, message): ...
+def parse(row, make: Callable[[str, int], Problem] | None = None):
+    make("HANDED_IN", 3)
 def check(value, negative_code="BELOW_ZERO"): ...
 DomainError.single("GOAL_LOCKED", "x")
 Problem(code="NOT_THERE")
@@ -158,6 +166,7 @@ Problem(code="fileBase64")
         "OTHER_ONE",
         "FROM_DICT",
         "FALLBACK",
+        "HANDED_IN",
     }
 
 
