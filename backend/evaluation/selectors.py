@@ -54,15 +54,31 @@ def department_evaluation(fiscal_year: int) -> DepartmentEvaluation | None:
 def evaluation_history(evaluation: SelfEvaluation | DepartmentEvaluation) -> list[dict[str, Any]]:
     """Every recorded change of the evaluation and its indicators, oldest first (two
     queries): who, when, which fields from what to what."""
-    model = IndicatorScore if isinstance(evaluation, SelfEvaluation) else DepartmentIndicatorScore
-    records = _entries(
-        list(evaluation.history.select_related("history_user")), lambda r: "evaluation"
-    )
-    records += _entries(
-        list(model.history.filter(evaluation_id=evaluation.pk).select_related("history_user")),
-        lambda r: f"indicator {r.code}",
-    )
-    return sorted(records, key=lambda e: e["at"])
+    return evaluations_history(type(evaluation), [evaluation.pk])[evaluation.pk]
+
+
+def evaluations_history(
+    kind: type[SelfEvaluation] | type[DepartmentEvaluation], evaluation_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """``evaluation_history`` of each evaluation of ``kind`` in ``evaluation_ids``, in two
+    queries for them all."""
+    model = IndicatorScore if kind is SelfEvaluation else DepartmentIndicatorScore
+    records: dict[int, list[dict[str, Any]]] = {pk: [] for pk in evaluation_ids}
+    sources: list[tuple[Any, str, Any]] = [
+        (kind.history.filter(id__in=evaluation_ids), "id", lambda r: "evaluation"),
+        (
+            model.history.filter(evaluation_id__in=evaluation_ids),
+            "evaluation_id",
+            lambda r: f"indicator {r.code}",
+        ),
+    ]
+    for queryset, owner, label in sources:
+        per_evaluation: dict[int, list[Any]] = {}
+        for record in queryset.select_related("history_user"):
+            per_evaluation.setdefault(getattr(record, owner), []).append(record)
+        for pk, rows in per_evaluation.items():
+            records[pk] += _entries(rows, label)
+    return {pk: sorted(entries, key=lambda e: e["at"]) for pk, entries in records.items()}
 
 
 def evaluation_results_under(

@@ -2,8 +2,9 @@
 query, instead of one query per parent (N+1).
 
 graphql-core 3 resolves synchronously and knows nothing of ``promise``; the view executes with
-``ExecutionContext`` below (graphql-sync-dataloaders' ``DeferredExecutionContext``), which lets a resolver return a
-``SyncFuture`` and runs the loaders' batches once every sibling has asked for its key. A loader
+``ExecutionContext`` below (graphql-sync-dataloaders' ``DeferredExecutionContext``), which lets
+a resolver return a ``SyncFuture`` and runs the loaders' batches once every sibling has asked
+for its key. A loader
 lives for one request (``Loader.of(info)`` keeps it on ``info.context``), so nothing is cached
 across requests, users or units.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from backend.evaluation import models
 from graphql_schema.core.dataloaders import ChildrenLoader, DataLoader
@@ -30,3 +31,17 @@ class EvidenceIdsByScoreLoader(DataLoader[int, list[str]]):
         for score_id, document_id in links.values_list("indicatorscore_id", "document_id"):
             grouped[score_id].append(str(document_id))
         return [grouped.get(key, []) for key in keys]
+
+
+class SelfEvaluationHistoryLoader(DataLoader[int, list[dict[str, Any]]]):
+    kind: type[models.SelfEvaluation] | type[models.DepartmentEvaluation] = models.SelfEvaluation
+
+    def batch_load(self, keys: Sequence[int]) -> list[list[dict[str, Any]]]:
+        from backend.evaluation.selectors import evaluations_history
+
+        found = evaluations_history(self.kind, list(keys))
+        return [found[key] for key in keys]
+
+
+class DepartmentEvaluationHistoryLoader(SelfEvaluationHistoryLoader):
+    kind = models.DepartmentEvaluation

@@ -8,13 +8,15 @@ from graphene_django import DjangoObjectType
 
 from backend.benchmarking import models as facts
 from backend.evaluation import models
-from graphql_schema.core.dataloaders import prefetched_or
+from graphql_schema.core.dataloaders import prefetched_or, then
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.core.versioning import version_field
 from graphql_schema.evaluation.dataloaders import (
+    DepartmentEvaluationHistoryLoader,
     DepartmentScoresByEvaluationLoader,
     EvidenceIdsByScoreLoader,
     IndicatorScoresByEvaluationLoader,
+    SelfEvaluationHistoryLoader,
 )
 from graphql_schema.goals.types import HistoryEntry
 from graphql_schema.indicators.enums import (
@@ -216,9 +218,15 @@ class _SheetMixin:
 
     @staticmethod
     def resolve_history(root, info):
-        from backend.evaluation.selectors import evaluation_history
-
-        return [HistoryEntry(**entry) for entry in evaluation_history(root)]
+        loader = (
+            SelfEvaluationHistoryLoader
+            if isinstance(root, models.SelfEvaluation)
+            else DepartmentEvaluationHistoryLoader
+        )
+        return then(
+            loader.of(info).load(root.pk),
+            lambda entries: [HistoryEntry(**entry) for entry in entries],
+        )
 
 
 class EvaluationFundingSource(graphene.ObjectType):

@@ -147,3 +147,62 @@ def rectifications(n: int) -> None:
             RectificationEvent.objects.create(
                 request=request, kind=kind, text="说明", evidence_ids=[1]
             )
+
+
+def self_evaluations(n: int) -> None:
+    from tests.reports.factories import make_evaluation
+
+    for _ in range(n):
+        evaluation = make_evaluation(status="draft")
+        evaluation.funding = [
+            {"name": "财政拨款", "budget": "1000", "executed": "900"},
+            {"name": "其他资金", "budget": "100", "executed": "50"},
+        ]
+        evaluation.save(update_fields=["funding"])
+
+
+def goal_submissions(n: int) -> None:
+    from backend.oversight.models import GoalSubmission
+    from tenants.models import Procuratorate
+
+    unit = Procuratorate.objects.get(code="lengshuijiang")
+    start = GoalSubmission.objects.count()
+    GoalSubmission.objects.bulk_create(
+        GoalSubmission(
+            unit=unit,
+            goal_id=50_000 + start + index,
+            project_code=f"gs-{start + index}",
+            project_name="项目",
+            fiscal_year=2026,
+            status="submitted",
+        )
+        for index in range(n)
+    )
+
+
+def department_indicators(n: int) -> None:
+    from backend.evaluation.models import DepartmentEvaluation, DepartmentIndicatorScore
+    from backend.indicators.models import ValueType
+    from tests.reports.factories import make_department
+
+    department = DepartmentEvaluation.objects.filter(fiscal_year=2026).first()
+    department = department or make_department()
+    start = department.indicators.count()
+    DepartmentIndicatorScore.objects.bulk_create(
+        DepartmentIndicatorScore(
+            evaluation=department,
+            code=f"dx{start + index}",
+            level1="产出指标",
+            level2="数量指标",
+            name="部门重点工作完成数",
+            value_type=ValueType.QUANTITATIVE,
+            direction="gte",
+            unit="项",
+            target_value=Decimal("10"),
+            weight=Decimal("1"),
+            actual_value=Decimal("8"),
+            sort_order=start + index,
+            deviation_reason="未完成",
+        )
+        for index in range(n)
+    )
