@@ -345,8 +345,8 @@ JIXIAO_GRAPHQL_MAX_TOKENS = int(os.environ.get("JIXIAO_GRAPHQL_MAX_TOKENS", "300
 JIXIAO_GRAPHQL_MAX_ALIASES = int(os.environ.get("JIXIAO_GRAPHQL_MAX_ALIASES", "30"))
 JIXIAO_GRAPHQL_MAX_COST = int(os.environ.get("JIXIAO_GRAPHQL_MAX_COST", "20000"))
 JIXIAO_GRAPHIQL = env_bool("JIXIAO_GRAPHIQL", DEBUG)
-# XLSX imports (backend/core/sheets/reading.py): rows read per sheet, decompressed size of the upload,
-# problems listed before the rest are only counted.
+# XLSX imports (backend/core/sheets/reading.py): rows read per sheet, decompressed size of the
+# upload, problems listed before the rest are only counted.
 JIXIAO_XLSX_MAX_ROWS = int(os.environ.get("JIXIAO_XLSX_MAX_ROWS", "5000"))
 JIXIAO_XLSX_MAX_UNPACKED_MB = int(os.environ.get("JIXIAO_XLSX_MAX_UNPACKED_MB", "20"))
 JIXIAO_XLSX_MAX_PROBLEMS = int(os.environ.get("JIXIAO_XLSX_MAX_PROBLEMS", "100"))
