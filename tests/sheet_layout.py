@@ -32,11 +32,9 @@ def assert_official_form(
     assert setup.orientation == orientation
     assert int(setup.fitToWidth) == 1 and int(setup.fitToHeight) == 0
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert sheet.print_title_rows == f"{header_row}:{header_row}"
+    assert sheet.print_title_rows == f"${header_row}:${header_row}"
     last = openpyxl.utils.get_column_letter(columns)
-    assert sheet.print_area[0].startswith(f"'{sheet.title}'!$A$1:${last}$") or str(
-        sheet.print_area
-    ).startswith(f"'{sheet.title}'!$A$1:${last}$")
+    assert sheet.print_area.startswith(f"'{sheet.title}'!$A$1:${last}$")
     assert sheet.freeze_panes == (freeze or f"A{header_row + 1}")
     assert "&P" in sheet.oddFooter.center.text and sheet.oddHeader.center.text
     ranges = {str(r) for r in sheet.merged_cells.ranges}

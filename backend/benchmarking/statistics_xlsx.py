@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from backend.accounts.models import User
 from backend.benchmarking.models import UnitStatistics
 from backend.benchmarking.peers import MAX_STATISTIC, set_unit_statistics
-from backend.core import cleaning, sheets
+from backend.core import sheets
 from backend.core.errors import DomainError, Problem
 from tenants.models import Procuratorate
 
@@ -80,11 +80,12 @@ def export_statistics(province: Procuratorate, fiscal_year: int) -> bytes:
 _COUNT_UNITS = ("", "人", "名", "件", "个")
 
 
-def _number(value: Any, ref: str, label: str, problems: list[Problem]) -> int | None:
+def _number(cell: sheets.Cell, ref: str, label: str, problems: list[Problem]) -> int | None:
     """A whole number as people write it (``1,234``, ``１２０人``, ``约300件``)."""
+    value = cell.value
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    quantity, problem = cleaning.human_quantity(value, ref, label)
+    quantity, problem = sheets.quantity(cell, ref, label)
     number = None
     if (
         problem is None
@@ -128,7 +129,7 @@ def _plan(province: Procuratorate, fiscal_year: int, content: bytes) -> Preview:
         cells = [cell.value for cell in row]
         code = str(cells[0] or "").strip()
         values = {
-            field: _number(cells[i + 2], f"{column}{index}", label, problems)
+            field: _number(row[i + 2], f"{column}{index}", label, problems)
             for i, (column, field, label) in enumerate(NUMBER_COLUMNS)
         }
         if not code:

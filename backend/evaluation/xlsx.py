@@ -110,12 +110,11 @@ def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
         form.merged(2, column + 1, last, value)
 
     money, rate, score = sheets.writing.MONEY, sheets.writing.RATE, sheets.writing.SCORE
-    form.row(
-        3,
-        ["项目资金（元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率（%）", "得分"],
-        bold=True,
-        fills=dict.fromkeys(range(1, 8), sheets.writing.LABEL_FILL),
-    )
+    for column, label in enumerate(
+        ("项目资金（元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率（%）", "得分"),
+        start=1,
+    ):
+        form.label(3, column, label)
     form.merged(3, 8, width, None)
     form.row(
         4,

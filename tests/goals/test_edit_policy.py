@@ -175,12 +175,14 @@ def test_every_caller_refuses_a_library_level_with_not_editable(
     user: User,
 ) -> None:
     locked, _ = _locked(goal)
+    assert locked.level1 == "产出指标"  # another level 2 of the same level 1 is a valid one
+    other = "数量指标" if locked.level2 != "数量指标" else "质量指标"
     with pytest.raises(DomainError) as refused:
-        drafting.update_goal_indicator(locked, {"level1": "效益指标"}, user=user)
-    assert [(p.code, p.field) for p in refused.value.problems] == [("NOT_EDITABLE", "level1")]
+        drafting.update_goal_indicator(locked, {"level2": other}, user=user)
+    assert [(p.code, p.field) for p in refused.value.problems] == [("NOT_EDITABLE", "level2")]
 
     def change_level(sheet: Any, row: int) -> None:
-        sheet[f"A{row}"] = "效益指标" if sheet[f"A{row}"].value != "效益指标" else "产出指标"
+        sheet[f"B{row}"] = other
 
     assert _import_codes(goal, user, change_level) == {"NOT_EDITABLE"}
 

@@ -124,6 +124,7 @@ NUMBER = Alignment(horizontal="right", vertical="center")
 OPEN = Protection(locked=False)
 SHUT = Protection(locked=True)
 
+LINE_HEIGHT = 14.5  # points per line of 11 pt text
 PORTRAIT = "portrait"
 LANDSCAPE = "landscape"
 
@@ -153,6 +154,7 @@ class FormSheet:
         self.header_row: int | None = None
         self.last_row = 0
         self.open_columns: tuple[int, ...] = ()
+        self._lines: dict[int, int] = {}  # row → the lines its longest text wraps to
 
     # ---------------------------------------------------------------------- building blocks
 
@@ -168,9 +170,15 @@ class FormSheet:
         bold: bool = False,
         alignment: Alignment | None = None,
         border: bool = True,
+        span: int = 1,
     ) -> Any:
-        """Write one cell (text never a formula), boxed; ``entry``: open when protected."""
+        """Write one cell (text never a formula), boxed; ``entry``: open when protected;
+        ``span``: the columns it is merged over (for the row's height)."""
         cell = write(self.sheet, row, column, value)
+        if isinstance(value, str) and value:
+            width = sum(self.widths[column - 1 : column - 1 + span]) or 10
+            lines = _lines(value, width)
+            self._lines[row] = max(self._lines.get(row, 1), lines)
         cell.font = BOLD if bold else BODY
         if alignment is not None:
             cell.alignment = alignment
@@ -191,7 +199,7 @@ class FormSheet:
     def title(self, text: str, *, row: int = 1, height: float = 32) -> int:
         """The form's title, merged over its width, centred."""
         self.sheet.merge_cells(f"A{row}:{self.last_letter}{row}")
-        cell = self.cell(row, 1, text, alignment=CENTER, border=False)
+        cell = self.cell(row, 1, text, alignment=CENTER, border=False, span=self.width)
         cell.font = TITLE_FONT
         self.sheet.row_dimensions[row].height = height
         return row
@@ -226,6 +234,7 @@ class FormSheet:
             alignment=alignment or WRAP,
             fill=fill,
             bold=bold,
+            span=last - first + 1,
         )
         for column in range(first + 1, last + 1):
             other = self.sheet.cell(row=row, column=column)
@@ -281,6 +290,12 @@ class FormSheet:
         sheet = self.sheet
         for column, width in enumerate(self.widths, start=1):
             sheet.column_dimensions[get_column_letter(column)].width = width
+        # Spreadsheets do not grow a row for wrapped text on opening: each row is as high as
+        # its longest text needs (never lower than a height set on purpose).
+        for row, lines in self._lines.items():
+            if lines > 1:
+                dimension = sheet.row_dimensions[row]
+                dimension.height = max(dimension.height or 0, LINE_HEIGHT * lines + 4)
         if self.header_row is not None:
             sheet.freeze_panes = sheet.cell(row=self.header_row + 1, column=freeze_column)
             sheet.print_title_rows = f"{self.header_row}:{self.header_row}"
@@ -317,6 +332,17 @@ class FormSheet:
         protection.autoFilter = False
         protection.selectLockedCells = False
         protection.selectUnlockedCells = False
+
+
+def _lines(text: str, width: float) -> int:
+    """The lines ``text`` wraps to in a column ``width`` characters wide (a CJK character is
+    two: column widths count Latin digits)."""
+    room = max(width - 1, 1)
+    total = 0
+    for paragraph in text.split("\n"):
+        shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in paragraph)
+        total += max(1, -(-shown // int(room)))
+    return total
 
 
 def info_sheet(

@@ -32,7 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 from backend.core.errors import Problem
-from backend.goals.models import GoalStatus
+from backend.goals.models import GoalStatus, IndicatorSource
 from backend.indicators.models import IndicatorFields
 
 EDITABLE_STATUSES: tuple[str, ...] = (GoalStatus.DRAFT, GoalStatus.RETURNED)
@@ -67,7 +67,8 @@ class Flags:
     @classmethod
     def of(cls, indicator: Any) -> Flags:
         """The flags of a ``GoalIndicator`` (or anything with ``source`` and ``locked``)."""
-        return cls(from_library=indicator.source == "library", locked=bool(indicator.locked))
+        library = indicator.source == IndicatorSource.LIBRARY
+        return cls(from_library=library, locked=bool(indicator.locked))
 
 
 def goal_refusal(route: Route, status: str) -> str | None:
