@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from backend.core.errors import DomainError, Problem
@@ -78,7 +79,18 @@ class AdoptionResult:
 @transaction.atomic
 def adopt_version(version: TemplateVersion, *, push: TemplatePush | None = None) -> AdoptionResult:
     """Bring the unit's library to ``version`` of its template, in one transaction and a
-    constant number of queries whatever the number of indicators.
+    constant number of queries whatever the number of indicators: ``adopt_in_transaction``
+    in a transaction of its own (a savepoint when one is open)."""
+    return adopt_in_transaction(version, push=push)
+
+
+def adopt_in_transaction(
+    version: TemplateVersion, *, push: TemplatePush | None = None
+) -> AdoptionResult:
+    """``adopt_version`` for a caller that holds the transaction already and rolls all of it
+    back on an error (a push target: ``indicators.services.push.run_target``), without a
+    savepoint of its own — two round trips fewer per unit. Outside a transaction it refuses
+    to run (``TransactionManagementError``).
 
     New upstream indicators are created; existing ones are merged (``merge.three_way``: base =
     the upstream values last adopted, local = the unit's values, upstream = this version) and
@@ -89,6 +101,8 @@ def adopt_version(version: TemplateVersion, *, push: TemplatePush | None = None)
 
     Idempotent: a unit already on ``version`` gets an all-zero result and nothing is written.
     A version older than the adopted one is refused (``OLDER_VERSION``)."""
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("adopt_in_transaction needs an open transaction")
     if version.status == VersionStatus.DRAFT:
         raise DomainError.single(
             "VERSION_NOT_PUBLISHED", f"{version} 尚未发布，不能采用。", "version"

@@ -265,7 +265,8 @@ def run_target(target_id: int) -> PushTarget:
                     f"推送任务在模式“{connection.schema_name}”中运行，"
                     f"应为“{target.unit.schema_name}”。",
                 )
-            result = library_services.adopt_version(target.push.version, push=target.push)
+            # In this transaction, without a savepoint: an error rolls all of it back anyway.
+            result = library_services.adopt_in_transaction(target.push.version, push=target.push)
             target.attempts += 1
             target.status = PushStatus.CONFLICTED if result.conflicts else PushStatus.SUCCEEDED
             target.error = ""
