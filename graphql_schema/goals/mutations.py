@@ -517,9 +517,7 @@ class ReviewGoalAdjustment(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True)
         decision = DecisionEnum(required=True)
-        comment = graphene.String(
-            description="Required when decision is RETURN: COMMENT_REQUIRED."
-        )
+        comment = graphene.String(description="Required when decision is RETURN: COMMENT_REQUIRED.")
 
     @classmethod
     def perform(cls, root, info, id: str, decision: Any, comment: str = ""):
