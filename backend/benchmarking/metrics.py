@@ -44,6 +44,7 @@ from django.db.models import (
 from django.db.models.functions import Round
 
 from backend.benchmarking.models import (
+    BudgetFact,
     ExecutionFact,
     IndicatorFact,
     ProjectFact,
@@ -194,8 +195,9 @@ def _q(rows: QuerySet) -> MetricQuery:
 
 
 def _budget(units, fiscal_year, month, indicator_code) -> MetricQuery:
+    """Σ full-year budget of every project of the year (``BudgetFact``), approved goal or not."""
     return _q(
-        ProjectFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=_ids(units))
+        BudgetFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=_ids(units))
         .order_by()
         .values("unit_id")
         .annotate(raw=Sum("full_budget"))
@@ -430,7 +432,7 @@ METRICS: dict[str, Metric] = {
             "元",
             True,
             _budget,
-            description="Σ 本年度已批复绩效目标的项目全年预算数（目标尚未批复的项目不计入）",
+            description="Σ 本年度全部项目的全年预算数（不论绩效目标是否已批复）",
         ),
         Metric(
             "execution_rate",

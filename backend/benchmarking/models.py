@@ -132,6 +132,30 @@ class ExecutionFact(models.Model):
         return f"{self.unit_id} {self.fiscal_year}-{self.month:02} {self.execution_rate}%"
 
 
+class BudgetFact(models.Model):
+    """A unit's budget of a year: every project of the year, whatever its goal's status (the
+    ``budget`` metric, 预算规模). Written by the project services when a project is created
+    or its budget changes (``services.record_budget_fact``) and by ``rebuild_facts``."""
+
+    unit = models.ForeignKey("tenants.Procuratorate", on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    projects = models.PositiveIntegerField(default=0)
+    initial_budget = models.DecimalField(**MONEY, default=0)
+    full_budget = models.DecimalField(**MONEY, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "单位年度预算事实"
+        verbose_name_plural = "单位年度预算事实"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "fiscal_year"], name="budget_fact_unique")
+        ]
+        indexes = [models.Index(fields=["fiscal_year"], name="budget_fact_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.fiscal_year}"
+
+
 class UnitYearFact(models.Model):
     """A unit's year as the levels above compare it: its finalised project evaluations rolled
     up (budget-weighted) and its department-wide evaluation (部门整体支出绩效评价)."""
@@ -175,7 +199,7 @@ class PeerGroupKind(models.TextChoices):
 
 class PeerGroup(models.Model):
     """A set of units the province compares with each other. ``region``: the units under a
-    city; ``budget_band`` / ``staff_band``: the units whose budget (Σ ProjectFact.full_budget of
+    city; ``budget_band`` / ``staff_band``: the units whose budget (BudgetFact.full_budget of
     the year asked) or staff (UnitStatistics of that year) lies in [lower, upper) — resolved at
     query time; ``list``: the stored members. ``level`` narrows any kind to one level."""
 

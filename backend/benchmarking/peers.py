@@ -12,14 +12,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from backend.accounts.models import User
 from backend.benchmarking.models import (
+    BudgetFact,
     PeerGroup,
     PeerGroupKind,
     PeerGroupMember,
-    ProjectFact,
     UnitStatistics,
 )
 from backend.core.errors import DomainError, Problem
@@ -58,7 +58,8 @@ def member_condition(group: PeerGroup, fiscal_year: int) -> Q:
     without running a query (sub-queries for the bands and lists):
 
     - region: the units under the group's city (not the city itself);
-    - budget band: units whose Σ ProjectFact.full_budget of ``fiscal_year`` is in [lower, upper);
+    - budget band: units whose budget of ``fiscal_year`` (``BudgetFact.full_budget``, every
+      project of the year: the ``budget`` metric) is in [lower, upper);
     - staff band: units whose UnitStatistics.staff of ``fiscal_year`` is in [lower, upper);
     - list: the stored members.
 
@@ -67,14 +68,9 @@ def member_condition(group: PeerGroup, fiscal_year: int) -> Q:
         city_path = group.city.path if group.city else "/-none-/"
         condition = Q(path__startswith=city_path) & ~Q(pk=group.city_id)
     elif group.kind == PeerGroupKind.BUDGET_BAND:
-        budgets = (
-            ProjectFact.objects.filter(fiscal_year=fiscal_year)
-            .order_by()
-            .values("unit_id")
-            .annotate(total=Sum("full_budget"))
-            .filter(_band("total", group.lower, group.upper))
-            .values("unit_id")
-        )
+        budgets = BudgetFact.objects.filter(
+            _band("full_budget", group.lower, group.upper), fiscal_year=fiscal_year
+        ).values("unit_id")
         condition = Q(pk__in=budgets)
     elif group.kind == PeerGroupKind.STAFF_BAND:
         staffed = UnitStatistics.objects.filter(

@@ -20,11 +20,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django_tenants.utils import tenant_context
 
-from backend.benchmarking.models import ExecutionFact, IndicatorFact, ProjectFact, UnitYearFact
+from backend.benchmarking.models import (
+    BudgetFact,
+    ExecutionFact,
+    IndicatorFact,
+    ProjectFact,
+    UnitYearFact,
+)
 from tenants.models import Procuratorate
 
 if TYPE_CHECKING:
@@ -65,6 +71,7 @@ class RebuildResult:
     indicators: int
     executions: int = 0
     unit_years: int = 0
+    budgets: int = 0
 
 
 def project_fact(
@@ -192,13 +199,83 @@ def rebuild_facts(unit: Procuratorate) -> RebuildResult:
         IndicatorFact.objects.bulk_create(indicators)
         executions = rebuild_execution_facts(unit)
         unit_years = rebuild_evaluation_facts(unit)
+        budgets = rebuild_budget_facts(unit)
         restore_public_results(unit)
     return RebuildResult(
         projects=len(projects),
         indicators=len(indicators),
         executions=executions,
         unit_years=unit_years,
+        budgets=budgets,
     )
+
+
+# ================================================================================================
+# Budget facts (issue 16): every project of a unit's year, whatever its goal's status.
+# ================================================================================================
+
+
+def _budget_rows(unit: Procuratorate, fiscal_year: int | None = None) -> list[BudgetFact]:
+    """The (unsaved) budget facts of ``unit`` from its schema, one per year (one query)."""
+    from backend.budgets.models import Project
+
+    qs = (
+        Project.objects.all()
+        if fiscal_year is None
+        else Project.objects.filter(fiscal_year=fiscal_year)
+    )
+    rows = (
+        qs.order_by()
+        .values("fiscal_year")
+        .annotate(n=Count("id"), initial=Sum("initial_budget"), full=Sum("full_budget"))
+        .order_by("fiscal_year")
+    )
+    return [
+        BudgetFact(
+            unit=unit,
+            fiscal_year=row["fiscal_year"],
+            projects=row["n"],
+            initial_budget=row["initial"] or Decimal(0),
+            full_budget=row["full"] or Decimal(0),
+        )
+        for row in rows
+    ]
+
+
+@transaction.atomic
+def record_budget_fact(unit: Procuratorate, fiscal_year: int) -> BudgetFact | None:
+    """Bring the unit's budget fact of ``fiscal_year`` in line with its projects (two
+    queries); deleted when the year has none. Runs on the unit's schema, in the transaction
+    of the project change. Changes of one unit's year are serialised (an advisory lock for
+    the rest of the transaction), so the count, taken after the lock, sees every committed
+    project: two projects created at once both count."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"budget-fact:{unit.pk}:{fiscal_year}"]
+        )
+    rows = _budget_rows(unit, fiscal_year)
+    if not rows:
+        BudgetFact.objects.filter(unit=unit, fiscal_year=fiscal_year).delete()
+        return None
+    (row,) = rows
+    fact, _ = BudgetFact.objects.update_or_create(
+        unit=unit,
+        fiscal_year=fiscal_year,
+        defaults={
+            "projects": row.projects,
+            "initial_budget": row.initial_budget,
+            "full_budget": row.full_budget,
+        },
+    )
+    return fact
+
+
+def rebuild_budget_facts(unit: Procuratorate) -> int:
+    """Replace the unit's budget facts from its schema; how many years it has."""
+    rows = _budget_rows(unit)
+    BudgetFact.objects.filter(unit=unit).delete()
+    BudgetFact.objects.bulk_create(rows)
+    return len(rows)
 
 
 # ================================================================================================

@@ -245,7 +245,17 @@ def create_project(
                 "code",
             )
         ) from None
+    _publish_budget(project)
     return project
+
+
+def _publish_budget(project: Project) -> None:
+    """The unit's budget of the year is mirrored in a public fact (the ``budget`` metric,
+    every project of the year): refresh it in this same transaction."""
+    from backend.benchmarking.services import record_budget_fact
+    from tenants.selectors import current_unit
+
+    record_budget_fact(current_unit(), project.fiscal_year)
 
 
 @transaction.atomic
@@ -291,6 +301,8 @@ def update_project(project: Project, data: Mapping[str, Any], *, user: Any) -> P
         project._history_user = user  # type: ignore[attr-defined]
         project.save(update_fields=list(changes))
         _publish_goals(project)
+        if "full_budget" in changes:
+            _publish_budget(project)
     return project
 
 
@@ -348,6 +360,7 @@ def add_adjustment(
     locked.save(update_fields=["full_budget"])
     project.full_budget = locked.full_budget
     _publish_goals(locked)
+    _publish_budget(locked)
     return adjustment
 
 

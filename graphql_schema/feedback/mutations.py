@@ -228,7 +228,10 @@ class DecideBudgetLinkage(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True)
         action = LinkageActionEnum(required=True)
-        pct = graphene.Decimal(description="signed change in %; keep 0, stop −100")
+        pct = graphene.Decimal(
+            description="signed change in %. Required when action is INCREASE or REDUCE "
+            "(REQUIRED); KEEP takes 0 and STOP −100 (given when omitted)."
+        )
         reason = graphene.String(required=True)
 
     @classmethod
@@ -271,7 +274,9 @@ class IssueFeedbackInput(graphene.InputObjectType):
     unit_codes = graphene.List(graphene.NonNull(graphene.String))
     filter = FeedbackFilterInput()
     requires_rectification = graphene.Boolean(default_value=False)
-    due_on = graphene.Date()
+    due_on = graphene.Date(
+        description="整改期限. Required when requiresRectification is true: REQUIRED."
+    )
 
 
 def _filter(value: FeedbackFilterInput | None) -> dict[str, Any] | None:

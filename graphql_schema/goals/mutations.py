@@ -404,8 +404,14 @@ class ReviewGoal(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True)
         decision = DecisionEnum(required=True)
-        grade = GradeEnum()
-        comment = graphene.String()
+        grade = GradeEnum(
+            description="Required when decision is APPROVE (EXCELLENT or GOOD) or REJECT (POOR): "
+            "GRADE_REQUIRED; optional for RETURN."
+        )
+        comment = graphene.String(
+            description="Required when decision is RETURN, unless indicatorComments carry one: "
+            "COMMENT_REQUIRED."
+        )
         indicator_comments = graphene.List(graphene.NonNull(IndicatorCommentInput))
         version = version_argument()
 
@@ -511,7 +517,7 @@ class ReviewGoalAdjustment(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True)
         decision = DecisionEnum(required=True)
-        comment = graphene.String()
+        comment = graphene.String(description="Required when decision is RETURN: COMMENT_REQUIRED.")
 
     @classmethod
     def perform(cls, root, info, id: str, decision: Any, comment: str = ""):

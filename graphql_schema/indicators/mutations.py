@@ -60,7 +60,10 @@ class DraftTemplateVersion(BaseMutation):
 
     class Arguments:
         template_id = graphene.ID(required=True)
-        changelog = graphene.String()
+        changelog = graphene.String(
+            description="变更说明, saved on the draft. Optional here; publishTemplateVersion "
+            "requires one (this, or its own changelog argument): CHANGELOG_REQUIRED."
+        )
 
     @classmethod
     def perform(cls, root, info, template_id: str, changelog: str = "") -> dict[str, Any]:
@@ -154,7 +157,10 @@ class ImportTemplateVersion(BaseMutation):
         template_id = graphene.ID(required=True)
         file = Upload(description="The filled sheet (XLSX), by the multipart request spec.")
         file_base64 = graphene.String(deprecation_reason=BASE64_DEPRECATION)
-        changelog = graphene.String()
+        changelog = graphene.String(
+            description="变更说明, saved on the draft. Optional here; publishTemplateVersion "
+            "requires one (this, or its own changelog argument): CHANGELOG_REQUIRED."
+        )
 
     @classmethod
     def perform(

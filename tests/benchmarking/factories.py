@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import factory
+from django.db.models import F
 from django.utils import timezone
 
 from backend.benchmarking.models import (
+    BudgetFact,
     ExecutionFact,
     IndicatorFact,
     ProjectFact,
@@ -35,6 +37,19 @@ class ProjectFactFactory(factory.django.DjangoModelFactory):
     goal_id = factory.SelfAttribute("project_id")
     goal_grade = "excellent"
     approved_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def budget(obj: ProjectFact, create: bool, extracted: object, **kwargs: object) -> None:
+        """A project with an approved goal is a project of its year: it counts in the unit's
+        budget fact as ``budgets.services`` would have recorded it (``budget=False``: not)."""
+        if not create or extracted is False:
+            return
+        fact, _ = BudgetFact.objects.get_or_create(unit=obj.unit, fiscal_year=obj.fiscal_year)
+        BudgetFact.objects.filter(pk=fact.pk).update(
+            projects=F("projects") + 1,
+            initial_budget=F("initial_budget") + obj.initial_budget,
+            full_budget=F("full_budget") + obj.full_budget,
+        )
 
 
 class IndicatorFactFactory(factory.django.DjangoModelFactory):

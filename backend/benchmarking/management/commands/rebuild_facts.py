@@ -26,17 +26,18 @@ class Command(BaseCommand):
             if not units.exists():
                 raise CommandError(f"unknown unit: {options['unit']}")
         units = list(units)
-        projects = indicators = unit_years = 0
+        projects = indicators = unit_years = budgets = 0
         with tqdm(total=len(units), unit="unit", disable=options["verbosity"] == 0) as bar:
             for unit in units:
                 result = services.rebuild_facts(unit)
                 projects += result.projects
                 indicators += result.indicators
                 unit_years += result.unit_years
+                budgets += result.budgets
                 bar.update(1)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{len(units)} units: {projects} project facts, {indicators} indicator facts, "
-                f"{unit_years} unit-year facts"
+                f"{unit_years} unit-year facts, {budgets} budget facts"
             )
         )
