@@ -132,6 +132,20 @@ def read_values(reads: Sequence[MetricQuery]) -> list[MetricValues]:
     instead of one per query, whatever the number of units. In the order of ``reads``."""
     if not reads:
         return []
+    sql, params = tagged(reads)
+    rows_of: list[list[tuple[Any, ...]]] = [[] for _ in reads]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for k, *row in cursor.fetchall():
+            rows_of[k].append(tuple(row))
+    return [_metric_values(read, rows) for read, rows in zip(reads, rows_of, strict=True)]
+
+
+def tagged(reads: Sequence[MetricQuery]) -> tuple[str, list[Any]]:
+    """The queries as one ``UNION ALL`` with the columns ``k`` (the query's position),
+    ``unit_id``, ``v`` and the description columns ``m0``–``m2`` (text, NULL for a metric
+    without them), and its parameters: what ``read_values`` fetches and the statements that
+    summarise values in PostgreSQL (``selectors``) read from."""
     parts, params = [], []
     for index, read in enumerate(reads):
         columns = ("unit_id", "v", *META) if read.describe else ("unit_id", "v")
@@ -141,14 +155,10 @@ def read_values(reads: Sequence[MetricQuery]) -> list[MetricValues]:
             if read.describe
             else "NULL::text, NULL::text, NULL::text"
         )
-        parts.append(f'SELECT {index} AS k, t."unit_id", t."v", {meta} FROM ({sql}) t')
+        parts.append(f'SELECT {index}, t."unit_id", t."v", {meta} FROM ({sql}) t')
         params.extend(part_params)
-    rows_of: list[list[tuple[Any, ...]]] = [[] for _ in reads]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for k, *row in cursor.fetchall():
-            rows_of[k].append(tuple(row))
-    return [_metric_values(read, rows) for read, rows in zip(reads, rows_of, strict=True)]
+    union = " UNION ALL ".join(parts)
+    return f"SELECT * FROM ({union}) x(k, unit_id, v, m0, m1, m2)", params
 
 
 def _metric_values(read: MetricQuery, rows: list[tuple[Any, ...]]) -> MetricValues:

@@ -524,6 +524,19 @@ _DISTRIBUTION_COLUMNS = (
 _META_COLUMNS = ("meta_name", "meta_uom", "meta_direction")
 
 
+def quartile_points(count: str = "n", index: str = "i", value: str = "v") -> list[str]:
+    """The aggregates that pick, per quartile p, x[⌊h⌋] and x[⌊h⌋+1] (h = (n − 1)·p) out of
+    rows numbered ``index`` from 0 in ascending ``value`` among ``count`` (integer arithmetic,
+    as the ranking statement): ``_interpolate`` and ``_summary`` finish them in Decimal."""
+    points = []
+    for p in QUARTILES:
+        a, b = Fraction(p).as_integer_ratio()
+        low = f"({a} * ({count} - 1) / {b})"
+        points.append(f"max({value}) FILTER (WHERE {index} = {low})")
+        points.append(f"max({value}) FILTER (WHERE {index} = {low} + 1)")
+    return points
+
+
 def _ranking_sql(
     spec: Metric, query: metrics.MetricQuery, units_qs: QuerySet[Procuratorate]
 ) -> tuple[str, list[Any]]:
@@ -571,6 +584,23 @@ def _ranking_sql(
 Fetch = Callable[[int, int | None], list[tuple[Any, ...]]]
 
 
+def unit_value(raw: Sequence[Any], n: int) -> UnitValue:
+    """A ranked row from (id, code, name, level, city code, city name, value, rank) among
+    ``n`` valued units."""
+    unit_id, code, name, level, city_code, city_name, value, rank = raw
+    return UnitValue(
+        unit_id=unit_id,
+        code=code,
+        name=name,
+        level=level,
+        city_code=city_code,
+        city_name=city_name,
+        value=value,
+        rank=rank,
+        percentile=None if rank is None else percentile_of(rank, n),
+    )
+
+
 class RankedRows(Sequence[UnitValue]):
     """The rows of a ranked table, fetched a window at a time and made into ``UnitValue`` only
     when read: a GraphQL page reads one slice (at most 200 rows, usually the ones fetched with
@@ -596,18 +626,7 @@ class RankedRows(Sequence[UnitValue]):
         self.statement = statement
 
     def _row(self, raw: tuple[Any, ...]) -> UnitValue:
-        unit_id, code, name, level, city_code, city_name, value, rank = raw[:8]
-        return UnitValue(
-            unit_id=unit_id,
-            code=code,
-            name=name,
-            level=level,
-            city_code=city_code,
-            city_name=city_name,
-            value=value,
-            rank=rank,
-            percentile=None if rank is None else percentile_of(rank, self._n),
-        )
+        return unit_value(raw[:8], self._n)
 
     def _raw(self, start: int, stop: int) -> list[tuple[Any, ...]]:
         if stop <= start:
@@ -754,8 +773,8 @@ def unit_position(
 ) -> UnitPosition:
     """The unit's value, and its rank, percentile and the distribution among every unit of its
     province at its level and among each peer group of its province it belongs to (for
-    ``fiscal_year``). Only figures leave this function, never another unit's identity. Three
-    queries: the province's groups, its units with a membership flag per group, the values."""
+    ``fiscal_year``). Only figures leave this function, never another unit's identity. Two
+    queries: the province's groups, then the figures (``_POSITIONS_SQL``)."""
     return unit_positions(unit, [(metric, fiscal_year, month, indicator_code)])[0]
 
 
@@ -848,20 +867,7 @@ def _positions_in_sql(
     """The positions of ``unit`` for the ``asked`` (index, metric, month, indicator code) of
     one fiscal year, by ``_POSITIONS_SQL``."""
     reads = [spec.query(units_qs, fiscal_year, month, code) for _i, spec, month, code in asked]
-    parts, params = [], []
-    for k, read in enumerate(reads):
-        columns = ("unit_id", "v", *metrics.META) if read.describe else ("unit_id", "v")
-        sql, part_params = read.rows.values_list(*columns).query.sql_with_params()
-        meta = (
-            ", ".join(f't."{name}"::text' for name in metrics.META)
-            if read.describe
-            else "NULL::text, NULL::text, NULL::text"
-        )
-        parts.append(
-            f'SELECT k, unit_id, v, m0, m1, m2 FROM (SELECT {k}, t."unit_id", t."v", '
-            f"{meta} FROM ({sql}) t) x(k, unit_id, v, m0, m1, m2)"
-        )
-        params.extend(part_params)
+    parts, params = metrics.tagged(reads)
     flags = {
         f"g{g.pk}": ExpressionWrapper(
             peers.member_condition(g, fiscal_year), output_field=BooleanField()
@@ -872,14 +878,10 @@ def _positions_in_sql(
         units_qs.annotate(**flags).order_by().values_list("id", "level", *flags)
     ).query.sql_with_params()
     memberships = ["('level', u.level = %s)", *(f"('{name}', u.{name})" for name in flags)]
-    points, no_points = [], []
-    for p in QUARTILES:
-        a, b = Fraction(p).as_integer_ratio()
-        low = f"({a} * (n - 1) / {b})"
-        points += [f"max(v) FILTER (WHERE i = {low})", f"max(v) FILTER (WHERE i = {low} + 1)"]
-        no_points += ["NULL::numeric", "NULL::numeric"]
+    points = quartile_points()
+    no_points = ["NULL::numeric"] * len(points)
     statement = _POSITIONS_SQL.format(
-        parts=" UNION ALL ".join(parts),
+        parts=parts,
         units="{units}",
         unit_columns=", ".join(["id", "level", *flags]),
         memberships=", ".join(memberships),
@@ -938,9 +940,9 @@ def _positions_in_sql(
             dist = EMPTY
             if got is not None:
                 n, low, high, total, *rest = got
-                quartile_points, (above, below) = rest[:6], rest[6:]
+                picked, (above, below) = rest[:6], rest[6:]
                 quartiles = [
-                    _interpolate(n, p, quartile_points[2 * i], quartile_points[2 * i + 1])
+                    _interpolate(n, p, picked[2 * i], picked[2 * i + 1])
                     for i, p in enumerate(QUARTILES)
                 ]
                 dist = _summary(n, low, high, total, quartiles, spec.places)
@@ -1080,11 +1082,7 @@ def _periods(
 _TREND_SQL = """
 WITH parts AS ({parts}),
 ids(id) AS ({ids}),
-vals AS (
-    SELECT keys.k, ids.id AS unit_id, {value} AS v
-    FROM (SELECT generate_series(0, %s) AS k) keys CROSS JOIN ids
-    LEFT JOIN parts p ON p.k = keys.k AND p.unit_id = ids.id
-),
+vals AS ({vals}),
 o AS (
     SELECT k, unit_id, v, row_number() OVER (PARTITION BY k ORDER BY v) - 1 AS i,
         count(*) OVER (PARTITION BY k) AS n
@@ -1115,35 +1113,24 @@ def _trend(
     group's median and mean, and the unit's value when ``unit_id`` is given. Periods where
     nobody has a value are left out."""
     reads = [spec.query(units_qs, year, month, indicator_code) for year, month in periods]
-    parts, params = [], []
-    for index, read in enumerate(reads):
-        columns = ("unit_id", "v", *metrics.META) if read.describe else ("unit_id", "v")
-        sql, part_params = read.rows.values_list(*columns).query.sql_with_params()
-        meta = (
-            ", ".join(f't."{name}"::text' for name in metrics.META)
-            if read.describe
-            else "NULL::text, NULL::text, NULL::text"
-        )
-        parts.append(f'SELECT {index} AS k, t."unit_id", t."v", {meta} FROM ({sql}) t')
-        params.extend(part_params)
+    parts, params = metrics.tagged(reads)
     ids_sql, ids_params = units_qs.order_by().values_list("pk").query.sql_with_params()
-    points = []
-    for p in QUARTILES:
-        a, b = Fraction(p).as_integer_ratio()
-        low = f"({a} * (n - 1) / {b})"
-        points.append(f"max(v) FILTER (WHERE i = {low})")
-        points.append(f"max(v) FILTER (WHERE i = {low} + 1)")
+    points = quartile_points()
     sql = _TREND_SQL.format(
-        parts=" UNION ALL ".join(
-            f"SELECT k, unit_id, v, m0, m1, m2 FROM ({part}) x(k, unit_id, v, m0, m1, m2)"
-            for part in parts
-        ),
+        parts=parts,
         ids=ids_sql,
-        value="coalesce(p.v, 0)" if spec.count else "p.v",
+        # a count metric: every unit of the group each period, 0 without rows; else the rows
+        vals=(
+            "SELECT keys.k, ids.id AS unit_id, coalesce(p.v, 0) AS v "
+            f"FROM (SELECT generate_series(0, {len(reads) - 1}) AS k) keys CROSS JOIN ids "
+            "LEFT JOIN parts p ON p.k = keys.k AND p.unit_id = ids.id"
+            if spec.count
+            else "SELECT k, unit_id, v FROM parts"
+        ),
         points=", ".join(points),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *ids_params, len(reads) - 1, unit_id])
+        cursor.execute(sql, [*params, *ids_params, unit_id])
         found = {row[0]: row[1:] for row in cursor.fetchall()}
     points_out = []
     label, uom, higher = spec.label, spec.unit_of_measure, spec.higher_is_better
@@ -1151,15 +1138,14 @@ def _trend(
         if k not in found:
             continue
         n, low, high, total, *rest = found[k]
-        quartile_points, (own, rows, name, unit_of_measure, direction) = rest[:6], rest[6:]
+        picked, (own, rows, name, unit_of_measure, direction) = rest[:6], rest[6:]
         if read.describe is not None and rows:
             described = read.describe(name, unit_of_measure, direction)
             label = described.label or label
             uom = uom if described.unit_of_measure is None else described.unit_of_measure
             higher = higher if described.higher_is_better is None else described.higher_is_better
         quartiles = [
-            _interpolate(n, p, quartile_points[2 * i], quartile_points[2 * i + 1])
-            for i, p in enumerate(QUARTILES)
+            _interpolate(n, p, picked[2 * i], picked[2 * i + 1]) for i, p in enumerate(QUARTILES)
         ]
         stats = _summary(n, low, high, total, quartiles, spec.places)
         points_out.append(
@@ -1192,7 +1178,7 @@ def trend(
     the ``years`` years up to it (year-end figures): per period the median and mean of the
     group (the caller's scope, filtered as in ``benchmark``; a peer group as resolved for
     ``fiscal_year``) and, when ``unit`` (a code in that group) is given, that unit's value.
-    Queries: the scope (two or three) plus one per period."""
+    Queries: the scope (one or two) and one statement for every period (``_TREND_SQL``)."""
     spec = _metric(metric, None, indicator_code)
     periods = _periods(spec, fiscal_year, by, years)
     units_qs = _scoped_units(caller, fiscal_year, level, city, peer_group)

@@ -363,12 +363,7 @@ def league_page(
     bands = "\n            ".join(
         f"WHEN pct >= {floor} THEN '{key}'" for key, _label, floor in BANDS[:-1]
     )
-    points = []
-    for p in selectors.QUARTILES:
-        a, b = p.as_integer_ratio()
-        low = f"({a} * (cn - 1) / {b})"
-        points.append(f"max(value) FILTER (WHERE i = {low})")
-        points.append(f"max(value) FILTER (WHERE i = {low} + 1)")
+    points = selectors.quartile_points(count="cn")
     where = ["true"]
     named: dict[str, Any] = {
         "page": _page_number(page),
@@ -404,18 +399,7 @@ def league_page(
     n = table.distribution.count
 
     def unit_value(raw: tuple[Any, ...]) -> UnitValue:
-        unit_id, code, name, level, city_code, city_name, value, rank = raw[2:10]
-        return UnitValue(
-            unit_id=unit_id,
-            code=code,
-            name=name,
-            level=level,
-            city_code=city_code,
-            city_name=city_name,
-            value=value,
-            rank=rank,
-            percentile=None if rank is None else selectors.percentile_of(rank, n),
-        )
+        return selectors.unit_value(raw[2:10], n)
 
     count, number = 0, 1
     page_rows: list[UnitValue] = []
