@@ -46,7 +46,7 @@ def batch_rates(batches: Sequence[Any]) -> dict[str, Any]:
     """Per batch (as ``console.feedback.batches`` annotates it, newest on top): its response
     rate (answered ÷ units) and its closure rate (accepted ÷ rectifications; no bar when it
     asked for none), in percent, each bar labelled."""
-    labels = [f"{b.title}（{b.unit_count} 个单位）" for b in batches]
+    labels = [b.title for b in batches]
     label = {"show": True, "position": "right", "formatter": "{c}%", "fontSize": 11}
     return {
         "animation": False,
