@@ -205,14 +205,24 @@ def migrate_forward(name: str) -> int | None:
         return None
     added = len(on_disk - applied)
     print(f"migrating the demo database {name} forward ({added} new migrations)…", flush=True)
+    manage(name, "migrate_schemas", "--noinput")
+    return added
+
+
+def manage(database: str, *command: str) -> None:
+    """``manage.py <command>`` in a subprocess whose ``DATABASE_URL`` points at ``database``."""
     subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate_schemas", "--noinput"],
-        env={**os.environ, "DATABASE_URL": database_url(name)},
+        [sys.executable, str(ROOT / "manage.py"), *command],
+        env={**os.environ, "DATABASE_URL": database_url(database)},
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    return added
+
+
+def mark(name: str, migrations: str, code: str) -> None:
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"COMMENT ON DATABASE {quoted(name)} IS %s", [mark_of(migrations, code)])
 
 
 def ensure_demo(name: str, fresh: bool) -> dict[str, Any]:
@@ -227,10 +237,7 @@ def ensure_demo(name: str, fresh: bool) -> dict[str, Any]:
         started = time.perf_counter()
         added = migrate_forward(name)
         if added is not None:
-            with connection._nodb_cursor() as cursor:
-                cursor.execute(
-                    f"COMMENT ON DATABASE {quoted(name)} IS %s", [mark_of(migrations, code)]
-                )
+            mark(name, migrations, code)
             seconds = round(time.perf_counter() - started, 1)
             return {
                 "database": name,
@@ -243,15 +250,8 @@ def ensure_demo(name: str, fresh: bool) -> dict[str, Any]:
         cursor.execute(f"DROP DATABASE IF EXISTS {quoted(name)} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {quoted(name)}")
     print(f"preparing the demo province in {name} (manage.py demo --prepare-only)…", flush=True)
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "demo", "--prepare-only"],
-        env={**os.environ, "DATABASE_URL": database_url(name)},
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(f"COMMENT ON DATABASE {quoted(name)} IS %s", [mark_of(migrations, code)])
+    manage(name, "demo", "--prepare-only")
+    mark(name, migrations, code)
     seconds = round(time.perf_counter() - started, 1)
     return {"database": name, "prepared": f"now, {seconds} s", "key": key}
 
