@@ -174,7 +174,7 @@ def goal_submissions(n: int) -> None:
             project_code=f"gs-{start + index}",
             project_name="项目",
             fiscal_year=2026,
-            status="submitted",
+            status="unit_approved",  # awaiting 娄底's city review
         )
         for index in range(n)
     )

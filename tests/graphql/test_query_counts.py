@@ -60,6 +60,8 @@ def edges(*path: str) -> Callable[[dict[str, Any]], int]:
     def count(data: dict[str, Any]) -> int:
         for key in path:
             data = data[key]
+            if data is None:  # an object not there yet (the department evaluation)
+                return 0
         return len(data["edges"]) if isinstance(data, dict) else len(data)
 
     return count
@@ -164,8 +166,8 @@ ENTRIES: dict[str, Entry] = {
         "{ reviewInbox { goalId projectCode status unit { code parentCode } } }",
         rows.goal_submissions,
         edges("reviewInbox"),
-        Role.UNIT_LEADER,
-        "lengshuijiang",
+        Role.CITY_REVIEWER,
+        "loudi",
     ),
     "departmentEvaluation": Entry(
         "tenant",
