@@ -178,6 +178,42 @@ ENTRIES: dict[str, Entry] = {
         Role.UNIT_FINANCE,
         "lengshuijiang",
     ),
+    "feedbackBatches": Entry(
+        "public",
+        """{ feedbackBatches(first: 200) { edges { node { title responseRate closureRate
+          items { unit { code } evidenceIds title issuer { code } rectification { id } } } } } }""",
+        rows.feedback,
+        edges("feedbackBatches"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "feedbackItems": Entry(
+        "tenant",
+        """{ feedbackItems(first: 200) { edges { node { title body evidenceIds issuer { code }
+          rectification { id } } } } }""",
+        rows.feedback,
+        edges("feedbackItems"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
+    "budgetLinkages (public)": Entry(
+        "public",
+        """{ budgetLinkages(first: 200) { edges { node { projectCode decidedByName
+          unit { code } } } } }""",
+        rows.budget_linkages,
+        edges("budgetLinkages"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "budgetLinkages (unit)": Entry(
+        "tenant",
+        """{ budgetLinkages(first: 200) { edges { node { projectCode decidedByName
+          unit { code } } } } }""",
+        rows.budget_linkages,
+        edges("budgetLinkages"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
 }
 
 # List fields without an entry yet ("schema:Type.field"), each with the reason; the list only
@@ -246,19 +282,6 @@ NOT_YET_COUNTED: dict[str, str] = {
     "tenant:UnitKeyEvaluation.indicators": (
         "no row builder yet (issue 17 left open); prefetched, else a loader"
     ),
-    "public:Query.feedbackBatches": "no row builder yet (issue 17 left open)",
-    "public:FeedbackBatch.items": (
-        "no row builder yet (issue 17 left open); prefetched by the resolvers"
-    ),
-    "public:FeedbackItem.evidenceIds": (
-        "no row builder yet (issue 17 left open); a JSON column, no query"
-    ),
-    "tenant:FeedbackItem.evidenceIds": (
-        "no row builder yet (issue 17 left open); a JSON column, no query"
-    ),
-    "tenant:Query.feedbackItems": "no row builder yet (issue 17 left open)",
-    "public:Query.budgetLinkages": "no row builder yet (issue 17 left open)",
-    "tenant:Query.budgetLinkages": "no row builder yet (issue 17 left open)",
     "public:Query.suggestedRectifications": "no row builder yet (issue 17 left open)",
     "tenant:Query.alerts": "no row builder yet (issue 17 left open)",
     "tenant:Query.documents": "no row builder yet (issue 17 left open)",
