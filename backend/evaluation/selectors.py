@@ -21,7 +21,7 @@ from backend.evaluation.models import (
     IndicatorScore,
     SelfEvaluation,
 )
-from backend.goals.history import _entries
+from backend.goals.history import histories
 from backend.goals.models import GoalStatus, PerformanceGoal
 from backend.oversight.selectors import reach_condition, under_city
 
@@ -63,22 +63,17 @@ def evaluations_history(
     """``evaluation_history`` of each evaluation of ``kind`` in ``evaluation_ids``, in two
     queries for them all."""
     model = IndicatorScore if kind is SelfEvaluation else DepartmentIndicatorScore
-    records: dict[int, list[dict[str, Any]]] = {pk: [] for pk in evaluation_ids}
-    sources: list[tuple[Any, str, Any]] = [
-        (kind.history.filter(id__in=evaluation_ids), "id", lambda r: "evaluation"),
-        (
-            model.history.filter(evaluation_id__in=evaluation_ids),
-            "evaluation_id",
-            lambda r: f"indicator {r.code}",
-        ),
-    ]
-    for queryset, owner, label in sources:
-        per_evaluation: dict[int, list[Any]] = {}
-        for record in queryset.select_related("history_user"):
-            per_evaluation.setdefault(getattr(record, owner), []).append(record)
-        for pk, rows in per_evaluation.items():
-            records[pk] += _entries(rows, label)
-    return {pk: sorted(entries, key=lambda e: e["at"]) for pk, entries in records.items()}
+    return histories(
+        evaluation_ids,
+        [
+            (kind.history.filter(id__in=evaluation_ids), "id", lambda r: "evaluation"),
+            (
+                model.history.filter(evaluation_id__in=evaluation_ids),
+                "evaluation_id",
+                lambda r: f"indicator {r.code}",
+            ),
+        ],
+    )
 
 
 def evaluation_results_under(

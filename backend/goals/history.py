@@ -4,6 +4,7 @@ what to what — the goal itself, its indicators and its adjustment requests."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from backend.goals.models import AdjustmentRequest, GoalIndicator, PerformanceGoal
@@ -52,24 +53,35 @@ def goal_history(goal: PerformanceGoal) -> list[dict[str, Any]]:
 
 def goals_history(goal_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """``goal_history`` of each goal of ``goal_ids``, in three queries for them all."""
-    records: dict[int, list[dict[str, Any]]] = {pk: [] for pk in goal_ids}
-    sources: list[tuple[Any, str, Any]] = [
-        (PerformanceGoal.history.filter(id__in=goal_ids), "id", lambda r: "goal"),
-        (
-            GoalIndicator.history.filter(goal_id__in=goal_ids),
-            "goal_id",
-            lambda r: f"indicator {r.code}",
-        ),
-        (
-            AdjustmentRequest.history.filter(goal_id__in=goal_ids),
-            "goal_id",
-            lambda r: f"adjustment {r.id}",
-        ),
-    ]
-    for queryset, goal_field, label in sources:
-        per_goal: dict[int, list[Any]] = defaultdict(list)
+    return histories(
+        goal_ids,
+        [
+            (PerformanceGoal.history.filter(id__in=goal_ids), "id", lambda r: "goal"),
+            (
+                GoalIndicator.history.filter(goal_id__in=goal_ids),
+                "goal_id",
+                lambda r: f"indicator {r.code}",
+            ),
+            (
+                AdjustmentRequest.history.filter(goal_id__in=goal_ids),
+                "goal_id",
+                lambda r: f"adjustment {r.id}",
+            ),
+        ],
+    )
+
+
+def histories(
+    owner_ids: list[int], sources: list[tuple[Any, str, Callable[[Any], str]]]
+) -> dict[int, list[dict[str, Any]]]:
+    """The history entries of each owner (a goal, an evaluation), oldest first: ``sources``
+    are ``(history queryset, the field naming the owner, label of a record)``, one query
+    each whatever the number of owners."""
+    records: dict[int, list[dict[str, Any]]] = {pk: [] for pk in owner_ids}
+    for queryset, owner_field, label in sources:
+        per_owner: dict[int, list[Any]] = defaultdict(list)
         for record in queryset.select_related("history_user"):
-            per_goal[getattr(record, goal_field)].append(record)
-        for pk, rows in per_goal.items():
+            per_owner[getattr(record, owner_field)].append(record)
+        for pk, rows in per_owner.items():
             records[pk] += _entries(rows, label)
     return {pk: sorted(entries, key=lambda e: e["at"]) for pk, entries in records.items()}

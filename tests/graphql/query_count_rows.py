@@ -174,7 +174,7 @@ def goal_submissions(n: int) -> None:
             project_code=f"gs-{start + index}",
             project_name="项目",
             fiscal_year=2026,
-            status="submitted",
+            status="unit_approved",  # awaiting 娄底's city review
         )
         for index in range(n)
     )
@@ -203,6 +203,48 @@ def department_indicators(n: int) -> None:
             actual_value=Decimal("8"),
             sort_order=start + index,
             deviation_reason="未完成",
+        )
+        for index in range(n)
+    )
+
+
+def feedback(n: int) -> None:
+    from backend.feedback.models import FeedbackBatch, FeedbackItem
+    from tenants.models import Procuratorate
+
+    units = {
+        u.code: u
+        for u in Procuratorate.objects.filter(code__in=["hunan", "lengshuijiang", "xinhua"])
+    }
+    for _ in range(n):
+        batch = FeedbackBatch.objects.create(
+            issuer=units["hunan"], fiscal_year=2026, title="评价结果反馈", body="请阅"
+        )
+        for code in ("lengshuijiang", "xinhua"):
+            FeedbackItem.objects.create(batch=batch, unit=units[code], evidence_ids=[1])
+
+
+def budget_linkages(n: int) -> None:
+    from backend.accounts.models import User
+    from backend.feedback.models import BudgetLinkage, LinkageAction
+    from tenants.models import Procuratorate
+
+    unit = Procuratorate.objects.get(code="lengshuijiang")
+    decider = User.objects.order_by("pk").first()
+    start = BudgetLinkage.objects.count()
+    BudgetLinkage.objects.bulk_create(
+        BudgetLinkage(
+            unit=unit,
+            fiscal_year=2026,
+            project_id=60_000 + start + index,
+            project_code=f"bl-{start + index}",
+            grade="中",
+            score=Decimal("70"),
+            base_budget=Decimal("1000"),
+            suggested_action=LinkageAction.REDUCE,
+            suggested_min_pct=Decimal("5"),
+            suggested_max_pct=Decimal("10"),
+            decided_by=decider,
         )
         for index in range(n)
     )

@@ -60,6 +60,8 @@ def edges(*path: str) -> Callable[[dict[str, Any]], int]:
     def count(data: dict[str, Any]) -> int:
         for key in path:
             data = data[key]
+            if data is None:  # an object not there yet (the department evaluation)
+                return 0
         return len(data["edges"]) if isinstance(data, dict) else len(data)
 
     return count
@@ -164,8 +166,8 @@ ENTRIES: dict[str, Entry] = {
         "{ reviewInbox { goalId projectCode status unit { code parentCode } } }",
         rows.goal_submissions,
         edges("reviewInbox"),
-        Role.UNIT_LEADER,
-        "lengshuijiang",
+        Role.CITY_REVIEWER,
+        "loudi",
     ),
     "departmentEvaluation": Entry(
         "tenant",
@@ -173,6 +175,42 @@ ENTRIES: dict[str, Entry] = {
           flags { code } findings { code } groupScores { group } history { at kind } } }""",
         rows.department_indicators,
         edges("departmentEvaluation", "indicators"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
+    "feedbackBatches": Entry(
+        "public",
+        """{ feedbackBatches(first: 200) { edges { node { title responseRate closureRate
+          items { unit { code } evidenceIds title issuer { code } rectification { id } } } } } }""",
+        rows.feedback,
+        edges("feedbackBatches"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "feedbackItems": Entry(
+        "tenant",
+        """{ feedbackItems(first: 200) { edges { node { title body evidenceIds issuer { code }
+          rectification { id } } } } }""",
+        rows.feedback,
+        edges("feedbackItems"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
+    "budgetLinkages (public)": Entry(
+        "public",
+        """{ budgetLinkages(first: 200) { edges { node { projectCode decidedByName
+          unit { code } } } } }""",
+        rows.budget_linkages,
+        edges("budgetLinkages"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "budgetLinkages (unit)": Entry(
+        "tenant",
+        """{ budgetLinkages(first: 200) { edges { node { projectCode decidedByName
+          unit { code } } } } }""",
+        rows.budget_linkages,
+        edges("budgetLinkages"),
         Role.UNIT_FINANCE,
         "lengshuijiang",
     ),
@@ -244,19 +282,6 @@ NOT_YET_COUNTED: dict[str, str] = {
     "tenant:UnitKeyEvaluation.indicators": (
         "no row builder yet (issue 17 left open); prefetched, else a loader"
     ),
-    "public:Query.feedbackBatches": "no row builder yet (issue 17 left open)",
-    "public:FeedbackBatch.items": (
-        "no row builder yet (issue 17 left open); prefetched by the resolvers"
-    ),
-    "public:FeedbackItem.evidenceIds": (
-        "no row builder yet (issue 17 left open); a JSON column, no query"
-    ),
-    "tenant:FeedbackItem.evidenceIds": (
-        "no row builder yet (issue 17 left open); a JSON column, no query"
-    ),
-    "tenant:Query.feedbackItems": "no row builder yet (issue 17 left open)",
-    "public:Query.budgetLinkages": "no row builder yet (issue 17 left open)",
-    "tenant:Query.budgetLinkages": "no row builder yet (issue 17 left open)",
     "public:Query.suggestedRectifications": "no row builder yet (issue 17 left open)",
     "tenant:Query.alerts": "no row builder yet (issue 17 left open)",
     "tenant:Query.documents": "no row builder yet (issue 17 left open)",
