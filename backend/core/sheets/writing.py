@@ -22,6 +22,7 @@ computed cells (a score, a rate, a total, a locked target) cannot be typed over 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
 from decimal import Decimal
 from typing import Any
 
@@ -61,9 +62,12 @@ def write(sheet: Worksheet, row: int, column: int, value: Any) -> Any:
 
 def append(sheet: Worksheet, values: Iterable[Any]) -> None:
     """``sheet.append(values)`` with ``put``'s guarantee for every cell."""
-    sheet.append([clean_text(v) if isinstance(v, str) else v for v in values])
-    for cell in sheet[sheet.max_row]:
-        _as_text(cell)
+    row = [clean_text(v) if isinstance(v, str) else v for v in values]
+    sheet.append(row)
+    # The row just appended, by number: ``sheet.max_row`` walks every cell of the sheet.
+    number = sheet._current_row
+    for column in range(1, len(row) + 1):
+        _as_text(sheet.cell(row=number, column=column))
 
 
 def workbook_bytes(book: Workbook) -> bytes:
@@ -155,6 +159,7 @@ class FormSheet:
         self.last_row = 0
         self.open_columns: tuple[int, ...] = ()
         self._lines: dict[int, int] = {}  # row → the lines its longest text wraps to
+        self._styles: dict[tuple[Any, ...], Any] = {}  # a style's parts → its StyleArray
 
     # ---------------------------------------------------------------------- building blocks
 
@@ -179,20 +184,28 @@ class FormSheet:
             width = sum(self.widths[column - 1 : column - 1 + span]) or 10
             lines = _lines(value, width)
             self._lines[row] = max(self._lines.get(row, 1), lines)
-        cell.font = BOLD if bold else BODY
-        if alignment is not None:
+        if alignment is None:
+            numeric = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+            alignment = NUMBER if numeric else LEFT
+        # A form has a handful of distinct styles over thousands of cells: each is built once
+        # and copied (openpyxl otherwise hashes every style part on every assignment).
+        # Keyed by identity (hashing a style part walks all its fields); the cache keeps the
+        # parts alive, so an id is never reused for another one while the form is written.
+        key = (bold, id(alignment), number_format, id(fill), border, entry)
+        cached = self._styles.get(key)
+        if cached is None:
+            cell.font = BOLD if bold else BODY
             cell.alignment = alignment
-        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            cell.alignment = NUMBER
+            if number_format:
+                cell.number_format = number_format
+            if fill is not None:
+                cell.fill = fill
+            if border:
+                cell.border = BOX
+            cell.protection = OPEN if entry else SHUT
+            self._styles[key] = (copy(cell._style), alignment, fill)
         else:
-            cell.alignment = LEFT
-        if number_format:
-            cell.number_format = number_format
-        if fill is not None:
-            cell.fill = fill
-        if border:
-            cell.border = BOX
-        cell.protection = OPEN if entry else SHUT
+            cell._style = copy(cached[0])
         self.last_row = max(self.last_row, row)
         return cell
 
@@ -338,6 +351,8 @@ def _lines(text: str, width: float) -> int:
     """The lines ``text`` wraps to in a column ``width`` characters wide (a CJK character is
     two: column widths count Latin digits)."""
     room = max(width - 1, 1)
+    if len(text) * 2 <= room and "\n" not in text:
+        return 1  # fits even if every character is wide
     total = 0
     for paragraph in text.split("\n"):
         shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in paragraph)
