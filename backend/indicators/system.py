@@ -53,6 +53,12 @@ class DepartmentGroup(StrEnum):
 
 
 INPUT, PROCESS, OUTCOME = "投入指标", "过程指标", "效果指标"
+DEPARTMENT_GROUP_LABELS: dict[DepartmentGroup, str] = {
+    DepartmentGroup.INPUT: INPUT,
+    DepartmentGroup.PROCESS: PROCESS,
+    DepartmentGroup.OUTPUT: OUTPUT,
+    DepartmentGroup.OUTCOME: OUTCOME,
+}
 
 # Level-1 names of the department-wide layout (short forms included, as published tables
 # write them). 效益 and 满意度 indicators of a department table count under 效果.
@@ -69,6 +75,26 @@ DEPARTMENT_GROUP_OF_LEVEL1: dict[str, DepartmentGroup] = {
     EFFECT: DepartmentGroup.OUTCOME,
     SATISFACTION: DepartmentGroup.OUTCOME,
 }
+
+# Level 1 → level 2 headings a department-wide template (layout ``department``) may use: the
+# common framework of 部门整体支出绩效评价 (投入: 目标设定, 预算配置; 过程: 预算执行, 预算管理,
+# 资产管理; 产出: 职责履行; 效果: 履职效益), and beside them the project headings, which count
+# in their department groups (成本 under 产出, 效益 and 满意度 under 效果).
+DEPARTMENT_LEVELS: dict[str, tuple[str, ...]] = {
+    INPUT: ("目标设定", "预算配置"),
+    PROCESS: ("预算执行", "预算管理", "资产管理"),
+    OUTPUT: ("职责履行", *LEVELS[OUTPUT]),
+    OUTCOME: ("履职效益", "社会公众或服务对象满意度"),
+    COST: LEVELS[COST],
+    EFFECT: LEVELS[EFFECT],
+    SATISFACTION: LEVELS[SATISFACTION],
+}
+
+
+def levels_for(layout: str | None) -> dict[str, tuple[str, ...]]:
+    """The level 1 → level 2 headings an indicator of a template of ``layout`` may use."""
+    return DEPARTMENT_LEVELS if layout == "department" else LEVELS
+
 
 # The common split of a department-wide evaluation; a province's policy may set its own.
 DEFAULT_DEPARTMENT_WEIGHTS: dict[DepartmentGroup, Decimal] = {

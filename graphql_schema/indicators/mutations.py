@@ -15,7 +15,7 @@ from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_console
 from graphql_schema.core.uploads import BASE64_DEPRECATION, Upload, uploaded_content
-from graphql_schema.indicators.enums import LayoutEnum
+from graphql_schema.indicators.enums import LayoutEnum, TemplateScopeEnum
 from graphql_schema.indicators.fields import IndicatorInput, input_data
 from graphql_schema.indicators.types import (
     PushTarget,
@@ -31,10 +31,15 @@ class CreateTemplateInput(graphene.InputObjectType):
     name = graphene.String(required=True)
     project_kind = graphene.String()
     description = graphene.String()
-    layout = LayoutEnum()
+    scope = TemplateScopeEnum(
+        description="PROJECT (default) or DEPARTMENT (部门整体: the unit-level indicators)"
+    )
+    layout = LayoutEnum(description="DEPARTMENT (投入/过程/产出/效果) only with scope DEPARTMENT")
     execution_weight = graphene.Decimal()
     group_weights = graphene.JSONString(
-        description='e.g. {"output": 50, "effect": 30, "satisfaction": 10}'
+        description='e.g. {"output": 50, "effect": 30, "satisfaction": 10}; for the DEPARTMENT '
+        'layout {"input": 15, "process": 55, "output": 20, "outcome": 10} (process includes '
+        "the execution weight), or omitted: the unit's province policy at evaluation time"
     )
 
 

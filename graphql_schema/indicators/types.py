@@ -9,7 +9,12 @@ from graphene_django import DjangoObjectType
 from backend.indicators import models, push_selectors
 from graphql_schema.core.types import CountableConnection
 from graphql_schema.indicators.dataloaders import TargetsByPushLoader
-from graphql_schema.indicators.enums import LayoutEnum, PushStatusEnum, VersionStatusEnum
+from graphql_schema.indicators.enums import (
+    LayoutEnum,
+    PushStatusEnum,
+    TemplateScopeEnum,
+    VersionStatusEnum,
+)
 from graphql_schema.indicators.fields import INDICATOR_MODEL_FIELDS, IndicatorFieldsMixin
 from graphql_schema.tenants.types import Unit
 
@@ -51,6 +56,7 @@ class TemplateVersion(DjangoObjectType):
 
 class Template(DjangoObjectType):
     layout = graphene.Field(LayoutEnum, required=True)
+    scope = graphene.Field(TemplateScopeEnum, required=True)
     versions = graphene.List(graphene.NonNull(TemplateVersion), required=True)
     latest_published = graphene.Field(TemplateVersion)
     group_weights = graphene.JSONString()
@@ -64,6 +70,10 @@ class Template(DjangoObjectType):
     @staticmethod
     def resolve_layout(root: models.Template, info: graphene.ResolveInfo) -> str:
         return root.layout
+
+    @staticmethod
+    def resolve_scope(root: models.Template, info: graphene.ResolveInfo) -> str:
+        return root.scope
 
     @staticmethod
     def resolve_versions(root: models.Template, info: graphene.ResolveInfo):

@@ -330,3 +330,31 @@ def test_public_rows_follow_budget_changes_and_edits(gql, pushed, member, token_
     assert adjusted["data"]["addBudgetAdjustment"]["project"]["fullBudget"] == "1000000.00"
     assert ProjectFact.objects.get(unit__code="lengshuijiang").full_budget == Decimal("1000000")
     assert GoalSubmission.objects.get(unit__code="lengshuijiang").full_budget == Decimal("1000000")
+
+
+HAND = """mutation($id: ID!, $to: String!) { handGoalApproval(id: $id, approver: $to) {
+  goal { status } errors { field code message } } }"""
+
+
+def test_the_declaring_leader_hands_the_approval_over_graphql(
+    gql, pushed, member, token_for
+) -> None:
+    """Issue 16: no self-approval. The leader who declared the goal is refused at review
+    (``SELF_APPROVAL``) and hands it to another leader, who approves; an unknown user or one
+    who is no leader here is named on ``approver``."""
+    declarer = token_for(member("lengshuijiang", Role.UNIT_LEADER, username="declarer"))
+    deputy = token_for(member("lengshuijiang", Role.UNIT_LEADER, username="deputy"))
+    finance = token_for(member("lengshuijiang", Role.UNIT_FINANCE, username="lsj-cashier"))
+    goal_id = declare(gql, declarer)
+    gql(SUBMIT, host=LSJ, token=finance, variables={"id": goal_id})
+    approve = {"id": goal_id, "d": "APPROVE", "g": "EXCELLENT"}
+    own = gql(REVIEW, host=LSJ, token=declarer, variables=approve)["data"]["reviewGoal"]
+    assert [e["code"] for e in own["errors"]] == ["SELF_APPROVAL"], own
+    for to, code in (("nobody-here", "NOT_FOUND"), ("lsj-cashier", "NOT_A_LEADER")):
+        refused = gql(HAND, host=LSJ, token=declarer, variables={"id": goal_id, "to": to})
+        errors = refused["data"]["handGoalApproval"]["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [("approver", code)], refused
+    handed = gql(HAND, host=LSJ, token=declarer, variables={"id": goal_id, "to": "deputy"})
+    assert handed["data"]["handGoalApproval"]["errors"] == [], handed
+    done = gql(REVIEW, host=LSJ, token=deputy, variables=approve)["data"]["reviewGoal"]
+    assert done["errors"] == [] and done["goal"]["status"] == "APPROVED", done

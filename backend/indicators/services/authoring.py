@@ -21,6 +21,7 @@ from backend.indicators import system
 from backend.indicators.models import (
     IndicatorFields,
     Layout,
+    Scope,
     Template,
     TemplateIndicator,
     TemplateVersion,
@@ -93,6 +94,9 @@ def _clean_template_weights(
             )
         )
 
+    if layout == Layout.DEPARTMENT:
+        stored_split, split_problems = _department_split(execution, group_weights)
+        return execution, stored_split, problems + split_problems
     if group_weights is None:
         if layout == Layout.SPLIT:
             default = sum(system.DEFAULT_GROUP_WEIGHTS.values(), Decimal(0))
@@ -173,6 +177,44 @@ def _clean_template_weights(
     return execution, stored, problems
 
 
+def _department_split(
+    execution: Decimal, group_weights: dict[str, Any] | None
+) -> tuple[dict[str, str] | None, list[Problem]]:
+    """The department layout's own split of 投入 / 过程 / 产出 / 效果 (``input``, ``process``,
+    ``output``, ``outcome``: all four, together 100, 过程 at least the execution weight, which
+    counts inside it). ``None``: the unit's province policy decides at evaluation time."""
+    if group_weights is None:
+        return None, []
+    keys = [group.value for group in system.DepartmentGroup]
+    if not isinstance(group_weights, dict) or set(group_weights) != set(keys):
+        example = '{"input": 15, "process": 55, "output": 20, "outcome": 10}'
+        message = f"部门整体的分组分值须包含投入、过程、产出、效果四项，如 {example}。"
+        return None, [Problem("INVALID_WEIGHTS", message, "group_weights")]
+    stored: dict[str, str] = {}
+    numbers: dict[str, Decimal] = {}
+    for key in keys:
+        value = group_weights[key]
+        try:
+            number = validation.to_decimal(value)
+        except ValueError:
+            number = Decimal(-1)
+        if number < 0 or number != number.quantize(Decimal("0.01")):
+            message = f"分组“{key}”的分值“{value}”应为不小于 0 的数字，最多两位小数。"
+            return None, [Problem("INVALID_WEIGHTS", message, "group_weights")]
+        numbers[key], stored[key] = number, _format_weight(number)
+    total = sum(numbers.values(), Decimal(0))
+    if total != 100:
+        message = f"投入、过程、产出、效果分值合计 {validation.fmt(total)}，应为 100.00。"
+        return None, [Problem("INVALID_WEIGHTS", message, "group_weights")]
+    if numbers["process"] < execution:
+        message = (
+            f"过程分值 {validation.fmt(numbers['process'])} 小于预算执行率分值 "
+            f"{validation.fmt(execution)}（预算执行率计入过程）。"
+        )
+        return None, [Problem("INVALID_WEIGHTS", message, "group_weights")]
+    return stored, []
+
+
 @transaction.atomic
 def create_template(
     *,
@@ -184,8 +226,14 @@ def create_template(
     layout: str = Layout.SPLIT,
     execution_weight: Decimal = Decimal("10"),
     group_weights: dict[str, Decimal] | None = None,
+    scope: str = Scope.PROJECT,
 ) -> Template:
     """Create a template and its version 1, an empty draft.
+
+    ``scope``: project goals' indicators, or a department template's unit-level ones; the
+    department layout (投入 / 过程 / 产出 / 效果, its split in ``group_weights`` keyed
+    ``input``/``process``/``output``/``outcome``, or None: the province policy's at
+    evaluation time) is for department templates only.
 
     ``group_weights`` maps scoring groups (``output``, ``effect``, ``satisfaction``) to their
     points; ``None`` keeps the default 50/30/10. With the split layout, the execution weight
@@ -221,6 +269,22 @@ def create_template(
                 "layout",
             )
         )
+    if scope not in Scope.values:
+        problems.append(
+            Problem(
+                "INVALID_CHOICE",
+                f"适用对象“{scope}”无效，应为 {'、'.join(Scope.values)} 之一。",
+                "scope",
+            )
+        )
+    elif layout == Layout.DEPARTMENT and scope != Scope.DEPARTMENT:
+        problems.append(
+            Problem(
+                "INVALID_CHOICE",
+                "投入/过程/产出/效果计分结构只用于部门整体支出模板。",
+                "layout",
+            )
+        )
     execution, stored, weight_problems = _clean_template_weights(
         layout, execution_weight, group_weights
     )
@@ -236,6 +300,7 @@ def create_template(
                 project_kind=project_kind,
                 description=(description or "").strip(),
                 layout=layout,
+                scope=scope,
                 execution_weight=execution,
                 group_weights=stored,
                 created_by=user,
@@ -310,7 +375,8 @@ def add_indicator(version: TemplateVersion, data: dict[str, Any]) -> TemplateInd
     at once, each naming its field. Without ``sort_order`` the indicator goes last."""
     version = _lock_version(version.pk)
     _require_draft(version)
-    cleaned, problems = validation.clean_indicator_fields(data)
+    layout = Template.objects.values_list("layout", flat=True).get(pk=version.template_id)
+    cleaned, problems = validation.clean_indicator_fields(data, layout=layout)
     code = cleaned.get("code")
     if code and version.indicators.filter(code=code).exists():
         problems.append(_duplicate(code))
@@ -340,7 +406,10 @@ def update_indicator(indicator: TemplateIndicator, data: dict[str, Any]) -> Temp
     if current is None:
         raise DomainError.single("NOT_FOUND", "指标不存在或已被删除。", "indicator")
     base = {field: getattr(current, field) for field in validation.INDICATOR_FIELDS}
-    cleaned, problems = validation.clean_indicator_fields(data, partial=True, base=base)
+    layout = Template.objects.values_list("layout", flat=True).get(pk=version.template_id)
+    cleaned, problems = validation.clean_indicator_fields(
+        data, partial=True, base=base, layout=layout
+    )
     code = cleaned.get("code")
     if (
         code

@@ -110,18 +110,22 @@ def normalise_level2(level2: str) -> str:
     return system.LEVEL2_ALIASES.get(level2, level2)
 
 
-def level_problems(level1: str, level2: str, *, prefix: str = "") -> list[Problem]:
+def level_problems(
+    level1: str, level2: str, *, prefix: str = "", layout: str | None = None
+) -> list[Problem]:
     """``level1`` must be a standard level 1 and ``level2`` one of its children (both cost
-    layouts are standard: 成本指标 under 产出指标, or 成本指标 as a level 1)."""
-    if level1 not in system.LEVELS:
+    layouts are standard: 成本指标 under 产出指标, or 成本指标 as a level 1). A template of
+    the department layout also takes 投入指标 / 过程指标 / 效果指标 (``system.levels_for``)."""
+    levels = system.levels_for(layout)
+    if level1 not in levels:
         return [
             Problem(
                 "INVALID_LEVEL",
-                f"一级指标“{level1}”无效，应为 {'、'.join(system.LEVELS)} 之一。",
+                f"一级指标“{level1}”无效，应为 {'、'.join(levels)} 之一。",
                 f"{prefix}level1",
             )
         ]
-    allowed = system.LEVELS[level1]
+    allowed = levels[level1]
     if normalise_level2(level2) not in allowed:
         return [
             Problem(
@@ -138,6 +142,7 @@ def clean_indicator_fields(
     *,
     partial: bool = False,
     base: Mapping[str, Any] | None = None,
+    layout: str | None = None,
 ) -> tuple[dict[str, Any], list[Problem]]:
     """Check and coerce what an author wants to save on an indicator, field by field.
 
@@ -145,7 +150,8 @@ def clean_indicator_fields(
     the model's places, level-2 aliases normalised) and every problem found, each naming its
     field. With ``partial`` the required fields may be left out (an update); ``base`` holds the
     indicator's current values, used to check a new level 2 against the current level 1 and
-    the other way round. ``None`` for a field with a default (polarity, scoring method, target
+    the other way round; ``layout``: the template's (its headings, ``level_problems``).
+    ``None`` for a field with a default (polarity, scoring method, target
     basis, mandatory, locked, sort order) counts as not given. Cross-field rules (a
     quantitative indicator needs a direction …) are checked at publication by
     ``validate_version``: a draft may be incomplete.
@@ -241,9 +247,11 @@ def clean_indicator_fields(
         level1 = cleaned.get("level1", current.get("level1"))
         level2 = cleaned.get("level2", current.get("level2"))
         if level1 is not None and level2 is None:
-            problems.extend(p for p in level_problems(level1, "") if p.field == "level1")
+            problems.extend(
+                p for p in level_problems(level1, "", layout=layout) if p.field == "level1"
+            )
         elif level1 is not None:
-            problems.extend(level_problems(level1, level2))
+            problems.extend(level_problems(level1, level2, layout=layout))
 
     return cleaned, problems
 
@@ -294,7 +302,12 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
 
         problems.extend(
             Problem(p.code, f"{title}：{p.message}", p.field)
-            for p in level_problems(indicator.level1 or "", indicator.level2 or "", prefix=prefix)
+            for p in level_problems(
+                indicator.level1 or "",
+                indicator.level2 or "",
+                prefix=prefix,
+                layout=template.layout,
+            )
         )
 
         if indicator.value_type == ValueType.QUANTITATIVE:
@@ -395,6 +408,8 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
 def _weight_problems(template: Template, indicators: Sequence[TemplateIndicator]) -> list[Problem]:
     """The sums: per scoring group (split layout), in total, and the groups that must not be
     empty."""
+    if template.layout == Layout.DEPARTMENT:
+        return _department_weight_problems(template, indicators)
     problems: list[Problem] = []
     has_quantity = any(
         i.level1 == system.OUTPUT and normalise_level2(i.level2 or "") == QUANTITY
@@ -465,6 +480,58 @@ def _weight_problems(template: Template, indicators: Sequence[TemplateIndicator]
             Problem(
                 "TOTAL_WEIGHT_MISMATCH",
                 f"指标分值合计 {fmt(total)}，应为 {fmt(expected_total)}"
+                f"（总分 100 减去预算执行率分值 {fmt(execution)}）。",
+                "weights.total",
+            )
+        )
+    return problems
+
+
+def _department_weight_problems(
+    template: Template, indicators: Sequence[TemplateIndicator]
+) -> list[Problem]:
+    """The department layout (投入 / 过程 / 产出 / 效果): the lines add up to 100 less the
+    execution weight; with the template's own split (``group_weights``) each part's lines
+    add up to its weight, 过程 less the execution weight, which counts inside it. Without
+    one, the split is the unit's province policy's at evaluation time (15/55/20/10 by
+    default), which the engine checks there (``weights_mismatch``)."""
+    problems: list[Problem] = []
+    try:
+        execution = to_decimal(template.execution_weight)
+    except ValueError:
+        execution = system.DEFAULT_EXECUTION_WEIGHT
+    sums: dict[str, Decimal] = {}
+    for indicator in indicators:
+        group = system.DEPARTMENT_GROUP_OF_LEVEL1.get(indicator.level1 or "")
+        if group is not None:
+            sums[group] = sums.get(group, Decimal(0)) + (_weight_of(indicator) or Decimal(0))
+    if template.group_weights:
+        for group in system.DepartmentGroup:
+            try:
+                want = to_decimal(template.group_weights.get(group.value, 0))
+            except ValueError:
+                continue  # refused when the template was saved
+            if group == system.DepartmentGroup.PROCESS:
+                want -= execution
+            have = sums.get(group, Decimal(0))
+            if have != want:
+                label = system.DEPARTMENT_GROUP_LABELS[group]
+                note = ""
+                if group == system.DepartmentGroup.PROCESS:
+                    note = f"（过程分值减去预算执行率分值 {fmt(execution)}）"
+                problems.append(
+                    Problem(
+                        "GROUP_WEIGHT_MISMATCH",
+                        f"{label}分值合计 {fmt(have)}，应为 {fmt(want)}{note}。",
+                        f"weights.{group.value}",
+                    )
+                )
+    total = sum(sums.values(), Decimal(0))
+    if total != Decimal(100) - execution:
+        problems.append(
+            Problem(
+                "TOTAL_WEIGHT_MISMATCH",
+                f"指标分值合计 {fmt(total)}，应为 {fmt(Decimal(100) - execution)}"
                 f"（总分 100 减去预算执行率分值 {fmt(execution)}）。",
                 "weights.total",
             )

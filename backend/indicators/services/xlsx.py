@@ -390,9 +390,12 @@ def _load(content: bytes) -> sheets.Grid:
     return sheets.read_sheet(sheet, max_columns=len(HEADERS), field="file")
 
 
-def read_indicators(content: bytes) -> tuple[list[SheetRow], list[Problem]]:
-    """The indicator rows of a sheet, cleaned, and every problem found (each naming its cell).
-    Raises ``DomainError`` (``INVALID_FILE``) when the file cannot be read at all."""
+def read_indicators(
+    content: bytes, layout: str | None = None
+) -> tuple[list[SheetRow], list[Problem]]:
+    """The indicator rows of a sheet, cleaned, and every problem found (each naming its cell);
+    ``layout``: the template's (its headings, ``validation.level_problems``). Raises
+    ``DomainError`` (``INVALID_FILE``) when the file cannot be read at all."""
     sheet = _load(content)
     problems: list[Problem] = []
     header = [cell.value for cell in sheet.row(1)]
@@ -417,7 +420,7 @@ def read_indicators(content: bytes) -> tuple[list[SheetRow], list[Problem]]:
             continue
         row = cells[0].row
         data, cell_problems = parse_indicator_row(cells, row)
-        cleaned, field_problems = validation.clean_indicator_fields(data)
+        cleaned, field_problems = validation.clean_indicator_fields(data, layout=layout)
         bad_columns = {p.field for p in cell_problems}
         for problem in field_problems:
             letter = COLUMN_OF[problem.field or "code"]
@@ -477,7 +480,7 @@ def _check(
         )
     _, changelog_problems = authoring.clean_changelog(changelog)
     problems.extend(changelog_problems)
-    rows, sheet_problems = read_indicators(content)
+    rows, sheet_problems = read_indicators(content, template.layout)
     problems.extend(sheet_problems)
     return rows, problems
 

@@ -85,9 +85,8 @@ def load_department_templates(*, user: User | None = None) -> list[TemplateVersi
             user=user,
             description=spec.description,
             layout=Layout.POOLED,
+            scope=Scope.DEPARTMENT,
         )
-        Template.objects.filter(pk=template.pk).update(scope=Scope.DEPARTMENT)
-        template.scope = Scope.DEPARTMENT
         draft = selectors.draft_of(template)
         assert draft is not None
         for data in spec.indicators:

@@ -13,16 +13,26 @@ from backend.indicators.models import (
     Direction,
     Layout,
     Polarity,
+    Scope,
     ScoringMethod,
     TargetBasis,
     ValueType,
 )
 from backend.web.forms import PlainForm
 
-LEVEL1_CHOICES = [("", "请选择")] + [(name, name) for name in system.LEVELS]
-LEVEL2_CHOICES = [("", "请选择")] + [
-    (level1, [(name, name) for name in children]) for level1, children in system.LEVELS.items()
-]
+
+def level_choices(layout: str | None) -> tuple[list[Any], list[Any]]:
+    """The level-1 and (grouped) level-2 choices of a template of ``layout``
+    (``system.levels_for``: the department layout adds 投入 / 过程 / 效果)."""
+    levels = system.levels_for(layout)
+    level1 = [("", "请选择")] + [(name, name) for name in levels]
+    level2 = [("", "请选择")] + [
+        (parent, [(name, name) for name in children]) for parent, children in levels.items()
+    ]
+    return level1, level2
+
+
+LEVEL1_CHOICES, LEVEL2_CHOICES = level_choices(None)
 
 
 class SearchForm(PlainForm):
@@ -36,6 +46,9 @@ class TemplateForm(PlainForm):
     )
     name = forms.CharField(label="模板名称", required=False, max_length=400)
     project_kind = forms.CharField(label="适用项目", required=False, max_length=200)
+    scope = forms.ChoiceField(
+        label="适用对象", choices=Scope.choices, initial=Scope.PROJECT, required=False
+    )
     layout = forms.ChoiceField(label="计分结构", choices=Layout.choices, initial=Layout.SPLIT)
     execution_weight = forms.CharField(
         label="预算执行率分值", required=False, initial="10", max_length=20
@@ -60,7 +73,8 @@ def _choices(enum: Any, blank: str | None = None) -> list[tuple[str, str]]:
 
 class IndicatorForm(PlainForm):
     """Every field an author sets on a level-3 indicator; the service says what is missing
-    or wrong (``authoring.add_indicator`` / ``update_indicator``)."""
+    or wrong (``authoring.add_indicator`` / ``update_indicator``). ``layout``: the
+    template's, for the headings offered."""
 
     code = forms.CharField(label="指标编码", required=False, max_length=200)
     level1 = forms.ChoiceField(label="一级指标", required=False, choices=LEVEL1_CHOICES)
@@ -92,8 +106,11 @@ class IndicatorForm(PlainForm):
 
     REQUIRED = ("code", "level1", "level2", "name", "value_type", "weight")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, layout: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        level1, level2 = level_choices(layout)
+        self.fields["level1"].choices = level1  # type: ignore[attr-defined]
+        self.fields["level2"].choices = level2  # type: ignore[attr-defined]
         for name in self.REQUIRED:  # marked for the reader; the service checks
             self.fields[name].widget.attrs["data-required"] = "1"
 

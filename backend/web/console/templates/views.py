@@ -27,6 +27,7 @@ from backend.documents.services import SHEET_TYPES, read_upload
 from backend.indicators import selectors as indicator_selectors
 from backend.indicators.models import (
     PushStatus,
+    Scope,
     Template,
     TemplateIndicator,
     TemplateVersion,
@@ -106,6 +107,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 project_kind=data["project_kind"],
                 description=data["description"],
                 layout=data["layout"],
+                scope=data["scope"] or Scope.PROJECT,
                 execution_weight=data["execution_weight"],
                 user=request.user,
             ),
@@ -178,7 +180,11 @@ def _version_page(
             indicator,
             forms.get(indicator.pk)
             or (
-                IndicatorForm(initial=indicator_initial(indicator), prefix=f"i{indicator.pk}")
+                IndicatorForm(
+                    initial=indicator_initial(indicator),
+                    prefix=f"i{indicator.pk}",
+                    layout=version.template.layout,
+                )
                 if editable
                 else None
             ),
@@ -203,7 +209,7 @@ def _version_page(
             "here": f"第 {version.number} 版",
             "rows": rows,
             "editable": editable,
-            "new": new or IndicatorForm(prefix="new"),
+            "new": new or IndicatorForm(prefix="new", layout=version.template.layout),
             "publish": publish or ChangelogForm(initial={"changelog": version.changelog}),
             "publish_problems": publish_problems or [],
             "refusals": [] if editable else refusals,
@@ -228,7 +234,7 @@ def version(request: HttpRequest, version_id: int) -> HttpResponse:
 @require_POST
 def indicator_add(request: HttpRequest, version_id: int) -> HttpResponse:
     version = _version(version_id)
-    form = IndicatorForm(request.POST, prefix="new")
+    form = IndicatorForm(request.POST, prefix="new", layout=version.template.layout)
     if form.is_valid():
         indicator = run_service(
             form, lambda: authoring.add_indicator(version, form.data_for_service())
@@ -251,7 +257,7 @@ def _indicator(version: TemplateVersion, indicator_id: int) -> TemplateIndicator
 def indicator_update(request: HttpRequest, version_id: int, indicator_id: int) -> HttpResponse:
     version = _version(version_id)
     indicator = _indicator(version, indicator_id)
-    form = IndicatorForm(request.POST, prefix=f"i{indicator.pk}")
+    form = IndicatorForm(request.POST, prefix=f"i{indicator.pk}", layout=version.template.layout)
     if form.is_valid():
         saved = run_service(
             form, lambda: authoring.update_indicator(indicator, form.data_for_service())
