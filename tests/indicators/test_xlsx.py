@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
@@ -397,3 +398,30 @@ def test_the_sheet_prints_like_the_official_form() -> None:
     layout.assert_official_form(
         info, header_row=2, orientation="portrait", columns=2, merged=["A1:B1"], locked=["B3"]
     )
+
+
+def test_the_preview_checks_row_by_row_and_writes_nothing() -> None:
+    template, v1 = published_template()
+    book = workbook(xlsx.export_version(v1))
+    book["指标库"]["J3"] = "很多"
+    book["指标库"]["E5"] = "随便"
+    preview = xlsx.preview_version(template, saved(book), changelog="表格导入")
+    assert not preview.ok and preview.problems == []
+    bad = {row.row: [p.field for p in found] for row, found in preview.rows if found}
+    assert bad == {3: ["指标库!J3"], 5: ["指标库!E5"]}
+    assert len(preview.rows) == len(varied())
+    assert TemplateVersion.objects.filter(template=template).count() == 1
+
+
+def test_the_preview_of_a_good_sheet_names_the_file_and_warns_of_publication() -> None:
+    template, v1 = published_template()
+    book = workbook(xlsx.export_version(v1))
+    book["指标库"]["J2"] = 1  # the group's weights no longer add up
+    content = saved(book)
+    preview = xlsx.preview_version(template, content)
+    assert preview.ok and preview.publish_problems
+    assert preview.digest == hashlib.sha256(content).hexdigest()
+    # a draft in the way is a problem of no row
+    authoring.draft_version(template, user=None)
+    blocked = xlsx.preview_version(template, content)
+    assert [p.code for p in blocked.problems] == ["DRAFT_EXISTS"] and not blocked.ok

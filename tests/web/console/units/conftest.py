@@ -7,6 +7,10 @@ from typing import Any
 
 import pytest
 
+from backend.accounts.models import Membership, User
+from tenants.models import Procuratorate
+from tests.factories import UserFactory
+
 
 @pytest.fixture
 def queue() -> Iterator[Any]:
@@ -26,3 +30,14 @@ def queue() -> Iterator[Any]:
     finally:
         import_units_task.store_eager_result = stored
         app.control.purge()
+
+
+def other_province_user() -> User:
+    """A unit finance officer of 湖北 (a province of its own): out of 湖南's reach."""
+    province = Procuratorate.objects.create(
+        schema_name="t_hubei", code="t-hubei", name="湖北省人民检察院", level="province",
+        path="/t-hubei/", depth=0,
+    )  # fmt: skip
+    user = UserFactory(username="t-hubei-finance")
+    Membership.objects.create(user=user, unit=province, role="unit_finance")
+    return user

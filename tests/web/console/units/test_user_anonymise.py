@@ -13,6 +13,7 @@ from backend.accounts.services import FORMER_USER_NAME, issue_token
 from tenants.models import Procuratorate
 from tests.factories import UserFactory
 from tests.web.conftest import Browser
+from tests.web.console.units.conftest import other_province_user
 
 
 def url(user: User) -> str:
@@ -101,10 +102,7 @@ def test_the_own_account_offers_no_anonymising(
 def test_a_user_with_a_role_out_of_reach_is_refused_on_the_page(
     zhang: User, persona: Callable[[str], User], browse: Callable[..., Browser]
 ) -> None:
-    province = Procuratorate.objects.create(
-        schema_name="t_hubei", code="t-hubei", name="湖北省人民检察院", level="province",
-        path="/t-hubei/", depth=0,
-    )  # fmt: skip
+    province = other_province_user().memberships.get().unit
     Membership.objects.create(user=zhang, unit=province, role="unit_finance")
     response = browse(persona("province_admin"), None).post(url(zhang), {"confirm": "t-zhang"})
     assert response.status_code == 400
@@ -123,12 +121,7 @@ def test_unknown_user_is_404(
 def test_a_user_of_another_province_is_out_of_reach(
     persona: Callable[[str], User], browse: Callable[..., Browser]
 ) -> None:
-    province = Procuratorate.objects.create(
-        schema_name="t_hubei", code="t-hubei", name="湖北省人民检察院", level="province",
-        path="/t-hubei/", depth=0,
-    )  # fmt: skip
-    stranger = UserFactory(username="t-hubei-finance")
-    Membership.objects.create(user=stranger, unit=province, role="unit_finance")
+    stranger = other_province_user()
     response = browse(persona("province_admin"), None).post(
         url(stranger), {"confirm": "t-hubei-finance"}
     )

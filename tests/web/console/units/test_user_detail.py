@@ -13,6 +13,7 @@ from backend.accounts.services import issue_token
 from tenants.models import Procuratorate
 from tests.factories import UserFactory
 from tests.web.conftest import Browser
+from tests.web.console.units.conftest import other_province_user
 
 
 def url(user: User, action: str = "") -> str:
@@ -25,16 +26,6 @@ def zhang(db: None) -> User:
     Membership.objects.create(
         user=user, unit=Procuratorate.objects.get(code="lengshuijiang"), role="unit_finance"
     )
-    return user
-
-
-def other_province_user() -> User:
-    province = Procuratorate.objects.create(
-        schema_name="t_hubei", code="t-hubei", name="湖北省人民检察院", level="province",
-        path="/t-hubei/", depth=0,
-    )  # fmt: skip
-    user = UserFactory(username="t-hubei-finance")
-    Membership.objects.create(user=user, unit=province, role="unit_finance")
     return user
 
 
