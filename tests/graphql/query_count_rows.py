@@ -248,3 +248,57 @@ def budget_linkages(n: int) -> None:
         )
         for index in range(n)
     )
+
+
+def alerts(n: int) -> None:
+    from django.utils import timezone
+
+    from backend.monitoring.models import Alert, AlertKind, Severity
+
+    start = Alert.objects.count()
+    for index in range(n):
+        goal = GoalFactory()
+        Alert.objects.create(
+            key=f"qc-{start + index}",
+            kind=AlertKind.INDICATOR_RISK,
+            severity=Severity.WARNING,
+            fiscal_year=2026,
+            month=6,
+            project=goal.project,
+            goal_indicator=GoalIndicatorFactory(goal=goal),
+            message="指标完成风险",
+            last_seen_at=timezone.now(),
+            answer_due=DAY,
+        )
+
+
+def documents(n: int) -> None:
+    from backend.accounts.models import User
+    from backend.documents.models import Document
+
+    uploader = User.objects.order_by("pk").first()
+    Document.objects.bulk_create(
+        Document(title="佐证材料", file=f"docs/qc-{index}.pdf", size=10, uploaded_by=uploader)
+        for index in range(n)
+    )
+
+
+def peer_groups(n: int) -> None:
+    from backend.benchmarking.models import PeerGroup, PeerGroupKind, PeerGroupMember
+    from tenants.models import Procuratorate
+
+    units = {
+        u.code: u
+        for u in Procuratorate.objects.filter(code__in=["hunan", "loudi", "xinhua", "lianyuan"])
+    }
+    start = PeerGroup.objects.count()
+    for index in range(n):
+        group = PeerGroup.objects.create(
+            province=units["hunan"],
+            code=f"qc-{start + index}",
+            name="对标组",
+            kind=PeerGroupKind.REGION,
+            city=units["loudi"],
+        )
+        for code in ("xinhua", "lianyuan"):
+            PeerGroupMember.objects.create(group=group, unit=units[code])
