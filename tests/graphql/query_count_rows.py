@@ -355,3 +355,12 @@ def key_evaluations(n: int) -> None:
         )
         for indicator in indicators:
             EvaluatorScore.objects.create(assignment=assignment, indicator=indicator)
+
+
+def tasks(n: int) -> None:
+    """One task a row: a project of this year without a goal, or a goal in draft."""
+    for index in range(n):
+        if index % 2:
+            GoalFactory()
+        else:
+            ProjectFactory()
