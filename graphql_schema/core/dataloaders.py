@@ -72,24 +72,6 @@ class DataLoader(SyncDataLoader, Generic[K, V]):  # type: ignore[misc]
         raise NotImplementedError
 
 
-class ByKeyLoader(DataLoader[Any, Any]):
-    """One row of ``model`` per key (``None`` when missing), by ``key_field`` (the primary key
-    unless set)."""
-
-    model: ClassVar[type[Model]]
-    key_field: ClassVar[str] = "pk"
-
-    def queryset(self) -> QuerySet[Any]:
-        return self.model._default_manager.all()
-
-    def batch_load(self, keys: Sequence[Any]) -> list[Any]:
-        rows = {
-            getattr(row, self.key_field): row
-            for row in self.queryset().filter(**{f"{self.key_field}__in": set(keys)})
-        }
-        return [rows.get(key) for key in keys]
-
-
 class ChildrenLoader(DataLoader[Any, list[Any]]):
     """The rows of ``model`` whose foreign key ``parent_field`` points at each key, in the
     queryset's order (the model's ordering unless ``queryset`` says otherwise)."""

@@ -248,3 +248,119 @@ def budget_linkages(n: int) -> None:
         )
         for index in range(n)
     )
+
+
+def alerts(n: int) -> None:
+    from django.utils import timezone
+
+    from backend.monitoring.models import Alert, AlertKind, Severity
+
+    start = Alert.objects.count()
+    for index in range(n):
+        goal = GoalFactory()
+        Alert.objects.create(
+            key=f"qc-{start + index}",
+            kind=AlertKind.INDICATOR_RISK,
+            severity=Severity.WARNING,
+            fiscal_year=2026,
+            month=6,
+            project=goal.project,
+            goal_indicator=GoalIndicatorFactory(goal=goal),
+            message="指标完成风险",
+            last_seen_at=timezone.now(),
+            answer_due=DAY,
+        )
+
+
+def documents(n: int) -> None:
+    from backend.accounts.models import User
+    from backend.documents.models import Document
+
+    uploader = User.objects.order_by("pk").first()
+    Document.objects.bulk_create(
+        Document(title="佐证材料", file=f"docs/qc-{index}.pdf", size=10, uploaded_by=uploader)
+        for index in range(n)
+    )
+
+
+def peer_groups(n: int) -> None:
+    from backend.benchmarking.models import PeerGroup, PeerGroupKind, PeerGroupMember
+    from tenants.models import Procuratorate
+
+    units = {
+        u.code: u
+        for u in Procuratorate.objects.filter(code__in=["hunan", "loudi", "xinhua", "lianyuan"])
+    }
+    start = PeerGroup.objects.count()
+    for index in range(n):
+        group = PeerGroup.objects.create(
+            province=units["hunan"],
+            code=f"qc-{start + index}",
+            name="对标组",
+            kind=PeerGroupKind.REGION,
+            city=units["loudi"],
+        )
+        for code in ("xinhua", "lianyuan"):
+            PeerGroupMember.objects.create(group=group, unit=units[code])
+
+
+def key_evaluations(n: int) -> None:
+    from backend.accounts.models import User
+    from backend.key_evaluation.models import (
+        EvaluatorAssignment,
+        EvaluatorScore,
+        KeyEvaluation,
+        KeyEvaluationKind,
+        KeyIndicator,
+    )
+    from tenants.models import Procuratorate
+
+    units = {u.code: u for u in Procuratorate.objects.filter(code__in=["hunan", "lengshuijiang"])}
+    evaluator = User.objects.order_by("pk").first()
+    start = KeyEvaluation.objects.count()
+    for index in range(n):
+        evaluation = KeyEvaluation.objects.create(
+            unit=units["lengshuijiang"],
+            issuer=units["hunan"],
+            kind=KeyEvaluationKind.KEY,
+            fiscal_year=2025,
+            project_id=70_000 + start + index,
+            project_code=f"ke-{start + index}",
+            project_name="重点项目",
+            evaluation_id=70_000 + start + index,
+            layout="split",
+            execution_weight=Decimal("10"),
+            full_budget=Decimal("1000"),
+            executed=Decimal("900"),
+            execution_rate=Decimal("90"),
+            execution_score=Decimal("9"),
+            self_score=Decimal("90"),
+            self_grade="优",
+        )
+        indicators = [
+            KeyIndicator.objects.create(
+                key_evaluation=evaluation,
+                code=f"k{order}",
+                level1="产出指标",
+                level2="数量指标",
+                name="办理案件数",
+                value_type="quantitative",
+                weight=Decimal("10"),
+                sort_order=order,
+            )
+            for order in range(2)
+        ]
+        assignment = EvaluatorAssignment.objects.create(
+            key_evaluation=evaluation, evaluator=evaluator
+        )
+        for indicator in indicators:
+            EvaluatorScore.objects.create(assignment=assignment, indicator=indicator)
+
+
+def tasks(n: int) -> None:
+    """One task a row: a project of this year without a goal, or a goal in draft."""
+    for index in range(n):
+        if index % 2:
+            GoalFactory()
+        else:
+            ProjectFactory()

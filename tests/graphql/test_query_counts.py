@@ -214,6 +214,56 @@ ENTRIES: dict[str, Entry] = {
         Role.UNIT_FINANCE,
         "lengshuijiang",
     ),
+    "alerts": Entry(
+        "tenant",
+        "{ alerts(first: 200) { edges { node { id projectCode projectName indicatorCode } } } }",
+        rows.alerts,
+        edges("alerts"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
+    "documents": Entry(
+        "tenant",
+        "{ documents(limit: 200) { title } }",
+        rows.documents,
+        edges("documents"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
+    "peerGroups": Entry(
+        "public",
+        """{ peerGroups(first: 200) { edges { node { code cityCode memberCodes } } } }""",
+        rows.peer_groups,
+        edges("peerGroups"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "keyEvaluations (public)": Entry(
+        "public",
+        """{ keyEvaluations(first: 200) { edges { node { projectCode
+          indicators { code } assignments { status scores { indicatorCode } } } } } }""",
+        rows.key_evaluations,
+        edges("keyEvaluations"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "keyEvaluations (unit)": Entry(
+        "tenant",
+        """{ keyEvaluations(first: 200) { edges { node { projectCode issuer { code }
+          indicators { code } } } } }""",
+        rows.key_evaluations,
+        edges("keyEvaluations"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
+    "myTasks": Entry(
+        "tenant",
+        "{ myTasks { tasks { kind title subject detail targetId projectId dueOn } } }",
+        rows.tasks,
+        edges("myTasks", "tasks"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
 }
 
 # List fields without an entry yet ("schema:Type.field"), each with the reason; the list only
@@ -259,33 +309,10 @@ NOT_YET_COUNTED: dict[str, str] = {
     "public:BenchmarkTable.rows": "no row builder yet (issue 17 left open)",
     "public:Query.evaluationResults": "no row builder yet (issue 17 left open)",
     "public:Query.unitEvaluationResults": "no row builder yet (issue 17 left open)",
-    "public:Query.peerGroups": (
-        "no row builder yet (issue 17 left open); the resolver prefetches memberships__unit"
-    ),
-    "public:PeerGroup.memberCodes": (
-        "no row builder yet (issue 17 left open); prefetched with the peer groups"
-    ),
-    "public:Query.keyEvaluations": "no row builder yet (issue 17 left open)",
-    "public:KeyEvaluation.indicators": (
-        "no row builder yet (issue 17 left open); prefetched, else a loader"
-    ),
-    "public:KeyEvaluation.assignments": (
-        "no row builder yet (issue 17 left open); prefetched by the selector"
-    ),
-    "public:EvaluatorAssignment.scores": (
-        "no row builder yet (issue 17 left open); prefetched by the selector"
-    ),
     "public:Query.keyEvaluators": "no row builder yet (issue 17 left open)",
     "public:Query.myKeyEvaluationAssignments": "no row builder yet (issue 17 left open)",
     "public:Query.samplingDraws": "no row builder yet (issue 17 left open)",
-    "tenant:Query.keyEvaluations": "no row builder yet (issue 17 left open)",
-    "tenant:UnitKeyEvaluation.indicators": (
-        "no row builder yet (issue 17 left open); prefetched, else a loader"
-    ),
     "public:Query.suggestedRectifications": "no row builder yet (issue 17 left open)",
-    "tenant:Query.alerts": "no row builder yet (issue 17 left open)",
-    "tenant:Query.documents": "no row builder yet (issue 17 left open)",
-    "tenant:MyTasks.tasks": "no row builder yet (issue 17 left open)",
     "tenant:DepartmentEvaluation.poorProjects": "no row builder yet (issue 17 left open)",
 }
 
