@@ -54,7 +54,11 @@ def login(
     """A new API token for the user whose password this is. Not one transaction on purpose:
     a failed attempt is recorded by the login throttling (``throttle.py``) and must stay
     recorded although the log-in fails; the token is written in a transaction of its own.
-    Past the throttling limits the password is not checked: ``TOO_MANY_ATTEMPTS``."""
+    Past the throttling limits the password is not checked: ``TOO_MANY_ATTEMPTS``. A user name
+    longer than any user's can name nobody; it is refused before the throttling records it (its
+    log table holds 255 characters)."""
+    if len(username) > USERNAME_MAX:
+        raise DomainError.single("INVALID_CREDENTIALS", "用户名或密码错误。", "password")
     user = authenticate(request, username=username, password=password)
     if user is None and throttle.is_locked_out(request):
         raise DomainError.single(

@@ -144,3 +144,10 @@ def test_the_client_address_comes_from_trusted_proxies_only(settings: Any) -> No
     assert throttle.client_ip(request) == "10.0.0.1"  # a client cannot pick its address
     settings.JIXIAO_TRUSTED_PROXIES = 1
     assert throttle.client_ip(request) == "203.0.113.7"  # what our proxy saw
+
+
+def test_a_user_name_longer_than_any_is_refused_before_the_throttling_records_it() -> None:
+    """The throttling's log keeps 255 characters of the name: a longer one is no user's and is
+    answered as a wrong log-in, never a 500 (found by the fuzz test)."""
+    assert codes(login("x" * 5000, "wrong")) == ["INVALID_CREDENTIALS"]
+    assert codes(login("y" * 151, "wrong")) == ["INVALID_CREDENTIALS"]
