@@ -43,13 +43,14 @@ def _key(evaluation: SelfEvaluation) -> str:
     return STASH_KEY.format(pk=evaluation.pk)
 
 
+def _ref(address: str) -> str:
+    """``D4`` of ``项目支出绩效自评表!D4`` (the page names the sheet once); "" for no cell."""
+    return address.rpartition("!")[2] if "!" in address else ""
+
+
 def _cells(problems: Iterable[Problem]) -> list[tuple[str, str]]:
     """(cell, message) of each problem; the cell blank when the problem names none."""
-    lines = []
-    for problem in problems:
-        cell = problem.field or ""
-        lines.append((cell if "!" in cell else "", problem.message))
-    return lines
+    return [(_ref(problem.field or ""), problem.message) for problem in problems]
 
 
 def _page(request: HttpRequest, evaluation: SelfEvaluation, **extra: Any) -> HttpResponse:
@@ -80,6 +81,7 @@ def evaluation_import(request: HttpRequest, evaluation_id: int) -> HttpResponse:
             request,
             evaluation,
             preview=preview,
+            changes=[(_ref(change.cell), change) for change in preview.changes],
             warnings=_cells(preview.warnings),
             apply_form=ApplyImportForm(initial={"digest": preview.digest}),
             file_name=form.cleaned_data["file"].name,
