@@ -11,14 +11,23 @@ from typing import Any
 from django import forms
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 
 from backend.web.forms import PlainForm
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a filled form is some tens of kB
 XLSX_MAGIC = b"PK\x03\x04"  # an XLSX file is a ZIP archive
 XLSX_ACCEPT = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STASH_FOLDER = "sheet-imports"
+
+
+def xlsx_download(content: bytes, name: str) -> HttpResponse:
+    """A filled or blank form to download (``name``: the file name, Chinese allowed)."""
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 class SheetUploadForm(PlainForm):

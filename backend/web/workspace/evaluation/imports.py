@@ -15,7 +15,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from backend.accounts.policy import Op
@@ -27,7 +26,6 @@ from backend.web.access import unit_page
 from backend.web.imports import ApplyImportForm, SheetUploadForm
 from backend.web.workspace.evaluation.views import evaluation_or_404
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STASH_KEY = "evaluation-import-{pk}"
 
 
@@ -116,7 +114,5 @@ def evaluation_import_apply(request: HttpRequest, evaluation_id: int) -> HttpRes
 def evaluation_export(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """The self-evaluation as a 项目支出绩效自评表 to fill in Excel and upload again."""
     evaluation = evaluation_or_404(evaluation_id)
-    response = HttpResponse(xlsx.export_self_evaluation(evaluation), content_type=XLSX_TYPE)
     name = f"项目支出绩效自评表-{evaluation.project.code}-{evaluation.fiscal_year}.xlsx"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return imports.xlsx_download(xlsx.export_self_evaluation(evaluation), name)
