@@ -30,6 +30,18 @@ def xlsx_download(content: bytes, name: str) -> HttpResponse:
     return response
 
 
+def head_of(upload: Any) -> bytes:
+    """The first bytes of an upload (to tell an XLSX by its ZIP header), refusing one above
+    ``MAX_UPLOAD_BYTES`` in Chinese; the upload is rewound."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise forms.ValidationError(
+            f"文件大小为 {upload.size / 1024 / 1024:.1f} MB，超过 2 MB 的上限。"
+        )
+    head = upload.read(len(XLSX_MAGIC))
+    upload.seek(0)
+    return bytes(head)
+
+
 class SheetUploadForm(PlainForm):
     """A filled sheet: at most 2 MB, named ``.xlsx`` and a ZIP archive. ``sheet``: how the
     messages name the form (``绩效目标申报表``)."""
@@ -45,14 +57,8 @@ class SheetUploadForm(PlainForm):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"文件大小为 {upload.size / 1024 / 1024:.1f} MB，超过 2 MB 的上限。"
-            )
-        name = (upload.name or "").lower()
-        head = upload.read(len(XLSX_MAGIC))
-        upload.seek(0)
-        if not name.endswith(".xlsx") or head != XLSX_MAGIC:
+        head = head_of(upload)
+        if not (upload.name or "").lower().endswith(".xlsx") or head != XLSX_MAGIC:
             raise forms.ValidationError(
                 f"文件类型不正确：请上传 Excel（.xlsx）格式的{self.sheet}。"
             )

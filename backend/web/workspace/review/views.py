@@ -151,7 +151,13 @@ def _goal_page(
     hand_form: HandForm | None = None,
 ) -> HttpResponse:
     indicators = list(goal.indicators.all())
-    awaiting = goal.status == stage.goal_status
+    # The unit's review is for the leader it was handed to, else anyone but its declarer
+    # (workflow refuses the others: SELF_APPROVAL, APPROVAL_HANDED): no form for them.
+    reviewer = goal.approver_id or None
+    blocked = stage.key == ReviewStage.UNIT and (
+        request.user.pk != reviewer if reviewer else request.user.pk == goal.created_by_id
+    )
+    awaiting = goal.status == stage.goal_status and not blocked
     if awaiting and form is None:
         form = ReviewForm(indicators=indicators)
     actuals = selectors.last_year_actuals(goal)
@@ -180,6 +186,7 @@ def _goal_page(
         "submitted_warnings": goal.warnings or [],
         "names": {i.code: i.name for i in indicators},
         "hand_form": hand_form or _hand_form(request, stage, goal),
+        "blocked": blocked and goal.status == stage.goal_status,
     }
     return render(request, "web/workspace/review/goal.html", context)
 

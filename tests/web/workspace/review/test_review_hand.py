@@ -50,6 +50,7 @@ def test_the_declaring_leader_hands_the_review_to_another_leader(
     assert "该绩效目标由您编制，不能由您本人审核" in form
     assert 'value="web-deputy"' in form and "钱璟（web-deputy）" in form
     assert 'value="web-leader"' not in form  # not to oneself
+    assert "提交审核结论" not in shown  # no review form the service would refuse
     refused = html(page.post(url(declared.pk, "ws:review-decide"), {"grade": "excellent"}))
     assert "本目标由您编制，不能由您本人审核" in refused
     assert builders.reload(declared).status == GoalStatus.SUBMITTED
@@ -58,6 +59,9 @@ def test_the_declaring_leader_hands_the_review_to_another_leader(
     assert handed.status_code == 302
     assert builders.reload(declared).approver_id == deputy.pk
     # the deputy reviews; the declarer no longer sees the form it no longer needs
+    after = html(page.get(url(declared.pk)))
+    assert 'data-testid="handed"' in after and "已移交钱璟审核" in after
+    assert "提交审核结论" not in after
     decided = browse(deputy).post(url(declared.pk, "ws:review-decide"), {"grade": "excellent"})
     assert decided.status_code == 302
     assert builders.reload(declared).status in (GoalStatus.APPROVED, GoalStatus.UNIT_APPROVED)
