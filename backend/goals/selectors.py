@@ -4,6 +4,7 @@ evaluate them inside the unit's schema."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum
 
@@ -165,3 +166,18 @@ def adjustment_page(pk: int) -> AdjustmentRequest:
         )
         .get(pk=pk)
     )
+
+
+def leaders_to_hand_to(goal: PerformanceGoal, unit: Any, user: Any) -> list[Any]:
+    """The leaders of ``unit`` the approval of ``goal`` may be handed to by ``user`` (one
+    query): active users with the unit's leader role, neither ``user`` nor the goal's
+    declarer (``workflow.hand_approval`` refuses those)."""
+    from backend.accounts.models import Membership, Role
+
+    memberships = (
+        Membership.objects.filter(unit=unit, role=Role.UNIT_LEADER, user__is_active=True)
+        .exclude(user_id__in=[pk for pk in (user.pk, goal.created_by_id) if pk is not None])
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return [m.user for m in memberships]

@@ -11,14 +11,35 @@ from typing import Any
 from django import forms
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 
 from backend.web.forms import PlainForm
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a filled form is some tens of kB
 XLSX_MAGIC = b"PK\x03\x04"  # an XLSX file is a ZIP archive
 XLSX_ACCEPT = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STASH_FOLDER = "sheet-imports"
+
+
+def xlsx_download(content: bytes, name: str) -> HttpResponse:
+    """A filled or blank form to download (``name``: the file name, Chinese allowed)."""
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+def head_of(upload: Any) -> bytes:
+    """The first bytes of an upload (to tell an XLSX by its ZIP header), refusing one above
+    ``MAX_UPLOAD_BYTES`` in Chinese; the upload is rewound."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise forms.ValidationError(
+            f"文件大小为 {upload.size / 1024 / 1024:.1f} MB，超过 2 MB 的上限。"
+        )
+    head = upload.read(len(XLSX_MAGIC))
+    upload.seek(0)
+    return bytes(head)
 
 
 class SheetUploadForm(PlainForm):
@@ -36,14 +57,8 @@ class SheetUploadForm(PlainForm):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"文件大小为 {upload.size / 1024 / 1024:.1f} MB，超过 2 MB 的上限。"
-            )
-        name = (upload.name or "").lower()
-        head = upload.read(len(XLSX_MAGIC))
-        upload.seek(0)
-        if not name.endswith(".xlsx") or head != XLSX_MAGIC:
+        head = head_of(upload)
+        if not (upload.name or "").lower().endswith(".xlsx") or head != XLSX_MAGIC:
             raise forms.ValidationError(
                 f"文件类型不正确：请上传 Excel（.xlsx）格式的{self.sheet}。"
             )

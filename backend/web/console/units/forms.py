@@ -9,10 +9,8 @@ from django import forms
 
 from backend.accounts.models import Role
 from backend.web.forms import PlainForm
+from backend.web.imports import XLSX_MAGIC, head_of
 from tenants.models import UnitLevel
-
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-XLSX_MAGIC = b"PK\x03\x04"
 
 
 def _text(label: str, *, required: bool = True, max_length: int = 200, **kwargs: Any) -> Any:
@@ -55,13 +53,8 @@ class ImportForm(PlainForm):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"文件大小为 {upload.size / 1024 / 1024:.1f} MB，超过 2 MB 的上限。"
-            )
+        head = head_of(upload)
         name = (upload.name or "").lower()
-        head = upload.read(len(XLSX_MAGIC))
-        upload.seek(0)
         if name.endswith(".xlsx"):
             if head != XLSX_MAGIC:
                 raise forms.ValidationError("文件不是有效的 Excel（.xlsx）文件。")

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from backend.accounts.policy import Op
@@ -27,7 +26,6 @@ from backend.web.access import unit_page
 from backend.web.imports import ApplyImportForm, SheetUploadForm
 from backend.web.workspace.evaluation.views import evaluation_or_404
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STASH_KEY = "evaluation-import-{pk}"
 
 
@@ -43,13 +41,14 @@ def _key(evaluation: SelfEvaluation) -> str:
     return STASH_KEY.format(pk=evaluation.pk)
 
 
+def _ref(address: str) -> str:
+    """``D4`` of ``项目支出绩效自评表!D4`` (the page names the sheet once); "" for no cell."""
+    return address.rpartition("!")[2] if "!" in address else ""
+
+
 def _cells(problems: Iterable[Problem]) -> list[tuple[str, str]]:
     """(cell, message) of each problem; the cell blank when the problem names none."""
-    lines = []
-    for problem in problems:
-        cell = problem.field or ""
-        lines.append((cell if "!" in cell else "", problem.message))
-    return lines
+    return [(_ref(problem.field or ""), problem.message) for problem in problems]
 
 
 def _page(request: HttpRequest, evaluation: SelfEvaluation, **extra: Any) -> HttpResponse:
@@ -80,6 +79,7 @@ def evaluation_import(request: HttpRequest, evaluation_id: int) -> HttpResponse:
             request,
             evaluation,
             preview=preview,
+            changes=[(_ref(change.cell), change) for change in preview.changes],
             warnings=_cells(preview.warnings),
             apply_form=ApplyImportForm(initial={"digest": preview.digest}),
             file_name=form.cleaned_data["file"].name,
@@ -114,7 +114,5 @@ def evaluation_import_apply(request: HttpRequest, evaluation_id: int) -> HttpRes
 def evaluation_export(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """The self-evaluation as a 项目支出绩效自评表 to fill in Excel and upload again."""
     evaluation = evaluation_or_404(evaluation_id)
-    response = HttpResponse(xlsx.export_self_evaluation(evaluation), content_type=XLSX_TYPE)
     name = f"项目支出绩效自评表-{evaluation.project.code}-{evaluation.fiscal_year}.xlsx"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return imports.xlsx_download(xlsx.export_self_evaluation(evaluation), name)

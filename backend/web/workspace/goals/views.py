@@ -14,7 +14,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from backend.accounts.policy import Op
@@ -49,7 +48,6 @@ from backend.web.workspace.goals.forms import (
 )
 
 PER_PAGE = 25
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STASH_KEY = "goal-import-{pk}"
 OPEN_ADJUSTMENT = (
     AdjustmentStatus.DRAFT,
@@ -547,10 +545,8 @@ def goal_preview(request: HttpRequest, goal_id: int) -> HttpResponse:
 @unit_page()
 def goal_export(request: HttpRequest, goal_id: int) -> HttpResponse:
     goal = _goal(goal_id)
-    response = HttpResponse(xlsx.export_goal(goal), content_type=XLSX_TYPE)
     name = f"绩效目标申报表-{goal.project.code}-{goal.fiscal_year}.xlsx"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return imports.xlsx_download(xlsx.export_goal(goal), name)
 
 
 def _stash_key(goal: PerformanceGoal) -> str:

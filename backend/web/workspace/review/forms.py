@@ -114,3 +114,17 @@ def review_goal(form: ReviewForm, goal: Any, user: Any, version: str | None) -> 
         ),
         fields=form.problem_fields(),
     )
+
+
+class HandForm(PlainForm):
+    """移交审核: the other leader of the unit who reviews a goal its declaring leader may not
+    (``workflow.hand_approval``)."""
+
+    approver = forms.ChoiceField(label="移交给", choices=())
+
+    def __init__(self, *args: Any, leaders: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.leaders = {user.get_username(): user for user in leaders}
+        self.fields["approver"].choices = [  # type: ignore[attr-defined]
+            (name, f"{user.full_name or name}（{name}）") for name, user in self.leaders.items()
+        ]

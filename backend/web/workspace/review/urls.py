@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.inbox, name="review"),
     path("goals/<int:goal_id>/", views.goal, name="review-goal"),
     path("goals/<int:goal_id>/decide/", views.decide, name="review-decide"),
+    path("goals/<int:goal_id>/hand/", views.hand, name="review-hand"),
     path("adjustments/<int:adjustment_id>/", views.adjustment, name="review-adjustment"),
     path(
         "adjustments/<int:adjustment_id>/decide/",

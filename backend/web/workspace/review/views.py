@@ -30,7 +30,12 @@ from backend.web.access import unit_page
 from backend.web.forms import run_service
 from backend.web.workspace.goals import formats, sheet
 from backend.web.workspace.goals.views import annotate_history
-from backend.web.workspace.review.forms import AdjustmentDecisionForm, ReviewForm, review_goal
+from backend.web.workspace.review.forms import (
+    AdjustmentDecisionForm,
+    HandForm,
+    ReviewForm,
+    review_goal,
+)
 
 PER_PAGE = 25
 
@@ -125,11 +130,34 @@ def _inbox(request: HttpRequest, stage: Stage) -> HttpResponse:
     return render(request, "web/workspace/review/inbox.html", context)
 
 
+def _hand_form(
+    request: HttpRequest, stage: Stage, goal: PerformanceGoal, data: Any = None
+) -> HandForm | None:
+    """移交审核, for the goal's declaring leader (or the one it was handed to) while it awaits
+    the unit's review; None for anyone else."""
+    if stage.key != ReviewStage.UNIT or goal.status != GoalStatus.SUBMITTED:
+        return None
+    if request.user.pk not in (goal.created_by_id, goal.approver_id):
+        return None
+    unit = request.unit  # type: ignore[attr-defined]
+    return HandForm(data, leaders=selectors.leaders_to_hand_to(goal, unit, request.user))
+
+
 def _goal_page(
-    request: HttpRequest, stage: Stage, goal: PerformanceGoal, form: ReviewForm | None = None
+    request: HttpRequest,
+    stage: Stage,
+    goal: PerformanceGoal,
+    form: ReviewForm | None = None,
+    hand_form: HandForm | None = None,
 ) -> HttpResponse:
     indicators = list(goal.indicators.all())
-    awaiting = goal.status == stage.goal_status
+    # The unit's review is for the leader it was handed to, else anyone but its declarer
+    # (workflow refuses the others: SELF_APPROVAL, APPROVAL_HANDED): no form for them.
+    reviewer = goal.approver_id or None
+    blocked = stage.key == ReviewStage.UNIT and (
+        request.user.pk != reviewer if reviewer else request.user.pk == goal.created_by_id
+    )
+    awaiting = goal.status == stage.goal_status and not blocked
     if awaiting and form is None:
         form = ReviewForm(indicators=indicators)
     actuals = selectors.last_year_actuals(goal)
@@ -157,6 +185,8 @@ def _goal_page(
         "reviews": reviews,
         "submitted_warnings": goal.warnings or [],
         "names": {i.code: i.name for i in indicators},
+        "hand_form": hand_form or _hand_form(request, stage, goal),
+        "blocked": blocked and goal.status == stage.goal_status,
     }
     return render(request, "web/workspace/review/goal.html", context)
 
@@ -238,6 +268,25 @@ def goal(request: HttpRequest, goal_id: int) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, goal_id: int) -> HttpResponse:
     return _decide(request, UNIT, goal_id)
+
+
+@unit_page(Op.GOAL_APPROVE)
+@require_POST
+def hand(request: HttpRequest, goal_id: int) -> HttpResponse:
+    """移交审核: the declaring leader hands the unit's review to another leader (one
+    transaction, ``workflow.hand_approval``)."""
+    goal = _goal(goal_id)
+    form = _hand_form(request, UNIT, goal, request.POST)
+    if form is None:
+        messages.error(request, "只有编制该目标的负责人（或已被移交的负责人）可以移交审核。")
+        return redirect(_url(UNIT, "goal", goal.pk))
+    if form.is_valid():
+        to = form.leaders[form.cleaned_data["approver"]]
+        if run_service(form, lambda: workflow.hand_approval(goal, user=request.user, to=to)):
+            name = to.full_name or to.get_username()
+            messages.success(request, f"已将“{goal.project.name}”的审核移交给{name}。")
+            return redirect(_url(UNIT, ""))
+    return _goal_page(request, UNIT, _goal(goal_id), hand_form=form)
 
 
 @unit_page(Op.GOAL_APPROVE)
