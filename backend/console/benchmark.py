@@ -363,7 +363,7 @@ def league_page(
     bands = "\n            ".join(
         f"WHEN pct >= {floor} THEN '{key}'" for key, _label, floor in BANDS[:-1]
     )
-    points = selectors.quartile_points(count="cn")
+    points = selectors.quartile_points(count="cn", value="value")
     where = ["true"]
     named: dict[str, Any] = {
         "page": _page_number(page),
