@@ -124,10 +124,11 @@ def metric_of(query: Query) -> Metric:
     return spec
 
 
-def league(user: User | AnonymousUser, query: Query) -> BenchmarkTable:
+def league(user: User | AnonymousUser, query: Query, rows: int | None = None) -> BenchmarkTable:
     """Every unit of the reader's scope (filtered by level, city and peer group) ranked on the
-    metric, all rows fetched by the ranking statement. Raises ``DomainError`` on bad input,
-    ``selectors.OutOfReach`` without a benchmarking role."""
+    metric; the ranking statement brings the first ``rows`` rows (None: all of them), the others
+    are fetched when read. Raises ``DomainError`` on bad input, ``selectors.OutOfReach``
+    without a benchmarking role."""
     spec = metric_of(query)
     if spec.needs_indicator and not query.indicator:
         raise DomainError.single("INDICATOR_REQUIRED", "请填写指标编码。", "indicator")
@@ -137,7 +138,7 @@ def league(user: User | AnonymousUser, query: Query) -> BenchmarkTable:
         user, query.year, query.level or None, query.city or None, query.peer_group or None
     )
     return selectors.ranked_table(
-        spec, units, query.year, query.month, query.indicator or None, rows=None
+        spec, units, query.year, query.month, query.indicator or None, rows=rows
     )
 
 

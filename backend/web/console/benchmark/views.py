@@ -76,9 +76,11 @@ def _form(request: HttpRequest) -> LeagueForm:
     )
 
 
-def _table(form: LeagueForm, request: HttpRequest) -> BenchmarkTable | None:
+def _table(
+    form: LeagueForm, request: HttpRequest, rows: int | None = None
+) -> BenchmarkTable | None:
     try:
-        return league.league(request.user, form.query())
+        return league.league(request.user, form.query(), rows)
     except DomainError as error:
         add_problems(form, error, FIELDS)
         return None
@@ -133,7 +135,8 @@ def benchmark(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if request.GET.get("part") == "trends":
         return _trends(request, form)
-    table = _table(form, request)
+    # The statement brings the top N only; the page's rows come from ``league_page``.
+    table = _table(form, request, rows=form.value("top", 10))
     context: dict[str, Any] = {
         "form": form,
         "table": table,
