@@ -537,6 +537,17 @@ def quartile_points(count: str = "n", index: str = "i", value: str = "v") -> lis
     return points
 
 
+def summary_of(
+    n: int, low: Decimal, high: Decimal, total: Decimal, picked: Sequence[Decimal], places: int
+) -> Distribution:
+    """The distribution of n values from their min, max, sum and ``quartile_points``' picks
+    (x[⌊h⌋], x[⌊h⌋+1] for each quartile, in order)."""
+    quartiles = [
+        _interpolate(n, p, picked[2 * i], picked[2 * i + 1]) for i, p in enumerate(QUARTILES)
+    ]
+    return _summary(n, low, high, total, quartiles, places)
+
+
 def _ranking_sql(
     spec: Metric, query: metrics.MetricQuery, units_qs: QuerySet[Procuratorate]
 ) -> tuple[str, list[Any]]:
@@ -941,11 +952,7 @@ def _positions_in_sql(
             if got is not None:
                 n, low, high, total, *rest = got
                 picked, (above, below) = rest[:6], rest[6:]
-                quartiles = [
-                    _interpolate(n, p, picked[2 * i], picked[2 * i + 1])
-                    for i, p in enumerate(QUARTILES)
-                ]
-                dist = _summary(n, low, high, total, quartiles, spec.places)
+                dist = summary_of(n, low, high, total, picked, spec.places)
                 if own is not None:
                     rank = 1 + (above if higher else below)
                     percentile = percentile_of(rank, n)
@@ -1144,10 +1151,7 @@ def _trend(
             label = described.label or label
             uom = uom if described.unit_of_measure is None else described.unit_of_measure
             higher = higher if described.higher_is_better is None else described.higher_is_better
-        quartiles = [
-            _interpolate(n, p, picked[2 * i], picked[2 * i + 1]) for i, p in enumerate(QUARTILES)
-        ]
-        stats = _summary(n, low, high, total, quartiles, spec.places)
+        stats = summary_of(n, low, high, total, picked, spec.places)
         points_out.append(
             TrendPoint(
                 fiscal_year=year,

@@ -421,15 +421,11 @@ def league_page(
         else:  # a city: count, min, max, sum, then x[⌊h⌋], x[⌊h⌋+1] per quartile
             city_code, city_name, cn = raw[6], raw[7], raw[10]
             low, high, total = raw[12], raw[13], raw[14]
-            quartiles = [
-                selectors._interpolate(cn, p, raw[15 + 2 * i], raw[16 + 2 * i])
-                for i, p in enumerate(selectors.QUARTILES)
-            ]
             cities.append(
                 CityDistribution(
                     city_code,
                     city_name or "省直属",
-                    selectors._summary(cn, low, high, total, quartiles, places),
+                    selectors.summary_of(cn, low, high, total, raw[15:21], places),
                 )
             )
     # Best median first; ties in the order the cities first appear in the ranking (fetched
