@@ -684,6 +684,12 @@ class RankedRows(Sequence[UnitValue]):
         return f"RankedRows({self._total} rows)"
 
 
+# Runs the ranking statement of every row (its SQL, positional parameters and number of
+# distribution columns) inside a statement of the caller's and returns the rows the ranking's
+# first fetch would have brought (the console's 对标 page reads its page in the same trip).
+First = Callable[[str, list[Any], int], list[tuple[Any, ...]]]
+
+
 def ranked_table(
     spec: Metric,
     units_qs: QuerySet[Procuratorate],
@@ -691,10 +697,12 @@ def ranked_table(
     month: int | None,
     indicator_code: str | None,
     rows: int | None = None,
+    first: First | None = None,
 ) -> BenchmarkTable:
     """``units_qs`` ranked on ``spec`` by ONE statement (``_RANKING_SQL``): the same table as
     ``rank_table`` over ``spec.values`` (a test compares them), computed in PostgreSQL. The
-    statement brings the first ``rows`` rows (None: all); others are fetched when read."""
+    statement brings the first ``rows`` rows (None: all); others are fetched when read.
+    ``first``: runs the statement instead (see ``First``)."""
     query = spec.query(units_qs, fiscal_year, month, indicator_code)
     sql, params = _ranking_sql(spec, query, units_qs)
     shown = len(_DISTRIBUTION_COLUMNS) + (len(_META_COLUMNS) if query.describe else 0)
@@ -704,11 +712,12 @@ def ranked_table(
             cursor.execute(sql, [*params, offset, limit, *[offset + 1] * shown])
             return cursor.fetchall()
 
-    fetched = fetch(0, rows)
-    first = fetched[0]
-    higher = first[-1] < 0
-    summary = dict(zip(_DISTRIBUTION_COLUMNS + _META_COLUMNS, first[_ROW_COLUMNS:-1], strict=False))
-    head = fetched if first[0] is not None else []
+    every_row = [*params, 0, None, *[1] * shown]
+    fetched = first(sql, every_row, shown) if first is not None else fetch(0, rows)
+    top = fetched[0]
+    higher = top[-1] < 0
+    summary = dict(zip(_DISTRIBUTION_COLUMNS + _META_COLUMNS, top[_ROW_COLUMNS:-1], strict=False))
+    head = fetched if top[0] is not None else []
     n = summary["n"]
     if n:
         quartiles = [
@@ -736,9 +745,7 @@ def ranked_table(
         higher_is_better=higher,
         fiscal_year=fiscal_year,
         month=month if spec.monthly else None,
-        rows=RankedRows(
-            summary["units"], n, head, fetch_rows, (sql, [*params, 0, None, *[1] * shown], shown)
-        ),
+        rows=RankedRows(summary["units"], n, head, fetch_rows, (sql, every_row, shown)),
         distribution=dist,
     )
 
