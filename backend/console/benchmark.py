@@ -355,18 +355,20 @@ def _page_number(raw: object) -> int:
         return 1  # as Paginator.get_page: not a number → the first page
 
 
+@dataclass(frozen=True)
+class Cut:
+    """What of the table the page shows: order, filters, page, bottom N."""
+
+    sort: str = "rank"
+    search: str = ""
+    band_key: str = ""
+    page: object = 1
+    per_page: int = 25
+    bottom: int = 10
+
+
 def _page_statement(
-    ranking: str,
-    params: Sequence[Any],
-    shown: int,
-    *,
-    sort: str,
-    search: str,
-    band_key: str,
-    page: object,
-    per_page: int,
-    bottom: int,
-    head: int,
+    ranking: str, params: Sequence[Any], shown: int, cut: Cut, head: int
 ) -> tuple[str, dict[str, Any]]:
     """``_PAGE_SQL`` over the ranking statement of every row (``ranking``, its positional
     ``params``; ``shown`` distribution columns), with the ranking's own first ``head`` rows
@@ -378,22 +380,22 @@ def _page_statement(
     points = selectors.quartile_points(count="cn", value="value")
     where = ["true"]
     named: dict[str, Any] = {
-        "page": _page_number(page),
-        "per": per_page,
-        "top": bottom,
+        "page": _page_number(cut.page),
+        "per": cut.per_page,
+        "top": cut.bottom,
         "head": head,
     }
-    if search:
+    if cut.search:
         where.append("(strpos(name, %(search)s) > 0 OR strpos(lower(code), %(lower)s) > 0)")
-        named.update(search=search, lower=search.lower())
-    if band_key:
+        named.update(search=cut.search, lower=cut.search.lower())
+    if cut.band_key:
         where.append("band = %(band)s")
-        named["band"] = band_key
+        named["band"] = cut.band_key
     sql = _PAGE_SQL.format(
         ranking="{ranking}",
         columns=", ".join(columns),
         bands=f"{bands}\n            ELSE '{BANDS[-1][0]}'",
-        order=_ORDERS.get(sort, "pos"),
+        order=_ORDERS.get(cut.sort, "pos"),
         where=" AND ".join(where),
         no_points=", ".join(["NULL::numeric"] * len(points)),
         points=", ".join(points),
@@ -434,18 +436,8 @@ def league_page(
     rows = table.rows
     assert isinstance(rows, selectors.RankedRows), "a table of the ranking statement"
     ranking, params, shown = rows.statement
-    sql, named = _page_statement(
-        ranking,
-        params,
-        shown,
-        sort=sort,
-        search=search,
-        band_key=band_key,
-        page=page,
-        per_page=per_page,
-        bottom=bottom,
-        head=0,
-    )
+    cut = Cut(sort, search, band_key, page, per_page, bottom)
+    sql, named = _page_statement(ranking, params, shown, cut, head=0)
     return _read_page(table, _fetch(sql, named))
 
 
@@ -464,20 +456,10 @@ def league_with_page(
     """``league`` (its first ``top`` rows) and ``league_page`` in ONE statement: the ranking
     runs once, and ``_PAGE_SQL`` hands ``ranked_table`` the rows it would have fetched."""
     fetched: list[tuple[Any, ...]] = []
+    cut = Cut(sort, search, band_key, page, per_page, bottom)
 
     def first(ranking: str, params: list[Any], shown: int) -> list[tuple[Any, ...]]:
-        sql, named = _page_statement(
-            ranking,
-            params,
-            shown,
-            sort=sort,
-            search=search,
-            band_key=band_key,
-            page=page,
-            per_page=per_page,
-            bottom=bottom,
-            head=top,
-        )
+        sql, named = _page_statement(ranking, params, shown, cut, head=top)
         fetched.extend(_fetch(sql, named))
         return [raw[_RAW_START:] for raw in fetched if raw[0] == "head"]
 
