@@ -76,11 +76,9 @@ def _form(request: HttpRequest) -> LeagueForm:
     )
 
 
-def _table(
-    form: LeagueForm, request: HttpRequest, rows: int | None = None
-) -> BenchmarkTable | None:
+def _table(form: LeagueForm, request: HttpRequest) -> BenchmarkTable | None:
     try:
-        return league.league(request.user, form.query(), rows)
+        return league.league(request.user, form.query())
     except DomainError as error:
         add_problems(form, error, FIELDS)
         return None
