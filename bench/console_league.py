@@ -3,9 +3,10 @@
 Runs in a throw-away database (``bench/provisioning.py``): two synthetic provinces of registry
 rows and a year of public facts per unit (``bench/benchmarking.py``'s figures), each with its
 province admin. Timed (warm, after 5 untimed requests): the whole page — form, ranking statement,
-every row fetched and sorted, the 25 rows of the page, the top/bottom-N, ranking and per-city
-chart options, the template — through Django's test client in this process (no HTTP: what
-the server spends). Three variants: the default table (execution rate to June), the same sorted
+the page's statement (25 rows, bottom N, band counts, city boxes), the chart options, the
+template — through Django's test client in this process (no HTTP: what the server spends).
+``bench/console_pages.py`` times every console page the same way, with CPU and SQL time.
+Three variants: the default table (execution rate to June), the same sorted
 by name on page 3, and the budget per case (a size-adjusted metric). Also the SQL query count of
 each, which must be the same at both sizes.
 """
@@ -20,9 +21,9 @@ from typing import Any
 
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from bench.benchmarking import build_province, percentile, write_facts
+from bench.console_pages import SqlClock
 from bench.provisioning import throwaway_database
 
 SIZES = (136, 3600)
@@ -83,7 +84,8 @@ def measure(repeat: int, database: str) -> dict[str, Any]:
             client = clients[size]
             for _ in range(WARMUP):
                 get(client, params)
-            with CaptureQueriesContext(connection) as captured:
+            clock = SqlClock()  # counts what the test client's request runs
+            with connection.execute_wrapper(clock):
                 response = get(client, params)
             samples = []
             for _ in range(repeat):
@@ -92,7 +94,7 @@ def measure(repeat: int, database: str) -> dict[str, Any]:
                 samples.append((time.perf_counter() - start) * 1000)
             p50[name][str(size)] = round(statistics.median(samples), 1)
             p95[name][str(size)] = round(percentile(samples, 0.95), 1)
-            queries[name][str(size)] = len(captured.captured_queries)
+            queries[name][str(size)] = clock.count
             sizes_kb[name][str(size)] = round(len(response.content) / 1024, 1)
         print(f"{name}: p50 {p50[name]} p95 {p95[name]} queries {queries[name]}", flush=True)
     return {

@@ -537,6 +537,17 @@ def quartile_points(count: str = "n", index: str = "i", value: str = "v") -> lis
     return points
 
 
+def summary_of(
+    n: int, low: Decimal, high: Decimal, total: Decimal, picked: Sequence[Decimal], places: int
+) -> Distribution:
+    """The distribution of n values from their min, max, sum and ``quartile_points``' picks
+    (x[⌊h⌋], x[⌊h⌋+1] for each quartile, in order)."""
+    quartiles = [
+        _interpolate(n, p, picked[2 * i], picked[2 * i + 1]) for i, p in enumerate(QUARTILES)
+    ]
+    return _summary(n, low, high, total, quartiles, places)
+
+
 def _ranking_sql(
     spec: Metric, query: metrics.MetricQuery, units_qs: QuerySet[Procuratorate]
 ) -> tuple[str, list[Any]]:
@@ -673,6 +684,12 @@ class RankedRows(Sequence[UnitValue]):
         return f"RankedRows({self._total} rows)"
 
 
+# Runs the ranking statement of every row (its SQL, positional parameters and number of
+# distribution columns) inside a statement of the caller's and returns the rows the ranking's
+# first fetch would have brought (the console's 对标 page reads its page in the same trip).
+First = Callable[[str, list[Any], int], list[tuple[Any, ...]]]
+
+
 def ranked_table(
     spec: Metric,
     units_qs: QuerySet[Procuratorate],
@@ -680,10 +697,12 @@ def ranked_table(
     month: int | None,
     indicator_code: str | None,
     rows: int | None = None,
+    first: First | None = None,
 ) -> BenchmarkTable:
     """``units_qs`` ranked on ``spec`` by ONE statement (``_RANKING_SQL``): the same table as
     ``rank_table`` over ``spec.values`` (a test compares them), computed in PostgreSQL. The
-    statement brings the first ``rows`` rows (None: all); others are fetched when read."""
+    statement brings the first ``rows`` rows (None: all); others are fetched when read.
+    ``first``: runs the statement instead (see ``First``)."""
     query = spec.query(units_qs, fiscal_year, month, indicator_code)
     sql, params = _ranking_sql(spec, query, units_qs)
     shown = len(_DISTRIBUTION_COLUMNS) + (len(_META_COLUMNS) if query.describe else 0)
@@ -693,11 +712,12 @@ def ranked_table(
             cursor.execute(sql, [*params, offset, limit, *[offset + 1] * shown])
             return cursor.fetchall()
 
-    fetched = fetch(0, rows)
-    first = fetched[0]
-    higher = first[-1] < 0
-    summary = dict(zip(_DISTRIBUTION_COLUMNS + _META_COLUMNS, first[_ROW_COLUMNS:-1], strict=False))
-    head = fetched if first[0] is not None else []
+    every_row = [*params, 0, None, *[1] * shown]
+    fetched = first(sql, every_row, shown) if first is not None else fetch(0, rows)
+    top = fetched[0]
+    higher = top[-1] < 0
+    summary = dict(zip(_DISTRIBUTION_COLUMNS + _META_COLUMNS, top[_ROW_COLUMNS:-1], strict=False))
+    head = fetched if top[0] is not None else []
     n = summary["n"]
     if n:
         quartiles = [
@@ -725,9 +745,7 @@ def ranked_table(
         higher_is_better=higher,
         fiscal_year=fiscal_year,
         month=month if spec.monthly else None,
-        rows=RankedRows(
-            summary["units"], n, head, fetch_rows, (sql, [*params, 0, None, *[1] * shown], shown)
-        ),
+        rows=RankedRows(summary["units"], n, head, fetch_rows, (sql, every_row, shown)),
         distribution=dist,
     )
 
@@ -941,11 +959,7 @@ def _positions_in_sql(
             if got is not None:
                 n, low, high, total, *rest = got
                 picked, (above, below) = rest[:6], rest[6:]
-                quartiles = [
-                    _interpolate(n, p, picked[2 * i], picked[2 * i + 1])
-                    for i, p in enumerate(QUARTILES)
-                ]
-                dist = _summary(n, low, high, total, quartiles, spec.places)
+                dist = summary_of(n, low, high, total, picked, spec.places)
                 if own is not None:
                     rank = 1 + (above if higher else below)
                     percentile = percentile_of(rank, n)
@@ -1144,10 +1158,7 @@ def _trend(
             label = described.label or label
             uom = uom if described.unit_of_measure is None else described.unit_of_measure
             higher = higher if described.higher_is_better is None else described.higher_is_better
-        quartiles = [
-            _interpolate(n, p, picked[2 * i], picked[2 * i + 1]) for i, p in enumerate(QUARTILES)
-        ]
-        stats = _summary(n, low, high, total, quartiles, spec.places)
+        stats = summary_of(n, low, high, total, picked, spec.places)
         points_out.append(
             TrendPoint(
                 fiscal_year=year,

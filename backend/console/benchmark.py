@@ -124,10 +124,16 @@ def metric_of(query: Query) -> Metric:
     return spec
 
 
-def league(user: User | AnonymousUser, query: Query) -> BenchmarkTable:
+def league(
+    user: User | AnonymousUser,
+    query: Query,
+    rows: int | None = None,
+    first: selectors.First | None = None,
+) -> BenchmarkTable:
     """Every unit of the reader's scope (filtered by level, city and peer group) ranked on the
-    metric, all rows fetched by the ranking statement. Raises ``DomainError`` on bad input,
-    ``selectors.OutOfReach`` without a benchmarking role."""
+    metric; the ranking statement brings the first ``rows`` rows (None: all of them), the others
+    are fetched when read. Raises ``DomainError`` on bad input, ``selectors.OutOfReach``
+    without a benchmarking role."""
     spec = metric_of(query)
     if spec.needs_indicator and not query.indicator:
         raise DomainError.single("INDICATOR_REQUIRED", "请填写指标编码。", "indicator")
@@ -137,7 +143,7 @@ def league(user: User | AnonymousUser, query: Query) -> BenchmarkTable:
         user, query.year, query.level or None, query.city or None, query.peer_group or None
     )
     return selectors.ranked_table(
-        spec, units, query.year, query.month, query.indicator or None, rows=None
+        spec, units, query.year, query.month, query.indicator or None, rows=rows, first=first
     )
 
 
@@ -257,7 +263,8 @@ def unit_in_scope(user: User | AnonymousUser, code: str) -> Procuratorate | None
 # the orders are those of ``arrange`` (codepoint order: COLLATE "C"); a page number out of range
 # gives the last page, as ``Paginator.get_page``.
 _PAGE_SQL = """
-WITH q AS (SELECT * FROM ({ranking}) q0({columns}) WHERE id IS NOT NULL),
+WITH r0 AS (SELECT * FROM ({ranking}) q0({columns})),
+q AS (SELECT * FROM r0 WHERE id IS NOT NULL),
 x AS (SELECT q.*, count(rank) OVER () AS n FROM q),
 b AS (
     SELECT x.*, CASE
@@ -288,25 +295,30 @@ c AS (
         count(*) OVER (PARTITION BY city_code) AS cn
     FROM b WHERE rank IS NOT NULL
 )
+-- first: its columns give the ranking's columns their types (NULLs elsewhere)
+SELECT 'head', pos, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL, {no_points}, r0.*
+FROM r0 WHERE {head}
+UNION ALL
 SELECT 'page', f.spos, f.id, f.code, f.name, f.level, f.city_code, f.city_name, f.value,
     f.rank, f.matched, num.number,
-    NULL::numeric, NULL::numeric, NULL::numeric, {no_points}
+    NULL::numeric, NULL::numeric, NULL::numeric, {no_points}, {no_raw}
 FROM f CROSS JOIN num
 WHERE f.spos > (num.number - 1) * %(per)s AND f.spos <= num.number * %(per)s
 UNION ALL
 SELECT 'bottom', b.pos, b.id, b.code, b.name, b.level, b.city_code, b.city_name, b.value,
-    b.rank, NULL, NULL, NULL, NULL, NULL, {no_points}
+    b.rank, NULL, NULL, NULL, NULL, NULL, {no_points}, {no_raw}
 FROM b WHERE b.rank IS NOT NULL AND b.pos > b.n - %(top)s
 UNION ALL
 SELECT 'band', count(*), NULL, band, NULL, NULL, NULL, NULL, NULL,
-    NULL, NULL, NULL, NULL, NULL, NULL, {no_points}
+    NULL, NULL, NULL, NULL, NULL, NULL, {no_points}, {no_raw}
 FROM b WHERE band <> '' GROUP BY band
 UNION ALL
 SELECT 'meta', (SELECT count(*) FROM f), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-    NULL, NULL, (SELECT number FROM num), NULL, NULL, NULL, {no_points}
+    NULL, NULL, (SELECT number FROM num), NULL, NULL, NULL, {no_points}, {no_raw}
 UNION ALL
 SELECT 'city', min(pos), NULL, NULL, NULL, NULL, city_code, max(city_name COLLATE "C"), NULL,
-    NULL, count(*), NULL, min(value), max(value), sum(value), {points}
+    NULL, count(*), NULL, min(value), max(value), sum(value), {points}, {no_raw}
 FROM c GROUP BY city_code
 ORDER BY 1, 2
 """
@@ -343,6 +355,71 @@ def _page_number(raw: object) -> int:
         return 1  # as Paginator.get_page: not a number → the first page
 
 
+@dataclass(frozen=True)
+class Cut:
+    """What of the table the page shows: order, filters, page, bottom N."""
+
+    sort: str = "rank"
+    search: str = ""
+    band_key: str = ""
+    page: object = 1
+    per_page: int = 25
+    bottom: int = 10
+
+
+def _page_statement(
+    ranking: str, params: Sequence[Any], shown: int, cut: Cut, head: int
+) -> tuple[str, dict[str, Any]]:
+    """``_PAGE_SQL`` over the ranking statement of every row (``ranking``, its positional
+    ``params``; ``shown`` distribution columns), with the ranking's own first ``head`` rows
+    (the ones ``ranked_table`` would fetch) as ``head`` rows."""
+    columns = [*_RANKING_COLUMNS, "pos", *(f"d{i}" for i in range(shown)), "sign"]
+    bands = "\n            ".join(
+        f"WHEN pct >= {floor} THEN '{key}'" for key, _label, floor in BANDS[:-1]
+    )
+    points = selectors.quartile_points(count="cn", value="value")
+    where = ["true"]
+    named: dict[str, Any] = {
+        "page": _page_number(cut.page),
+        "per": cut.per_page,
+        "top": cut.bottom,
+        "head": head,
+    }
+    if cut.search:
+        where.append("(strpos(name, %(search)s) > 0 OR strpos(lower(code), %(lower)s) > 0)")
+        named.update(search=cut.search, lower=cut.search.lower())
+    if cut.band_key:
+        where.append("band = %(band)s")
+        named["band"] = cut.band_key
+    sql = _PAGE_SQL.format(
+        ranking="{ranking}",
+        columns=", ".join(columns),
+        bands=f"{bands}\n            ELSE '{BANDS[-1][0]}'",
+        order=_ORDERS.get(cut.sort, "pos"),
+        where=" AND ".join(where),
+        no_points=", ".join(["NULL::numeric"] * len(points)),
+        points=", ".join(points),
+        no_raw=", ".join(["NULL"] * len(columns)),
+        # the rows ranked_table fetches first: positions 1..head, or the one row of an empty
+        # table (no unit: the distribution alone)
+        head="pos <= %(head)s OR id IS NULL",
+    )
+    # The ranking statement's positional parameters become named ones.
+    pieces = ranking.split("%s")
+    assert len(pieces) == len(params) + 1, "one placeholder per parameter"
+    named_ranking = pieces[0]
+    for index, (value, piece) in enumerate(zip(params, pieces[1:], strict=True)):
+        named[f"r{index}"] = value
+        named_ranking += f"%(r{index})s{piece}"
+    return sql.replace("{ranking}", named_ranking), named
+
+
+def _fetch(sql: str, named: dict[str, Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, named)
+        return cursor.fetchall()
+
+
 def league_page(
     table: BenchmarkTable,
     *,
@@ -359,43 +436,42 @@ def league_page(
     rows = table.rows
     assert isinstance(rows, selectors.RankedRows), "a table of the ranking statement"
     ranking, params, shown = rows.statement
-    columns = [*_RANKING_COLUMNS, "pos", *(f"d{i}" for i in range(shown)), "sign"]
-    bands = "\n            ".join(
-        f"WHEN pct >= {floor} THEN '{key}'" for key, _label, floor in BANDS[:-1]
-    )
-    points = selectors.quartile_points(count="cn")
-    where = ["true"]
-    named: dict[str, Any] = {
-        "page": _page_number(page),
-        "per": per_page,
-        "top": bottom,
-    }
-    if search:
-        where.append("(strpos(name, %(search)s) > 0 OR strpos(lower(code), %(lower)s) > 0)")
-        named.update(search=search, lower=search.lower())
-    if band_key:
-        where.append("band = %(band)s")
-        named["band"] = band_key
-    sql = _PAGE_SQL.format(
-        ranking="{ranking}",
-        columns=", ".join(columns),
-        bands=f"{bands}\n            ELSE '{BANDS[-1][0]}'",
-        order=_ORDERS.get(sort, "pos"),
-        where=" AND ".join(where),
-        no_points=", ".join(["NULL::numeric"] * len(points)),
-        points=", ".join(points),
-    )
-    # The ranking statement's positional parameters become named ones.
-    pieces = ranking.split("%s")
-    assert len(pieces) == len(params) + 1, "one placeholder per parameter"
-    named_ranking = pieces[0]
-    for index, (value, piece) in enumerate(zip(params, pieces[1:], strict=True)):
-        named[f"r{index}"] = value
-        named_ranking += f"%(r{index})s{piece}"
-    sql = sql.replace("{ranking}", named_ranking)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, named)
-        fetched = cursor.fetchall()
+    cut = Cut(sort, search, band_key, page, per_page, bottom)
+    sql, named = _page_statement(ranking, params, shown, cut, head=0)
+    return _read_page(table, _fetch(sql, named))
+
+
+def league_with_page(
+    user: User | AnonymousUser,
+    query: Query,
+    *,
+    sort: str = "rank",
+    search: str = "",
+    band_key: str = "",
+    page: object = 1,
+    per_page: int = 25,
+    bottom: int = 10,
+    top: int = 10,
+) -> tuple[BenchmarkTable, LeaguePage]:
+    """``league`` (its first ``top`` rows) and ``league_page`` in ONE statement: the ranking
+    runs once, and ``_PAGE_SQL`` hands ``ranked_table`` the rows it would have fetched."""
+    fetched: list[tuple[Any, ...]] = []
+    cut = Cut(sort, search, band_key, page, per_page, bottom)
+
+    def first(ranking: str, params: list[Any], shown: int) -> list[tuple[Any, ...]]:
+        sql, named = _page_statement(ranking, params, shown, cut, head=top)
+        fetched.extend(_fetch(sql, named))
+        return [raw[_RAW_START:] for raw in fetched if raw[0] == "head"]
+
+    table = league(user, query, first=first)
+    return table, _read_page(table, fetched)
+
+
+_RAW_START = 21  # the ranking's own columns of a ``head`` row start here
+
+
+def _read_page(table: BenchmarkTable, fetched: list[tuple[Any, ...]]) -> LeaguePage:
+    """The page, bottom N, bands and cities out of ``_PAGE_SQL``'s rows."""
     n = table.distribution.count
 
     def unit_value(raw: tuple[Any, ...]) -> UnitValue:
@@ -409,6 +485,8 @@ def league_page(
     places = 4 if table.metric.startswith("indicator_") else 2
     for raw in fetched:
         kind = raw[0]
+        if kind == "head":
+            continue
         if kind == "page":
             page_rows.append(unit_value(raw))
         elif kind == "bottom":
@@ -417,18 +495,14 @@ def league_page(
             band_counts[raw[3]] = raw[1]
         elif kind == "meta":
             count, number = raw[1], raw[11]
-        else:  # a city: count, min, max, sum, then x[⌊h⌋], x[⌊h⌋+1] per quartile
+        elif kind == "city":  # count, min, max, sum, then x[⌊h⌋], x[⌊h⌋+1] per quartile
             city_code, city_name, cn = raw[6], raw[7], raw[10]
             low, high, total = raw[12], raw[13], raw[14]
-            quartiles = [
-                selectors._interpolate(cn, p, raw[15 + 2 * i], raw[16 + 2 * i])
-                for i, p in enumerate(selectors.QUARTILES)
-            ]
             cities.append(
                 CityDistribution(
                     city_code,
                     city_name or "省直属",
-                    selectors._summary(cn, low, high, total, quartiles, places),
+                    selectors.summary_of(cn, low, high, total, raw[15:21], places),
                 )
             )
     # Best median first; ties in the order the cities first appear in the ranking (fetched

@@ -133,24 +133,30 @@ def benchmark(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if request.GET.get("part") == "trends":
         return _trends(request, form)
-    table = _table(form, request)
-    context: dict[str, Any] = {
-        "form": form,
-        "table": table,
-        "query": form.query(),
-        "long_options": {name: options(form, name) for name in ("city", "peer_group")},
-    }
-    if table is not None:
-        top_n = form.value("top", 10)
-        chosen = league.league_page(
-            table,
+    top_n = form.value("top", 10)
+    # One statement: the ranking (distribution, top N) and the page cut from it.
+    table, chosen = None, None
+    try:
+        table, chosen = league.league_with_page(
+            request.user,
+            form.query(),
             sort=form.value("sort", "rank"),
             search=form.value("q", ""),
             band_key=form.value("band", ""),
             page=request.GET.get("page") or 1,
             per_page=PER_PAGE,
             bottom=top_n,
+            top=top_n,
         )
+    except DomainError as error:
+        add_problems(form, error, FIELDS)
+    context: dict[str, Any] = {
+        "form": form,
+        "table": table,
+        "query": form.query(),
+        "long_options": {name: options(form, name) for name in ("city", "peer_group")},
+    }
+    if table is not None and chosen is not None:
         page = Paginator(Window(chosen.count, chosen.rows), PER_PAGE).get_page(chosen.number)
         valued = table.distribution.count
         top = table.rows[: min(top_n, valued)]  # fetched with the table: no statement

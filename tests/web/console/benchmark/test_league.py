@@ -156,6 +156,14 @@ def test_the_page_cut_in_sql_is_the_one_arranged_in_python(
                 assert got.count == len(arranged), (sort, search, band)
                 assert got.number == expected.number, (sort, search, band, number)
                 assert got.rows == list(expected.object_list), (sort, search, band, number)
+    query = league.Query(metric=metric, year=2026, month=month, per=per)
+    for sort in ("rank", "-rank", "name", "city"):  # the page's own path: one statement
+        with_table, together = league.league_with_page(
+            admin, query, sort=sort, search="1", page="2", bottom=7, top=7
+        )
+        assert together == league.league_page(table, sort=sort, search="1", page="2", bottom=7)
+        assert with_table.distribution == table.distribution
+        assert list(with_table.rows[:7]) == rows[:7] and len(with_table.rows) == len(rows)
     got = league.league_page(table, bottom=7)
     assert got.bottom == valued[-7:]
     assert got.bands == dict(Counter(league.band(r.percentile) for r in valued))

@@ -54,3 +54,23 @@ def test_outside_the_scope_is_404(
     assert city.get(url("hunan")).status_code == 404
     assert city.get(url("no-such-unit")).status_code == 404
     assert browse(persona("finance"), None).get(url("lengshuijiang")).status_code == 403
+
+
+def test_the_query_count_does_not_grow_with_units(
+    browse: Callable[..., Browser], big_province, count_queries: Callable[..., int]
+) -> None:
+    small = browse(big_province("usmall", 12), None)
+    large = browse(big_province("ularge", 240), None)
+    params = {"year": 2026}
+    small.get(url("usmall-u0001"), data=params)
+    counts = [
+        count_queries(lambda p=p, c=c: p.get(url(c), data=params))
+        for p, c in ((small, "usmall-u0001"), (large, "ularge-u0001"))
+    ]
+    assert counts[0] == counts[1]
+    trends = {"year": 2026, "part": "trends"}
+    counts = [
+        count_queries(lambda p=p, c=c: p.get(url(c), data=trends))
+        for p, c in ((small, "usmall-u0001"), (large, "ularge-u0001"))
+    ]
+    assert counts[0] == counts[1]
