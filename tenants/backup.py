@@ -42,8 +42,9 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django_tenants.utils import schema_context, schema_exists
 
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from tenants import blueprint
+from tenants.errors import TenantErrorCode
 from tenants.models import PATH_SEPARATOR, Domain, Procuratorate
 
 FORMAT = 1
@@ -149,9 +150,11 @@ def backup_unit(code: str, directory: Path) -> dict[str, Any]:
     manifest. Reads only: the unit keeps working while it runs."""
     unit = Procuratorate.objects.filter(code=code).first()
     if unit is None:
-        raise DomainError.single("UNIT_NOT_FOUND", f"单位“{code}”不存在。", "code")
+        raise DomainError.single(TenantErrorCode.UNIT_NOT_FOUND, f"单位“{code}”不存在。", "code")
     if directory.exists() and any(directory.iterdir()):
-        raise DomainError.single("NOT_EMPTY", f"目录“{directory}”不是空目录。", "directory")
+        raise DomainError.single(
+            TenantErrorCode.NOT_EMPTY, f"目录“{directory}”不是空目录。", "directory"
+        )
     directory.mkdir(parents=True, exist_ok=True)
     schema = unit.schema_name
     with _connect() as snapshot_connection, snapshot_connection.cursor() as cursor:
@@ -237,11 +240,13 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         manifest = json.loads((directory / MANIFEST).read_text())
     except FileNotFoundError as exc:
         raise DomainError.single(
-            "NOT_A_BACKUP", f"目录“{directory}”中没有 {MANIFEST}。", "directory"
+            TenantErrorCode.NOT_A_BACKUP, f"目录“{directory}”中没有 {MANIFEST}。", "directory"
         ) from exc
     if manifest.get("format") != FORMAT:
         raise DomainError.single(
-            "UNKNOWN_FORMAT", f"不支持的备份格式：{manifest.get('format')}。", "directory"
+            TenantErrorCode.UNKNOWN_FORMAT,
+            f"不支持的备份格式：{manifest.get('format')}。",
+            "directory",
         )
     return manifest
 
@@ -281,7 +286,7 @@ def restore_unit(directory: Path, *, as_code: str | None = None, replace: bool =
     code = as_code or manifest["unit"]["code"]
     schema = schema_name_for(code)
     if not CODE_PATTERN.match(code) or schema in RESERVED_SCHEMAS or schema.startswith("pg_"):
-        raise DomainError.single("INVALID_CODE", f"代码“{code}”无效。", "code")
+        raise DomainError.single(CoreErrorCode.INVALID_CODE, f"代码“{code}”无效。", "code")
     current = blueprint.ensure_blueprint()  # outside the transaction: see blueprint
     wanted = {tuple(m) for m in current.migrations}
     recorded = {tuple(m) for m in manifest["migrations"]}
@@ -289,7 +294,7 @@ def restore_unit(directory: Path, *, as_code: str | None = None, replace: bool =
         missing = sorted(wanted - recorded)[:5]
         extra = sorted(recorded - wanted)[:5]
         raise DomainError.single(
-            "MIGRATION_MISMATCH",
+            TenantErrorCode.MIGRATION_MISMATCH,
             "备份的迁移状态与当前代码不一致：先将备份恢复到相同版本的平台，或升级后重新备份。"
             f" (not in the backup: {missing}; unknown to the code: {extra})",
             "directory",
@@ -297,19 +302,23 @@ def restore_unit(directory: Path, *, as_code: str | None = None, replace: bool =
     registered = Procuratorate.objects.filter(code=code).first()
     if registered is not None and registered.schema_name != schema:
         raise DomainError.single(
-            "SCHEMA_TAKEN", f"单位“{code}”登记的模式为“{registered.schema_name}”。", "code"
+            TenantErrorCode.SCHEMA_TAKEN,
+            f"单位“{code}”登记的模式为“{registered.schema_name}”。",
+            "code",
         )
     if schema_exists(schema) and not replace:
         raise DomainError(
             Problem(
-                "SCHEMA_EXISTS",
+                TenantErrorCode.SCHEMA_EXISTS,
                 f"模式“{schema}”已存在：使用 --replace 覆盖，或 --as 恢复为新代码。",
                 "code",
             )
         )
     for name in manifest["files"]:
         if not (directory / FILES_DIR / name).is_file():
-            raise DomainError.single("FILE_MISSING", f"备份缺少文件“{name}”。", "directory")
+            raise DomainError.single(
+                TenantErrorCode.FILE_MISSING, f"备份缺少文件“{name}”。", "directory"
+            )
 
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -334,7 +343,7 @@ def restore_unit(directory: Path, *, as_code: str | None = None, replace: bool =
                 if expected.get(name) != restored.get(name)
             )
             raise DomainError.single(
-                "CHECKSUM_MISMATCH",
+                TenantErrorCode.CHECKSUM_MISMATCH,
                 f"恢复后的表与备份不一致：{', '.join(differing)}。",
                 "directory",
             )

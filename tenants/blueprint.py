@@ -38,6 +38,7 @@ from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import schema_exists
 
 from backend.core.errors import DomainError
+from tenants.errors import TenantErrorCode
 
 if TYPE_CHECKING:
     # tenants.models imports this module (Procuratorate.create_schema); the model is looked up
@@ -168,7 +169,7 @@ def ensure_blueprint(verbosity: int = 0) -> SchemaBlueprint:
         return blueprint
     if connection.in_atomic_block:
         raise DomainError.single(
-            "BLUEPRINT_MISSING",
+            TenantErrorCode.BLUEPRINT_MISSING,
             "租户模式蓝图未就绪：请先运行 manage.py prepare_blueprint。"
             " (The schema blueprint for this migration state is missing.)",
         )

@@ -33,6 +33,7 @@ from django.db import connection, models
 from django.db.models.signals import pre_delete
 
 from backend.core.errors import DomainError
+from tenants.errors import TenantErrorCode
 
 BATCH = 200  # units per query: one UNION ALL over this many schemas
 
@@ -154,7 +155,7 @@ def disposing_of_units() -> Iterator[None]:
 
 
 def _refuse(message: str) -> DomainError:
-    return DomainError.single("SHARED_ROW_IN_USE", message)
+    return DomainError.single(TenantErrorCode.SHARED_ROW_IN_USE, message)
 
 
 def _guard_user(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -15,8 +15,9 @@ from django_tenants.models import TenantMixin
 from django_tenants.signals import post_schema_sync
 from django_tenants.utils import get_public_schema_name
 
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from tenants import blueprint
+from tenants.errors import TenantErrorCode
 from tenants.models import ALLOWED_PARENT_LEVELS, PATH_SEPARATOR, Domain, Procuratorate, UnitLevel
 
 # A code is a host label (lengshuijiang.example.org) and, with "-" mapped to "_", a schema name.
@@ -62,13 +63,15 @@ def _validate(
     if not CODE_PATTERN.match(code):
         problems.append(
             Problem(
-                "INVALID_CODE",
+                CoreErrorCode.INVALID_CODE,
                 f"代码“{code}”无效：只能使用小写字母、数字和连字符，以字母开头，长度 2–63。",
                 "code",
             )
         )
     elif schema in RESERVED_SCHEMAS or schema.startswith("pg_"):
-        problems.append(Problem("RESERVED_CODE", f"代码“{code}”为系统保留名称。", "code"))
+        problems.append(
+            Problem(TenantErrorCode.RESERVED_CODE, f"代码“{code}”为系统保留名称。", "code")
+        )
     # One read for the registry checks and the parent. A schema that exists outside the
     # registry is caught by CREATE SCHEMA itself (provision_unit maps the error).
     known = {
@@ -79,17 +82,21 @@ def _validate(
     }
     if not problems:
         if code in known:
-            problems.append(Problem("CODE_TAKEN", f"代码“{code}”已被使用。", "code"))
+            problems.append(Problem(CoreErrorCode.CODE_TAKEN, f"代码“{code}”已被使用。", "code"))
         elif code in planned:
-            problems.append(Problem("CODE_TAKEN", f"代码“{code}”在文件中重复。", "code"))
+            problems.append(
+                Problem(CoreErrorCode.CODE_TAKEN, f"代码“{code}”在文件中重复。", "code")
+            )
         elif any(unit.schema_name == schema for unit in known.values()):
-            problems.append(Problem("SCHEMA_TAKEN", f"模式名“{schema}”已存在。", "code"))
+            problems.append(
+                Problem(TenantErrorCode.SCHEMA_TAKEN, f"模式名“{schema}”已存在。", "code")
+            )
     if not spec.name.strip():
-        problems.append(Problem("REQUIRED", "名称不能为空。", "name"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "名称不能为空。", "name"))
     if spec.level not in UnitLevel.values:
         problems.append(
             Problem(
-                "INVALID_LEVEL",
+                CoreErrorCode.INVALID_LEVEL,
                 f"层级“{spec.level}”无效，应为 {', '.join(UnitLevel.values)} 之一。",
                 "level",
             )
@@ -101,7 +108,11 @@ def _validate(
         parent_level = parent.level if parent else planned.get(spec.parent_code)
         if parent_level is None:
             problems.append(
-                Problem("PARENT_NOT_FOUND", f"上级院“{spec.parent_code}”不存在。", "parent_code")
+                Problem(
+                    TenantErrorCode.PARENT_NOT_FOUND,
+                    f"上级院“{spec.parent_code}”不存在。",
+                    "parent_code",
+                )
             )
     parent_checked = not any(p.field == "parent_code" for p in problems)
     if (
@@ -111,7 +122,7 @@ def _validate(
     ):
         problems.append(
             Problem(
-                "INVALID_PARENT",
+                TenantErrorCode.INVALID_PARENT,
                 f"{UnitLevel(spec.level).label}不能隶属于"
                 f"{UnitLevel(parent_level).label if parent_level else '（无上级）'}。",
                 "parent_code",
@@ -150,12 +161,14 @@ def provision_unit(spec: UnitSpec) -> Procuratorate:
             )
             post_schema_sync.send(sender=TenantMixin, tenant=unit.serializable_fields())
     except IntegrityError as exc:  # lost a race against a concurrent provisioning
-        raise DomainError.single("CODE_TAKEN", f"代码“{spec.code}”已被使用。", "code") from exc
+        raise DomainError.single(
+            CoreErrorCode.CODE_TAKEN, f"代码“{spec.code}”已被使用。", "code"
+        ) from exc
     except ProgrammingError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != DUPLICATE_SCHEMA:
             raise
         raise DomainError.single(
-            "SCHEMA_TAKEN", f"模式名“{schema_name_for(spec.code)}”已存在。", "code"
+            TenantErrorCode.SCHEMA_TAKEN, f"模式名“{schema_name_for(spec.code)}”已存在。", "code"
         ) from exc
     return unit
 
@@ -174,7 +187,7 @@ def read_units_csv(path: Path | str) -> list[tuple[int, UnitSpec]]:
         missing = {"code", "name", "level", "parent_code"} - set(reader.fieldnames or [])
         if missing:
             raise DomainError.single(
-                "INVALID_FILE", f"CSV 缺少列：{', '.join(sorted(missing))}。", "file"
+                CoreErrorCode.INVALID_FILE, f"CSV 缺少列：{', '.join(sorted(missing))}。", "file"
             )
         return [
             (
@@ -265,7 +278,7 @@ def _rows(
     missing = {"code", "name", "level", "parent_code"} - set(names)
     if missing:
         raise DomainError.single(
-            "INVALID_FILE",
+            CoreErrorCode.INVALID_FILE,
             f"文件缺少列：{', '.join(sorted(missing))}"
             "（第一行应为 code,name,level,parent_code,region）。",
             "file",
@@ -276,11 +289,13 @@ def _rows(
             continue
         if len(rows) >= MAX_IMPORT_ROWS:
             raise DomainError.single(
-                "TOO_MANY_ROWS", f"一次最多导入 {MAX_IMPORT_ROWS} 个单位，请分批导入。", "file"
+                CoreErrorCode.TOO_MANY_ROWS,
+                f"一次最多导入 {MAX_IMPORT_ROWS} 个单位，请分批导入。",
+                "file",
             )
         rows.append((line, _spec(dict(zip(names, values, strict=False)))))
     if not rows:
-        raise DomainError.single("EMPTY_FILE", "文件中没有单位。", "file")
+        raise DomainError.single(TenantErrorCode.EMPTY_FILE, "文件中没有单位。", "file")
     return rows
 
 
@@ -300,7 +315,7 @@ def read_units_upload(content: bytes, filename: str) -> list[tuple[int, UnitSpec
         )
         present = list(grid.rows())
         if not present:
-            raise DomainError.single("EMPTY_FILE", "文件中没有单位。", "file")
+            raise DomainError.single(TenantErrorCode.EMPTY_FILE, "文件中没有单位。", "file")
         header = [cell.value for cell in present[0]]
         body = [(row[0].row, [cell.value for cell in row]) for row in present[1:]]
         return _rows(header, body)
@@ -312,17 +327,19 @@ def read_units_upload(content: bytes, filename: str) -> list[tuple[int, UnitSpec
             continue
     else:
         raise DomainError.single(
-            "INVALID_FILE", "无法识别文件编码，请保存为 UTF-8 编码的 CSV。", "file"
+            CoreErrorCode.INVALID_FILE, "无法识别文件编码，请保存为 UTF-8 编码的 CSV。", "file"
         )
     if "\x00" in text:
-        raise DomainError.single("INVALID_FILE", "文件不是文本格式的 CSV。", "file")
+        raise DomainError.single(CoreErrorCode.INVALID_FILE, "文件不是文本格式的 CSV。", "file")
     reader = csv.reader(text.splitlines())
     try:
         lines = list(reader)
     except csv.Error as exc:
-        raise DomainError.single("INVALID_FILE", f"CSV 格式有误：{exc}", "file") from exc
+        raise DomainError.single(
+            CoreErrorCode.INVALID_FILE, f"CSV 格式有误：{exc}", "file"
+        ) from exc
     if not lines:
-        raise DomainError.single("EMPTY_FILE", "文件中没有单位。", "file")
+        raise DomainError.single(TenantErrorCode.EMPTY_FILE, "文件中没有单位。", "file")
     return _rows(list(lines[0]), [(i, list(v)) for i, v in enumerate(lines[1:], start=2)])
 
 

@@ -17,9 +17,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from backend.accounts import policy, throttle
+from backend.accounts.errors import AccountErrorCode
 from backend.accounts.models import ApiToken, Membership, Role, User
 from backend.core import cleaning
-from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.errors import CoreErrorCode, DomainError, PermissionDenied, Problem
 from tenants.models import Procuratorate
 
 TOKEN_PREFIX = "jx_"
@@ -67,7 +68,9 @@ def login(
             "password",
         )
     if user is None or not user.is_active:
-        raise DomainError.single("INVALID_CREDENTIALS", "用户名或密码错误。", "password")
+        raise DomainError.single(
+            AccountErrorCode.INVALID_CREDENTIALS, "用户名或密码错误。", "password"
+        )
     with transaction.atomic():
         return issue_token(user, name=token_name)
 
@@ -92,7 +95,7 @@ def user_for_token(secret: str) -> User | None:
 def revoke_token(user: User, token_id: int) -> ApiToken:
     token = ApiToken.objects.filter(pk=token_id, user=user).first()
     if token is None:
-        raise DomainError.single("NOT_FOUND", "令牌不存在。", "id")
+        raise DomainError.single(CoreErrorCode.NOT_FOUND, "令牌不存在。", "id")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -102,14 +105,14 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 def revoke_current(user: User, secret: str) -> ApiToken:
     token = ApiToken.objects.filter(user=user, digest=digest(secret)).first()
     if token is None:
-        raise DomainError.single("NOT_FOUND", "当前请求未使用令牌。", "id")
+        raise DomainError.single(CoreErrorCode.NOT_FOUND, "当前请求未使用令牌。", "id")
     return revoke_token(user, token.pk)
 
 
 @transaction.atomic
 def grant_membership(user: User, unit: Procuratorate, role: str) -> Membership:
     if role not in Role.values:
-        raise DomainError.single("INVALID_ROLE", f"角色“{role}”无效。", "role")
+        raise DomainError.single(AccountErrorCode.INVALID_ROLE, f"角色“{role}”无效。", "role")
     membership, _ = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     return membership
 
@@ -163,13 +166,18 @@ def _require_user_in_reach(by: User, user: User) -> None:
 def _password_problems(password: str, user: User | None) -> list[Problem]:
 
     if not password:
-        return [Problem("REQUIRED", "请输入密码。", "password")]
+        return [Problem(CoreErrorCode.REQUIRED, "请输入密码。", "password")]
     if "\x00" in password:
-        return [Problem("INVALID_PASSWORD", "密码不能包含空字符（NUL）。", "password")]
+        return [
+            Problem(AccountErrorCode.INVALID_PASSWORD, "密码不能包含空字符（NUL）。", "password")
+        ]
     try:
         validate_password(password, user)
     except ValidationError as error:
-        return [Problem("WEAK_PASSWORD", str(message), "password") for message in error.messages]
+        return [
+            Problem(AccountErrorCode.WEAK_PASSWORD, str(message), "password")
+            for message in error.messages
+        ]
     return []
 
 
@@ -183,16 +191,18 @@ def create_user(
     problems: list[Problem] = []
     username = (username or "").strip()
     if not username:
-        problems.append(Problem("REQUIRED", "请输入用户名。", "username"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请输入用户名。", "username"))
     elif len(username) > USERNAME_MAX:
-        problems.append(Problem("TOO_LONG", f"用户名不能超过 {USERNAME_MAX} 个字符。", "username"))
+        problems.append(
+            Problem(CoreErrorCode.TOO_LONG, f"用户名不能超过 {USERNAME_MAX} 个字符。", "username")
+        )
     else:
         try:
             User.username_validator(username)
         except ValidationError:
             problems.append(
                 Problem(
-                    "INVALID_USERNAME",
+                    AccountErrorCode.INVALID_USERNAME,
                     "用户名只能包含字母、数字和 @ . + - _ 字符。",
                     "username",
                 )
@@ -200,7 +210,9 @@ def create_user(
         else:
             if User.objects.filter(username__iexact=username).exists():
                 problems.append(
-                    Problem("USERNAME_TAKEN", f"用户名“{username}”已被使用。", "username")
+                    Problem(
+                        AccountErrorCode.USERNAME_TAKEN, f"用户名“{username}”已被使用。", "username"
+                    )
                 )
     name, problem = cleaning.text(full_name, "full_name", "姓名", max_length=FULL_NAME_MAX)
     if problem:
@@ -210,7 +222,9 @@ def create_user(
         try:
             validate_email(email)
         except ValidationError:
-            problems.append(Problem("INVALID_EMAIL", "电子邮箱格式不正确。", "email"))
+            problems.append(
+                Problem(AccountErrorCode.INVALID_EMAIL, "电子邮箱格式不正确。", "email")
+            )
     problems += _password_problems(password, User(username=username, full_name=name or ""))
     if problems:
         raise DomainError(*problems)
@@ -228,7 +242,7 @@ def grant_role(user: User, unit: Procuratorate, role: str, *, by: User) -> Membe
     _require_manager(by, unit)
     problems: list[Problem] = []
     if role not in Role.values:
-        problems.append(Problem("INVALID_ROLE", "请选择有效的角色。", "role"))
+        problems.append(Problem(AccountErrorCode.INVALID_ROLE, "请选择有效的角色。", "role"))
     else:
         levels = ROLE_LEVELS.get(role)
         if levels is not None and unit.level not in levels:
@@ -237,10 +251,16 @@ def grant_role(user: User, unit: Procuratorate, role: str, *, by: User) -> Membe
                 for level in sorted(levels)
             )
             problems.append(
-                Problem("ROLE_LEVEL", f"“{Role(role).label}”只能授予{where}的人员。", "role")
+                Problem(
+                    AccountErrorCode.ROLE_LEVEL,
+                    f"“{Role(role).label}”只能授予{where}的人员。",
+                    "role",
+                )
             )
     if not user.is_active:
-        problems.append(Problem("USER_INACTIVE", "该用户已停用，请先启用后再授予角色。", "user"))
+        problems.append(
+            Problem(AccountErrorCode.USER_INACTIVE, "该用户已停用，请先启用后再授予角色。", "user")
+        )
     if problems:
         raise DomainError(*problems)
     return grant_membership(user, unit, role)
@@ -280,7 +300,9 @@ def set_active(user: User, active: bool, *, by: User) -> User:
     if not active and user.pk == by.pk:
         raise PermissionDenied("不能停用您本人的账号。")
     if active and is_anonymised(user):
-        raise DomainError.single("ANONYMISED", "已匿名化的用户不能重新启用。", "user")
+        raise DomainError.single(
+            AccountErrorCode.ANONYMISED, "已匿名化的用户不能重新启用。", "user"
+        )
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])

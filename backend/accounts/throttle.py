@@ -29,7 +29,9 @@ from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+from backend.accounts.errors import AccountErrorCode
+
+TOO_MANY_ATTEMPTS = AccountErrorCode.TOO_MANY_ATTEMPTS
 # Views that explain a lock-out in their own response.
 EXPLAINED = {"graphql", "web-login"}
 

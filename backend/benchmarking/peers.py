@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from backend.accounts.models import User
+from backend.benchmarking.errors import BenchmarkErrorCode
 from backend.benchmarking.models import (
     BudgetFact,
     PeerGroup,
@@ -22,7 +23,7 @@ from backend.benchmarking.models import (
     PeerGroupMember,
     UnitStatistics,
 )
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from tenants.models import Procuratorate, UnitLevel
 
 MAX_STATISTIC = 10_000_000
@@ -131,13 +132,13 @@ def define_peer_group(
     code = (code or "").strip()
     name = (name or "").strip()
     if not code:
-        problems.append(Problem("REQUIRED", "请填写对标组代码。", "code"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请填写对标组代码。", "code"))
     if not name:
-        problems.append(Problem("REQUIRED", "请填写对标组名称。", "name"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请填写对标组名称。", "name"))
     if kind not in PeerGroupKind.values:
-        problems.append(Problem("INVALID_KIND", "对标组类型无效。", "kind"))
+        problems.append(Problem(CoreErrorCode.INVALID_KIND, "对标组类型无效。", "kind"))
     if level and level not in UnitLevel.values:
-        problems.append(Problem("INVALID_LEVEL", "层级无效。", "level"))
+        problems.append(Problem(CoreErrorCode.INVALID_LEVEL, "层级无效。", "level"))
     city_unit: Procuratorate | None = None
     if kind == PeerGroupKind.REGION:
         city_unit = (
@@ -146,24 +147,34 @@ def define_peer_group(
             else None
         )
         if city_unit is None:
-            problems.append(Problem("CITY_REQUIRED", "按地区分组须指定本省的市院。", "city"))
+            problems.append(
+                Problem(BenchmarkErrorCode.CITY_REQUIRED, "按地区分组须指定本省的市院。", "city")
+            )
     if kind in (PeerGroupKind.BUDGET_BAND, PeerGroupKind.STAFF_BAND):
         if lower is None and upper is None:
-            problems.append(Problem("BOUNDS_REQUIRED", "规模分组须至少指定一个界限。", "lower"))
+            problems.append(
+                Problem(BenchmarkErrorCode.BOUNDS_REQUIRED, "规模分组须至少指定一个界限。", "lower")
+            )
         if lower is not None and lower < 0:
-            problems.append(Problem("NEGATIVE_BOUND", "下限不能为负数。", "lower"))
+            problems.append(Problem(BenchmarkErrorCode.NEGATIVE_BOUND, "下限不能为负数。", "lower"))
         if lower is not None and upper is not None and upper <= lower:
-            problems.append(Problem("BAD_BOUNDS", "上限须大于下限。", "upper"))
+            problems.append(Problem(BenchmarkErrorCode.BAD_BOUNDS, "上限须大于下限。", "upper"))
     listed: list[Procuratorate] = []
     if kind == PeerGroupKind.LIST:
         wanted = sorted(set(units or []))
         if not wanted:
-            problems.append(Problem("UNITS_REQUIRED", "指定名单须至少包含一个单位。", "units"))
+            problems.append(
+                Problem(BenchmarkErrorCode.UNITS_REQUIRED, "指定名单须至少包含一个单位。", "units")
+            )
         listed = list(_in_province(province).filter(code__in=wanted))
         unknown = sorted(set(wanted) - {u.code for u in listed})
         if unknown:
             problems.append(
-                Problem("UNKNOWN_UNITS", f"本省没有这些单位：{'、'.join(unknown)}。", "units")
+                Problem(
+                    CoreErrorCode.UNKNOWN_UNITS,
+                    f"本省没有这些单位：{'、'.join(unknown)}。",
+                    "units",
+                )
             )
     if problems:
         raise DomainError(*problems)
@@ -188,7 +199,7 @@ def define_peer_group(
 def delete_peer_group(province: Procuratorate, code: str) -> None:
     deleted, _ = PeerGroup.objects.filter(province=province, code=code).delete()
     if not deleted:
-        raise DomainError.single("NOT_FOUND", "对标组不存在。", "code")
+        raise DomainError.single(CoreErrorCode.NOT_FOUND, "对标组不存在。", "code")
 
 
 @transaction.atomic
@@ -206,15 +217,19 @@ def set_unit_statistics(
     problems: list[Problem] = []
     target = _in_province(province).filter(code=unit).first()
     if target is None:
-        problems.append(Problem("UNKNOWN_UNIT", "本省没有该单位。", "unit"))
+        problems.append(Problem(BenchmarkErrorCode.UNKNOWN_UNIT, "本省没有该单位。", "unit"))
     if not 2000 <= fiscal_year <= 2100:
-        problems.append(Problem("INVALID_YEAR", "年度无效。", "fiscalYear"))
+        problems.append(Problem(CoreErrorCode.INVALID_YEAR, "年度无效。", "fiscalYear"))
     for field, value in (("staff", staff), ("procurators", procurators), ("cases", cases)):
         if value is not None and not 0 <= value <= MAX_STATISTIC:
-            problems.append(Problem("OUT_OF_RANGE", "数值超出范围。", field))
+            problems.append(Problem(CoreErrorCode.OUT_OF_RANGE, "数值超出范围。", field))
     if staff is not None and procurators is not None and procurators > staff:
         problems.append(
-            Problem("PROCURATORS_ABOVE_STAFF", "员额检察官人数不能多于在编人数。", "procurators")
+            Problem(
+                BenchmarkErrorCode.PROCURATORS_ABOVE_STAFF,
+                "员额检察官人数不能多于在编人数。",
+                "procurators",
+            )
         )
     if problems:
         raise DomainError(*problems)
@@ -240,6 +255,8 @@ def admin_province(user: User, code: str | None = None) -> Procuratorate:
     }
     if len(provinces) != 1:
         if not provinces:
-            raise DomainError.single("NOT_PROVINCE_ADMIN", "您不是该省院的管理员。", "province")
-        raise DomainError.single("PROVINCE_REQUIRED", "请指定省院。", "province")
+            raise DomainError.single(
+                BenchmarkErrorCode.NOT_PROVINCE_ADMIN, "您不是该省院的管理员。", "province"
+            )
+        raise DomainError.single(BenchmarkErrorCode.PROVINCE_REQUIRED, "请指定省院。", "province")
     return next(iter(provinces.values()))

@@ -27,10 +27,11 @@ from backend.accounts import policy
 from backend.accounts.models import User
 from backend.accounts.policy import Op
 from backend.benchmarking import metrics, peers
+from backend.benchmarking.errors import BenchmarkErrorCode
 from backend.benchmarking.metrics import Metric
 from backend.benchmarking.models import ExecutionFact, IndicatorFact, PeerGroup, ProjectFact
 from backend.core import cleaning
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.oversight.selectors import reach_condition, under_city
 from tenants.models import PATH_SEPARATOR, Procuratorate, UnitLevel
 
@@ -307,11 +308,13 @@ def _metric(metric: str, month: int | None, indicator_code: str | None) -> Metri
     spec = metrics.get(metric)
     problems = []
     if spec is None:
-        problems.append(Problem("UNKNOWN_METRIC", "没有该对标指标。", "metric"))
+        problems.append(Problem(BenchmarkErrorCode.UNKNOWN_METRIC, "没有该对标指标。", "metric"))
     elif spec.needs_indicator and not indicator_code:
-        problems.append(Problem("INDICATOR_REQUIRED", "请指定指标编码。", "indicatorCode"))
+        problems.append(
+            Problem(BenchmarkErrorCode.INDICATOR_REQUIRED, "请指定指标编码。", "indicatorCode")
+        )
     if month is not None and not 1 <= month <= 12:
-        problems.append(Problem("INVALID_MONTH", "月份应在 1–12 之间。", "month"))
+        problems.append(Problem(CoreErrorCode.INVALID_MONTH, "月份应在 1–12 之间。", "month"))
     if problems:
         raise DomainError(*problems)
     assert spec is not None
@@ -325,7 +328,7 @@ def _peer_group(provinces: Sequence[str], code: str) -> PeerGroup:
         .first()
     )
     if group is None:
-        raise DomainError.single("UNKNOWN_PEER_GROUP", "对标组不存在。", "peerGroup")
+        raise DomainError.single(CoreErrorCode.UNKNOWN_PEER_GROUP, "对标组不存在。", "peerGroup")
     return group
 
 
@@ -1070,20 +1073,24 @@ def _periods(
 ) -> list[tuple[int, int | None]]:
     if by == "month":
         if not spec.monthly:
-            raise DomainError.single("NOT_MONTHLY", "该指标没有月度数据。", "by")
+            raise DomainError.single(BenchmarkErrorCode.NOT_MONTHLY, "该指标没有月度数据。", "by")
         return [(fiscal_year, m) for m in range(1, 13)]
     if by != "year":
-        raise DomainError.single("INVALID_PERIOD", "按月（month）或按年（year）。", "by")
+        raise DomainError.single(
+            BenchmarkErrorCode.INVALID_PERIOD, "按月（month）或按年（year）。", "by"
+        )
     count, problem = cleaning.integer(
         5 if years is None else years,  # null: the default
         "years",
         "年数",
         minimum=1,
         maximum=MAX_TREND_YEARS,
-        code="INVALID_YEARS",
+        code=BenchmarkErrorCode.INVALID_YEARS,
     )
     if problem is not None or count is None:
-        raise DomainError.single("INVALID_YEARS", f"年数应在 1–{MAX_TREND_YEARS} 之间。", "years")
+        raise DomainError.single(
+            BenchmarkErrorCode.INVALID_YEARS, f"年数应在 1–{MAX_TREND_YEARS} 之间。", "years"
+        )
     return [(y, None) for y in range(fiscal_year - count + 1, fiscal_year + 1)]
 
 
@@ -1197,7 +1204,9 @@ def trend(
     if unit:
         unit_id = units_qs.filter(code=unit).values_list("pk", flat=True).first()
         if unit_id is None:
-            raise DomainError.single("UNKNOWN_UNIT", "所选范围内没有该单位。", "unit")
+            raise DomainError.single(
+                BenchmarkErrorCode.UNKNOWN_UNIT, "所选范围内没有该单位。", "unit"
+            )
     return _trend(spec, units_qs, unit_id, periods, by, indicator_code)
 
 

@@ -13,10 +13,11 @@ from django.db import transaction
 from openpyxl import Workbook
 
 from backend.accounts.models import User
+from backend.benchmarking.errors import BenchmarkErrorCode
 from backend.benchmarking.models import UnitStatistics
 from backend.benchmarking.peers import MAX_STATISTIC, set_unit_statistics
 from backend.core import sheets
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from tenants.models import Procuratorate
 
 SHEET = "单位基本情况表"
@@ -97,7 +98,11 @@ def _number(cell: sheets.Cell, ref: str, label: str, problems: list[Problem]) ->
         number = int(quantity.value)
     if number is None or not 0 <= number <= MAX_STATISTIC:
         problems.append(
-            Problem("INVALID_NUMBER", f"{SHEET}!{ref}：{label}应为 0–{MAX_STATISTIC} 的整数。", ref)
+            Problem(
+                CoreErrorCode.INVALID_NUMBER,
+                f"{SHEET}!{ref}：{label}应为 0–{MAX_STATISTIC} 的整数。",
+                ref,
+            )
         )
         return None
     return number
@@ -135,17 +140,25 @@ def _plan(province: Procuratorate, fiscal_year: int, content: bytes) -> Preview:
         if not code:
             if any(v is not None for v in cells[2:5]):
                 problems.append(
-                    Problem("REQUIRED", f"{SHEET}!A{index}：请填写单位代码。", f"A{index}")
+                    Problem(
+                        CoreErrorCode.REQUIRED, f"{SHEET}!A{index}：请填写单位代码。", f"A{index}"
+                    )
                 )
             continue
         if code not in units:
             problems.append(
-                Problem("UNKNOWN_UNIT", f"{SHEET}!A{index}：本省没有单位“{code}”。", f"A{index}")
+                Problem(
+                    BenchmarkErrorCode.UNKNOWN_UNIT,
+                    f"{SHEET}!A{index}：本省没有单位“{code}”。",
+                    f"A{index}",
+                )
             )
             continue
         if code in seen:
             problems.append(
-                Problem("DUPLICATE", f"{SHEET}!A{index}：单位“{code}”重复。", f"A{index}")
+                Problem(
+                    CoreErrorCode.DUPLICATE, f"{SHEET}!A{index}：单位“{code}”重复。", f"A{index}"
+                )
             )
             continue
         seen.add(code)
@@ -175,7 +188,7 @@ def _plan(province: Procuratorate, fiscal_year: int, content: bytes) -> Preview:
                 said = "未填写" if new is None else "填写为 0"
                 warnings.append(
                     Problem(
-                        "KEPT",
+                        BenchmarkErrorCode.KEPT,
                         f"{SHEET}!{ref}：{unit.name}{label}{said}，保留已记录的 {old}。",
                         ref,
                     )
@@ -198,7 +211,7 @@ def _plan(province: Procuratorate, fiscal_year: int, content: bytes) -> Preview:
         if staff is not None and procurators is not None and procurators > staff:
             problems.append(
                 Problem(
-                    "PROCURATORS_ABOVE_STAFF",
+                    BenchmarkErrorCode.PROCURATORS_ABOVE_STAFF,
                     f"{SHEET}!D{index}：员额检察官人数不能多于在编人数。",
                     f"D{index}",
                 )
@@ -230,7 +243,7 @@ def import_statistics(
     plan = _plan(province, fiscal_year, content)
     if expected is not None and plan.digest != expected:
         raise DomainError.single(
-            "STALE", "核对变更后单位基本情况已被修改：请重新上传并核对。", "file"
+            CoreErrorCode.STALE, "核对变更后单位基本情况已被修改：请重新上传并核对。", "file"
         )
     for values in plan.rows:
         set_unit_statistics(province, fiscal_year=fiscal_year, user=user, **values)

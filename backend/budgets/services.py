@@ -23,6 +23,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from backend.budgets.errors import BudgetErrorCode
 from backend.budgets.models import (
     BudgetAdjustment,
     Category,
@@ -33,7 +34,7 @@ from backend.budgets.models import (
 )
 from backend.core import cleaning
 from backend.core.cleaning import column_length
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.goals.models import GoalStatus, PerformanceGoal
 
 CENT = Decimal("0.01")
@@ -112,7 +113,7 @@ def _clean_choice(field: str, value: Any) -> tuple[str, Problem | None]:
         return text, None
     allowed = "、".join(f"{v}（{label}）" for v, label in choices.choices)
     return text, Problem(
-        "INVALID_CHOICE", f"{_LABELS[field]}“{text}”无效，应为 {allowed} 之一。", field
+        CoreErrorCode.INVALID_CHOICE, f"{_LABELS[field]}“{text}”无效，应为 {allowed} 之一。", field
     )
 
 
@@ -123,7 +124,7 @@ def _clean_date(
     day, problem = cleaning.date(value, "date", "日期")
     if day is not None and year is not None and day.year != year:
         return None, Problem(
-            "DATE_OUTSIDE_YEAR",
+            BudgetErrorCode.DATE_OUTSIDE_YEAR,
             f"日期 {day.isoformat()} 不在项目的预算年度 {year} 年内。",
             "date",
         )
@@ -147,14 +148,14 @@ def _clean_project_fields(data: Mapping[str, Any]) -> tuple[dict[str, Any], list
             cleaned[field], problem = _clean_text(field, value, required=True)
             if problem is None and not CODE_PATTERN.match(cleaned[field]):
                 problem = Problem(
-                    "INVALID_CODE",
+                    CoreErrorCode.INVALID_CODE,
                     f"项目编码“{cleaned[field]}”无效：只能使用字母、数字、连字符和下划线。",
                     field,
                 )
         elif field in _TEXT_LIMITS:
             cleaned[field], problem = _clean_text(field, value, required=field == "name")
         else:
-            problem = Problem("UNKNOWN_FIELD", f"不能设置字段“{field}”。", field)
+            problem = Problem(CoreErrorCode.UNKNOWN_FIELD, f"不能设置字段“{field}”。", field)
         if problem is not None:
             problems.append(problem)
     return cleaned, problems
@@ -172,7 +173,7 @@ def _adjustments_total(project: Project) -> Decimal:
 
 def _negative_budget(initial: Decimal, adjustments: Decimal) -> Problem:
     return Problem(
-        "NEGATIVE_BUDGET",
+        BudgetErrorCode.NEGATIVE_BUDGET,
         f"调整后全年预算数为 {fmt_money(initial + adjustments)} 元，不能为负数"
         f"（年初预算数 {fmt_money(initial)} 元，调整合计 {fmt_money(adjustments)} 元）。",
         "amount",
@@ -221,7 +222,7 @@ def create_project(
     ):
         problems.append(
             Problem(
-                "CODE_TAKEN",
+                CoreErrorCode.CODE_TAKEN,
                 f"{cleaned['fiscal_year']} 年度已有项目编码“{cleaned['code']}”。",
                 "code",
             )
@@ -240,7 +241,7 @@ def create_project(
             raise
         raise DomainError(
             Problem(
-                "CODE_TAKEN",
+                CoreErrorCode.CODE_TAKEN,
                 f"{cleaned['fiscal_year']} 年度已有项目编码“{cleaned['code']}”。",
                 "code",
             )
@@ -269,9 +270,9 @@ def update_project(project: Project, data: Mapping[str, Any], *, user: Any) -> P
     for field, value in data.items():
         if field in ("code", "fiscal_year", "full_budget"):
             label = {"full_budget": "全年预算数（由预算调整计算）"}.get(field, _LABELS.get(field))
-            problems.append(Problem("NOT_EDITABLE", f"{label}不能修改。", field))
+            problems.append(Problem(CoreErrorCode.NOT_EDITABLE, f"{label}不能修改。", field))
         elif field not in PROJECT_FIELDS:
-            problems.append(Problem("UNKNOWN_FIELD", f"不能设置字段“{field}”。", field))
+            problems.append(Problem(CoreErrorCode.UNKNOWN_FIELD, f"不能设置字段“{field}”。", field))
         else:
             requested[field] = value
     cleaned, field_problems = _clean_project_fields(requested)
@@ -282,7 +283,7 @@ def update_project(project: Project, data: Mapping[str, Any], *, user: Any) -> P
         if initial_budget_frozen(project):
             problems.append(
                 Problem(
-                    "FROZEN",
+                    BudgetErrorCode.FROZEN,
                     "项目绩效目标已批复，年初预算数不能修改；请通过预算调整变更全年预算数。",
                     "initial_budget",
                 )
@@ -403,7 +404,7 @@ def record_expenditure(
         ).exists():
             problems.append(
                 Problem(
-                    "MONTHLY_TOTAL_EXISTS",
+                    BudgetErrorCode.MONTHLY_TOTAL_EXISTS,
                     f"{day.year} 年 {day.month} 月已按月度汇总数登记支出，不能再登记单笔支出。",
                     "date",
                 )
@@ -438,7 +439,7 @@ def set_monthly_spending(
         ).exists():
             problems.append(
                 Problem(
-                    "PAYMENTS_EXIST",
+                    BudgetErrorCode.PAYMENTS_EXIST,
                     f"{locked.fiscal_year} 年 {month} 月已登记单笔支出，不能再设置月度汇总数。",
                     "month",
                 )

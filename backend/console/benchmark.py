@@ -29,10 +29,11 @@ from django.db.models.functions import Coalesce
 
 from backend.accounts.models import User
 from backend.benchmarking import metrics, selectors
+from backend.benchmarking.errors import BenchmarkErrorCode
 from backend.benchmarking.metrics import VALUE, Metric, MetricQuery
 from backend.benchmarking.models import PeerGroup, UnitStatistics
 from backend.benchmarking.selectors import BenchmarkTable, Distribution, UnitValue
-from backend.core.errors import DomainError
+from backend.core.errors import CoreErrorCode, DomainError
 from tenants.models import Procuratorate, UnitLevel
 
 # The metrics the console offers, in menu order.
@@ -116,10 +117,12 @@ class Query:
 def metric_of(query: Query) -> Metric:
     spec = metrics.get(query.metric)
     if spec is None:
-        raise DomainError.single("UNKNOWN_METRIC", "没有该对标指标。", "metric")
+        raise DomainError.single(BenchmarkErrorCode.UNKNOWN_METRIC, "没有该对标指标。", "metric")
     if query.per:
         if query.per not in ADJUSTABLE.get(spec.key, ()):
-            raise DomainError.single("NOT_ADJUSTABLE", "该指标不能按人均或件均比较。", "per")
+            raise DomainError.single(
+                CoreErrorCode.NOT_ADJUSTABLE, "该指标不能按人均或件均比较。", "per"
+            )
         return adjusted(spec, query.per)
     return spec
 
@@ -136,9 +139,11 @@ def league(
     without a benchmarking role."""
     spec = metric_of(query)
     if spec.needs_indicator and not query.indicator:
-        raise DomainError.single("INDICATOR_REQUIRED", "请填写指标编码。", "indicator")
+        raise DomainError.single(
+            BenchmarkErrorCode.INDICATOR_REQUIRED, "请填写指标编码。", "indicator"
+        )
     if query.month is not None and not 1 <= query.month <= 12:
-        raise DomainError.single("INVALID_MONTH", "月份应在 1–12 之间。", "month")
+        raise DomainError.single(CoreErrorCode.INVALID_MONTH, "月份应在 1–12 之间。", "month")
     units = selectors._scoped_units(
         user, query.year, query.level or None, query.city or None, query.peer_group or None
     )

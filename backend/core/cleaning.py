@@ -32,7 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from backend.core.errors import Problem
+from backend.core.errors import BaseErrorCode, CoreErrorCode, Problem
 from backend.core.numbers import MONEY, VALUE
 
 # Fiscal years the platform accepts, everywhere one comes in (inputs, filters, imports).
@@ -113,7 +113,7 @@ def decimal(
     minimum: Decimal | int | None = None,
     maximum: Decimal | int | None = None,
     negative: bool = True,
-    negative_code: str = "NEGATIVE_NUMBER",
+    negative_code: BaseErrorCode = CoreErrorCode.NEGATIVE_NUMBER,
 ) -> tuple[Decimal | None, Problem | None]:
     """A number that fits the column ``size`` (``max_digits``/``decimal_places`` of
     ``backend.core.numbers``), quantized to its places. Blank is ``None`` (``REQUIRED`` when
@@ -121,29 +121,37 @@ def decimal(
     ``minimum``/``maximum`` bound it (``OUT_OF_RANGE``)."""
     if _blank(value):
         if required:
-            return None, Problem("REQUIRED", f"{label}不能为空。", field)
+            return None, Problem(CoreErrorCode.REQUIRED, f"{label}不能为空。", field)
         return None, None
     try:
         number = to_decimal(value)
     except NumberOutOfRange:
-        return None, Problem("INVALID_NUMBER", f"{label} {_shown(value)} 超出允许范围。", field)
+        return None, Problem(
+            CoreErrorCode.INVALID_NUMBER, f"{label} {_shown(value)} 超出允许范围。", field
+        )
     except ValueError:
-        return None, Problem("INVALID_NUMBER", f"{label}“{_shown(value)}”不是有效的数字。", field)
+        return None, Problem(
+            CoreErrorCode.INVALID_NUMBER, f"{label}“{_shown(value)}”不是有效的数字。", field
+        )
     places = size["decimal_places"]
     if abs(number) >= Decimal(10) ** (size["max_digits"] - places):
-        return None, Problem("INVALID_NUMBER", f"{label} {_shown(value)} 超出允许范围。", field)
+        return None, Problem(
+            CoreErrorCode.INVALID_NUMBER, f"{label} {_shown(value)} 超出允许范围。", field
+        )
     quantum = Decimal(1).scaleb(-places)
     rounded = number.quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE)
     if number != rounded:
-        return None, Problem("INVALID_NUMBER", f"{label}最多保留 {places} 位小数。", field)
+        return None, Problem(
+            CoreErrorCode.INVALID_NUMBER, f"{label}最多保留 {places} 位小数。", field
+        )
     if rounded.is_zero():
         rounded = rounded.copy_abs()  # "-0" is 0
     if not negative and rounded < 0:
         return None, Problem(negative_code, f"{label}不能为负数。", field)
     if minimum is not None and rounded < minimum:
-        return None, Problem("OUT_OF_RANGE", f"{label}不能小于 {minimum}。", field)
+        return None, Problem(CoreErrorCode.OUT_OF_RANGE, f"{label}不能小于 {minimum}。", field)
     if maximum is not None and rounded > maximum:
-        return None, Problem("OUT_OF_RANGE", f"{label}不能大于 {maximum}。", field)
+        return None, Problem(CoreErrorCode.OUT_OF_RANGE, f"{label}不能大于 {maximum}。", field)
     return rounded, None
 
 
@@ -155,7 +163,7 @@ def money(
     required: bool = True,
     negative: bool = False,
     zero: bool = True,
-    negative_code: str = "NEGATIVE_AMOUNT",
+    negative_code: BaseErrorCode = CoreErrorCode.NEGATIVE_AMOUNT,
 ) -> tuple[Decimal | None, Problem | None]:
     """Yuan to the fen (``MONEY``): at most two decimals, below 10¹⁴."""
     number, problem = decimal(
@@ -168,7 +176,7 @@ def money(
         negative_code=negative_code,
     )
     if problem is None and number is not None and number == 0 and not zero:
-        return None, Problem("ZERO_AMOUNT", f"{label}不能为零。", field)
+        return None, Problem(CoreErrorCode.ZERO_AMOUNT, f"{label}不能为零。", field)
     return number, problem
 
 
@@ -180,12 +188,12 @@ def integer(
     required: bool = True,
     minimum: int | None = None,
     maximum: int | None = None,
-    code: str = "OUT_OF_RANGE",
+    code: BaseErrorCode = CoreErrorCode.OUT_OF_RANGE,
 ) -> tuple[int | None, Problem | None]:
     """A whole number (an int, or text of one) between ``minimum`` and ``maximum``."""
     if _blank(value):
         if required:
-            return None, Problem("REQUIRED", f"{label}不能为空。", field)
+            return None, Problem(CoreErrorCode.REQUIRED, f"{label}不能为空。", field)
         return None, None
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
@@ -198,7 +206,9 @@ def integer(
         if parsed is not None and parsed == parsed.to_integral_value():
             number = int(parsed)
     if number is None:
-        return None, Problem("INVALID_NUMBER", f"{label}“{_shown(value)}”不是整数。", field)
+        return None, Problem(
+            CoreErrorCode.INVALID_NUMBER, f"{label}“{_shown(value)}”不是整数。", field
+        )
     low = -MAX_INT - 1 if minimum is None else minimum
     high = MAX_INT if maximum is None else maximum
     if not low <= number <= high:
@@ -212,12 +222,12 @@ def fiscal_year(
     """A fiscal year between ``FIRST_YEAR`` and ``LAST_YEAR`` (2000–2100)."""
     if _blank(value):
         if required:
-            return None, Problem("REQUIRED", f"{label}不能为空。", field)
+            return None, Problem(CoreErrorCode.REQUIRED, f"{label}不能为空。", field)
         return None, None
     number, problem = integer(value, field, label, minimum=FIRST_YEAR, maximum=LAST_YEAR)
     if problem is not None:
         return None, Problem(
-            "INVALID_YEAR",
+            CoreErrorCode.INVALID_YEAR,
             f"{label}“{_shown(value)}”无效，应为 {FIRST_YEAR}–{LAST_YEAR} 的年份。",
             field,
         )
@@ -234,8 +244,10 @@ def month(
 ) -> tuple[int | None, Problem | None]:
     """A month 1–12."""
     number, problem = integer(value, field, label, required=required, minimum=1, maximum=12)
-    if problem is not None and problem.code != "REQUIRED":
-        return None, Problem("INVALID_MONTH", f"{label}“{_shown(value)}”无效，应为 1–12。", field)
+    if problem is not None and problem.code != CoreErrorCode.REQUIRED:
+        return None, Problem(
+            CoreErrorCode.INVALID_MONTH, f"{label}“{_shown(value)}”无效，应为 1–12。", field
+        )
     return number, problem
 
 
@@ -252,7 +264,7 @@ def date(
     ``latest`` (by default the platform's years, give or take one)."""
     if _blank(value):
         if required:
-            return None, Problem("REQUIRED", f"{label}不能为空。", field)
+            return None, Problem(CoreErrorCode.REQUIRED, f"{label}不能为空。", field)
         return None, None
     day: datetime.date | None = None
     if isinstance(value, datetime.datetime):
@@ -266,11 +278,11 @@ def date(
             day = None
     if day is None:
         return None, Problem(
-            "INVALID_DATE", f"{label}“{_shown(value)}”无效，应为 YYYY-MM-DD。", field
+            CoreErrorCode.INVALID_DATE, f"{label}“{_shown(value)}”无效，应为 YYYY-MM-DD。", field
         )
     if not earliest <= day <= latest:
         return None, Problem(
-            "INVALID_DATE",
+            CoreErrorCode.INVALID_DATE,
             f"{label} {day.isoformat()} 超出范围，应在 {earliest.isoformat()} 至 "
             f"{latest.isoformat()} 之间。",
             field,
@@ -292,7 +304,9 @@ def text_problem(value: str, field: str, label: str) -> Problem | None:
     """The problem with characters no text may hold (NUL and other control characters)."""
     if _CONTROL.search(value):
         return Problem(
-            "INVALID_TEXT", f"{label}包含不可见的控制字符（如空字符），请删除后重试。", field
+            CoreErrorCode.INVALID_TEXT,
+            f"{label}包含不可见的控制字符（如空字符），请删除后重试。",
+            field,
         )
     return None
 
@@ -312,9 +326,11 @@ def text(
     if problem is not None:
         return cleaned, problem
     if required and not cleaned:
-        return cleaned, Problem("REQUIRED", f"{label}不能为空。", field)
+        return cleaned, Problem(CoreErrorCode.REQUIRED, f"{label}不能为空。", field)
     if max_length is not None and len(cleaned) > max_length:
-        return cleaned, Problem("TOO_LONG", f"{label}不能超过 {max_length} 个字符。", field)
+        return cleaned, Problem(
+            CoreErrorCode.TOO_LONG, f"{label}不能超过 {max_length} 个字符。", field
+        )
     return cleaned, None
 
 
@@ -355,14 +371,16 @@ def limit(
     """How many rows a list returns: ``None`` is the default, else 1–``maximum``."""
     if value is None:
         return default, None
-    return integer(value, field, label, minimum=1, maximum=maximum, code="INVALID_PAGINATION")
+    return integer(
+        value, field, label, minimum=1, maximum=maximum, code=CoreErrorCode.INVALID_PAGINATION
+    )
 
 
 def cursor_offset(cursor: Any, field: str) -> tuple[int | None, Problem | None]:
     """The position a Relay cursor (``after``/``before``) points at, or the problem with it."""
     if cursor is None:
         return None, None
-    problem = Problem("INVALID_CURSOR", f"分页游标“{_shown(cursor)}”无效。", field)
+    problem = Problem(CoreErrorCode.INVALID_CURSOR, f"分页游标“{_shown(cursor)}”无效。", field)
     if not isinstance(cursor, str) or len(cursor) > 64:
         return None, problem
     try:
@@ -386,12 +404,17 @@ def page_arguments(arguments: Mapping[str, Any]) -> list[Problem]:
         if value is None:
             continue
         _, problem = integer(
-            value, name, "每页条数", minimum=0, maximum=largest, code="INVALID_PAGINATION"
+            value,
+            name,
+            "每页条数",
+            minimum=0,
+            maximum=largest,
+            code=CoreErrorCode.INVALID_PAGINATION,
         )
         if problem is not None:
             problems.append(
                 Problem(
-                    "INVALID_PAGINATION",
+                    CoreErrorCode.INVALID_PAGINATION,
                     f"{name} 为 {_shown(value)}：每页条数应在 0–{largest} 之间。",
                     name,
                 )
@@ -399,17 +422,26 @@ def page_arguments(arguments: Mapping[str, Any]) -> list[Problem]:
     offset = arguments.get("offset")
     if offset is not None:
         _, problem = integer(
-            offset, "offset", "offset", minimum=0, maximum=10**9, code="INVALID_PAGINATION"
+            offset,
+            "offset",
+            "offset",
+            minimum=0,
+            maximum=10**9,
+            code=CoreErrorCode.INVALID_PAGINATION,
         )
         if problem is not None:
             problems.append(
                 Problem(
-                    "INVALID_PAGINATION", f"offset 为 {_shown(offset)}：应为非负整数。", "offset"
+                    CoreErrorCode.INVALID_PAGINATION,
+                    f"offset 为 {_shown(offset)}：应为非负整数。",
+                    "offset",
                 )
             )
         elif arguments.get("before") is not None:
             problems.append(
-                Problem("INVALID_PAGINATION", "offset 不能与 before 同时使用。", "offset")
+                Problem(
+                    CoreErrorCode.INVALID_PAGINATION, "offset 不能与 before 同时使用。", "offset"
+                )
             )
     for name in ("after", "before"):
         _, problem = cursor_offset(arguments.get(name), name)
@@ -600,20 +632,28 @@ def human_quantity(
     written_unit = ""
     found_comparator, strict, approximate = "", False, False
     if isinstance(value, bool):
-        return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+        return None, Problem(
+            CoreErrorCode.INVALID_NUMBER, f"{label}“{shown}”不是有效的数字。", field
+        )
     if isinstance(value, int | float | Decimal):
         try:
             number = to_decimal(value)
         except NumberOutOfRange:
-            return None, Problem("INVALID_NUMBER", f"{label} {shown} 超出允许范围。", field)
+            return None, Problem(
+                CoreErrorCode.INVALID_NUMBER, f"{label} {shown} 超出允许范围。", field
+            )
         except ValueError:
-            return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+            return None, Problem(
+                CoreErrorCode.INVALID_NUMBER, f"{label}“{shown}”不是有效的数字。", field
+            )
         if "%" in (number_format or ""):
             number, written_unit = (number * 100).normalize(context=_WIDE), "%"
     elif isinstance(value, str):
         text = normal_text(value)
         if len(text) > MAX_NUMBER_CHARS:
-            return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+            return None, Problem(
+                CoreErrorCode.INVALID_NUMBER, f"{label}“{shown}”不是有效的数字。", field
+            )
         for word in _APPROXIMATE:
             if text.startswith(word):
                 text, approximate = text[len(word) :], True
@@ -633,7 +673,9 @@ def human_quantity(
                 break
         match = _NUMBER.match(text)
         if match is None:
-            return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+            return None, Problem(
+                CoreErrorCode.INVALID_NUMBER, f"{label}“{shown}”不是有效的数字。", field
+            )
         written_unit = text[match.end() :]
         if (
             written_unit
@@ -641,18 +683,24 @@ def human_quantity(
             and (unit is None or _NOT_A_UNIT.search(written_unit))
         ):
             return None, Problem(
-                "INVALID_NUMBER",
+                CoreErrorCode.INVALID_NUMBER,
                 f"{label}“{shown}”无法识别：数字后的“{_shown(written_unit)}”不是计量单位。",
                 field,
             )
         try:
             number = to_decimal(match.group())
         except NumberOutOfRange:
-            return None, Problem("INVALID_NUMBER", f"{label} {shown} 超出允许范围。", field)
+            return None, Problem(
+                CoreErrorCode.INVALID_NUMBER, f"{label} {shown} 超出允许范围。", field
+            )
         except ValueError:
-            return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+            return None, Problem(
+                CoreErrorCode.INVALID_NUMBER, f"{label}“{shown}”不是有效的数字。", field
+            )
     else:
-        return None, Problem("INVALID_NUMBER", f"{label}“{shown}”不是有效的数字。", field)
+        return None, Problem(
+            CoreErrorCode.INVALID_NUMBER, f"{label}“{shown}”不是有效的数字。", field
+        )
 
     written_number = number
     target_unit = written_unit
@@ -673,7 +721,7 @@ def human_quantity(
                     else f"{_kind(written_unit)}不能换算为{_kind(target_unit)}"
                 )
                 return None, Problem(
-                    "INCOMPATIBLE_UNIT",
+                    CoreErrorCode.INCOMPATIBLE_UNIT,
                     f"{label}“{shown}”的单位{_unit_label(written_unit)}与指标的计量单位"
                     f"{_unit_label(target_unit)}不一致，{reason}。",
                     field,

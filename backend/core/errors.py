@@ -96,13 +96,13 @@ class Problem:
     """One thing wrong with an input: which field, a stable machine code, a human message
     (the code's default message when none is given)."""
 
-    code: str
+    code: BaseErrorCode
     message: str = ""
     field: str | None = None
 
     def __post_init__(self) -> None:
         if not self.message:
-            object.__setattr__(self, "message", getattr(self.code, "message", ""))
+            object.__setattr__(self, "message", self.code.message)
 
 
 class DomainError(Exception):
@@ -114,7 +114,9 @@ class DomainError(Exception):
         self.problems = list(problems)
 
     @classmethod
-    def single(cls, code: str, message: str = "", field: str | None = None) -> DomainError:
+    def single(
+        cls, code: BaseErrorCode, message: str = "", field: str | None = None
+    ) -> DomainError:
         return cls(Problem(code=code, message=message, field=field))
 
     def __str__(self) -> str:

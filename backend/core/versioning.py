@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import models
 
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 
 
 class Stale(DomainError):
@@ -28,7 +28,7 @@ class Stale(DomainError):
     def __init__(self, current: models.Model, what: str) -> None:
         super().__init__(
             Problem(
-                "STALE",
+                CoreErrorCode.STALE,
                 f"{what}已被他人修改（当前版本为 {current.version}），"  # type: ignore[attr-defined]
                 "请查看最新内容后再提交。",
                 "version",

@@ -29,7 +29,8 @@ from django.core.files.base import File
 from django.db import transaction
 
 from backend.accounts.models import User
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
+from backend.documents.errors import DocumentErrorCode
 from backend.documents.models import Document
 
 # extension -> the content families a file with that extension may hold
@@ -195,20 +196,22 @@ def check_upload(
     size = file.size
     if getattr(file, "oversized", False) or size is None or size > limit:
         raise DomainError.single(
-            "TOO_LARGE", f"文件“{shown}”超过 {_megabytes(limit)} 的上限。", field
+            CoreErrorCode.TOO_LARGE, f"文件“{shown}”超过 {_megabytes(limit)} 的上限。", field
         )
     if size == 0:
-        raise DomainError.single("REQUIRED", f"文件“{shown}”是空文件。", field)
+        raise DomainError.single(CoreErrorCode.REQUIRED, f"文件“{shown}”是空文件。", field)
     extension = PurePosixPath(name or "").suffix.lower()
     families = allowed.get(extension)
     if families is None:
         what = f"扩展名为“{extension}”的文件" if extension else "没有扩展名的文件"
-        raise DomainError.single("INVALID_FILE_TYPE", f"不支持上传{what}，仅支持{label}。", field)
+        raise DomainError.single(
+            DocumentErrorCode.INVALID_FILE_TYPE, f"不支持上传{what}，仅支持{label}。", field
+        )
     found = sniff(file)
     if found not in families:
         hint = "（含宏的 Office 文件不能上传）" if found == "macro" else ""
         raise DomainError.single(
-            "INVALID_FILE_TYPE",
+            DocumentErrorCode.INVALID_FILE_TYPE,
             f"文件“{shown}”的内容与扩展名“{extension}”不符{hint}，仅支持{label}。",
             field,
         )
@@ -240,9 +243,11 @@ def store_document(
     problems: list[Problem] = []
     title = (title or "").strip()
     if not title:
-        problems.append(Problem("REQUIRED", "标题不能为空。", "title"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "标题不能为空。", "title"))
     elif len(title) > TITLE_MAX:
-        problems.append(Problem("TOO_LONG", f"标题不能超过 {TITLE_MAX} 个字符。", "title"))
+        problems.append(
+            Problem(CoreErrorCode.TOO_LONG, f"标题不能超过 {TITLE_MAX} 个字符。", "title")
+        )
     try:
         check_upload(content.name or "", content, field=field)
     except DomainError as error:

@@ -44,10 +44,11 @@ import openpyxl
 from django.db import transaction
 
 from backend.core import cleaning, sheets
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.core.numbers import VALUE
 from backend.core.versioning import Stale
 from backend.evaluation import scoring
+from backend.evaluation.errors import EvaluationErrorCode
 from backend.evaluation.models import Band, EvaluationStatus, SelfEvaluation
 from backend.evaluation.services import common
 from backend.evaluation.services.project import preview_self_evaluation, record_self_evaluation
@@ -282,7 +283,9 @@ class _Read:
 def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
     book = sheets.open_workbook(content, field="fileBase64", what="项目支出绩效自评表")
     sheet = sheets.read_sheet(
-        sheets.require_sheet(book, SHEET, field="fileBase64", code="SHEET_MISSING"),
+        sheets.require_sheet(
+            book, SHEET, field="fileBase64", code=EvaluationErrorCode.SHEET_MISSING
+        ),
         max_columns=len(HEADERS),
         field="fileBase64",
     )
@@ -292,7 +295,9 @@ def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
     budget_row = _find_row(sheet, BUDGET_LABEL)
     if header is None or budget_row is None:
         raise DomainError.single(
-            "LAYOUT", "表格不是标准的项目支出绩效自评表（找不到指标表头或资金行）。", "fileBase64"
+            EvaluationErrorCode.LAYOUT,
+            "表格不是标准的项目支出绩效自评表（找不到指标表头或资金行）。",
+            "fileBase64",
         )
     fields: dict[str, Any] = {}
     unit = _money_unit(sheet, evaluation, budget_row, notes)
@@ -326,7 +331,11 @@ def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
         ind = indicators.get(code)
         if ind is None:
             problems.append(
-                Problem("UNKNOWN_INDICATOR", f"该自评没有编码为“{code}”的指标。", _address(f"A{r}"))
+                Problem(
+                    CoreErrorCode.UNKNOWN_INDICATOR,
+                    f"该自评没有编码为“{code}”的指标。",
+                    _address(f"A{r}"),
+                )
             )
             continue
         score = _num(sheet, f"H{r}", "得分", "分", problems)
@@ -359,7 +368,7 @@ def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
         if expected != exec_in.quantize(scoring.CENT):
             consistency.append(
                 Problem(
-                    "EXECUTION_SCORE_MISMATCH",
+                    EvaluationErrorCode.EXECUTION_SCORE_MISMATCH,
                     f"{_address(f'G{budget_row}')}：预算执行率得分{common.number(exec_in)}与"
                     f"执行率{common.number(rate_in)}%不符（应为{expected}）。",
                     _address(f"G{budget_row}"),
@@ -370,7 +379,7 @@ def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
         if parts != total_in:
             consistency.append(
                 Problem(
-                    "TOTAL_MISMATCH",
+                    EvaluationErrorCode.TOTAL_MISMATCH,
                     f"总分{common.number(total_in)}与各项得分之和{common.number(parts)}不符。",
                     _address(f"H{total_row}"),
                 )
@@ -398,7 +407,7 @@ def _money_unit(
         if full and figure != full and figure * 10_000 == full:
             notes.append(
                 Problem(
-                    "READ_AS_WANYUAN",
+                    EvaluationErrorCode.READ_AS_WANYUAN,
                     f"资金行的全年预算数 {common.number(figure)} 正好是预算 {_yuan(full)} 的"
                     "万分之一：该行按万元读取。",
                     _address(f"C{budget_row}"),
@@ -423,7 +432,7 @@ def _take_executed(
         if recorded is not None:
             notes.append(
                 Problem(
-                    "EXECUTED_KEPT",
+                    EvaluationErrorCode.EXECUTED_KEPT,
                     f"全年执行数未填写：保留已记录的 {_yuan(recorded)}。",
                     _address(ref),
                 )
@@ -434,7 +443,7 @@ def _take_executed(
     if value.is_zero() and recorded:
         notes.append(
             Problem(
-                "EXECUTED_KEPT",
+                EvaluationErrorCode.EXECUTED_KEPT,
                 f"全年执行数填写为 0：保留已记录的 {_yuan(recorded)}，不以 0 覆盖。"
                 "如全年确实未支出，请在自评页面修改。",
                 _address(ref),
@@ -444,7 +453,7 @@ def _take_executed(
     if executed.unit != "元" and value != executed.value:
         notes.append(
             Problem(
-                "READ_AS",
+                CoreErrorCode.READ_AS,
                 f"全年执行数 {common.number(executed.written_value)}"
                 f"{executed.written_unit or executed.unit} 按 {_yuan(value)} 读取。",
                 _address(ref),
@@ -473,7 +482,7 @@ def _qualitative(
     if label and label not in _BANDS_BY_LABEL:
         problems.append(
             Problem(
-                "INVALID_CHOICE",
+                CoreErrorCode.INVALID_CHOICE,
                 "完成档次须为“达成”“部分达成并具有一定效果”或“未达成且效果较差”。",
                 _address(f"J{r}"),
             )
@@ -492,7 +501,7 @@ def _qualitative(
     row["explanation"] = reason or ind.explanation
     notes.append(
         Problem(
-            "BAND_FROM_SCORE",
+            EvaluationErrorCode.BAND_FROM_SCORE,
             f"定性指标“{ind.name}”未填写完成档次：按得分 {common.number(score)}"
             f"（分值 {common.number(ind.weight)}）记为“{scoring.BAND_LABELS[band]}”。",
             _address(f"H{r}"),
@@ -517,7 +526,7 @@ def _quantitative(
     if quantity is not None and (quantity.converted or quantity.approximate):
         notes.append(
             Problem(
-                "READ_AS",
+                CoreErrorCode.READ_AS,
                 f"实际完成值“{sheets.text(_at(sheet, f'F{r}'))}”按 {common.number(actual)}"
                 f"{ind.unit} 读取。",
                 _address(f"F{r}"),
@@ -526,7 +535,7 @@ def _quantitative(
     if _at(sheet, f"F{r}") is None and ind.actual_value is not None:
         notes.append(
             Problem(
-                "ACTUAL_KEPT",
+                EvaluationErrorCode.ACTUAL_KEPT,
                 f"指标“{ind.name}”的实际完成值未填写：保留已记录的 "
                 f"{common.number(ind.actual_value)}{ind.unit}。",
                 _address(f"F{r}"),
@@ -553,7 +562,7 @@ def _quantitative(
     row["override_reason"] = reason or "自评表填写了得分但未填写实际完成值，按表中得分导入。"
     notes.append(
         Problem(
-            "SCORE_WITHOUT_ACTUAL",
+            EvaluationErrorCode.SCORE_WITHOUT_ACTUAL,
             f"指标“{ind.name}”未填写实际完成值：保留表中得分 {common.number(score)} 作为人工"
             "调整得分；提交前仍须填写实际完成值。",
             _address(f"H{r}"),
@@ -720,7 +729,7 @@ def import_self_evaluation(
     _, changes = _preview(evaluation, read)
     if expected is not None and sheets.digest(changes) != expected:
         raise DomainError.single(
-            "STALE",
+            CoreErrorCode.STALE,
             "核对变更后自评已被修改，导入结果会与预览不同：请重新上传自评表并核对。",
             "file",
         )

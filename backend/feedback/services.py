@@ -32,10 +32,11 @@ from backend.accounts.models import User
 from backend.accounts.policy import Op
 from backend.benchmarking.models import ProjectFact, UnitYearFact
 from backend.core import cleaning
-from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.errors import CoreErrorCode, DomainError, PermissionDenied, Problem
 from backend.core.numbers import PERCENT
 from backend.evaluation import scoring
 from backend.evaluation.scoring import GRADE_EXCELLENT, GRADE_FAIR, GRADE_GOOD, GRADE_POOR
+from backend.feedback.errors import FeedbackErrorCode
 from backend.feedback.models import (
     BudgetLinkage,
     FeedbackBatch,
@@ -166,7 +167,7 @@ def suggest_linkage(grade: str, policy: ProvincePolicy) -> LinkageSuggestion:
         return LinkageSuggestion(
             LinkageAction.REDUCE, -HUNDRED, -cut, f"差：压减至少 {cut}% 或取消项目"
         )
-    raise DomainError.single("INVALID_GRADE", f"无效的等级：{grade}", "grade")
+    raise DomainError.single(FeedbackErrorCode.INVALID_GRADE, f"无效的等级：{grade}", "grade")
 
 
 def _policy_values(policy: ProvincePolicy) -> dict[str, str]:
@@ -314,7 +315,9 @@ def apply_evaluation_result(result: EvaluationResult) -> None:
     request (once per evaluation). A 中 opens nothing; it shows in
     ``selectors.suggested_rectifications`` until a reviewer opens one."""
     if result.grade not in GRADES:
-        raise DomainError.single("INVALID_GRADE", f"无效的等级：{result.grade}", "grade")
+        raise DomainError.single(
+            FeedbackErrorCode.INVALID_GRADE, f"无效的等级：{result.grade}", "grade"
+        )
     unit, year = result.unit, result.fiscal_year
     policy = policy_or_default(unit)
     total, budget = money(result.total), money(result.full_budget)
@@ -442,7 +445,7 @@ def _parse_pct(value: Any) -> Decimal:
     pct, problem = cleaning.decimal(value, "pct", "调整比例", size=PERCENT, required=True)
     if problem is not None or pct is None:
         message = problem.message if problem else "调整比例必须是数字。"
-        raise DomainError.single("INVALID_PCT", message, "pct")
+        raise DomainError.single(FeedbackErrorCode.INVALID_PCT, message, "pct")
     return pct
 
 
@@ -463,31 +466,43 @@ def decide_linkage(
         raise PermissionDenied("只有省院管理员或上级市院审核人可以决定预算挂钩。")
     problems: list[Problem] = []
     if action not in LinkageAction.values:
-        problems.append(Problem("INVALID_ACTION", f"无效的处理方式：{action}", "action"))
+        problems.append(
+            Problem(FeedbackErrorCode.INVALID_ACTION, f"无效的处理方式：{action}", "action")
+        )
     value = Decimal(0)
     if action == LinkageAction.KEEP:
         value = Decimal(0) if pct is None else _parse_pct(pct)
         if value != 0:
-            problems.append(Problem("PCT_MISMATCH", "保持预算时调整比例应为 0。", "pct"))
+            problems.append(
+                Problem(FeedbackErrorCode.PCT_MISMATCH, "保持预算时调整比例应为 0。", "pct")
+            )
     elif action == LinkageAction.STOP:
         value = -HUNDRED if pct is None else _parse_pct(pct)
         if value != -HUNDRED:
-            problems.append(Problem("PCT_MISMATCH", "取消项目时调整比例应为 -100。", "pct"))
+            problems.append(
+                Problem(FeedbackErrorCode.PCT_MISMATCH, "取消项目时调整比例应为 -100。", "pct")
+            )
     elif action in (LinkageAction.INCREASE, LinkageAction.REDUCE):
         if pct is None:
-            problems.append(Problem("REQUIRED", "请填写调整比例。", "pct"))
+            problems.append(Problem(CoreErrorCode.REQUIRED, "请填写调整比例。", "pct"))
         else:
             value = _parse_pct(pct)
             if action == LinkageAction.INCREASE and value <= 0:
-                problems.append(Problem("PCT_MISMATCH", "增加预算时调整比例应大于 0。", "pct"))
+                problems.append(
+                    Problem(FeedbackErrorCode.PCT_MISMATCH, "增加预算时调整比例应大于 0。", "pct")
+                )
             if action == LinkageAction.REDUCE and not (-HUNDRED < value < 0):
                 problems.append(
-                    Problem("PCT_MISMATCH", "压减预算时调整比例应在 -100 与 0 之间。", "pct")
+                    Problem(
+                        FeedbackErrorCode.PCT_MISMATCH,
+                        "压减预算时调整比例应在 -100 与 0 之间。",
+                        "pct",
+                    )
                 )
             if value > 1000:
-                problems.append(Problem("PCT_RANGE", "调整比例过大。", "pct"))
+                problems.append(Problem(FeedbackErrorCode.PCT_RANGE, "调整比例过大。", "pct"))
     if not (reason or "").strip():
-        problems.append(Problem("REASON_REQUIRED", "请填写决定理由。", "reason"))
+        problems.append(Problem(CoreErrorCode.REASON_REQUIRED, "请填写决定理由。", "reason"))
     if problems:
         raise DomainError(*problems)
     value = value.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -533,7 +548,7 @@ def _lock(request: RectificationRequest) -> RectificationRequest:
 
 def _illegal(request: RectificationRequest, action: str) -> DomainError:
     return DomainError.single(
-        "INVALID_TRANSITION",
+        CoreErrorCode.INVALID_TRANSITION,
         f"整改通知当前状态为“{request.get_status_display()}”，不能{action}。",
         "status",
     )
@@ -564,16 +579,16 @@ def open_rectification(
     today = today or timezone.localdate()
     problems: list[Problem] = []
     if not (title or "").strip():
-        problems.append(Problem("REQUIRED", "请填写整改事项。", "title"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请填写整改事项。", "title"))
     if not (requirement or "").strip():
-        problems.append(Problem("REQUIRED", "请填写整改要求。", "requirement"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请填写整改要求。", "requirement"))
     if due_on < today:
-        problems.append(Problem("DUE_IN_PAST", "整改期限不能早于今天。", "dueOn"))
+        problems.append(Problem(FeedbackErrorCode.DUE_IN_PAST, "整改期限不能早于今天。", "dueOn"))
     code = name = ""
     if project_id is not None:
         fact = ProjectFact.objects.filter(unit=unit, project_id=project_id).first()
         if fact is None:
-            problems.append(Problem("NOT_FOUND", "该单位没有这个项目。", "projectId"))
+            problems.append(Problem(CoreErrorCode.NOT_FOUND, "该单位没有这个项目。", "projectId"))
         else:
             code, name = fact.project_code, fact.project_name
     if problems:
@@ -611,7 +626,7 @@ def respond_rectification(
         raise _illegal(request, "反馈")
     problems: list[Problem] = []
     if not (text or "").strip():
-        problems.append(Problem("REQUIRED", "请填写整改情况。", "text"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请填写整改情况。", "text"))
     ids = sorted({int(i) for i in evidence_ids})
     if ids:
         from backend.documents.models import Document
@@ -622,7 +637,7 @@ def respond_rectification(
         if missing:
             problems.append(
                 Problem(
-                    "EVIDENCE_NOT_FOUND",
+                    FeedbackErrorCode.EVIDENCE_NOT_FOUND,
                     f"佐证材料不存在：{', '.join(str(i) for i in missing)}",
                     "evidenceIds",
                 )
@@ -668,7 +683,7 @@ def reject_rectification(
     if request.status != RectificationStatus.RESPONDED:
         raise _illegal(request, "退回")
     if not (comment or "").strip():
-        raise DomainError.single("REQUIRED", "退回时请填写意见。", "comment")
+        raise DomainError.single(CoreErrorCode.REQUIRED, "退回时请填写意见。", "comment")
     request.status = RectificationStatus.OPEN
     request.overdue = (today or timezone.localdate()) > request.due_on
     request.save(update_fields=["status", "overdue", "updated_at"])
@@ -709,7 +724,9 @@ def _select_units(
 ) -> list[Procuratorate]:
     problems: list[Problem] = []
     if unit_ids is None and not selection:
-        raise DomainError.single("NO_SELECTION", "请选择单位或筛选条件。", "unitIds")
+        raise DomainError.single(
+            FeedbackErrorCode.NO_SELECTION, "请选择单位或筛选条件。", "unitIds"
+        )
     qs = Procuratorate.objects.filter(_below(issuer), active=True)
     if unit_ids is not None:
         wanted = {int(i) for i in unit_ids}
@@ -717,14 +734,18 @@ def _select_units(
         outside = wanted - found
         if outside:
             problems.append(
-                Problem("OUT_OF_REACH", "所选单位不在本院下级范围内。", "unitIds"),
+                Problem(CoreErrorCode.OUT_OF_REACH, "所选单位不在本院下级范围内。", "unitIds"),
             )
         qs = qs.filter(pk__in=wanted)
     selection = dict(selection or {})
     unknown = set(selection) - FILTER_KEYS
     if unknown:
         problems.append(
-            Problem("INVALID_FILTER", f"未知的筛选条件：{', '.join(sorted(unknown))}", "filter")
+            Problem(
+                FeedbackErrorCode.INVALID_FILTER,
+                f"未知的筛选条件：{', '.join(sorted(unknown))}",
+                "filter",
+            )
         )
     if problems:
         raise DomainError(*problems)
@@ -738,7 +759,9 @@ def _select_units(
         group = peers.peer_group(_province_of(issuer), str(selection["peer_group"]))
         if group is None:
             raise DomainError.single(
-                "UNKNOWN_PEER_GROUP", f"没有对标组“{selection['peer_group']}”。", "filter"
+                CoreErrorCode.UNKNOWN_PEER_GROUP,
+                f"没有对标组“{selection['peer_group']}”。",
+                "filter",
             )
         qs = qs.filter(peers.member_condition(group, fiscal_year))
     if selection.get("grade"):
@@ -756,7 +779,9 @@ def _select_units(
             selection["execution_rate_below"], "filter", "执行率筛选值", size=PERCENT
         )
         if problem is not None or threshold is None:
-            raise DomainError.single("INVALID_FILTER", "执行率筛选值必须是数字。", "filter")
+            raise DomainError.single(
+                FeedbackErrorCode.INVALID_FILTER, "执行率筛选值必须是数字。", "filter"
+            )
         low = [
             unit_id
             for unit_id, budget, executed in UnitYearFact.objects.filter(
@@ -767,7 +792,7 @@ def _select_units(
         qs = qs.filter(pk__in=low)
     units = list(qs.order_by("path"))
     if not units:
-        raise DomainError.single("NO_UNITS", "没有符合条件的单位。", "filter")
+        raise DomainError.single(FeedbackErrorCode.NO_UNITS, "没有符合条件的单位。", "filter")
     return units
 
 
@@ -865,23 +890,23 @@ def issue_feedback(
     today = today or timezone.localdate()
     problems: list[Problem] = []
     if not (title or "").strip():
-        problems.append(Problem("REQUIRED", "请填写标题。", "title"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请填写标题。", "title"))
     if not (body or "").strip():
-        problems.append(Problem("REQUIRED", "请填写反馈内容。", "body"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请填写反馈内容。", "body"))
     unknown = texts.unknown(body or "")
     if unknown:
         problems.append(
             Problem(
-                "UNKNOWN_PLACEHOLDER",
+                FeedbackErrorCode.UNKNOWN_PLACEHOLDER,
                 f"未知的占位符：{'、'.join('{' + n + '}' for n in unknown)}。"
                 f"可用的占位符：{'、'.join('{' + n + '}' for n in texts.PLACEHOLDERS)}。",
                 "body",
             )
         )
     if requires_rectification and due_on is None:
-        problems.append(Problem("REQUIRED", "要求整改时请填写整改期限。", "dueOn"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "要求整改时请填写整改期限。", "dueOn"))
     if due_on is not None and due_on < today:
-        problems.append(Problem("DUE_IN_PAST", "整改期限不能早于今天。", "dueOn"))
+        problems.append(Problem(FeedbackErrorCode.DUE_IN_PAST, "整改期限不能早于今天。", "dueOn"))
     try:
         units = _select_units(
             issuer_unit, fiscal_year, list(unit_ids) if unit_ids is not None else None, filter
@@ -962,13 +987,13 @@ def answer_feedback(
     _require_unit_person(actor, item.unit)
     problems: list[Problem] = []
     if not (text or "").strip():
-        problems.append(Problem("REQUIRED", "请填写回复内容。", "text"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请填写回复内容。", "text"))
     ids = sorted({int(i) for i in evidence_ids})
     missing = _missing_documents(item.unit, ids)
     if missing:
         problems.append(
             Problem(
-                "EVIDENCE_NOT_FOUND",
+                FeedbackErrorCode.EVIDENCE_NOT_FOUND,
                 f"佐证材料不存在：{', '.join(str(i) for i in missing)}",
                 "evidenceIds",
             )
@@ -1004,20 +1029,22 @@ def set_results_policy(
 ) -> ProvincePolicy:
     """Change the province's results-application settings (a province_admin of it)."""
     if province.level != UnitLevel.PROVINCE:
-        raise DomainError.single("NOT_A_PROVINCE", "只有省级院可以设置。", "province")
+        raise DomainError.single(CoreErrorCode.NOT_A_PROVINCE, "只有省级院可以设置。", "province")
     if actor is None or not role_table.console_access(actor).at(Op.POLICY_MANAGE, province):
         raise PermissionDenied("只有省院管理员可以修改设置。")
     problems: list[Problem] = []
     clean: dict[str, Any] = {}
     for name, value in values.items():
         if name not in POLICY_FIELDS:
-            problems.append(Problem("UNKNOWN_FIELD", f"未知的设置：{name}", name))
+            problems.append(Problem(CoreErrorCode.UNKNOWN_FIELD, f"未知的设置：{name}", name))
             continue
         if value is None:
             continue
         if name == "rectification_days":
             if int(value) < 1 or int(value) > 366:
-                problems.append(Problem("OUT_OF_RANGE", "整改期限应在 1 至 366 天之间。", name))
+                problems.append(
+                    Problem(CoreErrorCode.OUT_OF_RANGE, "整改期限应在 1 至 366 天之间。", name)
+                )
             clean[name] = int(value)
             continue
         number, problem = cleaning.decimal(value, name, "百分比", size=PERCENT)
@@ -1026,7 +1053,7 @@ def set_results_policy(
             continue
         assert number is not None
         if not (Decimal(0) <= number <= HUNDRED):
-            problems.append(Problem("OUT_OF_RANGE", "百分比应在 0 至 100 之间。", name))
+            problems.append(Problem(CoreErrorCode.OUT_OF_RANGE, "百分比应在 0 至 100 之间。", name))
         clean[name] = number
     if problems:
         raise DomainError(*problems)

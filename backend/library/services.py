@@ -18,7 +18,7 @@ from django.db import connection, models, transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
 from backend.indicators import system
 from backend.indicators.models import (
     TemplateIndicator,
@@ -26,6 +26,7 @@ from backend.indicators.models import (
     TemplateVersion,
     VersionStatus,
 )
+from backend.library.errors import LibraryErrorCode
 from backend.library.merge import CONTENT_FIELDS, field_values, json_value, three_way
 from backend.library.models import (
     AdoptedTemplate,
@@ -53,12 +54,12 @@ LOCAL_FIELDS = ("code", *CONTENT_FIELDS)
 # Written by a merge besides the content fields.
 _MERGE_UPDATE_FIELDS = [*CONTENT_FIELDS, "upstream", "version", "retired_at", "updated_at"]
 
-_DJANGO_CODES = {
-    "blank": "REQUIRED",
-    "null": "REQUIRED",
-    "required": "REQUIRED",
-    "invalid_choice": "INVALID_CHOICE",
-    "max_length": "TOO_LONG",
+_DJANGO_CODES: dict[str, BaseErrorCode] = {
+    "blank": CoreErrorCode.REQUIRED,
+    "null": CoreErrorCode.REQUIRED,
+    "required": CoreErrorCode.REQUIRED,
+    "invalid_choice": CoreErrorCode.INVALID_CHOICE,
+    "max_length": CoreErrorCode.TOO_LONG,
 }
 
 
@@ -105,7 +106,7 @@ def adopt_in_transaction(
         raise TransactionManagementError("adopt_in_transaction needs an open transaction")
     if version.status == VersionStatus.DRAFT:
         raise DomainError.single(
-            "VERSION_NOT_PUBLISHED", f"{version} 尚未发布，不能采用。", "version"
+            CoreErrorCode.VERSION_NOT_PUBLISHED, f"{version} 尚未发布，不能采用。", "version"
         )
     template_id = version.template_id
     # Upgrades of one template in this unit are serialised by locking its AdoptedTemplate row;
@@ -122,7 +123,7 @@ def adopt_in_transaction(
             return AdoptionResult()
         if adopted.version.number > version.number:
             raise DomainError.single(
-                "OLDER_VERSION",
+                LibraryErrorCode.OLDER_VERSION,
                 f"本院已采用 v{adopted.version.number}，不能退回到 v{version.number}。",
                 "version",
             )
@@ -278,7 +279,7 @@ def _record_adoption(version: TemplateVersion, push: TemplatePush | None, now: A
 
 
 def _problem_from(field: models.Field, error: ValidationError) -> Problem:
-    code = _DJANGO_CODES.get(error.error_list[0].code or "", "INVALID")
+    code = _DJANGO_CODES.get(error.error_list[0].code or "", CoreErrorCode.INVALID)
     messages = "；".join(error.messages)
     return Problem(code, f"{field.verbose_name}：{messages}", field.name)
 
@@ -293,7 +294,7 @@ def _clean(
     problems: list[Problem] = []
     for name, raw in data.items():
         if name not in allowed:
-            problems.append(Problem("UNKNOWN_FIELD", f"不能设置字段“{name}”。", name))
+            problems.append(Problem(CoreErrorCode.UNKNOWN_FIELD, f"不能设置字段“{name}”。", name))
             continue
         field = LibraryIndicator._meta.get_field(name)
         value = raw.strip() if isinstance(raw, str) else raw
@@ -311,7 +312,7 @@ def _clean(
         if level1 not in system.LEVELS:
             problems.append(
                 Problem(
-                    "INVALID_CHOICE",
+                    CoreErrorCode.INVALID_CHOICE,
                     f"一级指标“{level1}”无效，应为 {'、'.join(system.LEVELS)} 之一。",
                     "level1",
                 )
@@ -319,7 +320,7 @@ def _clean(
         elif level2 not in system.LEVELS[level1]:
             problems.append(
                 Problem(
-                    "INVALID_CHOICE",
+                    CoreErrorCode.INVALID_CHOICE,
                     f"二级指标“{level2}”不属于{level1}，应为"
                     f" {'、'.join(system.LEVELS[level1])} 之一。",
                     "level2",
@@ -353,10 +354,14 @@ def add_local_indicator(data: Mapping[str, Any]) -> LibraryIndicator:
     for name in LOCAL_FIELDS:
         field = LibraryIndicator._meta.get_field(name)
         if name not in data and not field.blank and not field.has_default():
-            problems.append(Problem("REQUIRED", f"{field.verbose_name}：不能为空。", name))
+            problems.append(
+                Problem(CoreErrorCode.REQUIRED, f"{field.verbose_name}：不能为空。", name)
+            )
     code = cleaned.get("code")
     if code and _local_code_taken(code):
-        problems.append(Problem("CODE_TAKEN", f"指标编码“{code}”已被本院指标使用。", "code"))
+        problems.append(
+            Problem(CoreErrorCode.CODE_TAKEN, f"指标编码“{code}”已被本院指标使用。", "code")
+        )
     if problems:
         raise DomainError(*problems)
     for name, value in cleaned.items():
@@ -376,7 +381,7 @@ def update_indicator(
     author (history is not kept yet: see the report)."""
     indicator = LibraryIndicator.objects.select_for_update().get(pk=indicator.pk)
     if indicator.retired_at is not None:
-        raise DomainError.single("RETIRED", f"指标“{indicator.name}”已停用，不能修改。")
+        raise DomainError.single(CoreErrorCode.RETIRED, f"指标“{indicator.name}”已停用，不能修改。")
     current = field_values(indicator, LOCAL_FIELDS)
     problems: list[Problem] = []
     changes: dict[str, Any] = {}
@@ -388,7 +393,7 @@ def update_indicator(
             if _differs(field, value, current[name]):
                 problems.append(
                     Problem(
-                        "NOT_EDITABLE",
+                        CoreErrorCode.NOT_EDITABLE,
                         f"{field.verbose_name}由省院模板确定，本院不能修改。",
                         name,
                     )
@@ -403,13 +408,19 @@ def update_indicator(
         if indicator.locked and name in LibraryIndicator.LOCKED_FIELDS:
             field = LibraryIndicator._meta.get_field(name)
             problems.append(
-                Problem("LOCKED", f"该指标已被省院锁定，不能修改{field.verbose_name}。", name)
+                Problem(
+                    CoreErrorCode.LOCKED,
+                    f"该指标已被省院锁定，不能修改{field.verbose_name}。",
+                    name,
+                )
             )
             continue
         changes[name] = value
     code = changes.get("code")
     if code and _local_code_taken(code, exclude=indicator.pk):
-        problems.append(Problem("CODE_TAKEN", f"指标编码“{code}”已被本院指标使用。", "code"))
+        problems.append(
+            Problem(CoreErrorCode.CODE_TAKEN, f"指标编码“{code}”已被本院指标使用。", "code")
+        )
     if problems:
         raise DomainError(*problems)
     if changes:
@@ -425,11 +436,13 @@ def resolve_conflict(conflict: MergeConflict, *, choice: str, user: Any) -> Merg
     ``"local"`` keeps the unit's. Refused once settled (``CONFLICT_CLOSED``)."""
     if choice not in ("upstream", "local"):
         raise DomainError.single(
-            "INVALID_CHOICE", "请选择采用省院值（upstream）或保留本院值（local）。", "choice"
+            CoreErrorCode.INVALID_CHOICE,
+            "请选择采用省院值（upstream）或保留本院值（local）。",
+            "choice",
         )
     conflict = MergeConflict.objects.select_for_update().get(pk=conflict.pk)
     if conflict.status != ConflictStatus.OPEN:
-        raise DomainError.single("CONFLICT_CLOSED", "该冲突已处理。")
+        raise DomainError.single(LibraryErrorCode.CONFLICT_CLOSED, "该冲突已处理。")
     now = timezone.now()
     if choice == "upstream":
         indicator = LibraryIndicator.objects.select_for_update().get(pk=conflict.indicator_id)

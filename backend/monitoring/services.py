@@ -50,12 +50,13 @@ from backend.benchmarking.services import record_execution_fact
 from backend.budgets.models import Expenditure, Project
 from backend.budgets.selectors import monthly_spending, spent_to
 from backend.core import cleaning
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.core.numbers import VALUE
 from backend.core.queue import task_named
 from backend.core.versioning import bump, check_version
 from backend.monitoring import rules
 from backend.monitoring import selectors as monitoring_selectors
+from backend.monitoring.errors import MonitoringErrorCode
 from backend.monitoring.models import (
     Alert,
     AlertKind,
@@ -154,14 +155,14 @@ def _check_round(round: MonitoringRound, today: datetime.date, *, late: bool = F
     state = oversight_selectors.round_state(round, today)
     if state == RoundState.UPCOMING:
         raise DomainError.single(
-            "ROUND_NOT_OPEN",
+            MonitoringErrorCode.ROUND_NOT_OPEN,
             f"{round.fiscal_year} 年 {round.month} 月监控自 {round.opens_on:%Y-%m-%d} 起填报，"
             "尚未开始。",
             "round",
         )
     if state == RoundState.CLOSED and not late:
         raise DomainError.single(
-            "ROUND_CLOSED",
+            MonitoringErrorCode.ROUND_CLOSED,
             f"{round.fiscal_year} 年 {round.month} 月监控已于 {round.closes_on:%Y-%m-%d} 截止，"
             "逾期补报须填写逾期原因。",
             "late_reason",
@@ -173,7 +174,7 @@ def _clean_late_reason(value: Any) -> str:
     text = "" if value is None else str(value).strip()
     if len(text) > LATE_REASON_LIMIT:
         raise DomainError.single(
-            "TOO_LONG", f"逾期原因不能超过 {LATE_REASON_LIMIT} 个字符。", "late_reason"
+            CoreErrorCode.TOO_LONG, f"逾期原因不能超过 {LATE_REASON_LIMIT} 个字符。", "late_reason"
         )
     return text
 
@@ -294,11 +295,11 @@ def start_entry(
     project = Project.objects.select_for_update().get(pk=project.pk)
     problems: list[Problem] = []
     if round.province.code != oversight_selectors.province_code(unit):
-        problems.append(Problem("WRONG_ROUND", "该监控轮次不属于本省。", "round"))
+        problems.append(Problem(MonitoringErrorCode.WRONG_ROUND, "该监控轮次不属于本省。", "round"))
     elif round.fiscal_year != project.fiscal_year:
         problems.append(
             Problem(
-                "WRONG_YEAR",
+                MonitoringErrorCode.WRONG_YEAR,
                 f"项目属于 {project.fiscal_year} 年度，不能填报 {round.fiscal_year} 年度的监控。",
                 "round",
             )
@@ -345,7 +346,9 @@ def _clean_value(name: str, value: Any, where: str) -> tuple[Any, Problem | None
     text = "" if value is None else str(value).strip()
     if name in _CHOICES and text and text not in _CHOICES[name].values:
         labels = "、".join(str(label) for label in _CHOICES[name].labels)
-        return None, Problem("INVALID_CHOICE", f"{_LABELS[name]}应为{labels}之一。", where)
+        return None, Problem(
+            CoreErrorCode.INVALID_CHOICE, f"{_LABELS[name]}应为{labels}之一。", where
+        )
     text, problem = cleaning.text(text, where, _LABELS[name], max_length=_TEXT_LIMITS.get(name))
     return (None, problem) if problem else (text, None)
 
@@ -393,7 +396,9 @@ def record_entry(
     locked = _lock_entry(entry)
     check_version(locked, expected_version, ENTRY)
     if locked.status != EntryStatus.DRAFT:
-        raise DomainError.single("ALREADY_SUBMITTED", "该监控填报已提交，不能再修改。", "status")
+        raise DomainError.single(
+            CoreErrorCode.ALREADY_SUBMITTED, "该监控填报已提交，不能再修改。", "status"
+        )
     _admit_late(locked, timezone.localdate(), late_reason)
     project = Project.objects.get(pk=locked.project_id)
     has_expenditures = Expenditure.objects.filter(project=project).exists()
@@ -403,7 +408,7 @@ def record_entry(
         if has_expenditures:
             problems.append(
                 Problem(
-                    "SPENT_FROM_EXPENDITURES",
+                    MonitoringErrorCode.SPENT_FROM_EXPENDITURES,
                     "该项目已登记支出，累计支出按支出记录自动计算，不能手工填报。",
                     "spent_to_date",
                 )
@@ -422,7 +427,7 @@ def record_entry(
         if line is None:
             problems.append(
                 Problem(
-                    "UNKNOWN_INDICATOR",
+                    CoreErrorCode.UNKNOWN_INDICATOR,
                     f"该填报没有 id 为“{row.get('goal_indicator_id')}”的指标。",
                     f"indicators.{index}.goal_indicator_id",
                 )
@@ -472,7 +477,7 @@ def _submission_problems(lines: Iterable[EntryIndicator]) -> list[Problem]:
         if not line.likelihood:
             problems.append(
                 Problem(
-                    "LIKELIHOOD_REQUIRED",
+                    MonitoringErrorCode.LIKELIHOOD_REQUIRED,
                     f"{label}须填写年底能否完成。",
                     f"indicators.{code}.likelihood",
                 )
@@ -483,7 +488,7 @@ def _submission_problems(lines: Iterable[EntryIndicator]) -> list[Problem]:
         if not line.deviation_cause:
             problems.append(
                 Problem(
-                    "CAUSE_REQUIRED",
+                    MonitoringErrorCode.CAUSE_REQUIRED,
                     f"{label}预计不能确定完成，须选择偏差原因。",
                     f"indicators.{code}.deviation_cause",
                 )
@@ -491,7 +496,7 @@ def _submission_problems(lines: Iterable[EntryIndicator]) -> list[Problem]:
         if not line.corrective_measure.strip():
             problems.append(
                 Problem(
-                    "MEASURE_REQUIRED",
+                    MonitoringErrorCode.MEASURE_REQUIRED,
                     f"{label}预计不能确定完成，须填写纠偏措施。",
                     f"indicators.{code}.corrective_measure",
                 )
@@ -520,7 +525,7 @@ def submit_entry(
     locked = _lock_entry(entry)
     check_version(locked, expected_version, ENTRY)
     if locked.status != EntryStatus.DRAFT:
-        raise DomainError.single("ALREADY_SUBMITTED", "该监控填报已提交。", "status")
+        raise DomainError.single(CoreErrorCode.ALREADY_SUBMITTED, "该监控填报已提交。", "status")
     today = timezone.localdate()
     _admit_late(locked, today, late_reason)
     if oversight_selectors.round_state(locked.round, today) == RoundState.CLOSED:
@@ -563,16 +568,20 @@ def answer_alert(alert: Alert, *, user: AnyUser, response: str, note: str) -> Al
     if locked.status != AlertStatus.OPEN:
         label = AlertStatus(locked.status).label
         raise DomainError.single(
-            "INVALID_TRANSITION", f"预警当前状态为“{label}”，不能再反馈。", "status"
+            CoreErrorCode.INVALID_TRANSITION, f"预警当前状态为“{label}”，不能再反馈。", "status"
         )
     problems: list[Problem] = []
     if response not in Response.values:
         problems.append(
-            Problem("INVALID_CHOICE", "处理意见应为继续执行、调整资金用途或取消项目。", "response")
+            Problem(
+                CoreErrorCode.INVALID_CHOICE,
+                "处理意见应为继续执行、调整资金用途或取消项目。",
+                "response",
+            )
         )
     text = (note or "").strip()
     if not text:
-        problems.append(Problem("NOTE_REQUIRED", "反馈须填写说明。", "note"))
+        problems.append(Problem(MonitoringErrorCode.NOTE_REQUIRED, "反馈须填写说明。", "note"))
     if problems:
         raise DomainError(*problems)
     locked.status = AlertStatus.ANSWERED

@@ -22,7 +22,8 @@ from django.db import transaction
 from backend.accounts import policy as role_table
 from backend.accounts.models import User
 from backend.accounts.policy import Op
-from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.errors import CoreErrorCode, DomainError, PermissionDenied, Problem
+from backend.oversight.errors import OversightErrorCode
 from backend.oversight.models import (
     ExecutionRule,
     GoalSubmission,
@@ -67,14 +68,16 @@ def clean_department_weights(value: Mapping[str, Any]) -> dict[str, str]:
         if problem:
             problems.append(problem)
         elif number is None:
-            problems.append(Problem("REQUIRED", f"请填写{label}分值。", f"departmentWeights.{key}"))
+            problems.append(
+                Problem(CoreErrorCode.REQUIRED, f"请填写{label}分值。", f"departmentWeights.{key}")
+            )
         else:
             weights[key] = number
     if not problems and sum(weights.values()) != 100:
         total = sum(weights.values())
         problems.append(
             Problem(
-                "WEIGHTS_MISMATCH",
+                OversightErrorCode.WEIGHTS_MISMATCH,
                 f"投入、过程、产出、效果分值合计 {total.normalize():f}，应为 100。",
                 "departmentWeights",
             )
@@ -96,7 +99,9 @@ def set_policy(
     province and to platform staff (the admin). ``department_weights`` (投入 / 过程 / 产出 /
     效果, together 100) is left as it is when ``None``."""
     if province.level != UnitLevel.PROVINCE:
-        raise DomainError.single("NOT_A_PROVINCE", "只有省级院可以设置审核规则。", field="province")
+        raise DomainError.single(
+            CoreErrorCode.NOT_A_PROVINCE, "只有省级院可以设置审核规则。", field="province"
+        )
     if not _manages_policy(user, province):
         raise PermissionDenied("只有本省的省院管理员可以修改审核规则。")
     defaults: dict[str, Any] = {"require_city_review": require_city_review, "updated_by": user}
@@ -176,7 +181,9 @@ def _require_province_admin(
     province: Procuratorate, user: User | AnonymousUser | None, message: str
 ) -> None:
     if province.level != UnitLevel.PROVINCE:
-        raise DomainError.single("NOT_A_PROVINCE", "只有省级院可以进行此项设置。", "province")
+        raise DomainError.single(
+            CoreErrorCode.NOT_A_PROVINCE, "只有省级院可以进行此项设置。", "province"
+        )
     if not _manages_policy(user, province):
         raise PermissionDenied(message)
 
@@ -188,24 +195,44 @@ def _is_int(value: Any) -> bool:
 def _round_problems(fiscal_year: int, spec: RoundDates, prefix: str = "") -> list[Problem]:
     problems: list[Problem] = []
     if not (_is_int(fiscal_year) and 2000 <= fiscal_year <= 2100):
-        problems.append(Problem("INVALID_YEAR", f"年度“{fiscal_year}”无效。", "fiscal_year"))
+        problems.append(
+            Problem(CoreErrorCode.INVALID_YEAR, f"年度“{fiscal_year}”无效。", "fiscal_year")
+        )
     if not (_is_int(spec.month) and 1 <= spec.month <= 12):
         problems.append(
-            Problem("INVALID_MONTH", f"月份“{spec.month}”无效，应为 1–12。", f"{prefix}month")
+            Problem(
+                CoreErrorCode.INVALID_MONTH,
+                f"月份“{spec.month}”无效，应为 1–12。",
+                f"{prefix}month",
+            )
         )
     if not isinstance(spec.opens_on, datetime.date):
-        problems.append(Problem("REQUIRED", "请填写开始填报日期。", f"{prefix}opens_on"))
+        problems.append(
+            Problem(CoreErrorCode.REQUIRED, "请填写开始填报日期。", f"{prefix}opens_on")
+        )
     if not isinstance(spec.closes_on, datetime.date):
-        problems.append(Problem("REQUIRED", "请填写截止填报日期。", f"{prefix}closes_on"))
+        problems.append(
+            Problem(CoreErrorCode.REQUIRED, "请填写截止填报日期。", f"{prefix}closes_on")
+        )
     elif isinstance(spec.opens_on, datetime.date) and spec.closes_on < spec.opens_on:
         problems.append(
-            Problem("INVALID_DATES", "截止填报日期不能早于开始填报日期。", f"{prefix}closes_on")
+            Problem(
+                OversightErrorCode.INVALID_DATES,
+                "截止填报日期不能早于开始填报日期。",
+                f"{prefix}closes_on",
+            )
         )
     if spec.kind is not None and spec.kind not in RoundKind.values:
-        problems.append(Problem("INVALID_CHOICE", f"监控类型“{spec.kind}”无效。", f"{prefix}kind"))
+        problems.append(
+            Problem(CoreErrorCode.INVALID_CHOICE, f"监控类型“{spec.kind}”无效。", f"{prefix}kind")
+        )
     elif spec.kind == RoundKind.MIDYEAR and spec.month != 7:
         problems.append(
-            Problem("INVALID_KIND", "年中监控的数据截至 7 月末，月份应为 7。", f"{prefix}kind")
+            Problem(
+                CoreErrorCode.INVALID_KIND,
+                "年中监控的数据截至 7 月末，月份应为 7。",
+                f"{prefix}kind",
+            )
         )
     return problems
 
@@ -270,7 +297,11 @@ def set_rounds(
         problems += _round_problems(fiscal_year, spec, prefix=f"rounds.{index}.")
         if months.count(spec.month) > 1 and months.index(spec.month) != index:
             problems.append(
-                Problem("DUPLICATE_MONTH", f"{spec.month} 月重复设置。", f"rounds.{index}.month")
+                Problem(
+                    OversightErrorCode.DUPLICATE_MONTH,
+                    f"{spec.month} 月重复设置。",
+                    f"rounds.{index}.month",
+                )
             )
     if problems:
         raise DomainError(*problems)
@@ -281,16 +312,24 @@ def _clean_points(name: str, value: Any) -> tuple[Decimal | None, Problem | None
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        return None, Problem("INVALID_NUMBER", f"{_POLICY_LABELS[name]}须为数字。", name)
+        return None, Problem(
+            CoreErrorCode.INVALID_NUMBER, f"{_POLICY_LABELS[name]}须为数字。", name
+        )
     if not number.is_finite() or not Decimal(0) <= number <= Decimal(100):
-        return None, Problem("OUT_OF_RANGE", f"{_POLICY_LABELS[name]}应在 0–100 之间。", name)
+        return None, Problem(
+            CoreErrorCode.OUT_OF_RANGE, f"{_POLICY_LABELS[name]}应在 0–100 之间。", name
+        )
     return number.quantize(Decimal("0.01")), None
 
 
 def _clean_floors(value: Any) -> tuple[dict[str, int | float] | None, list[Problem]]:
     if not isinstance(value, Mapping) or not value:
         return None, [
-            Problem("INVALID_FLOORS", "各节点执行率下限须为“月份: 下限”。", "execution_floors")
+            Problem(
+                OversightErrorCode.INVALID_FLOORS,
+                "各节点执行率下限须为“月份: 下限”。",
+                "execution_floors",
+            )
         ]
     floors: dict[str, int | float] = {}
     problems: list[Problem] = []
@@ -299,12 +338,16 @@ def _clean_floors(value: Any) -> tuple[dict[str, int | float] | None, list[Probl
         number, problem = _clean_points("execution_floors", floor)
         if not 1 <= month <= 12:
             problems.append(
-                Problem("INVALID_MONTH", f"月份“{key}”无效，应为 1–12。", "execution_floors")
+                Problem(
+                    CoreErrorCode.INVALID_MONTH, f"月份“{key}”无效，应为 1–12。", "execution_floors"
+                )
             )
         elif problem or number is None:
             problems.append(
                 Problem(
-                    "OUT_OF_RANGE", f"{month} 月的执行率下限应在 0–100 之间。", "execution_floors"
+                    CoreErrorCode.OUT_OF_RANGE,
+                    f"{month} 月的执行率下限应在 0–100 之间。",
+                    "execution_floors",
                 )
             )
         else:
@@ -327,7 +370,9 @@ def set_monitoring_policy(
             continue
         if name == "execution_rule":
             if value not in ExecutionRule.values:
-                problems.append(Problem("INVALID_CHOICE", "执行进度预警口径无效。", name))
+                problems.append(
+                    Problem(CoreErrorCode.INVALID_CHOICE, "执行进度预警口径无效。", name)
+                )
             else:
                 values[name] = value
         elif name in _POLICY_POINTS:
@@ -339,7 +384,11 @@ def set_monitoring_policy(
         elif name in _POLICY_DAYS:
             if not (_is_int(value) and 1 <= value <= _MAX_DAYS):
                 problems.append(
-                    Problem("OUT_OF_RANGE", f"{_POLICY_LABELS[name]}应为 1–{_MAX_DAYS}。", name)
+                    Problem(
+                        CoreErrorCode.OUT_OF_RANGE,
+                        f"{_POLICY_LABELS[name]}应为 1–{_MAX_DAYS}。",
+                        name,
+                    )
                 )
             else:
                 values[name] = value
@@ -349,7 +398,9 @@ def set_monitoring_policy(
             if not floor_problems:
                 values[name] = floors
         else:
-            problems.append(Problem("UNKNOWN_SETTING", f"没有名为“{name}”的设置。", name))
+            problems.append(
+                Problem(OversightErrorCode.UNKNOWN_SETTING, f"没有名为“{name}”的设置。", name)
+            )
     policy = ProvincePolicy.objects.filter(province=province).first() or ProvincePolicy(
         province=province
     )
@@ -357,12 +408,16 @@ def set_monitoring_policy(
     if Decimal(merged["lag_serious_points"]) <= Decimal(merged["lag_warning_points"]):
         problems.append(
             Problem(
-                "INVALID_THRESHOLDS", "红色预警的落后百分点应大于黄色预警。", "lag_serious_points"
+                OversightErrorCode.INVALID_THRESHOLDS,
+                "红色预警的落后百分点应大于黄色预警。",
+                "lag_serious_points",
             )
         )
     if Decimal(merged["ratio_red"]) >= Decimal(merged["ratio_yellow"]):
         problems.append(
-            Problem("INVALID_THRESHOLDS", "红色预警的比例应低于黄色预警。", "ratio_red")
+            Problem(
+                OversightErrorCode.INVALID_THRESHOLDS, "红色预警的比例应低于黄色预警。", "ratio_red"
+            )
         )
     if problems:
         raise DomainError(*problems)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from backend.accounts import policy as role_table
 from backend.accounts.models import User
 from backend.accounts.policy import Op
-from backend.core.errors import DomainError
+from backend.core.errors import CoreErrorCode, DomainError
 from backend.documents.models import Document
 from backend.documents.services import store_document
 from backend.evaluation.models import DepartmentEvaluation, SelfEvaluation
@@ -50,7 +50,7 @@ def generate_department_report(*, fiscal_year: int, unit: Procuratorate, user: U
     department = DepartmentEvaluation.objects.filter(fiscal_year=fiscal_year).first()
     if department is None:
         raise DomainError.single(
-            "NOT_FOUND", f"{fiscal_year} 年度尚未建立部门整体自评。", "fiscalYear"
+            CoreErrorCode.NOT_FOUND, f"{fiscal_year} 年度尚未建立部门整体自评。", "fiscalYear"
         )
     report = selectors.unit_report(department, unit_name=unit.name, today=timezone.localdate())
     title = f"{fiscal_year}年度部门整体支出绩效自评报告-{unit.name}.pdf"

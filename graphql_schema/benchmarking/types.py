@@ -13,6 +13,7 @@ from graphene_django import DjangoObjectType
 from graphql import GraphQLError
 
 from backend.benchmarking import metrics, models
+from graphql_schema.core.errors import ApiErrorCode
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.tenants.types import UnitLevelEnum
 
@@ -85,7 +86,7 @@ class RowsField(relay.ConnectionField):
             if args.get(key) is not None and not 0 <= args[key] <= MAX_ROWS:
                 raise GraphQLError(
                     f"{key} 应在 0–{MAX_ROWS} 之间。",
-                    extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+                    extensions={"code": ApiErrorCode.GRAPHQL_VALIDATION_FAILED},
                 )
         if args.get("first") is None and args.get("last") is None:
             args["first"] = MAX_ROWS

@@ -104,13 +104,13 @@ class Unauthenticated(GraphQLError):
     def __init__(self) -> None:
         super().__init__(
             "需要登录：请提供有效的 Authorization: Bearer 令牌。",
-            extensions={"code": "UNAUTHENTICATED"},
+            extensions={"code": ApiErrorCode.UNAUTHENTICATED},
         )
 
 
 class Forbidden(GraphQLError):
     def __init__(self, message: str = "您无权访问该单位的数据。") -> None:
-        super().__init__(message, extensions={"code": "PERMISSION_DENIED"})
+        super().__init__(message, extensions={"code": CoreErrorCode.PERMISSION_DENIED})
 
 
 class InvalidArgument(GraphQLError):

@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import Model
 from graphql_relay import from_global_id
 
-from backend.core.errors import DomainError
+from backend.core.errors import CoreErrorCode, DomainError
+from graphql_schema.core.errors import ApiErrorCode
 
 
 def decode_id(global_id: str, expected_type: str, field: str = "id") -> int:
@@ -17,10 +18,12 @@ def decode_id(global_id: str, expected_type: str, field: str = "id") -> int:
         type_name, raw = from_global_id(global_id)
         pk = int(raw)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise DomainError.single("INVALID_ID", f"无效的 ID：{global_id}", field) from exc
+        raise DomainError.single(ApiErrorCode.INVALID_ID, f"无效的 ID：{global_id}", field) from exc
     if type_name != expected_type:
         raise DomainError.single(
-            "INVALID_ID", f"ID 类型应为 {expected_type}，收到 {type_name or '未知'}。", field
+            ApiErrorCode.INVALID_ID,
+            f"ID 类型应为 {expected_type}，收到 {type_name or '未知'}。",
+            field,
         )
     return pk
 
@@ -32,5 +35,5 @@ def get_for_update(model: type[Model], global_id: str, type_name: str, field: st
         model.objects.select_for_update().filter(pk=decode_id(global_id, type_name, field)).first()
     )
     if obj is None:
-        raise DomainError.single("NOT_FOUND", "对象不存在。", field)
+        raise DomainError.single(CoreErrorCode.NOT_FOUND, "对象不存在。", field)
     return obj

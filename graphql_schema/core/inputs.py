@@ -39,6 +39,8 @@ from graphql import (
 )
 
 from backend.core import cleaning
+from backend.core.errors import CoreErrorCode
+from graphql_schema.core.errors import ApiErrorCode
 
 _NUMBERS = {"Int": "整数（-2147483648 至 2147483647）", "Float": "数字", "Decimal": "数字"}
 _DATES = {"Date": "日期（YYYY-MM-DD）", "DateTime": "日期时间（ISO 8601）", "Time": "时间"}
@@ -73,13 +75,15 @@ def value_error(
     """The typed error for ``value`` given to ``field`` where ``type_`` was expected."""
     if reason == "required":
         return GraphQLError(
-            f"{field} 不能为空。", nodes, extensions={"code": "REQUIRED", "field": field}
+            f"{field} 不能为空。",
+            nodes,
+            extensions={"code": CoreErrorCode.REQUIRED, "field": field},
         )
     if reason == "unknown":
         return GraphQLError(
             f"{field} 中有未定义的字段 {_shown(value)}。",
             nodes,
-            extensions={"code": "INVALID_VALUE", "field": field},
+            extensions={"code": ApiErrorCode.INVALID_VALUE, "field": field},
         )
     code, expected = _expected(type_)
     return GraphQLError(
@@ -198,7 +202,8 @@ def variable_errors(
         except RecursionError:
             errors.append(
                 GraphQLError(
-                    f"{name} 嵌套过深。", extensions={"code": "INVALID_VALUE", "field": name}
+                    f"{name} 嵌套过深。",
+                    extensions={"code": ApiErrorCode.INVALID_VALUE, "field": name},
                 )
             )
         where = cleaning.control_character_path(values[name], name)

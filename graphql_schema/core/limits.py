@@ -50,6 +50,7 @@ from graphql import (
 )
 
 from backend.core import cleaning
+from graphql_schema.core.errors import ApiErrorCode
 
 PAGE_ARGUMENTS = ("first", "last", "offset", "before", "after")
 # Introspection: `ofType` chains (TypeRef) do not deepen a query; member lists of a type
@@ -93,7 +94,11 @@ def too_complex(limit: str, maximum: int, actual: int | None = None) -> GraphQLE
         message = f"查询过于复杂：{label}超过上限 {maximum}，请拆分或简化查询。"
     else:
         message = f"查询过于复杂：{label} {actual} 超过上限 {maximum}，请拆分或简化查询。"
-    extensions: dict[str, Any] = {"code": "QUERY_TOO_COMPLEX", "limit": limit, "max": maximum}
+    extensions: dict[str, Any] = {
+        "code": ApiErrorCode.QUERY_TOO_COMPLEX,
+        "limit": limit,
+        "max": maximum,
+    }
     if actual is not None:
         extensions["actual"] = actual
     return GraphQLError(message, extensions=extensions)

@@ -33,8 +33,9 @@ from django.http.multipartparser import MultiPartParserError
 from graphene_django.views import HttpError
 from graphql import GraphQLError
 
-from backend.core.errors import DomainError
+from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError
 from backend.documents.services import read_upload
+from graphql_schema.core.errors import ApiErrorCode
 
 # Shown on every base64 file argument (and in docs/api.md, "Changelog").
 BASE64_DEPRECATION = (
@@ -66,7 +67,9 @@ class UploadRequestError(HttpError):
     """A request the endpoint cannot read, answered as ``{"errors": [{message, extensions:
     {code, field}}]}`` with an HTTP status (413 for TOO_LARGE, 400 otherwise)."""
 
-    def __init__(self, code: str, message: str, status: int = 400, field: str | None = None):
+    def __init__(
+        self, code: BaseErrorCode, message: str, status: int = 400, field: str | None = None
+    ):
         super().__init__(HttpResponse(status=status), message)
         self.code = code
         self.field = field
@@ -84,7 +87,7 @@ def too_large(limit: int | None = None) -> UploadRequestError:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
     hint = "文件请按 multipart 规范上传" if limit < settings.JIXIAO_UPLOAD_MAX_BYTES else ""
     return UploadRequestError(
-        "TOO_LARGE",
+        CoreErrorCode.TOO_LARGE,
         f"请求过大：不能超过 {limit / (1024 * 1024):.0f} MB{('，' + hint) if hint else ''}。",
         413,
     )
@@ -98,7 +101,7 @@ def check_request_size(request: HttpRequest) -> None:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise UploadRequestError("INVALID_MULTIPART", "Content-Length 无效。") from None
+        raise UploadRequestError(ApiErrorCode.INVALID_MULTIPART, "Content-Length 无效。") from None
     if length > settings.JIXIAO_UPLOAD_MAX_REQUEST_BYTES:
         raise too_large(settings.JIXIAO_UPLOAD_MAX_REQUEST_BYTES)
 
@@ -111,15 +114,17 @@ def read_form(request: HttpRequest) -> tuple[Any, Any]:
         raise too_large() from None
     except TooManyFilesSent:
         raise UploadRequestError(
-            "TOO_MANY_FILES",
+            ApiErrorCode.TOO_MANY_FILES,
             f"一次请求最多上传 {settings.DATA_UPLOAD_MAX_NUMBER_FILES} 个文件。",
         ) from None
     except (MultiPartParserError, TooManyFieldsSent) as exc:
-        raise UploadRequestError("INVALID_MULTIPART", f"multipart 请求无法解析：{exc}") from None
+        raise UploadRequestError(
+            ApiErrorCode.INVALID_MULTIPART, f"multipart 请求无法解析：{exc}"
+        ) from None
 
 
 def _invalid(message: str) -> UploadRequestError:
-    return UploadRequestError("INVALID_MULTIPART", message)
+    return UploadRequestError(ApiErrorCode.INVALID_MULTIPART, message)
 
 
 def _place(operations: dict[str, Any], path: str, file: UploadedFile) -> None:
@@ -209,10 +214,12 @@ def uploaded_content(
 def check_one_file(file: Any, base64_text: str | None, base64_field: str) -> None:
     """Exactly one of an ``Upload`` and the deprecated base64 argument."""
     if file is None and base64_text is None:
-        raise DomainError.single("REQUIRED", "请上传一个文件（file）。", "file")
+        raise DomainError.single(CoreErrorCode.REQUIRED, "请上传一个文件（file）。", "file")
     if file is not None and base64_text is not None:
         raise DomainError.single(
-            "INVALID_INPUT", f"file 与 {base64_field} 只能二选一，请只用 file。", base64_field
+            ApiErrorCode.INVALID_INPUT,
+            f"file 与 {base64_field} 只能二选一，请只用 file。",
+            base64_field,
         )
 
 
@@ -220,10 +227,10 @@ def base64_file(text: str, *, name: str, field: str) -> File:
     """Decode a deprecated base64 file argument (``INVALID_FILE`` when it is not base64)."""
     if len(text) > (settings.JIXIAO_UPLOAD_MAX_BYTES * 4) // 3 + 4:
         limit = settings.JIXIAO_UPLOAD_MAX_BYTES // (1024 * 1024)
-        raise DomainError.single("TOO_LARGE", f"文件超过 {limit} MB 的上限。", field)
+        raise DomainError.single(CoreErrorCode.TOO_LARGE, f"文件超过 {limit} MB 的上限。", field)
     try:
         content = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         message = "文件内容不是有效的 base64 编码。"
-        raise DomainError.single("INVALID_FILE", message, field) from None
+        raise DomainError.single(CoreErrorCode.INVALID_FILE, message, field) from None
     return ContentFile(content, name=name)

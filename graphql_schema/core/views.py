@@ -17,6 +17,7 @@ from graphql import ExecutionResult, FieldNode, GraphQLError, ValidationRule
 from graphql_schema.core import inputs, limits, uploads
 from graphql_schema.core.access import gate_for
 from graphql_schema.core.dataloaders import ExecutionContext
+from graphql_schema.core.errors import ApiErrorCode
 
 logger = logging.getLogger("jixiao.graphql")
 
@@ -45,7 +46,7 @@ class NoIntrospection(ValidationRule):
                 GraphQLError(
                     "未登录时不提供 GraphQL 模式内省，请先登录。",
                     node,
-                    extensions={"code": "INTROSPECTION_DISABLED"},
+                    extensions={"code": ApiErrorCode.INTROSPECTION_DISABLED},
                 )
             )
 
@@ -75,7 +76,9 @@ class JixiaoGraphQLView(GraphQLView):
             raise uploads.too_large() from None
         except RecursionError:
             # json.loads of a body nested thousands deep
-            raise _Refusal("请求体嵌套过深。", code="QUERY_TOO_COMPLEX", limit="depth") from None
+            raise _Refusal(
+                "请求体嵌套过深。", code=ApiErrorCode.QUERY_TOO_COMPLEX, limit="depth"
+            ) from None
 
     def execute_graphql_request(
         self,
@@ -131,7 +134,7 @@ class JixiaoGraphQLView(GraphQLView):
                 "message": "查询参数无效：" + "；".join(original.messages)[:200],
                 "locations": [loc._asdict() for loc in error.locations or []],
                 "path": error.path,
-                "extensions": {"code": "INVALID_ARGUMENT"},
+                "extensions": {"code": ApiErrorCode.INVALID_ARGUMENT},
             }
         if (
             isinstance(error, GraphQLError)
@@ -143,7 +146,7 @@ class JixiaoGraphQLView(GraphQLView):
                 "message": "服务器内部错误。",
                 "locations": [loc._asdict() for loc in error.locations or []],
                 "path": error.path,
-                "extensions": {"code": "INTERNAL_ERROR"},
+                "extensions": {"code": ApiErrorCode.INTERNAL_ERROR},
             }
         formatted = GraphQLView.format_error(error)
         formatted.setdefault("extensions", {}).setdefault("code", "GRAPHQL_VALIDATION_FAILED")

@@ -11,7 +11,7 @@ from typing import Any
 import graphene
 
 from backend.accounts.policy import Op
-from backend.core.errors import DomainError
+from backend.core.errors import CoreErrorCode, DomainError
 from backend.feedback import selectors, services
 from backend.feedback.models import BudgetLinkage as BudgetLinkageModel
 from backend.feedback.models import FeedbackItem as FeedbackItemModel
@@ -33,7 +33,7 @@ from tenants.models import Procuratorate, UnitLevel
 
 
 def _not_found(field: str = "id") -> DomainError:
-    return DomainError.single("NOT_FOUND", "对象不存在。", field)
+    return DomainError.single(CoreErrorCode.NOT_FOUND, "对象不存在。", field)
 
 
 def _reload(request: RectificationModel) -> RectificationModel:
@@ -145,7 +145,7 @@ class TenantFeedbackMutations(graphene.ObjectType):
 def _unit(code: str, field: str) -> Procuratorate:
     unit = Procuratorate.objects.filter(code=code).first()
     if unit is None:
-        raise DomainError.single("NOT_FOUND", f"单位不存在：{code}", field)
+        raise DomainError.single(CoreErrorCode.NOT_FOUND, f"单位不存在：{code}", field)
     return unit
 
 
@@ -317,7 +317,7 @@ class IssueFeedback(BaseMutation):
             unknown = sorted(codes - set(found))
             if unknown:
                 raise DomainError.single(
-                    "NOT_FOUND", f"单位不存在：{', '.join(unknown)}", "unitCodes"
+                    CoreErrorCode.NOT_FOUND, f"单位不存在：{', '.join(unknown)}", "unitCodes"
                 )
             unit_ids = list(found.values())
         batch = services.issue_feedback(
@@ -355,7 +355,7 @@ class SetResultsPolicy(BaseMutation):
         user = require_console(info, Op.POLICY_MANAGE)
         unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
         if unit is None:
-            raise DomainError.single("NOT_FOUND", "省院不存在。", "province")
+            raise DomainError.single(CoreErrorCode.NOT_FOUND, "省院不存在。", "province")
         policy = services.set_results_policy(unit, user, **dict(input))
         return {"policy": ResultsPolicy.of(unit.code, policy)}
 

@@ -11,11 +11,12 @@ import graphene
 from backend.accounts.policy import Op
 from backend.budgets import models as budgets
 from backend.budgets import services as budget_services
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.documents.services import SHEET_TYPES
 from backend.goals import models as goals
 from backend.goals.services import drafting, workflow, xlsx
 from backend.library.models import LibraryIndicator as LibraryIndicatorModel
+from graphql_schema.core.errors import ApiErrorCode
 from graphql_schema.core.ids import get_for_update
 from graphql_schema.core.imports import (
     ImportPayload,
@@ -79,7 +80,9 @@ class CreateProject(BaseMutation):
             if f not in data
         ]
         if missing:
-            raise DomainError(*[Problem("REQUIRED", "必填。", field) for field in missing])
+            raise DomainError(
+                *[Problem(CoreErrorCode.REQUIRED, "必填。", field) for field in missing]
+            )
         return {"project": budget_services.create_project(user=user, **data)}
 
 
@@ -239,7 +242,9 @@ class AddGoalIndicator(BaseMutation):
         goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
         if (library_indicator_id is None) == (input is None):
             raise DomainError.single(
-                "INVALID_INPUT", "请二选一：libraryIndicatorId 或 input。", "libraryIndicatorId"
+                ApiErrorCode.INVALID_INPUT,
+                "请二选一：libraryIndicatorId 或 input。",
+                "libraryIndicatorId",
             )
         if library_indicator_id is not None:
             source = get_for_update(
@@ -462,7 +467,7 @@ class HandGoalApproval(BaseMutation):
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         to = User.objects.filter(username=(approver or "").strip(), is_active=True).first()
         if to is None:
-            raise DomainError.single("NOT_FOUND", f"没有用户“{approver}”。", "approver")
+            raise DomainError.single(CoreErrorCode.NOT_FOUND, f"没有用户“{approver}”。", "approver")
         goal = workflow.hand_approval(goal, user=info.context.user, to=to)
         return {"goal": goal}
 

@@ -7,7 +7,7 @@ from typing import Any
 import graphene
 
 from backend.accounts.policy import Op
-from backend.core.errors import DomainError
+from backend.core.errors import CoreErrorCode, DomainError
 from backend.documents.services import SHEET_TYPES
 from backend.indicators import models
 from backend.indicators.services import authoring, push, xlsx
@@ -197,7 +197,9 @@ def _target_spec(targets: PushTargetsInput) -> push.TargetSpec:
     ]
     if len(given) != 1:
         raise DomainError.single(
-            "INVALID_TARGETS", "请在 all、level、under、codes 中恰好指定一项。", "targets"
+            CoreErrorCode.INVALID_TARGETS,
+            "请在 all、level、under、codes 中恰好指定一项。",
+            "targets",
         )
     kind = given[0]
     if kind == "all":

@@ -8,7 +8,7 @@ from typing import Any
 import graphene
 
 from backend.accounts.policy import Op
-from backend.core.errors import DomainError
+from backend.core.errors import CoreErrorCode, DomainError
 from backend.key_evaluation import models, selectors, services
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.mutations import BaseMutation
@@ -32,7 +32,7 @@ def _value(enum_value: Any) -> Any:
 def _unit(code: str, field: str) -> Procuratorate:
     unit = Procuratorate.objects.filter(code=code).first()
     if unit is None:
-        raise DomainError.single("NOT_FOUND", f"单位“{code}”不存在。", field)
+        raise DomainError.single(CoreErrorCode.NOT_FOUND, f"单位“{code}”不存在。", field)
     return unit
 
 
@@ -46,7 +46,7 @@ def _key_evaluation(info: graphene.ResolveInfo, global_id: str) -> models.KeyEva
         .first()
     )
     if row is None:
-        raise DomainError.single("NOT_FOUND", "重点评价不存在。", "id")
+        raise DomainError.single(CoreErrorCode.NOT_FOUND, "重点评价不存在。", "id")
     return row
 
 
@@ -60,7 +60,7 @@ def _assignment(info: graphene.ResolveInfo, global_id: str) -> models.EvaluatorA
         .first()
     )
     if row is None:
-        raise DomainError.single("NOT_FOUND", "评分任务不存在。", "assignmentId")
+        raise DomainError.single(CoreErrorCode.NOT_FOUND, "评分任务不存在。", "assignmentId")
     return row
 
 

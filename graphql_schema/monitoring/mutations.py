@@ -9,7 +9,7 @@ from typing import Any
 import graphene
 
 from backend.accounts.policy import Op
-from backend.core.errors import DomainError
+from backend.core.errors import CoreErrorCode, DomainError
 from backend.monitoring import models, services
 from graphql_schema.core.ids import decode_id, get_for_update
 from graphql_schema.core.mutations import BaseMutation
@@ -52,7 +52,7 @@ class StartMonitoringEntry(BaseMutation):
             rounds_for(unit).filter(pk=decode_id(round_id, "MonitoringRound", "roundId")).first()
         )
         if round_ is None:
-            raise DomainError.single("NOT_FOUND", "监控轮次不存在。", "roundId")
+            raise DomainError.single(CoreErrorCode.NOT_FOUND, "监控轮次不存在。", "roundId")
         entry = services.start_entry(
             project, round_, user=info.context.user, late_reason=late_reason or ""
         )
@@ -167,7 +167,7 @@ class TenantMonitoringMutations(graphene.ObjectType):
 def _province(code: str) -> Procuratorate:
     unit = Procuratorate.objects.filter(code=code, level=UnitLevel.PROVINCE).first()
     if unit is None:
-        raise DomainError.single("NOT_FOUND", "省院不存在。", "province")
+        raise DomainError.single(CoreErrorCode.NOT_FOUND, "省院不存在。", "province")
     return unit
 
 

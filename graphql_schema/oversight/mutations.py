@@ -5,7 +5,7 @@ from typing import Any
 import graphene
 
 from backend.accounts.policy import Op
-from backend.core.errors import DomainError
+from backend.core.errors import CoreErrorCode, DomainError
 from backend.oversight import services
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import console_access_of, require_console
@@ -39,7 +39,7 @@ class SetProvincePolicy(BaseMutation):
         user = require_console(info, Op.POLICY_MANAGE)
         unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
         if unit is None or not console_access_of(info).at(Op.POLICY_MANAGE, unit):
-            raise DomainError.single("NOT_FOUND", "省院不存在或无权设置。", "province")
+            raise DomainError.single(CoreErrorCode.NOT_FOUND, "省院不存在或无权设置。", "province")
         policy = services.set_policy(
             unit,
             require_city_review=require_city_review,

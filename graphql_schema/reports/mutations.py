@@ -11,7 +11,7 @@ import graphene
 from django.core.files.uploadedfile import UploadedFile
 
 from backend.accounts.policy import Op
-from backend.core.errors import DomainError
+from backend.core.errors import CoreErrorCode, DomainError
 from backend.documents.services import store_document
 from backend.evaluation.models import SelfEvaluation
 from backend.reports import services
@@ -80,7 +80,7 @@ class GenerateSelfEvaluationReport(BaseMutation):
         pk = decode_id(evaluation_id, "SelfEvaluation", "evaluationId")
         evaluation = SelfEvaluation.objects.filter(pk=pk).first()
         if evaluation is None:
-            raise DomainError.single("NOT_FOUND", "项目自评不存在。", "evaluationId")
+            raise DomainError.single(CoreErrorCode.NOT_FOUND, "项目自评不存在。", "evaluationId")
         document = services.generate_self_evaluation_report(
             evaluation=evaluation, unit=unit, user=info.context.user
         )

@@ -125,6 +125,12 @@ def literal_codes(trees: list[tuple[str, ast.Module]]) -> list[tuple[str, str]]:
     ]
 
 
+def test_no_code_is_a_bare_string() -> None:
+    """Every code a service or resolver emits is an enum member (``GoalErrorCode.GOAL_EXISTS``),
+    never a string: mypy checks it where types are checked, this scan everywhere."""
+    assert literal_codes(_sources()) == []
+
+
 def test_every_literal_code_in_the_source_is_registered() -> None:
     unknown = [(place, code) for place, code in literal_codes(_sources()) if code not in MESSAGES]
     assert unknown == [], "register these codes in their domain's errors.py"

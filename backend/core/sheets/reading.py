@@ -33,7 +33,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from backend.core import cleaning
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
 from backend.core.numbers import VALUE
 
 # A workbook saved by Excel or LibreOffice has 10–40 members; ours have fewer.
@@ -57,7 +57,7 @@ def max_problems() -> int:
 
 def _invalid(field: str, what: str) -> DomainError:
     return DomainError.single(
-        "INVALID_FILE", f"无法读取文件：请上传 Excel（.xlsx）格式的{what}。", field
+        CoreErrorCode.INVALID_FILE, f"无法读取文件：请上传 Excel（.xlsx）格式的{what}。", field
     )
 
 
@@ -70,7 +70,7 @@ def check_archive(content: bytes, *, field: str, what: str = "表格") -> None:
         raise _invalid(field, what) from exc
     if len(members) > MAX_MEMBERS:
         raise DomainError.single(
-            "FILE_TOO_LARGE",
+            CoreErrorCode.FILE_TOO_LARGE,
             f"文件包含 {len(members)} 个部件，超过上限 {MAX_MEMBERS}，不是正常的 Excel 表格。",
             field,
         )
@@ -78,7 +78,7 @@ def check_archive(content: bytes, *, field: str, what: str = "表格") -> None:
     limit = max_unpacked_bytes()
     if unpacked > limit:
         raise DomainError.single(
-            "FILE_TOO_LARGE",
+            CoreErrorCode.FILE_TOO_LARGE,
             f"文件解压后为 {unpacked / 1024 / 1024:.1f} MB，超过上限 "
             f"{limit // 1024 // 1024} MB。请删除多余的工作表或内容后再上传。",
             field,
@@ -95,7 +95,9 @@ def open_workbook(content: bytes, *, field: str, what: str = "表格") -> Workbo
         raise _invalid(field, what) from exc
 
 
-def require_sheet(book: Workbook, name: str, *, field: str, code: str = "INVALID_FILE") -> Any:
+def require_sheet(
+    book: Workbook, name: str, *, field: str, code: BaseErrorCode = CoreErrorCode.INVALID_FILE
+) -> Any:
     if name not in book.sheetnames:
         raise DomainError.single(code, f"文件中没有“{name}”工作表。", field)
     return book[name]
@@ -136,7 +138,7 @@ class Grid:
         """One problem per error cell, named by ``field(coordinate)``."""
         return [
             Problem(
-                "FORMULA_ERROR",
+                CoreErrorCode.FORMULA_ERROR,
                 f"单元格为公式错误（{error}）：以“=”开头的文字请设为文本格式或在前面加英文"
                 "单引号（'）后重新填写。",
                 field(coordinate),
@@ -212,7 +214,7 @@ def _read(sheet: Any, *, max_columns: int, field: str, row_limit: int | None) ->
                 if filled:
                     where = f"{get_column_letter(filled[0]['column'])}{number}"
                     raise DomainError.single(
-                        "TOO_MANY_ROWS",
+                        CoreErrorCode.TOO_MANY_ROWS,
                         f"“{sheet.title}”工作表第 {number} 行（{where}）有内容，"
                         f"超过上限 {limit} 行。请删除多余的行后再上传。",
                         field,
@@ -303,7 +305,7 @@ def capped(problems: Sequence[Problem], *, field: str | None = None) -> list[Pro
     return [
         *problems[:limit],
         Problem(
-            "TOO_MANY_PROBLEMS",
+            CoreErrorCode.TOO_MANY_PROBLEMS,
             f"另有 {rest} 处错误未列出（只列出前 {limit} 处），请先修正以上错误后重新导入。",
             field,
         ),

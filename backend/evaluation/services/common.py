@@ -20,9 +20,10 @@ from backend.accounts import policy as role_table
 from backend.accounts.models import User
 from backend.accounts.policy import Op
 from backend.core import cleaning
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.documents.models import Document
 from backend.evaluation import scoring
+from backend.evaluation.errors import EvaluationErrorCode
 from backend.evaluation.models import (
     Band,
     EvaluationStatus,
@@ -75,7 +76,7 @@ def require_leader(user: AnyUser, unit: Procuratorate) -> None:
 def invalid(status: str, action: str) -> DomainError:
     label = EvaluationStatus(status).label
     return DomainError.single(
-        "INVALID_TRANSITION", f"绩效自评当前状态为“{label}”，不能{action}。", "status"
+        CoreErrorCode.INVALID_TRANSITION, f"绩效自评当前状态为“{label}”，不能{action}。", "status"
     )
 
 
@@ -151,12 +152,18 @@ def validate_results(
         indicator = indicators.get(code)
         if indicator is None:
             problems.append(
-                Problem("UNKNOWN_INDICATOR", f"没有编码为“{code}”的指标。", f"{prefix}.code")
+                Problem(
+                    CoreErrorCode.UNKNOWN_INDICATOR, f"没有编码为“{code}”的指标。", f"{prefix}.code"
+                )
             )
             continue
         if code in seen:
             problems.append(
-                Problem("DUPLICATE_INDICATOR", f"指标“{code}”填报了两次。", f"{prefix}.code")
+                Problem(
+                    EvaluationErrorCode.DUPLICATE_INDICATOR,
+                    f"指标“{code}”填报了两次。",
+                    f"{prefix}.code",
+                )
             )
             continue
         seen.add(code)
@@ -186,7 +193,7 @@ def _clean_row(
         elif value is not None and not quantitative:
             problems.append(
                 Problem(
-                    "NOT_QUANTITATIVE",
+                    CoreErrorCode.NOT_QUANTITATIVE,
                     f"{label}为定性指标，请选择完成档次而非填写数值。",
                     field("actual_value"),
                 )
@@ -213,7 +220,7 @@ def _clean_row(
         if cause and cause not in DeviationCause.values:
             problems.append(
                 Problem(
-                    "INVALID_CHOICE",
+                    CoreErrorCode.INVALID_CHOICE,
                     f"{label}的偏差原因须为经费、制度、人员、硬件条件或其他保障。",
                     field("deviation_cause"),
                 )
@@ -233,26 +240,34 @@ def _clean_row(
             problems.append(problem)
         elif band and quantitative:
             problems.append(
-                Problem("NOT_QUALITATIVE", f"{label}为定量指标，请填写实际完成值。", field("band"))
+                Problem(
+                    CoreErrorCode.NOT_QUALITATIVE,
+                    f"{label}为定量指标，请填写实际完成值。",
+                    field("band"),
+                )
             )
         elif band and band not in Band.values:
             problems.append(
                 Problem(
-                    "INVALID_CHOICE",
+                    CoreErrorCode.INVALID_CHOICE,
                     f"{label}的完成档次须为达成、部分达成或未达成。",
                     field("band"),
                 )
             )
         elif band and score is None:
             problems.append(
-                Problem("BAND_SCORE_REQUIRED", f"{label}须在所选档次内打分。", field("band_score"))
+                Problem(
+                    EvaluationErrorCode.BAND_SCORE_REQUIRED,
+                    f"{label}须在所选档次内打分。",
+                    field("band_score"),
+                )
             )
         elif band and score is not None:
             low, high = band_range(weight, band)
             if not low <= score <= high:
                 problems.append(
                     Problem(
-                        "BAND_SCORE_OUT_OF_RANGE",
+                        EvaluationErrorCode.BAND_SCORE_OUT_OF_RANGE,
                         f"{label}选择“{Band(band).label}”，得分须在 {number(low)}–"
                         f"{number(high)} 分之间（填写了 {number(score)}）。",
                         field("band_score"),
@@ -262,7 +277,11 @@ def _clean_row(
                 changes["band"], changes["band_score"] = band, score
         elif not band and score is not None:
             problems.append(
-                Problem("BAND_REQUIRED", f"{label}须先选择完成档次再打分。", field("band"))
+                Problem(
+                    EvaluationErrorCode.BAND_REQUIRED,
+                    f"{label}须先选择完成档次再打分。",
+                    field("band"),
+                )
             )
         else:  # clearing the band
             changes["band"], changes["band_score"] = "", None
@@ -276,7 +295,7 @@ def _clean_row(
         elif score is not None and indicator.scoring_method != scoring.MANUAL:
             problems.append(
                 Problem(
-                    "NOT_MANUAL",
+                    EvaluationErrorCode.NOT_MANUAL,
                     f"{label}不是评价人打分指标，请填写实际完成值或完成档次。",
                     field("manual_score"),
                 )
@@ -284,7 +303,7 @@ def _clean_row(
         elif score is not None and score > weight:
             problems.append(
                 Problem(
-                    "MANUAL_SCORE_OUT_OF_RANGE",
+                    EvaluationErrorCode.MANUAL_SCORE_OUT_OF_RANGE,
                     f"{label}的评价人打分须在 0–{number(weight)} 分之间"
                     f"（填写了 {number(score)}）。",
                     field("manual_score"),
@@ -293,7 +312,7 @@ def _clean_row(
         elif score is not None and not reason:
             problems.append(
                 Problem(
-                    "MANUAL_REASON_REQUIRED",
+                    EvaluationErrorCode.MANUAL_REASON_REQUIRED,
                     f"{label}由评价人打分，须说明打分理由。",
                     field("manual_reason"),
                 )
@@ -318,7 +337,7 @@ def _clean_row(
         elif score is not None and score > weight:
             problems.append(
                 Problem(
-                    "OVERRIDE_OUT_OF_RANGE",
+                    EvaluationErrorCode.OVERRIDE_OUT_OF_RANGE,
                     f"{label}的调整后得分须在 0–{number(weight)} 分之间。",
                     field("override_score"),
                 )
@@ -326,7 +345,7 @@ def _clean_row(
         elif score is not None and not reason and not deduction:
             problems.append(
                 Problem(
-                    "OVERRIDE_REASON_REQUIRED",
+                    EvaluationErrorCode.OVERRIDE_REASON_REQUIRED,
                     f"{label}人工调整得分须说明理由。",
                     field("override_reason"),
                 )
@@ -341,7 +360,7 @@ def _clean_row(
         if unknown:
             problems.append(
                 Problem(
-                    "UNKNOWN_DOCUMENT",
+                    EvaluationErrorCode.UNKNOWN_DOCUMENT,
                     f"{label}引用的佐证材料不存在：{'、'.join(map(str, unknown))}。",
                     field("evidence_ids"),
                 )
@@ -366,7 +385,7 @@ def indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
         label = f"指标“{row.name or row.code}”"
         target = "" if row.target_value is None else f"（目标值 {number(row.target_value)}）"
         raise DomainError.single(
-            "INVALID_INDICATOR",
+            EvaluationErrorCode.INVALID_INDICATOR,
             f"{label}的目标值或分值无效{target}，无法计分：请先通过目标调整更正。",
             f"indicators.{row.code}.targetValue",
         ) from None
@@ -531,7 +550,9 @@ def submission_problems(
     deduction without a reason does not block: it is flagged 未说明原因."""
     problems: list[Problem] = []
     if executed is None:
-        problems.append(Problem("EXECUTED_REQUIRED", "请填写全年执行数。", executed_field))
+        problems.append(
+            Problem(EvaluationErrorCode.EXECUTED_REQUIRED, "请填写全年执行数。", executed_field)
+        )
     for row in rows:
         prefix = f"indicators.{row.code}"
         label = f"指标“{row.name or row.code}”"
@@ -540,14 +561,16 @@ def submission_problems(
         if ind.manual and row.manual_score is None:
             problems.append(
                 Problem(
-                    "MANUAL_SCORE_REQUIRED", f"{label}须由评价人打分。", f"{prefix}.manualScore"
+                    EvaluationErrorCode.MANUAL_SCORE_REQUIRED,
+                    f"{label}须由评价人打分。",
+                    f"{prefix}.manualScore",
                 )
             )
             continue
         if ind.manual and not row.manual_reason.strip():
             problems.append(
                 Problem(
-                    "MANUAL_REASON_REQUIRED",
+                    EvaluationErrorCode.MANUAL_REASON_REQUIRED,
                     f"{label}由评价人打分，须说明打分理由。",
                     f"{prefix}.manualReason",
                 )
@@ -555,19 +578,25 @@ def submission_problems(
         if met is None:
             if row.value_type == ValueType.QUALITATIVE:
                 problems.append(
-                    Problem("BAND_REQUIRED", f"{label}未选择完成档次。", f"{prefix}.band")
+                    Problem(
+                        EvaluationErrorCode.BAND_REQUIRED,
+                        f"{label}未选择完成档次。",
+                        f"{prefix}.band",
+                    )
                 )
             else:
                 problems.append(
                     Problem(
-                        "ACTUAL_REQUIRED", f"{label}未填写实际完成值。", f"{prefix}.actualValue"
+                        EvaluationErrorCode.ACTUAL_REQUIRED,
+                        f"{label}未填写实际完成值。",
+                        f"{prefix}.actualValue",
                     )
                 )
             continue
         if not met and not row.deviation_reason.strip():
             problems.append(
                 Problem(
-                    "DEVIATION_REASON_REQUIRED",
+                    EvaluationErrorCode.DEVIATION_REASON_REQUIRED,
                     f"{label}未完成目标，须说明偏差原因。",
                     f"{prefix}.deviationReason",
                 )
@@ -581,7 +610,7 @@ def submission_problems(
         if row.override_score is not None and not row.override_reason.strip() and not deduction:
             problems.append(
                 Problem(
-                    "OVERRIDE_REASON_REQUIRED",
+                    EvaluationErrorCode.OVERRIDE_REASON_REQUIRED,
                     f"{label}人工调整得分须说明理由。",
                     f"{prefix}.overrideReason",
                 )

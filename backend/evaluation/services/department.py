@@ -27,8 +27,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.benchmarking.services import record_unit_year_fact
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.evaluation import scoring
+from backend.evaluation.errors import EvaluationErrorCode
 from backend.evaluation.models import (
     DepartmentEvaluation,
     DepartmentIndicatorScore,
@@ -238,7 +239,7 @@ def submission_problems(evaluation: DepartmentEvaluation) -> list[Problem]:
     if evaluation.evaluated_projects == 0:
         problems.append(
             Problem(
-                "NO_FINALISED_PROJECTS",
+                EvaluationErrorCode.NO_FINALISED_PROJECTS,
                 f"{evaluation.fiscal_year} 年度尚无定稿的项目自评，不能提交部门整体自评。",
                 "evaluatedProjects",
             )
@@ -285,7 +286,7 @@ def return_department_evaluation(
     common.require_leader(actor, unit)
     comment = (comment or "").strip()
     if not comment:
-        raise DomainError.single("COMMENT_REQUIRED", "退回须填写意见。", "comment")
+        raise DomainError.single(CoreErrorCode.COMMENT_REQUIRED, "退回须填写意见。", "comment")
     evaluation.status = EvaluationStatus.DRAFT
     evaluation.return_comment = comment
     common.save(evaluation, actor, f"退回：{comment}")

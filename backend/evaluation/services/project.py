@@ -28,9 +28,10 @@ from django.utils import timezone
 from backend.benchmarking.services import record_evaluation_facts
 from backend.budgets.models import Expenditure, Project
 from backend.budgets.services import clean_money
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.core.versioning import bump, check_version
 from backend.evaluation import scoring
+from backend.evaluation.errors import EvaluationErrorCode
 from backend.evaluation.models import EvaluationStatus, IndicatorScore, SelfEvaluation
 from backend.evaluation.services import common
 from backend.evaluation.services.common import AnyUser
@@ -90,7 +91,7 @@ def clean_funding(value: Any) -> tuple[list[dict[str, str]], list[Problem]]:
         if not name or len(name) > FUNDING_NAME_LIMIT:
             problems.append(
                 Problem(
-                    "INVALID_FUNDING_NAME",
+                    EvaluationErrorCode.INVALID_FUNDING_NAME,
                     f"资金来源名称须为 1–{FUNDING_NAME_LIMIT} 个字（如“财政拨款”“其他资金”）。",
                     f"{prefix}.name",
                 )
@@ -98,7 +99,11 @@ def clean_funding(value: Any) -> tuple[list[dict[str, str]], list[Problem]]:
             continue
         if name in seen:
             problems.append(
-                Problem("DUPLICATE_FUNDING", f"资金来源“{name}”填写了两次。", f"{prefix}.name")
+                Problem(
+                    EvaluationErrorCode.DUPLICATE_FUNDING,
+                    f"资金来源“{name}”填写了两次。",
+                    f"{prefix}.name",
+                )
             )
             continue
         seen.add(name)
@@ -108,7 +113,7 @@ def clean_funding(value: Any) -> tuple[list[dict[str, str]], list[Problem]]:
             if problem or amount is None:
                 problems.append(
                     Problem(
-                        problem.code if problem else "REQUIRED",
+                        problem.code if problem else CoreErrorCode.REQUIRED,
                         f"资金来源“{name}”的{label}须为不小于 0 的金额（元）。",
                         f"{prefix}.{key}",
                     )
@@ -141,13 +146,15 @@ def start_self_evaluation(project: Project, fiscal_year: int, actor: AnyUser) ->
     )
     if goal is None:
         raise DomainError.single(
-            "GOAL_NOT_APPROVED",
+            EvaluationErrorCode.GOAL_NOT_APPROVED,
             f"项目“{project.name}”没有已批复的 {fiscal_year} 年度绩效目标，不能开展自评。",
             "projectId",
         )
     if project.full_budget <= 0:
         raise DomainError.single(
-            "NO_BUDGET", f"项目“{project.name}”全年预算数为零，不能开展自评。", "projectId"
+            EvaluationErrorCode.NO_BUDGET,
+            f"项目“{project.name}”全年预算数为零，不能开展自评。",
+            "projectId",
         )
     goal_indicators = list(goal.indicators.order_by("sort_order", "id"))
     template = scoring_template(goal_indicators)
@@ -355,7 +362,7 @@ def return_self_evaluation(
     common.require_leader(actor, unit)
     comment = (comment or "").strip()
     if not comment:
-        raise DomainError.single("COMMENT_REQUIRED", "退回须填写意见。", "comment")
+        raise DomainError.single(CoreErrorCode.COMMENT_REQUIRED, "退回须填写意见。", "comment")
     evaluation.status = EvaluationStatus.DRAFT
     evaluation.return_comment = comment
     bump(evaluation)

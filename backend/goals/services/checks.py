@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import cast
 
-from backend.core.errors import Problem
+from backend.core.errors import CoreErrorCode, Problem
 from backend.goals import selectors
+from backend.goals.errors import GoalErrorCode
 from backend.goals.models import GoalIndicator, PerformanceGoal
 from backend.indicators import system
 from backend.indicators.models import Direction, Layout, Template, TemplateIndicator, ValueType
 from backend.indicators.services.validation import GROUP_LABELS, fmt, validate_version
 from backend.indicators.system import ScoringGroup
 
-TARGET_BELOW_LAST_YEAR = "TARGET_BELOW_LAST_YEAR"
+TARGET_BELOW_LAST_YEAR = GoalErrorCode.TARGET_BELOW_LAST_YEAR
 
 
 def submission_problems(
@@ -37,7 +38,9 @@ def submission_problems(
     ``indicators`` (unsaved ones too: what an import would make of the goal)."""
     indicators = list(goal.indicators.all() if indicators is None else indicators)
     if not indicators:
-        return [Problem("NO_INDICATORS", "绩效目标至少需要一个三级指标。", "indicators")], []
+        return [
+            Problem(CoreErrorCode.NO_INDICATORS, "绩效目标至少需要一个三级指标。", "indicators")
+        ], []
     template = scoring_template(indicators)
     # validate_version reads only the IndicatorFields a GoalIndicator shares with a template's.
     as_template = cast("Sequence[TemplateIndicator]", indicators)
@@ -46,7 +49,7 @@ def submission_problems(
         if indicator.value_type == ValueType.QUANTITATIVE and indicator.target_value is None:
             errors.append(
                 Problem(
-                    "TARGET_REQUIRED",
+                    GoalErrorCode.TARGET_REQUIRED,
                     f"指标“{indicator.name or indicator.code}”为定量指标，须填写指标值。",
                     f"indicators.{indicator.code}.target_value",
                 )

@@ -25,8 +25,9 @@ from django.db.models import Max
 from simple_history.utils import bulk_create_with_history
 
 from backend.budgets.models import Project, ProjectKind
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.core.versioning import bump, check_version
+from backend.goals.errors import GoalErrorCode
 from backend.goals.models import GoalIndicator, GoalStatus, IndicatorSource, PerformanceGoal
 from backend.goals.services import edit_policy
 from backend.indicators.models import ScoringMethod, ValueType
@@ -90,16 +91,18 @@ def _clean_goal_text(data: Mapping[str, Any]) -> tuple[dict[str, str], list[Prob
     problems: list[Problem] = []
     for field, value in data.items():
         if field not in GOAL_FIELDS:
-            problems.append(Problem("UNKNOWN_FIELD", f"未知字段“{field}”。", field))
+            problems.append(Problem(CoreErrorCode.UNKNOWN_FIELD, f"未知字段“{field}”。", field))
             continue
         text = "" if value is None else str(value).strip()
         if field == "overall_goal" and not text:
-            problems.append(Problem("REQUIRED", "年度总体目标不能为空。", field))
+            problems.append(Problem(CoreErrorCode.REQUIRED, "年度总体目标不能为空。", field))
             continue
         if len(text) > GOAL_TEXT_LIMIT:
             label = _GOAL_LABELS[field]
             problems.append(
-                Problem("TOO_LONG", f"{label}不能超过 {GOAL_TEXT_LIMIT} 个字符。", field)
+                Problem(
+                    CoreErrorCode.TOO_LONG, f"{label}不能超过 {GOAL_TEXT_LIMIT} 个字符。", field
+                )
             )
             continue
         cleaned[field] = text
@@ -135,7 +138,7 @@ def _adopted_template(
         if found is None:
             return None, [
                 Problem(
-                    "TEMPLATE_NOT_ADOPTED",
+                    GoalErrorCode.TEMPLATE_NOT_ADOPTED,
                     f"本院未采用模板“{template_code}”，请先采用后再使用。",
                     "template_code",
                 )
@@ -160,7 +163,7 @@ def _code_taken(goal: PerformanceGoal, code: str, *, exclude: int | None = None)
 
 
 def _duplicate(code: str) -> Problem:
-    return Problem("DUPLICATE_CODE", f"本目标已有指标编码“{code}”。", "code")
+    return Problem(CoreErrorCode.DUPLICATE_CODE, f"本目标已有指标编码“{code}”。", "code")
 
 
 def _default_scoring(value_type: str) -> str:
@@ -191,7 +194,7 @@ def create_goal(
     if PerformanceGoal.objects.filter(project=project, fiscal_year=project.fiscal_year).exists():
         problems.append(
             Problem(
-                "GOAL_EXISTS",
+                GoalErrorCode.GOAL_EXISTS,
                 f"项目“{project.name}”已有 {project.fiscal_year} 年度的绩效目标。",
                 "project",
             )
@@ -277,7 +280,11 @@ def add_library_indicator(
     problems: list[Problem] = []
     if source.retired_at is not None:
         problems.append(
-            Problem("RETIRED", f"指标“{source.name}”已停用，不能加入目标。", "library_indicator")
+            Problem(
+                CoreErrorCode.RETIRED,
+                f"指标“{source.name}”已停用，不能加入目标。",
+                "library_indicator",
+            )
         )
     if _code_taken(locked, source.code):
         problems.append(_duplicate(source.code))
@@ -336,7 +343,7 @@ def add_goal_indicator(
 def _policy_problems(cleaned: Mapping[str, Any], current: Mapping[str, Any]) -> list[Problem]:
     return [
         Problem(
-            "NOT_EDITABLE",
+            CoreErrorCode.NOT_EDITABLE,
             f"“{FIELD_LABELS[name]}”由省院模板确定，不能在目标中设置。",
             name,
         )
@@ -404,7 +411,7 @@ def remove_goal_indicator(
     locked_goal = _editable_goal(indicator.goal_id, expected_version)
     if indicator.mandatory:
         raise DomainError.single(
-            "MANDATORY",
+            GoalErrorCode.MANDATORY,
             f"指标“{indicator.name}”为省院模板必选指标，不能删除。",
             f"indicators.{indicator.code}",
         )

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from backend.core.errors import Problem
+from backend.core.errors import BaseErrorCode, CoreErrorCode, Problem
 from backend.goals.models import GoalStatus, IndicatorSource
 from backend.indicators.models import IndicatorFields
 
@@ -46,10 +46,10 @@ LOCKED_FIELDS: tuple[str, ...] = IndicatorFields.LOCKED_FIELDS
 # What an adjustment request may change.
 ADJUSTABLE_FIELDS: tuple[str, ...] = ("target_value", "target_text", "weight", "unit")
 
-NOT_EDITABLE = "NOT_EDITABLE"
-LOCKED = "LOCKED"
-NOT_ADJUSTABLE = "NOT_ADJUSTABLE"
-INVALID_TRANSITION = "INVALID_TRANSITION"
+NOT_EDITABLE = CoreErrorCode.NOT_EDITABLE
+LOCKED = CoreErrorCode.LOCKED
+NOT_ADJUSTABLE = CoreErrorCode.NOT_ADJUSTABLE
+INVALID_TRANSITION = CoreErrorCode.INVALID_TRANSITION
 
 
 class Route(StrEnum):
@@ -71,14 +71,14 @@ class Flags:
         return cls(from_library=library, locked=bool(indicator.locked))
 
 
-def goal_refusal(route: Route, status: str) -> str | None:
+def goal_refusal(route: Route, status: str) -> BaseErrorCode | None:
     """The code refusing any change by ``route`` to a goal in ``status``, or ``None``."""
     if route is Route.EDIT:
         return None if status in EDITABLE_STATUSES else NOT_EDITABLE
     return None if status in ADJUSTABLE_STATUSES else INVALID_TRANSITION
 
 
-def field_refusal(route: Route, flags: Flags, name: str) -> str | None:
+def field_refusal(route: Route, flags: Flags, name: str) -> BaseErrorCode | None:
     """The code refusing a change of field ``name`` by ``route`` on an indicator with
     ``flags``, or ``None`` when the change is allowed."""
     if route is Route.EDIT:
@@ -115,7 +115,7 @@ def goal_problem(route: Route, status: str, action: str = "修改") -> Problem |
 
 
 def problem(
-    code: str, *, label: str, field: str | None, indicator: str = "", value: str = ""
+    code: BaseErrorCode, *, label: str, field: str | None, indicator: str = "", value: str = ""
 ) -> Problem:
     """The problem of a field refusal: ``label`` names the field as the form does, ``field``
     is where the caller reports it (an input name, a cell), ``indicator`` the indicator's name

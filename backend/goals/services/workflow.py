@@ -39,9 +39,10 @@ from backend.accounts.models import User
 from backend.accounts.policy import Op
 from backend.benchmarking.services import record_goal_facts
 from backend.core import cleaning
-from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.errors import CoreErrorCode, DomainError, PermissionDenied, Problem
 from backend.core.numbers import POINTS, VALUE
 from backend.core.versioning import bump, check_version
+from backend.goals.errors import GoalErrorCode
 from backend.goals.models import (
     AdjustmentRequest,
     AdjustmentStatus,
@@ -152,7 +153,7 @@ def _invalid(status: str, action: str, *, adjustment: bool = False) -> DomainErr
     else:
         label = GoalStatus(status).label
         message = f"绩效目标当前状态为“{label}”，不能{action}。"
-    return DomainError.single("INVALID_TRANSITION", message, "status")
+    return DomainError.single(CoreErrorCode.INVALID_TRANSITION, message, "status")
 
 
 def _after_approval(stage: str, unit: Procuratorate) -> str:
@@ -198,45 +199,53 @@ def _decision_problems(
     problems: list[Problem] = []
     if decision not in Decision.values:
         problems.append(
-            Problem("INVALID_CHOICE", "审核结论须为通过、退回或不予纳入预算。", "decision")
+            Problem(
+                CoreErrorCode.INVALID_CHOICE, "审核结论须为通过、退回或不予纳入预算。", "decision"
+            )
         )
     if graded:
         if grade and grade not in Grade.values:
-            problems.append(Problem("INVALID_CHOICE", "审核等级须为优、良、中或差。", "grade"))
+            problems.append(
+                Problem(CoreErrorCode.INVALID_CHOICE, "审核等级须为优、良、中或差。", "grade")
+            )
         elif decision in Decision.values:
             problems += _grade_problems(decision, grade or None)
     for code in indicator_comments or {}:
         if code not in (codes or set()):
             problems.append(
                 Problem(
-                    "UNKNOWN_INDICATOR",
+                    CoreErrorCode.UNKNOWN_INDICATOR,
                     f"该目标没有编码为“{code}”的指标。",
                     f"indicator_comments.{code}",
                 )
             )
     if len(comment.strip()) > TEXT_LIMIT:
-        problems.append(Problem("TOO_LONG", f"审核意见不能超过 {TEXT_LIMIT} 个字符。", "comment"))
+        problems.append(
+            Problem(CoreErrorCode.TOO_LONG, f"审核意见不能超过 {TEXT_LIMIT} 个字符。", "comment")
+        )
     for code, text in (indicator_comments or {}).items():
         if len((text or "").strip()) > TEXT_LIMIT:
             problems.append(
                 Problem(
-                    "TOO_LONG",
+                    CoreErrorCode.TOO_LONG,
                     f"指标审核意见不能超过 {TEXT_LIMIT} 个字符。",
                     f"indicator_comments.{code}",
                 )
             )
     commented = any((text or "").strip() for text in (indicator_comments or {}).values())
     if decision == Decision.RETURN and not comment.strip() and not commented:
-        problems.append(Problem("COMMENT_REQUIRED", "退回须填写审核意见。", "comment"))
+        problems.append(Problem(CoreErrorCode.COMMENT_REQUIRED, "退回须填写审核意见。", "comment"))
     return problems
 
 
 def _grade_problems(decision: str, grade: str | None) -> list[Problem]:
     if grade is None:
         if decision == Decision.APPROVE:
-            return [Problem("GRADE_REQUIRED", "审核通过须评定等级（优或良）。", "grade")]
+            return [
+                Problem(GoalErrorCode.GRADE_REQUIRED, "审核通过须评定等级（优或良）。", "grade")
+            ]
         if decision == Decision.REJECT:
-            return [Problem("GRADE_REQUIRED", "不予纳入预算须评定等级“差”。", "grade")]
+            return [Problem(GoalErrorCode.GRADE_REQUIRED, "不予纳入预算须评定等级“差”。", "grade")]
         return []  # a return may go without a grade
     if GRADE_DECISIONS[grade] != decision:
         label = Grade(grade).label
@@ -247,7 +256,7 @@ def _grade_problems(decision: str, grade: str | None) -> list[Problem]:
         }[GRADE_DECISIONS[grade]]
         return [
             Problem(
-                "GRADE_MISMATCH",
+                GoalErrorCode.GRADE_MISMATCH,
                 f"等级“{label}”的审核结论应为“{expected}”。",
                 "grade",
             )
@@ -323,11 +332,11 @@ def _require_not_self(goal: PerformanceGoal, user: AnyUser) -> None:
     if goal.approver_id is not None and goal.approver_id != user.pk:
         name = goal.approver.get_full_name() or goal.approver.get_username()  # type: ignore[union-attr]
         raise DomainError.single(
-            "APPROVAL_HANDED", f"该目标的审核已移交给“{name}”，由其审核。", "id"
+            GoalErrorCode.APPROVAL_HANDED, f"该目标的审核已移交给“{name}”，由其审核。", "id"
         )
     if goal.approver_id is None and goal.created_by_id == user.pk:
         raise DomainError.single(
-            "SELF_APPROVAL",
+            GoalErrorCode.SELF_APPROVAL,
             "本目标由您编制，不能由您本人审核：请移交本院其他负责人审核。",
             "id",
         )
@@ -348,11 +357,15 @@ def hand_approval(goal: PerformanceGoal, *, user: AnyUser, to: User) -> Performa
         raise PermissionDenied("只有编制该目标的负责人（或已被移交的负责人）可以移交审核。")
     if to.pk in (user.pk, goal.created_by_id):
         raise DomainError.single(
-            "SELF_APPROVAL", "不能移交给本人或目标的编制人：请选择本院其他负责人。", "approver"
+            GoalErrorCode.SELF_APPROVAL,
+            "不能移交给本人或目标的编制人：请选择本院其他负责人。",
+            "approver",
         )
     if not role_table.unit_access(to, unit).allows_here(Op.GOAL_APPROVE):
         raise DomainError.single(
-            "NOT_A_LEADER", f"“{to.get_username()}”不是本院负责人，不能审核目标。", "approver"
+            GoalErrorCode.NOT_A_LEADER,
+            f"“{to.get_username()}”不是本院负责人，不能审核目标。",
+            "approver",
         )
     goal.approver = to
     bump(goal)
@@ -449,7 +462,7 @@ def _clean_value(name: str, value: Any, field: str) -> tuple[Any, Problem | None
     label = _FIELD_LABELS[name]
     if name in _DECIMALS:
         if value is None or (isinstance(value, str) and not value.strip()):
-            return None, Problem("REQUIRED", f"请填写调整后的{label}。", field)
+            return None, Problem(CoreErrorCode.REQUIRED, f"请填写调整后的{label}。", field)
         return cleaning.decimal(value, field, label, size=_DECIMALS[name], negative=False)
     text, problem = cleaning.text(value, field, label, max_length=_TEXT_LIMITS[name])
     return (None, problem) if problem else (text, None)
@@ -463,19 +476,21 @@ def _clean_changes(
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
     if not changes:
-        return rows, [Problem("REQUIRED", "请至少填写一项调整内容。", "changes")]
+        return rows, [Problem(CoreErrorCode.REQUIRED, "请至少填写一项调整内容。", "changes")]
     seen: set[tuple[str, str]] = set()
     for index, change in enumerate(changes):
         prefix = f"changes.{index}"
         if not isinstance(change, Mapping):
-            problems.append(Problem("INVALID", "调整内容格式不正确。", prefix))
+            problems.append(Problem(CoreErrorCode.INVALID, "调整内容格式不正确。", prefix))
             continue
         code, name = change.get("indicator"), change.get("field")
         indicator = indicators.get(str(code))
         if indicator is None:
             problems.append(
                 Problem(
-                    "UNKNOWN_INDICATOR", f"该目标没有编码为“{code}”的指标。", f"{prefix}.indicator"
+                    CoreErrorCode.UNKNOWN_INDICATOR,
+                    f"该目标没有编码为“{code}”的指标。",
+                    f"{prefix}.indicator",
                 )
             )
             continue
@@ -494,7 +509,9 @@ def _clean_changes(
             continue
         if (indicator.code, name) in seen:
             problems.append(
-                Problem("DUPLICATE", "同一指标的同一项只能调整一次。", f"{prefix}.field")
+                Problem(
+                    CoreErrorCode.DUPLICATE, "同一指标的同一项只能调整一次。", f"{prefix}.field"
+                )
             )
             continue
         seen.add((indicator.code, name))
@@ -504,7 +521,9 @@ def _clean_changes(
             continue
         before = _json(getattr(indicator, name))
         if before == _json(value):
-            problems.append(Problem("UNCHANGED", "调整后的值与原值相同。", f"{prefix}.after"))
+            problems.append(
+                Problem(GoalErrorCode.UNCHANGED, "调整后的值与原值相同。", f"{prefix}.after")
+            )
             continue
         rows.append(
             {"indicator": indicator.code, "field": name, "before": before, "after": _json(value)}
@@ -532,7 +551,7 @@ def _apply(
         indicator = indicators.get(change["indicator"])
         if indicator is None:
             raise DomainError.single(
-                "UNKNOWN_INDICATOR",
+                CoreErrorCode.UNKNOWN_INDICATOR,
                 f"该目标已没有编码为“{change['indicator']}”的指标。",
                 "changes",
             )
@@ -594,14 +613,18 @@ def request_adjustment(
     existing = goal.adjustments.select_for_update().filter(status__in=_OPEN_ADJUSTMENT).first()
     if existing is not None and existing.status not in SUBMITTABLE:
         raise DomainError.single(
-            "ADJUSTMENT_OPEN", "该目标已有调整申请正在审核，请待其办结后再申请。", "goal"
+            GoalErrorCode.ADJUSTMENT_OPEN,
+            "该目标已有调整申请正在审核，请待其办结后再申请。",
+            "goal",
         )
     indicators = {i.code: i for i in goal.indicators.all()}
     rows, problems = _clean_changes(changes, indicators)
     if not (reason or "").strip():
-        problems.insert(0, Problem("REQUIRED", "请填写调整原因。", "reason"))
+        problems.insert(0, Problem(CoreErrorCode.REQUIRED, "请填写调整原因。", "reason"))
     elif len(reason.strip()) > TEXT_LIMIT:
-        problems.insert(0, Problem("TOO_LONG", f"调整原因不能超过 {TEXT_LIMIT} 个字符。", "reason"))
+        problems.insert(
+            0, Problem(CoreErrorCode.TOO_LONG, f"调整原因不能超过 {TEXT_LIMIT} 个字符。", "reason")
+        )
     if problems:
         raise DomainError(*problems)
     adjustment = existing or AdjustmentRequest(goal=goal, created_by=user)

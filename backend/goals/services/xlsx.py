@@ -41,8 +41,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from backend.budgets.models import Category, FundingSource, Project, ProjectKind
 from backend.core import cleaning, sheets
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
 from backend.core.versioning import bump, check_version
+from backend.goals.errors import GoalErrorCode
 from backend.goals.models import GoalIndicator, IndicatorSource, PerformanceGoal
 from backend.goals.services import drafting, edit_policy
 from backend.indicators.models import (
@@ -289,11 +290,11 @@ def _address(ref: str) -> str:
     return f"{SHEET}!{ref}"
 
 
-def _cell_problem(code: str, letter: str, row: int, message: str) -> Problem:
+def _cell_problem(code: BaseErrorCode, letter: str, row: int, message: str) -> Problem:
     return Problem(code, f"第 {row} 行“{HEADER_OF[letter]}”：{message}", _address(f"{letter}{row}"))
 
 
-def _fact_problem(code: str, label: str, ref: str, message: str) -> Problem:
+def _fact_problem(code: BaseErrorCode, label: str, ref: str, message: str) -> Problem:
     return Problem(code, f"“{_plain(label)}”（{ref}）：{message}", _address(ref))
 
 
@@ -379,7 +380,7 @@ def read_form(content: bytes) -> Form:
     header_row = _find_header(sheet)
     if header_row is None:
         raise DomainError.single(
-            "INVALID_FILE",
+            CoreErrorCode.INVALID_FILE,
             f"“{SHEET}”工作表中没有找到指标表头（第一列为“{HEADERS[0]}”的行）。",
             SHEET,
         )
@@ -389,7 +390,7 @@ def read_form(content: bytes) -> Form:
             letter = get_column_letter(index + 1)
             form.problems.append(
                 Problem(
-                    "INVALID_HEADER",
+                    CoreErrorCode.INVALID_HEADER,
                     f"第 {header_row} 行 {letter} 列应为“{expected}”，实际为“{header[index]}”。",
                     _address(f"{letter}{header_row}"),
                 )
@@ -402,13 +403,15 @@ def read_form(content: bytes) -> Form:
     for label in (CODE, YEAR, OVERALL):
         if label not in form.facts:
             form.problems.append(
-                Problem("MISSING_FIELD", f"申报表缺少“{_plain(label)}”栏。", SHEET)
+                Problem(GoalErrorCode.MISSING_FIELD, f"申报表缺少“{_plain(label)}”栏。", SHEET)
             )
     if OVERALL in form.facts:
         form.overall_goal = sheets.text(form.facts[OVERALL])
         if not form.overall_goal:
             form.problems.append(
-                _fact_problem("REQUIRED", OVERALL, form.fact_cells[OVERALL], "不能为空。")
+                _fact_problem(
+                    CoreErrorCode.REQUIRED, OVERALL, form.fact_cells[OVERALL], "不能为空。"
+                )
             )
     form.midterm_goal = sheets.text(form.facts.get(MIDTERM))
 
@@ -430,7 +433,7 @@ def read_form(content: bytes) -> Form:
             if code in first_row_of:
                 cell_problems.append(
                     _cell_problem(
-                        "DUPLICATE_CODE",
+                        CoreErrorCode.DUPLICATE_CODE,
                         COLUMN_OF["code"],
                         row,
                         f"指标编码“{code}”与第 {first_row_of[code]} 行重复。",
@@ -442,7 +445,11 @@ def read_form(content: bytes) -> Form:
         form.rows.append(FormRow(row=row, data=cleaned))
     if not form.rows and not form.problems:
         form.problems.append(
-            Problem("NO_INDICATORS", f"“{SHEET}”工作表中没有指标。", _address(f"A{header_row}"))
+            Problem(
+                CoreErrorCode.NO_INDICATORS,
+                f"“{SHEET}”工作表中没有指标。",
+                _address(f"A{header_row}"),
+            )
         )
     return form
 
@@ -462,7 +469,7 @@ def _fact_problems(project: Project, form: Form) -> list[Problem]:
         if code != project.code:
             problems.append(
                 _fact_problem(
-                    "MISMATCH",
+                    GoalErrorCode.MISMATCH,
                     CODE,
                     form.fact_cells[CODE],
                     f"表中为“{code}”，与项目“{project.name}”的编码“{project.code}”不一致。",
@@ -473,7 +480,7 @@ def _fact_problems(project: Project, form: Form) -> list[Problem]:
         if year != project.fiscal_year:
             problems.append(
                 _fact_problem(
-                    "MISMATCH",
+                    GoalErrorCode.MISMATCH,
                     YEAR,
                     form.fact_cells[YEAR],
                     f"表中为“{sheets.text(form.facts[YEAR])}”，与项目的预算年度 "
@@ -612,7 +619,7 @@ def _plan(
             if library.retired_at is not None and library.pk != linked:
                 problems.append(
                     _cell_problem(
-                        "RETIRED",
+                        CoreErrorCode.RETIRED,
                         COLUMN_OF["code"],
                         row.row,
                         f"指标库中的指标“{library.name}”（{code}）已停用，不能选用。",
@@ -648,7 +655,7 @@ def _plan(
         if code not in present:
             problems.append(
                 Problem(
-                    "MANDATORY",
+                    GoalErrorCode.MANDATORY,
                     f"必选指标“{name}”（{code}）不能删除，请在申报表中保留该行。",
                     f"indicators.{code}",
                 )
@@ -798,7 +805,7 @@ def import_goal(
         check_version(prepared.goal, expected_version, "绩效目标")
     if expected is not None and _digest(_changes(prepared)) != expected:
         raise DomainError.single(
-            "STALE",
+            CoreErrorCode.STALE,
             "核对变更后绩效目标已被修改，导入结果会与预览不同：请重新上传申报表并核对。",
             "file",
         )
@@ -972,13 +979,15 @@ def _budget_notes(project: Project, form: Form) -> list[Problem]:
         )
         if problem is not None or quantity is None:
             message = problem.message if problem is not None else ""
-            notes.append(_fact_problem("BUDGET_UNREADABLE", label, ref, f"{message}未导入。"))
+            notes.append(
+                _fact_problem(GoalErrorCode.BUDGET_UNREADABLE, label, ref, f"{message}未导入。")
+            )
             continue
         yuan = cleaning.convert(quantity.value, unit, "元")
         if yuan is None or recorded is None or yuan.quantize(Decimal("0.01")) != recorded:
             notes.append(
                 _fact_problem(
-                    "BUDGET_DIFFERS",
+                    GoalErrorCode.BUDGET_DIFFERS,
                     label,
                     ref,
                     f"表中为 {sheets.number(quantity.value)} {unit}，预算系统中为 "

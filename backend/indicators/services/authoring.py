@@ -16,8 +16,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from backend.accounts.models import User
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.indicators import system
+from backend.indicators.errors import IndicatorErrorCode
 from backend.indicators.models import (
     IndicatorFields,
     Layout,
@@ -42,7 +43,7 @@ def _lock_version(version_id: int) -> TemplateVersion:
 def _require_draft(version: TemplateVersion) -> None:
     if version.status != VersionStatus.DRAFT:
         raise DomainError.single(
-            "VERSION_NOT_DRAFT",
+            IndicatorErrorCode.VERSION_NOT_DRAFT,
             f"{version.template.code} 第 {version.number} 版"
             f"{VersionStatus(version.status).label}，不能修改；请先创建新的草稿版本。",
             "version",
@@ -60,7 +61,11 @@ def clean_changelog(changelog: str) -> tuple[str, list[Problem]]:
     text = (changelog or "").strip()
     if len(text) > CHANGELOG_MAX_LENGTH:
         return text, [
-            Problem("TOO_LONG", f"变更说明不能超过 {CHANGELOG_MAX_LENGTH} 个字符。", "changelog")
+            Problem(
+                CoreErrorCode.TOO_LONG,
+                f"变更说明不能超过 {CHANGELOG_MAX_LENGTH} 个字符。",
+                "changelog",
+            )
         ]
     return text, []
 
@@ -77,7 +82,7 @@ def _clean_template_weights(
             None,
             [
                 Problem(
-                    "INVALID_NUMBER",
+                    CoreErrorCode.INVALID_NUMBER,
                     f"预算执行率分值“{execution_weight}”不是有效的数字。",
                     "execution_weight",
                 )
@@ -88,7 +93,7 @@ def _clean_template_weights(
     ):
         problems.append(
             Problem(
-                "INVALID_WEIGHTS",
+                IndicatorErrorCode.INVALID_WEIGHTS,
                 "预算执行率分值应在 0 到 100 之间，最多两位小数。",
                 "execution_weight",
             )
@@ -103,7 +108,7 @@ def _clean_template_weights(
             if execution + default != 100:
                 problems.append(
                     Problem(
-                        "INVALID_WEIGHTS",
+                        IndicatorErrorCode.INVALID_WEIGHTS,
                         f"预算执行率分值 {validation.fmt(execution)} 与默认分组分值"
                         f"（合计 {validation.fmt(default)}）之和应为 100；"
                         "请同时设置分组分值。",
@@ -115,7 +120,7 @@ def _clean_template_weights(
     if not isinstance(group_weights, dict):  # JSON of another shape: a list, a number…
         problems.append(
             Problem(
-                "INVALID_WEIGHTS",
+                IndicatorErrorCode.INVALID_WEIGHTS,
                 '分组分值应为对象，如 {"output": 50, "effect": 30, "satisfaction": 10}。',
                 "group_weights",
             )
@@ -127,7 +132,7 @@ def _clean_template_weights(
         if key not in {group.value for group in ScoringGroup}:
             problems.append(
                 Problem(
-                    "INVALID_WEIGHTS",
+                    IndicatorErrorCode.INVALID_WEIGHTS,
                     f"分组“{key}”无效，应为 {'、'.join(g.value for g in ScoringGroup)} 之一。",
                     "group_weights",
                 )
@@ -138,7 +143,7 @@ def _clean_template_weights(
         except ValueError:
             problems.append(
                 Problem(
-                    "INVALID_WEIGHTS",
+                    IndicatorErrorCode.INVALID_WEIGHTS,
                     f"分组“{key}”的分值“{value}”不是有效的数字。",
                     "group_weights",
                 )
@@ -147,7 +152,7 @@ def _clean_template_weights(
         if number < 0 or number != number.quantize(Decimal("0.01")):
             problems.append(
                 Problem(
-                    "INVALID_WEIGHTS",
+                    IndicatorErrorCode.INVALID_WEIGHTS,
                     f"分组“{key}”的分值 {number} 应不小于 0，最多两位小数。",
                     "group_weights",
                 )
@@ -159,7 +164,7 @@ def _clean_template_weights(
         if required.value not in group_weights:
             problems.append(
                 Problem(
-                    "INVALID_WEIGHTS",
+                    IndicatorErrorCode.INVALID_WEIGHTS,
                     f"分组分值须包含{validation.GROUP_LABELS[required]}（{required.value}）。",
                     "group_weights",
                 )
@@ -169,7 +174,7 @@ def _clean_template_weights(
         if total != 100:
             problems.append(
                 Problem(
-                    "INVALID_WEIGHTS",
+                    IndicatorErrorCode.INVALID_WEIGHTS,
                     f"预算执行率分值与分组分值合计 {validation.fmt(total)}，应为 100.00。",
                     "group_weights",
                 )
@@ -189,7 +194,7 @@ def _department_split(
     if not isinstance(group_weights, dict) or set(group_weights) != set(keys):
         example = '{"input": 15, "process": 55, "output": 20, "outcome": 10}'
         message = f"部门整体的分组分值须包含投入、过程、产出、效果四项，如 {example}。"
-        return None, [Problem("INVALID_WEIGHTS", message, "group_weights")]
+        return None, [Problem(IndicatorErrorCode.INVALID_WEIGHTS, message, "group_weights")]
     stored: dict[str, str] = {}
     numbers: dict[str, Decimal] = {}
     for key in keys:
@@ -200,18 +205,18 @@ def _department_split(
             number = Decimal(-1)
         if number < 0 or number != number.quantize(Decimal("0.01")):
             message = f"分组“{key}”的分值“{value}”应为不小于 0 的数字，最多两位小数。"
-            return None, [Problem("INVALID_WEIGHTS", message, "group_weights")]
+            return None, [Problem(IndicatorErrorCode.INVALID_WEIGHTS, message, "group_weights")]
         numbers[key], stored[key] = number, _format_weight(number)
     total = sum(numbers.values(), Decimal(0))
     if total != 100:
         message = f"投入、过程、产出、效果分值合计 {validation.fmt(total)}，应为 100.00。"
-        return None, [Problem("INVALID_WEIGHTS", message, "group_weights")]
+        return None, [Problem(IndicatorErrorCode.INVALID_WEIGHTS, message, "group_weights")]
     if numbers["process"] < execution:
         message = (
             f"过程分值 {validation.fmt(numbers['process'])} 小于预算执行率分值 "
             f"{validation.fmt(execution)}（预算执行率计入过程）。"
         )
-        return None, [Problem("INVALID_WEIGHTS", message, "group_weights")]
+        return None, [Problem(IndicatorErrorCode.INVALID_WEIGHTS, message, "group_weights")]
     return stored, []
 
 
@@ -247,24 +252,26 @@ def create_template(
     if len(code) > validation.CODE_MAX_LENGTH or not validation.CODE_PATTERN.match(code):
         problems.append(
             Problem(
-                "INVALID_CODE",
+                CoreErrorCode.INVALID_CODE,
                 f"模板编码“{code}”无效：只能使用字母、数字、连字符和下划线，"
                 f"长度 1–{validation.CODE_MAX_LENGTH}。",
                 "code",
             )
         )
     elif Template.objects.filter(code=code).exists():
-        problems.append(Problem("CODE_TAKEN", f"模板编码“{code}”已被使用。", "code"))
+        problems.append(Problem(CoreErrorCode.CODE_TAKEN, f"模板编码“{code}”已被使用。", "code"))
     if not name:
-        problems.append(Problem("REQUIRED", "模板名称不能为空。", "name"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "模板名称不能为空。", "name"))
     elif len(name) > 200:
-        problems.append(Problem("TOO_LONG", "模板名称不能超过 200 个字符。", "name"))
+        problems.append(Problem(CoreErrorCode.TOO_LONG, "模板名称不能超过 200 个字符。", "name"))
     if len(project_kind) > 100:
-        problems.append(Problem("TOO_LONG", "适用项目不能超过 100 个字符。", "project_kind"))
+        problems.append(
+            Problem(CoreErrorCode.TOO_LONG, "适用项目不能超过 100 个字符。", "project_kind")
+        )
     if layout not in Layout.values:
         problems.append(
             Problem(
-                "INVALID_CHOICE",
+                CoreErrorCode.INVALID_CHOICE,
                 f"计分结构“{layout}”无效，应为 {'、'.join(Layout.values)} 之一。",
                 "layout",
             )
@@ -272,7 +279,7 @@ def create_template(
     if scope not in Scope.values:
         problems.append(
             Problem(
-                "INVALID_CHOICE",
+                CoreErrorCode.INVALID_CHOICE,
                 f"适用对象“{scope}”无效，应为 {'、'.join(Scope.values)} 之一。",
                 "scope",
             )
@@ -280,7 +287,7 @@ def create_template(
     elif layout == Layout.DEPARTMENT and scope != Scope.DEPARTMENT:
         problems.append(
             Problem(
-                "INVALID_CHOICE",
+                CoreErrorCode.INVALID_CHOICE,
                 "投入/过程/产出/效果计分结构只用于部门整体支出模板。",
                 "layout",
             )
@@ -306,7 +313,9 @@ def create_template(
                 created_by=user,
             )
     except IntegrityError as exc:  # lost a race against a concurrent creation
-        raise DomainError.single("CODE_TAKEN", f"模板编码“{code}”已被使用。", "code") from exc
+        raise DomainError.single(
+            CoreErrorCode.CODE_TAKEN, f"模板编码“{code}”已被使用。", "code"
+        ) from exc
     TemplateVersion.objects.create(
         template=template, number=1, status=VersionStatus.DRAFT, created_by=user
     )
@@ -335,7 +344,7 @@ def new_draft(
     if draft is not None:
         problems.append(
             Problem(
-                "DRAFT_EXISTS",
+                IndicatorErrorCode.DRAFT_EXISTS,
                 f"模板“{template.name}”已有草稿版本（第 {draft.number} 版），"
                 "请先发布或删除该草稿。",
                 "template",
@@ -355,7 +364,7 @@ def new_draft(
             )
     except IntegrityError as exc:
         raise DomainError.single(
-            "DRAFT_EXISTS", f"模板“{template.name}”已有草稿版本。", "template"
+            IndicatorErrorCode.DRAFT_EXISTS, f"模板“{template.name}”已有草稿版本。", "template"
         ) from exc
     if copy_latest and latest is not None:
         fields = ("code", *IndicatorFields.CONTENT_FIELDS)
@@ -393,7 +402,7 @@ def add_indicator(version: TemplateVersion, data: dict[str, Any]) -> TemplateInd
 
 
 def _duplicate(code: str | None) -> Problem:
-    return Problem("DUPLICATE_CODE", f"本版本中已有指标编码“{code}”。", "code")
+    return Problem(CoreErrorCode.DUPLICATE_CODE, f"本版本中已有指标编码“{code}”。", "code")
 
 
 @transaction.atomic
@@ -404,7 +413,7 @@ def update_indicator(indicator: TemplateIndicator, data: dict[str, Any]) -> Temp
     _require_draft(version)
     current = TemplateIndicator.objects.filter(pk=indicator.pk, version=version).first()
     if current is None:
-        raise DomainError.single("NOT_FOUND", "指标不存在或已被删除。", "indicator")
+        raise DomainError.single(CoreErrorCode.NOT_FOUND, "指标不存在或已被删除。", "indicator")
     base = {field: getattr(current, field) for field in validation.INDICATOR_FIELDS}
     layout = Template.objects.values_list("layout", flat=True).get(pk=version.template_id)
     cleaned, problems = validation.clean_indicator_fields(
@@ -467,7 +476,9 @@ def publish_version(
     _require_draft(version)
     text, problems = clean_changelog(version.changelog if changelog is None else changelog)
     if not text:
-        problems.append(Problem("CHANGELOG_REQUIRED", "发布版本须填写变更说明。", "changelog"))
+        problems.append(
+            Problem(IndicatorErrorCode.CHANGELOG_REQUIRED, "发布版本须填写变更说明。", "changelog")
+        )
     indicators = list(version.indicators.order_by("sort_order", "id"))
     problems = validation.validate_version(version.template, indicators) + problems
     if problems:
@@ -487,7 +498,7 @@ def retire_version(version: TemplateVersion, *, user: User | None) -> TemplateVe
     version = _lock_version(version.pk)
     if version.status != VersionStatus.PUBLISHED:
         raise DomainError.single(
-            "VERSION_NOT_PUBLISHED",
+            CoreErrorCode.VERSION_NOT_PUBLISHED,
             f"{version.template.code} 第 {version.number} 版"
             f"{VersionStatus(version.status).label}，只有已发布的版本可以停用。",
             "version",

@@ -24,8 +24,9 @@ from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.core.queue import task_named
+from backend.indicators.errors import IndicatorErrorCode
 from backend.indicators.models import (
     PushStatus,
     PushTarget,
@@ -88,23 +89,25 @@ def _spec_problems(spec: TargetSpec) -> list[Problem]:
     if spec.kind not in KINDS:
         problems.append(
             Problem(
-                "INVALID_TARGETS", f"推送范围“{spec.kind}”无效，应为 {', '.join(KINDS)}。", "kind"
+                CoreErrorCode.INVALID_TARGETS,
+                f"推送范围“{spec.kind}”无效，应为 {', '.join(KINDS)}。",
+                "kind",
             )
         )
     if spec.kind == "level" and not spec.level:
-        problems.append(Problem("REQUIRED", "请指定层级。", "level"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请指定层级。", "level"))
     if spec.level and spec.level not in UnitLevel.values:
         problems.append(
             Problem(
-                "INVALID_CHOICE",
+                CoreErrorCode.INVALID_CHOICE,
                 f"层级“{spec.level}”无效，应为 {', '.join(UnitLevel.values)} 之一。",
                 "level",
             )
         )
     if spec.kind == "subtree" and not spec.under:
-        problems.append(Problem("REQUIRED", "请指定上级院。", "under"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请指定上级院。", "under"))
     if spec.kind == "codes" and not _codes(spec):
-        problems.append(Problem("REQUIRED", "请列出推送的单位。", "codes"))
+        problems.append(Problem(CoreErrorCode.REQUIRED, "请列出推送的单位。", "codes"))
     return problems
 
 
@@ -128,7 +131,9 @@ def resolve_targets(spec: TargetSpec) -> list[Procuratorate]:
         # unit or one below it: the root comes back too, which tells whether it exists.
         found = list(qs.filter(path__contains=f"{PATH_SEPARATOR}{spec.under}{PATH_SEPARATOR}"))
         if not any(unit.code == spec.under for unit in found):
-            raise DomainError.single("UNKNOWN_UNITS", f"单位不存在：{spec.under}。", "under")
+            raise DomainError.single(
+                CoreErrorCode.UNKNOWN_UNITS, f"单位不存在：{spec.under}。", "under"
+            )
         units = [
             unit
             for unit in found
@@ -142,11 +147,13 @@ def resolve_targets(spec: TargetSpec) -> list[Procuratorate]:
         unknown = sorted(set(codes) - {unit.code for unit in found})
         if unknown:
             raise DomainError.single(
-                "UNKNOWN_UNITS", f"单位不存在：{'、'.join(unknown)}。", "codes"
+                CoreErrorCode.UNKNOWN_UNITS, f"单位不存在：{'、'.join(unknown)}。", "codes"
             )
         units = [unit for unit in found if unit.active]
     if not units:
-        raise DomainError.single("NO_TARGETS", "推送范围内没有启用的单位。", "targets")
+        raise DomainError.single(
+            IndicatorErrorCode.NO_TARGETS, "推送范围内没有启用的单位。", "targets"
+        )
     return units
 
 
@@ -159,7 +166,11 @@ def push_version(
     problems: list[Problem] = []
     if version.status != VersionStatus.PUBLISHED:
         problems.append(
-            Problem("VERSION_NOT_PUBLISHED", f"{version} 不是已发布版本，不能推送。", "version")
+            Problem(
+                CoreErrorCode.VERSION_NOT_PUBLISHED,
+                f"{version} 不是已发布版本，不能推送。",
+                "version",
+            )
         )
     units: list[Procuratorate] = []
     try:
@@ -220,7 +231,8 @@ def retry_target(target: PushTarget) -> PushTarget:
     target = PushTarget.objects.select_for_update().get(pk=target.pk)
     if target.status != PushStatus.FAILED:
         raise DomainError.single(
-            "NOT_FAILED", f"只能重试失败的推送对象（当前状态：{target.get_status_display()}）。"
+            IndicatorErrorCode.NOT_FAILED,
+            f"只能重试失败的推送对象（当前状态：{target.get_status_display()}）。",
         )
     target.status = PushStatus.PENDING
     target.save(update_fields=["status"])
@@ -261,7 +273,7 @@ def run_target(target_id: int) -> PushTarget:
                 return target
             if connection.schema_name != target.unit.schema_name:
                 raise DomainError.single(
-                    "WRONG_SCHEMA",
+                    IndicatorErrorCode.WRONG_SCHEMA,
                     f"推送任务在模式“{connection.schema_name}”中运行，"
                     f"应为“{target.unit.schema_name}”。",
                 )

@@ -18,9 +18,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from backend.core import cleaning
-from backend.core.errors import Problem
+from backend.core.errors import CoreErrorCode, Problem
 from backend.core.numbers import POINTS, VALUE
 from backend.indicators import system
+from backend.indicators.errors import IndicatorErrorCode
 from backend.indicators.models import (
     Direction,
     IndicatorFields,
@@ -93,7 +94,9 @@ to_decimal = cleaning.to_decimal
 def _clean_number(field: str, value: Any) -> tuple[Decimal | None, Problem | None]:
     size = _NUMBER_LIMITS[field]
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None, Problem("INVALID_NUMBER", f"{FIELD_LABELS[field]}不能为空。", field)
+        return None, Problem(
+            CoreErrorCode.INVALID_NUMBER, f"{FIELD_LABELS[field]}不能为空。", field
+        )
     return cleaning.decimal(value, field, FIELD_LABELS[field], size=size)
 
 
@@ -120,7 +123,7 @@ def level_problems(
     if level1 not in levels:
         return [
             Problem(
-                "INVALID_LEVEL",
+                CoreErrorCode.INVALID_LEVEL,
                 f"一级指标“{level1}”无效，应为 {'、'.join(levels)} 之一。",
                 f"{prefix}level1",
             )
@@ -129,7 +132,7 @@ def level_problems(
     if normalise_level2(level2) not in allowed:
         return [
             Problem(
-                "INVALID_LEVEL",
+                CoreErrorCode.INVALID_LEVEL,
                 f"二级指标“{level2}”不属于{level1}，应为 {'、'.join(allowed)} 之一。",
                 f"{prefix}level2",
             )
@@ -161,12 +164,14 @@ def clean_indicator_fields(
 
     for field in data:
         if field not in INDICATOR_FIELDS:
-            problems.append(Problem("UNKNOWN_FIELD", f"未知字段“{field}”。", field))
+            problems.append(Problem(CoreErrorCode.UNKNOWN_FIELD, f"未知字段“{field}”。", field))
 
     if not partial:
         for field in REQUIRED_FIELDS:
             if _is_blank(data.get(field)):
-                problems.append(Problem("REQUIRED", f"{FIELD_LABELS[field]}不能为空。", field))
+                problems.append(
+                    Problem(CoreErrorCode.REQUIRED, f"{FIELD_LABELS[field]}不能为空。", field)
+                )
 
     for field in INDICATOR_FIELDS:
         if field not in data:
@@ -176,14 +181,16 @@ def clean_indicator_fields(
             continue  # null for a field with a default: as if not given
         if field in REQUIRED_FIELDS and _is_blank(value):
             if partial:  # not reported twice: the loop above covers the full case
-                problems.append(Problem("REQUIRED", f"{FIELD_LABELS[field]}不能为空。", field))
+                problems.append(
+                    Problem(CoreErrorCode.REQUIRED, f"{FIELD_LABELS[field]}不能为空。", field)
+                )
             continue
         problem: Problem | None = None
         if field == "code":
             code = str(value).strip()
             if len(code) > CODE_MAX_LENGTH or not CODE_PATTERN.match(code):
                 problem = Problem(
-                    "INVALID_CODE",
+                    CoreErrorCode.INVALID_CODE,
                     f"指标编码“{code}”无效：只能使用字母、数字、连字符和下划线，"
                     f"长度不超过 {CODE_MAX_LENGTH}。",
                     field,
@@ -200,7 +207,7 @@ def clean_indicator_fields(
             else:
                 allowed = "、".join(f"{v}（{lbl}）" for v, lbl in choices.choices)
                 problem = Problem(
-                    "INVALID_CHOICE",
+                    CoreErrorCode.INVALID_CHOICE,
                     f"{FIELD_LABELS[field]}“{text}”无效，应为 {allowed} 之一。",
                     field,
                 )
@@ -210,12 +217,12 @@ def clean_indicator_fields(
             else:
                 number, problem = _clean_number(field, value)
                 if problem is None and field == "weight" and number < 0:
-                    problem = Problem("INVALID_WEIGHT", "分值不能为负数。", field)
+                    problem = Problem(IndicatorErrorCode.INVALID_WEIGHT, "分值不能为负数。", field)
                 if problem is None and field == "target_value" and number < 0:
                     # Actual values are never negative: under ≥ such a target is always met,
                     # under ≤ and = never; the scoring engine refuses it.
                     problem = Problem(
-                        "NEGATIVE_TARGET",
+                        IndicatorErrorCode.NEGATIVE_TARGET,
                         "指标值不能为负数：实际完成值不会小于 0，“≥”时总能达成，“≤”“=”时无法达成。",
                         field,
                     )
@@ -225,12 +232,14 @@ def clean_indicator_fields(
             if isinstance(value, bool):
                 cleaned[field] = value
             else:
-                problem = Problem("INVALID_BOOLEAN", f"{FIELD_LABELS[field]}应为是或否。", field)
+                problem = Problem(
+                    IndicatorErrorCode.INVALID_BOOLEAN, f"{FIELD_LABELS[field]}应为是或否。", field
+                )
         elif field == "sort_order":
             if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31:
                 cleaned[field] = value
             else:
-                problem = Problem("INVALID_NUMBER", "排序应为非负整数。", field)
+                problem = Problem(CoreErrorCode.INVALID_NUMBER, "排序应为非负整数。", field)
         else:  # text
             text, problem = _clean_text(field, value)
             if field == "level2":
@@ -273,7 +282,7 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
     ``layout``, ``execution_weight`` and ``group_weights`` are loaded)."""
     problems: list[Problem] = []
     if not indicators:
-        return [Problem("NO_INDICATORS", "版本至少需要一个三级指标。", "indicators")]
+        return [Problem(CoreErrorCode.NO_INDICATORS, "版本至少需要一个三级指标。", "indicators")]
 
     counts = Counter(i.code for i in indicators)
     reported_duplicates: set[str] = set()
@@ -283,22 +292,28 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
         title = f"指标“{indicator.name or name}”"
 
         if not indicator.code:
-            problems.append(Problem("REQUIRED", f"{title}缺少指标编码。", f"{prefix}code"))
+            problems.append(
+                Problem(CoreErrorCode.REQUIRED, f"{title}缺少指标编码。", f"{prefix}code")
+            )
         elif not CODE_PATTERN.match(indicator.code) or len(indicator.code) > CODE_MAX_LENGTH:
             problems.append(
-                Problem("INVALID_CODE", f"指标编码“{indicator.code}”无效。", f"{prefix}code")
+                Problem(
+                    CoreErrorCode.INVALID_CODE, f"指标编码“{indicator.code}”无效。", f"{prefix}code"
+                )
             )
         if counts[indicator.code] > 1 and indicator.code not in reported_duplicates:
             reported_duplicates.add(indicator.code)
             problems.append(
                 Problem(
-                    "DUPLICATE_CODE",
+                    CoreErrorCode.DUPLICATE_CODE,
                     f"指标编码“{indicator.code}”重复 {counts[indicator.code]} 次。",
                     f"{prefix}code",
                 )
             )
         if not (indicator.name or "").strip():
-            problems.append(Problem("REQUIRED", f"{title}缺少三级指标名称。", f"{prefix}name"))
+            problems.append(
+                Problem(CoreErrorCode.REQUIRED, f"{title}缺少三级指标名称。", f"{prefix}name")
+            )
 
         problems.extend(
             Problem(p.code, f"{title}：{p.message}", p.field)
@@ -314,7 +329,7 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
             if not indicator.direction:
                 problems.append(
                     Problem(
-                        "DIRECTION_REQUIRED",
+                        IndicatorErrorCode.DIRECTION_REQUIRED,
                         f"{title}为定量指标，须设置运算符（≥、≤ 或 =）。",
                         f"{prefix}direction",
                     )
@@ -322,7 +337,7 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
             elif indicator.direction not in Direction.values:
                 problems.append(
                     Problem(
-                        "INVALID_CHOICE",
+                        CoreErrorCode.INVALID_CHOICE,
                         f"{title}的运算符“{indicator.direction}”无效。",
                         f"{prefix}direction",
                     )
@@ -330,7 +345,9 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
             if not (indicator.unit or "").strip():
                 problems.append(
                     Problem(
-                        "UNIT_REQUIRED", f"{title}为定量指标，须设置计量单位。", f"{prefix}unit"
+                        IndicatorErrorCode.UNIT_REQUIRED,
+                        f"{title}为定量指标，须设置计量单位。",
+                        f"{prefix}unit",
                     )
                 )
             if indicator.target_value is not None:
@@ -339,7 +356,7 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
                 except ValueError:
                     problems.append(
                         Problem(
-                            "INVALID_NUMBER",
+                            CoreErrorCode.INVALID_NUMBER,
                             f"{title}的指标值“{indicator.target_value}”不是有效的数字。",
                             f"{prefix}target_value",
                         )
@@ -347,7 +364,7 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
             if indicator.scoring_method == ScoringMethod.BANDS:
                 problems.append(
                     Problem(
-                        "INVALID_SCORING_METHOD",
+                        IndicatorErrorCode.INVALID_SCORING_METHOD,
                         f"{title}为定量指标，不能使用分档计分。",
                         f"{prefix}scoring_method",
                     )
@@ -356,7 +373,7 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
             if indicator.direction:
                 problems.append(
                     Problem(
-                        "DIRECTION_NOT_ALLOWED",
+                        IndicatorErrorCode.DIRECTION_NOT_ALLOWED,
                         f"{title}为定性指标，不应设置运算符。",
                         f"{prefix}direction",
                     )
@@ -364,7 +381,7 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
             if not (indicator.target_text or "").strip():
                 problems.append(
                     Problem(
-                        "TARGET_TEXT_REQUIRED",
+                        IndicatorErrorCode.TARGET_TEXT_REQUIRED,
                         f"{title}为定性指标，须填写定性目标。",
                         f"{prefix}target_text",
                     )
@@ -372,7 +389,7 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
             if indicator.scoring_method == ScoringMethod.PROPORTIONAL:
                 problems.append(
                     Problem(
-                        "INVALID_SCORING_METHOD",
+                        IndicatorErrorCode.INVALID_SCORING_METHOD,
                         f"{title}为定性指标，不能使用比例计分。",
                         f"{prefix}scoring_method",
                     )
@@ -380,7 +397,7 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
         else:
             problems.append(
                 Problem(
-                    "INVALID_CHOICE",
+                    CoreErrorCode.INVALID_CHOICE,
                     f"{title}的指标性质“{indicator.value_type}”无效，应为定量或定性。",
                     f"{prefix}value_type",
                 )
@@ -388,7 +405,7 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
         if indicator.scoring_method not in ScoringMethod.values:
             problems.append(
                 Problem(
-                    "INVALID_CHOICE",
+                    CoreErrorCode.INVALID_CHOICE,
                     f"{title}的评分方法“{indicator.scoring_method}”无效。",
                     f"{prefix}scoring_method",
                 )
@@ -398,7 +415,11 @@ def validate_version(template: Template, indicators: Sequence[TemplateIndicator]
         if weight is None or weight <= 0:
             shown = "（空）" if indicator.weight is None else indicator.weight
             problems.append(
-                Problem("INVALID_WEIGHT", f"{title}的分值 {shown} 应大于 0。", f"{prefix}weight")
+                Problem(
+                    IndicatorErrorCode.INVALID_WEIGHT,
+                    f"{title}的分值 {shown} 应大于 0。",
+                    f"{prefix}weight",
+                )
             )
 
     problems.extend(_weight_problems(template, indicators))
@@ -419,13 +440,17 @@ def _weight_problems(template: Template, indicators: Sequence[TemplateIndicator]
     if not has_quantity:
         problems.append(
             Problem(
-                "MISSING_QUANTITY_INDICATOR",
+                IndicatorErrorCode.MISSING_QUANTITY_INDICATOR,
                 "至少需要一个产出指标下的数量指标。",
                 "indicators",
             )
         )
     if not has_effect:
-        problems.append(Problem("MISSING_EFFECT_INDICATOR", "至少需要一个效益指标。", "indicators"))
+        problems.append(
+            Problem(
+                IndicatorErrorCode.MISSING_EFFECT_INDICATOR, "至少需要一个效益指标。", "indicators"
+            )
+        )
 
     try:
         execution = to_decimal(template.execution_weight)
@@ -444,7 +469,7 @@ def _weight_problems(template: Template, indicators: Sequence[TemplateIndicator]
         except (ValueError, TypeError, InvalidOperation):
             problems.append(
                 Problem(
-                    "INVALID_WEIGHTS",
+                    IndicatorErrorCode.INVALID_WEIGHTS,
                     f"模板的分组分值设置无效：{template.group_weights}。",
                     "group_weights",
                 )
@@ -469,7 +494,7 @@ def _weight_problems(template: Template, indicators: Sequence[TemplateIndicator]
                     note = "（未设满意度指标，满意度分值计入效益指标）"
                 problems.append(
                     Problem(
-                        "GROUP_WEIGHT_MISMATCH",
+                        IndicatorErrorCode.GROUP_WEIGHT_MISMATCH,
                         f"{label}分值合计 {fmt(actual)}，应为 {fmt(target)}{note}。",
                         f"weights.{group.value}",
                     )
@@ -478,7 +503,7 @@ def _weight_problems(template: Template, indicators: Sequence[TemplateIndicator]
     if total != expected_total:
         problems.append(
             Problem(
-                "TOTAL_WEIGHT_MISMATCH",
+                IndicatorErrorCode.TOTAL_WEIGHT_MISMATCH,
                 f"指标分值合计 {fmt(total)}，应为 {fmt(expected_total)}"
                 f"（总分 100 减去预算执行率分值 {fmt(execution)}）。",
                 "weights.total",
@@ -521,7 +546,7 @@ def _department_weight_problems(
                     note = f"（过程分值减去预算执行率分值 {fmt(execution)}）"
                 problems.append(
                     Problem(
-                        "GROUP_WEIGHT_MISMATCH",
+                        IndicatorErrorCode.GROUP_WEIGHT_MISMATCH,
                         f"{label}分值合计 {fmt(have)}，应为 {fmt(want)}{note}。",
                         f"weights.{group.value}",
                     )
@@ -530,7 +555,7 @@ def _department_weight_problems(
     if total != Decimal(100) - execution:
         problems.append(
             Problem(
-                "TOTAL_WEIGHT_MISMATCH",
+                IndicatorErrorCode.TOTAL_WEIGHT_MISMATCH,
                 f"指标分值合计 {fmt(total)}，应为 {fmt(Decimal(100) - execution)}"
                 f"（总分 100 减去预算执行率分值 {fmt(execution)}）。",
                 "weights.total",

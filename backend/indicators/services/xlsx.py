@@ -19,8 +19,9 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from backend.accounts.models import User
 from backend.core import cleaning, sheets
-from backend.core.errors import Problem
+from backend.core.errors import BaseErrorCode, CoreErrorCode, Problem
 from backend.indicators import selectors
+from backend.indicators.errors import IndicatorErrorCode
 from backend.indicators.models import (
     Direction,
     Layout,
@@ -204,7 +205,7 @@ def _cell(letter: str, row: int) -> str:
     return f"{SHEET}!{letter}{row}"
 
 
-def _cell_problem(code: str, letter: str, row: int, message: str) -> Problem:
+def _cell_problem(code: BaseErrorCode, letter: str, row: int, message: str) -> Problem:
     return Problem(code, f"第 {row} 行“{HEADER_OF[letter]}”：{message}", _cell(letter, row))
 
 
@@ -215,14 +216,14 @@ def _quantitative_target(
     problems: list[Problem],
     notes: list[Problem] | None,
     column_of: Mapping[str, str],
-    cell_problem: Callable[[str, str, int, str], Problem],
+    cell_problem: Callable[[BaseErrorCode, str, int, str], Problem],
 ) -> None:
     """The 指标值 of a quantitative row: number, unit and operator as written."""
     letter = column_of["target"]
     quantity, problem = sheets.quantity(cell, "target_value", "指标值", unit=data["unit"] or None)
     if problem is not None:
         message = problem.message.removeprefix("指标值")
-        if problem.code == "INVALID_NUMBER" and "不是有效的数字" in message:
+        if problem.code == CoreErrorCode.INVALID_NUMBER and "不是有效的数字" in message:
             message += "（定量指标的指标值应为数字，可带单位和“≥”“≤”等比较符）"
         problems.append(cell_problem(problem.code, letter, row, message))
         return
@@ -247,7 +248,7 @@ def _quantitative_target(
         elif data["direction"] != quantity.comparator:
             problems.append(
                 cell_problem(
-                    "CONFLICT",
+                    IndicatorErrorCode.CONFLICT,
                     letter,
                     row,
                     f"指标值中的比较符“{symbol}”与运算符列的"
@@ -261,7 +262,7 @@ def _quantitative_target(
     if quantity.approximate:
         said.append("“约”字已忽略，按数值处理")
     if said and notes is not None:
-        notes.append(cell_problem("READ_AS", letter, row, "；".join(said) + "。"))
+        notes.append(cell_problem(CoreErrorCode.READ_AS, letter, row, "；".join(said) + "。"))
 
 
 def parse_indicator_row(
@@ -270,7 +271,7 @@ def parse_indicator_row(
     *,
     columns: Sequence[tuple[str, str]] = (),
     column_of: Mapping[str, str] | None = None,
-    cell_problem: Callable[[str, str, int, str], Problem] | None = None,
+    cell_problem: Callable[[BaseErrorCode, str, int, str], Problem] | None = None,
     notes: list[Problem] | None = None,
 ) -> tuple[dict[str, Any], list[Problem]]:
     """The values of one indicator row as ``clean_indicator_fields`` input, and the problems of
@@ -309,7 +310,7 @@ def parse_indicator_row(
             return mapping[raw]
         problems.append(
             cell_problem(
-                "INVALID_CHOICE",
+                CoreErrorCode.INVALID_CHOICE,
                 column_of[key],
                 row,
                 f"“{raw}”无效，应为 {'、'.join(allowed)} 之一。",
@@ -327,7 +328,7 @@ def parse_indicator_row(
     if direction is None:
         problems.append(
             cell_problem(
-                "INVALID_CHOICE",
+                CoreErrorCode.INVALID_CHOICE,
                 column_of["direction"],
                 row,
                 f"“{text('direction')}”无效，应为 ≥、≤、= 之一（也可写“大于等于”“不低于”等）。",
@@ -377,7 +378,10 @@ def parse_indicator_row(
         else:
             problems.append(
                 cell_problem(
-                    "INVALID_BOOLEAN", column_of[key], row, f"“{text(key)}”无效，应为是或否。"
+                    IndicatorErrorCode.INVALID_BOOLEAN,
+                    column_of[key],
+                    row,
+                    f"“{text(key)}”无效，应为是或否。",
                 )
             )
     return data, problems
@@ -405,7 +409,7 @@ def read_indicators(
             letter = get_column_letter(index + 1)
             problems.append(
                 Problem(
-                    "INVALID_HEADER",
+                    CoreErrorCode.INVALID_HEADER,
                     f"第 1 行 {letter} 列应为“{expected}”，实际为“{found}”。",
                     _cell(letter, 1),
                 )
@@ -432,7 +436,7 @@ def read_indicators(
             if code in first_row_of:
                 cell_problems.append(
                     _cell_problem(
-                        "DUPLICATE_CODE",
+                        CoreErrorCode.DUPLICATE_CODE,
                         "A",
                         row,
                         f"指标编码“{code}”与第 {first_row_of[code]} 行重复。",
@@ -443,7 +447,7 @@ def read_indicators(
         problems.extend(cell_problems)
         rows.append(SheetRow(row=row, data=cleaned))
     if not rows and not problems:
-        problems.append(Problem("NO_INDICATORS", f"“{SHEET}”工作表中没有指标。", SHEET))
+        problems.append(Problem(CoreErrorCode.NO_INDICATORS, f"“{SHEET}”工作表中没有指标。", SHEET))
     return rows, problems
 
 
@@ -472,7 +476,7 @@ def _check(
     if draft is not None:
         problems.append(
             Problem(
-                "DRAFT_EXISTS",
+                IndicatorErrorCode.DRAFT_EXISTS,
                 f"模板“{template.name}”已有草稿版本（第 {draft.number} 版），"
                 "请先发布或删除该草稿再导入。",
                 "template",

@@ -10,6 +10,7 @@ from backend.accounts import policy as role_table
 from backend.accounts.models import User
 from backend.accounts.policy import Op
 from backend.core.errors import DomainError, PermissionDenied
+from backend.key_evaluation.errors import KeyEvaluationErrorCode
 from tenants.models import Procuratorate, UnitLevel
 
 ISSUER_LEVELS = (UnitLevel.PROVINCE, UnitLevel.CITY)
@@ -36,7 +37,9 @@ def require_manager(actor: Actor, issuer: Procuratorate) -> None:
 
 def require_issuer(issuer: Procuratorate) -> None:
     if issuer.level not in ISSUER_LEVELS:
-        raise DomainError.single("INVALID_ISSUER", "只有省级院或市级院可以组织重点评价。", "issuer")
+        raise DomainError.single(
+            KeyEvaluationErrorCode.INVALID_ISSUER, "只有省级院或市级院可以组织重点评价。", "issuer"
+        )
 
 
 def is_under(unit: Procuratorate, issuer: Procuratorate) -> bool:

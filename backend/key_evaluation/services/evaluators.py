@@ -14,9 +14,10 @@ from backend.accounts import policy as role_table
 from backend.accounts.models import Membership
 from backend.accounts.policy import Op
 from backend.core import cleaning
-from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.errors import CoreErrorCode, DomainError, PermissionDenied, Problem
 from backend.core.numbers import VALUE
 from backend.evaluation import scoring
+from backend.key_evaluation.errors import KeyEvaluationErrorCode
 from backend.key_evaluation.models import (
     AssignmentStatus,
     EvaluatorAssignment,
@@ -30,7 +31,9 @@ from backend.key_evaluation.services.access import Actor, require_manager
 
 def require_open(key_eval: KeyEvaluation) -> None:
     if key_eval.status == KeyEvaluationStatus.FINALISED:
-        raise DomainError.single("ALREADY_FINALISED", "重点评价已定稿，不能再修改。")
+        raise DomainError.single(
+            KeyEvaluationErrorCode.ALREADY_FINALISED, "重点评价已定稿，不能再修改。"
+        )
 
 
 @transaction.atomic
@@ -45,7 +48,7 @@ def assign_evaluators(
     require_open(key_eval)
     ids = list(dict.fromkeys(user_ids))
     if not ids:
-        raise DomainError.single("REQUIRED", "请至少指定一名评价人员。", "userIds")
+        raise DomainError.single(CoreErrorCode.REQUIRED, "请至少指定一名评价人员。", "userIds")
     issuer = key_eval.issuer
     eligible = set(
         Membership.objects.filter(
@@ -65,7 +68,7 @@ def assign_evaluators(
         if user_id not in eligible:
             problems.append(
                 Problem(
-                    "NOT_AN_EVALUATOR",
+                    KeyEvaluationErrorCode.NOT_AN_EVALUATOR,
                     "该用户不是本院（或上级院）的评价人员。",
                     f"userIds.{index}",
                 )
@@ -73,7 +76,7 @@ def assign_evaluators(
         elif user_id in conflicted:
             problems.append(
                 Problem(
-                    "CONFLICT_OF_INTEREST",
+                    KeyEvaluationErrorCode.CONFLICT_OF_INTEREST,
                     "评价人员不能评价本人所在单位的项目。",
                     f"userIds.{index}",
                 )
@@ -83,7 +86,7 @@ def assign_evaluators(
         if user_id not in ids and assignment.status == AssignmentStatus.SUBMITTED:
             problems.append(
                 Problem(
-                    "EVALUATOR_SUBMITTED",
+                    KeyEvaluationErrorCode.EVALUATOR_SUBMITTED,
                     "已提交评分的评价人员不能移除。",
                     "userIds",
                 )
@@ -115,12 +118,17 @@ def _require_own(assignment: EvaluatorAssignment, actor: Actor) -> None:
         raise PermissionDenied("只有被指定的评价人员本人可以评分。")
     require_open(assignment.key_evaluation)
     if assignment.status == AssignmentStatus.SUBMITTED:
-        raise DomainError.single("ALREADY_SUBMITTED", "评分已提交，不能再修改。")
+        raise DomainError.single(CoreErrorCode.ALREADY_SUBMITTED, "评分已提交，不能再修改。")
 
 
 def _decimal(value: Any, field: str, label: str, problems: list[Problem]) -> Decimal | None:
     number, problem = cleaning.decimal(
-        value, field, label, size=VALUE, negative=False, negative_code="NEGATIVE"
+        value,
+        field,
+        label,
+        size=VALUE,
+        negative=False,
+        negative_code=KeyEvaluationErrorCode.NEGATIVE,
     )
     if problem is not None:
         problems.append(problem)
@@ -146,15 +154,21 @@ def _clean_row(
             row.get("actual_value"), f"{prefix}actualValue", "实际值", problems
         )
         if row.get("band"):
-            problems.append(Problem("NOT_QUALITATIVE", "定量指标不评定档次。", f"{prefix}band"))
+            problems.append(
+                Problem(CoreErrorCode.NOT_QUALITATIVE, "定量指标不评定档次。", f"{prefix}band")
+            )
     else:
         band = row.get("band") or ""
         band_score = _decimal(row.get("band_score"), f"{prefix}bandScore", "档内得分", problems)
         if band and band not in scoring.BANDS:
-            problems.append(Problem("INVALID_CHOICE", "定性档次无效。", f"{prefix}band"))
+            problems.append(
+                Problem(CoreErrorCode.INVALID_CHOICE, "定性档次无效。", f"{prefix}band")
+            )
         elif band:
             if band_score is None:
-                problems.append(Problem("REQUIRED", "请填写档内得分。", f"{prefix}bandScore"))
+                problems.append(
+                    Problem(CoreErrorCode.REQUIRED, "请填写档内得分。", f"{prefix}bandScore")
+                )
             else:
                 low_pct, high_pct = scoring.BANDS[band]
                 low = indicator.weight * low_pct / 100
@@ -162,19 +176,21 @@ def _clean_row(
                 if not low <= band_score <= high:
                     problems.append(
                         Problem(
-                            "OUT_OF_BAND",
+                            KeyEvaluationErrorCode.OUT_OF_BAND,
                             f"“{scoring.BAND_LABELS[band]}”档的得分应在"
                             f"{scoring.quantize(low)}–{scoring.quantize(high)}之间。",
                             f"{prefix}bandScore",
                         )
                     )
         elif band_score is not None:
-            problems.append(Problem("REQUIRED", "请先选择定性档次。", f"{prefix}band"))
+            problems.append(Problem(CoreErrorCode.REQUIRED, "请先选择定性档次。", f"{prefix}band"))
         cleaned["band"], cleaned["band_score"] = band, band_score
         if row.get("actual_value") is not None:
             problems.append(
                 Problem(
-                    "NOT_QUANTITATIVE", "定性指标请评定档次，不填实际值。", f"{prefix}actualValue"
+                    CoreErrorCode.NOT_QUANTITATIVE,
+                    "定性指标请评定档次，不填实际值。",
+                    f"{prefix}actualValue",
                 )
             )
     override = _decimal(row.get("override_score"), f"{prefix}overrideScore", "调整得分", problems)
@@ -182,14 +198,16 @@ def _clean_row(
         if override > indicator.weight:
             problems.append(
                 Problem(
-                    "OUT_OF_RANGE",
+                    CoreErrorCode.OUT_OF_RANGE,
                     f"调整得分应在0–{scoring.quantize(indicator.weight)}之间。",
                     f"{prefix}overrideScore",
                 )
             )
         if not cleaned["override_reason"]:
             problems.append(
-                Problem("REASON_REQUIRED", "调整得分须说明理由。", f"{prefix}overrideReason")
+                Problem(
+                    CoreErrorCode.REASON_REQUIRED, "调整得分须说明理由。", f"{prefix}overrideReason"
+                )
             )
         cleaned["override_score"] = override
     if len(problems) > before:
@@ -280,10 +298,14 @@ def record_evaluator_scores(
         code = str(row.get("code") or "")
         indicator = by_code.get(code)
         if indicator is None:
-            problems.append(Problem("UNKNOWN_INDICATOR", f"指标“{code}”不存在。", f"{prefix}code"))
+            problems.append(
+                Problem(CoreErrorCode.UNKNOWN_INDICATOR, f"指标“{code}”不存在。", f"{prefix}code")
+            )
             continue
         if code in seen:
-            problems.append(Problem("DUPLICATE", f"指标“{code}”重复填写。", f"{prefix}code"))
+            problems.append(
+                Problem(CoreErrorCode.DUPLICATE, f"指标“{code}”重复填写。", f"{prefix}code")
+            )
             continue
         seen.add(code)
         fields = _clean_row(row, indicator, prefix, problems)
@@ -313,7 +335,11 @@ def submit_evaluator_scores(assignment: EvaluatorAssignment, actor: Actor) -> Ev
     if missing:
         raise DomainError(
             *(
-                Problem("MISSING_ACTUAL", f"指标“{code}”尚未评分。", f"indicators.{code}")
+                Problem(
+                    KeyEvaluationErrorCode.MISSING_ACTUAL,
+                    f"指标“{code}”尚未评分。",
+                    f"indicators.{code}",
+                )
                 for code in missing
             )
         )

@@ -12,6 +12,7 @@ from backend.benchmarking.models import ProjectFact
 from backend.core.errors import DomainError
 from backend.feedback.services import open_for_overrated_self_evaluation
 from backend.key_evaluation import rules
+from backend.key_evaluation.errors import KeyEvaluationErrorCode
 from backend.key_evaluation.models import (
     AssignmentStatus,
     EvaluatorScore,
@@ -45,11 +46,13 @@ def finalise_key_evaluation(
     require_open(key_eval)
     assignments = list(key_eval.assignments.select_related("evaluator").order_by("id"))
     if not assignments:
-        raise DomainError.single("NO_EVALUATORS", "尚未指定评价人员。")
+        raise DomainError.single(KeyEvaluationErrorCode.NO_EVALUATORS, "尚未指定评价人员。")
     pending = [a for a in assignments if a.status != AssignmentStatus.SUBMITTED]
     if pending:
         names = "、".join(a.evaluator.full_name or a.evaluator.username for a in pending)
-        raise DomainError.single("PENDING_EVALUATORS", f"以下评价人员尚未提交评分：{names}。")
+        raise DomainError.single(
+            KeyEvaluationErrorCode.PENDING_EVALUATORS, f"以下评价人员尚未提交评分：{names}。"
+        )
     rule, overrate_points = _policy_values(key_eval.unit)
     # A submitted sheet is rescored on submit, so its total is set; 0 guards a legacy row.
     combined = rules.combine([a.total or Decimal(0) for a in assignments], rule)

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from backend.benchmarking.models import ProjectFact
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.key_evaluation import sampling
 from backend.key_evaluation.models import (
     KeyEvaluation,
@@ -54,10 +54,10 @@ def draw_sample(
         except (InvalidOperation, ValueError):
             share = Decimal(-1)
         if not share.is_finite() or not Decimal(0) <= share <= Decimal(100):
-            problems.append(Problem("OUT_OF_RANGE", "抽查比例应在0–100之间。", "share"))
+            problems.append(Problem(CoreErrorCode.OUT_OF_RANGE, "抽查比例应在0–100之间。", "share"))
     seed = (seed or "").strip() or sampling.default_seed(issuer.code, fiscal_year)
     if len(seed) > 100:
-        problems.append(Problem("TOO_LONG", "随机种子不能超过100个字符。", "seed"))
+        problems.append(Problem(CoreErrorCode.TOO_LONG, "随机种子不能超过100个字符。", "seed"))
     if problems:
         raise DomainError(*problems)
     facts = list(

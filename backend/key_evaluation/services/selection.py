@@ -10,8 +10,9 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from backend.benchmarking.models import ProjectFact
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.evaluation import scoring
+from backend.key_evaluation.errors import KeyEvaluationErrorCode
 from backend.key_evaluation.models import (
     KeyEvaluation,
     KeyEvaluationKind,
@@ -94,7 +95,7 @@ def create_from_snapshot(
     snap = _snapshot(unit, fact.project_id, fact.fiscal_year)
     if snap is None or snap["evaluation"].executed is None:
         raise DomainError.single(
-            "NOT_FINALISED",
+            KeyEvaluationErrorCode.NOT_FINALISED,
             f"项目{fact.project_code}的自评尚未定稿，不能选为重点评价。",
             "projectId",
         )
@@ -171,18 +172,24 @@ def select_for_key_evaluation(
     require_manager(actor, issuer)
     problems: list[Problem] = []
     if kind not in KeyEvaluationKind.values:
-        problems.append(Problem("INVALID_CHOICE", "评价类型无效。", "kind"))
+        problems.append(Problem(CoreErrorCode.INVALID_CHOICE, "评价类型无效。", "kind"))
     if not is_under(unit, issuer):
-        problems.append(Problem("NOT_IN_SUBTREE", "只能选择本院下级单位的项目。", "unit"))
+        problems.append(
+            Problem(KeyEvaluationErrorCode.NOT_IN_SUBTREE, "只能选择本院下级单位的项目。", "unit")
+        )
     if problems:
         raise DomainError(*problems)
     fact = _finalised_fact(unit, project_id, fiscal_year)
     if fact is None:
         raise DomainError.single(
-            "NOT_FINALISED", "该项目没有已定稿的年度自评，不能选为重点评价。", "projectId"
+            KeyEvaluationErrorCode.NOT_FINALISED,
+            "该项目没有已定稿的年度自评，不能选为重点评价。",
+            "projectId",
         )
     if KeyEvaluation.objects.filter(unit=unit, project_id=project_id).exists():
         raise DomainError.single(
-            "ALREADY_SELECTED", "该项目已被选为重点评价或抽查复核。", "projectId"
+            KeyEvaluationErrorCode.ALREADY_SELECTED,
+            "该项目已被选为重点评价或抽查复核。",
+            "projectId",
         )
     return create_from_snapshot(issuer, actor, unit, fact, kind)

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from backend.accounts import policy as role_table
 from backend.accounts.policy import Op
-from backend.core.errors import DomainError, PermissionDenied, Problem
+from backend.core.errors import CoreErrorCode, DomainError, PermissionDenied, Problem
 from backend.key_evaluation.services.access import Actor
 from backend.oversight.models import KeyScoreRule, ProvincePolicy
 from tenants.models import Procuratorate, UnitLevel
@@ -35,7 +35,9 @@ def set_key_evaluation_policy(
     which a self-score may exceed the key score before it is flagged (0–100). A
     ``province_admin`` of that province, or platform staff."""
     if province.level != UnitLevel.PROVINCE:
-        raise DomainError.single("NOT_A_PROVINCE", "只有省级院可以进行此项设置。", "province")
+        raise DomainError.single(
+            CoreErrorCode.NOT_A_PROVINCE, "只有省级院可以进行此项设置。", "province"
+        )
     if not (
         actor is not None
         and actor.is_authenticated
@@ -54,13 +56,15 @@ def set_key_evaluation_policy(
             number = Decimal("NaN")
         if not number.is_finite() or not Decimal(0) <= number <= Decimal(100):
             problems.append(
-                Problem("OUT_OF_RANGE", f"{_POLICY_LABELS[name]}应在0–100之间。", field)
+                Problem(CoreErrorCode.OUT_OF_RANGE, f"{_POLICY_LABELS[name]}应在0–100之间。", field)
             )
         else:
             values[name] = number.quantize(Decimal("0.01"))
     if key_score_rule is not None:
         if key_score_rule not in KeyScoreRule.values:
-            problems.append(Problem("INVALID_CHOICE", "重点评价得分口径无效。", "keyScoreRule"))
+            problems.append(
+                Problem(CoreErrorCode.INVALID_CHOICE, "重点评价得分口径无效。", "keyScoreRule")
+            )
         else:
             values["key_score_rule"] = key_score_rule
     if problems:

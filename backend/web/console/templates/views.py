@@ -22,9 +22,10 @@ from django_tenants.utils import schema_context
 from backend.accounts.policy import Op
 from backend.benchmarking import peers
 from backend.console import templates as selectors
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.documents.services import SHEET_TYPES, read_upload
 from backend.indicators import selectors as indicator_selectors
+from backend.indicators.errors import IndicatorErrorCode
 from backend.indicators.models import (
     PushStatus,
     Scope,
@@ -509,7 +510,7 @@ def _spec(request: HttpRequest, form: PushForm) -> push.TargetSpec:
     if kind == "city":
         city = form.cleaned_data.get("city")
         if not city:
-            raise DomainError.single("REQUIRED", "请选择市院。", "city")
+            raise DomainError.single(CoreErrorCode.REQUIRED, "请选择市院。", "city")
         return push.TargetSpec(kind="subtree", under=city, include_root=True)
     if kind == "peer":
         code = form.cleaned_data.get("peer_group")
@@ -517,14 +518,16 @@ def _spec(request: HttpRequest, form: PushForm) -> push.TargetSpec:
         for province in request.console_access.units_for(OP):  # type: ignore[attr-defined]
             group = group or peers.peer_group(province, code or "")
         if group is None:
-            raise DomainError.single("REQUIRED", "请选择对标组。", "peer_group")
+            raise DomainError.single(CoreErrorCode.REQUIRED, "请选择对标组。", "peer_group")
         members = list(
             peers.members(group, timezone.localdate().year)
             .filter(active=True)
             .values_list("code", flat=True)
         )
         if not members:
-            raise DomainError.single("NO_TARGETS", "该对标组没有成员单位。", "peer_group")
+            raise DomainError.single(
+                IndicatorErrorCode.NO_TARGETS, "该对标组没有成员单位。", "peer_group"
+            )
         return push.TargetSpec(kind="codes", codes=tuple(members))
     return push.TargetSpec(kind="codes", codes=tuple(form.code_list()))
 

@@ -20,7 +20,7 @@ from backend.accounts import services as accounts
 from backend.accounts.models import Role, User
 from backend.accounts.policy import Op
 from backend.console import units as selectors
-from backend.core.errors import DomainError, Problem
+from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.web.access import console_page
 from backend.web.console.units import tasks
 from backend.web.console.units.forms import (
@@ -188,7 +188,7 @@ def _check_new_unit(request: HttpRequest, spec: UnitSpec) -> bool:
     parent = selectors.unit(roots, spec.parent_code) if spec.parent_code else None
     if parent is None:
         raise DomainError.single(
-            "OUT_OF_REACH",
+            CoreErrorCode.OUT_OF_REACH,
             "新单位须隶属于您管辖范围内的单位。",
             "parent_code",
         )
@@ -271,7 +271,7 @@ def _reach_checked(
         if check.action == "create":
             if not check.spec.parent_code or check.spec.parent_code not in known:
                 problem = Problem(
-                    "OUT_OF_REACH", "新单位须隶属于您管辖范围内的单位。", "parent_code"
+                    CoreErrorCode.OUT_OF_REACH, "新单位须隶属于您管辖范围内的单位。", "parent_code"
                 )
                 out.append(provisioning.RowCheck(check.line, check.spec, "error", (problem,)))
                 continue
