@@ -23,6 +23,7 @@ from backend.library.models import (
 )
 from backend.library.services import (
     add_local_indicator,
+    adopt_in_transaction,
     adopt_version,
     resolve_conflict,
     update_indicator,
@@ -118,6 +119,23 @@ def test_adoption_uses_a_constant_number_of_queries(lsj) -> None:
         counts.append(len(queries))
     assert counts[0] == counts[1] and counts[2] == counts[3], counts
     assert max(counts) <= 12, counts
+
+
+def test_adoption_inside_the_callers_transaction_takes_no_savepoint(lsj) -> None:
+    """A push target adopts in its own transaction (``run_target``): no savepoint round trips
+    per unit; ``adopt_version`` inside a transaction takes one."""
+    first, second = make_version(3), make_version(3)
+    with CaptureQueriesContext(connection) as inside:
+        result = adopt_in_transaction(first)
+    with CaptureQueriesContext(connection) as nested:
+        adopt_version(second)
+    assert result.created == 3 and set(library()) >= codes(first)
+
+    def savepoints(queries: CaptureQueriesContext) -> list[str]:
+        return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" in q["sql"]]
+
+    assert savepoints(inside) == []
+    assert len(savepoints(nested)) == 2  # SAVEPOINT and RELEASE SAVEPOINT
 
 
 def test_an_older_version_is_refused(lsj) -> None:
