@@ -59,8 +59,9 @@ def login(
     longer than any user's can name nobody; it is refused before the throttling records it (its
     log table holds 255 characters)."""
     if len(username) > USERNAME_MAX:
-        raise DomainError.single("INVALID_CREDENTIALS", "用户名或密码错误。", "password")
-    user = authenticate(request, username=username, password=password)
+        user = None
+    else:
+        user = authenticate(request, username=username, password=password)
     if user is None and throttle.is_locked_out(request):
         raise DomainError.single(
             throttle.TOO_MANY_ATTEMPTS,
