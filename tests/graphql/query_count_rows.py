@@ -371,14 +371,16 @@ QC_CITY = "qc-city"
 
 def registry_units(n: int) -> list:
     """``n`` county units under a city ``qc-city`` of 湖南 (made on first use): registry rows
-    only, without schemas (``save()`` of a tenant creates its schema, ``bulk_create`` does not;
-    bench/benchmarking.py ``add_units``). A public list of one row per unit grows with these."""
+    only, without schemas (``bench/benchmarking.py`` ``add_units``: ``save()`` of a tenant
+    creates its schema, ``bulk_create`` does not). A public list of one row per unit grows
+    with these."""
+    from bench.benchmarking import add_counties, add_units
     from tenants.models import Procuratorate, UnitLevel
 
     city = Procuratorate.objects.filter(code=QC_CITY).first()
     if city is None:
         province = Procuratorate.objects.get(code="hunan")
-        (city,) = Procuratorate.objects.bulk_create(
+        (city,) = add_units(
             [
                 Procuratorate(
                     code=QC_CITY,
@@ -391,20 +393,8 @@ def registry_units(n: int) -> list:
                 )
             ]
         )
-    start = Procuratorate.objects.filter(parent=city).count()
-    codes = [f"qc-u{start + index:04}" for index in range(n)]
-    return Procuratorate.objects.bulk_create(
-        Procuratorate(
-            code=code,
-            schema_name=code.replace("-", "_"),
-            name=f"计数基层院{code}",
-            level=UnitLevel.COUNTY,
-            path=f"{city.path}{code}/",
-            depth=city.depth + 1,
-            parent=city,
-        )
-        for code in codes
-    )
+    # Coded qc<start>-u0000 on: a second call does not repeat the first one's codes.
+    return add_counties([city], f"qc{city.children.count()}", n)
 
 
 def units(n: int) -> None:
