@@ -340,7 +340,7 @@ ENTRIES: dict[str, Entry] = {
         "public",
         """{ myKeyEvaluationAssignments(first: 200) { edges { node { status
           evaluator { username } scores { indicatorCode }
-          keyEvaluation { projectCode unit { code } issuer { code parent { code } }
+          keyEvaluation { projectCode unit { code parent { code } } issuer { code }
             indicators { code } assignments { status evaluator { username } } } } } } }""",
         rows.my_assignments,
         edges("myKeyEvaluationAssignments"),
