@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
 
 from graphql_schema.core.types import CountableConnection
+from graphql_schema.tenants.dataloaders import UnitLoader
 from tenants import selectors
 from tenants.models import Procuratorate, UnitLevel
 
@@ -27,6 +30,16 @@ class Unit(DjangoObjectType):
     @staticmethod
     def resolve_level(root: Procuratorate, info: graphene.ResolveInfo) -> str:
         return root.level
+
+    @staticmethod
+    def resolve_parent(root: Procuratorate, info: graphene.ResolveInfo) -> Any:
+        """The selected parent when the queryset selected it, else loaded with the parents of
+        the response's other units (one query)."""
+        if root.parent_id is None:
+            return None
+        if Procuratorate.parent.is_cached(root):
+            return root.parent
+        return UnitLoader.of(info).load(root.parent_id)
 
     @staticmethod
     def resolve_parent_code(root: Procuratorate, info: graphene.ResolveInfo) -> str | None:

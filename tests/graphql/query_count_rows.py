@@ -364,3 +364,137 @@ def tasks(n: int) -> None:
             GoalFactory()
         else:
             ProjectFactory()
+
+
+QC_CITY = "qc-city"
+
+
+def registry_units(n: int) -> list:
+    """``n`` county units under a city ``qc-city`` of 湖南 (made on first use): registry rows
+    only, without schemas (``bench/benchmarking.py`` ``add_units``: ``save()`` of a tenant
+    creates its schema, ``bulk_create`` does not). A public list of one row per unit grows
+    with these."""
+    from bench.benchmarking import add_counties, add_units
+    from tenants.models import Procuratorate, UnitLevel
+
+    city = Procuratorate.objects.filter(code=QC_CITY).first()
+    if city is None:
+        province = Procuratorate.objects.get(code="hunan")
+        (city,) = add_units(
+            [
+                Procuratorate(
+                    code=QC_CITY,
+                    schema_name=QC_CITY.replace("-", "_"),
+                    name="计数市院",
+                    level=UnitLevel.CITY,
+                    path=f"{province.path}{QC_CITY}/",
+                    depth=province.depth + 1,
+                    parent=province,
+                )
+            ]
+        )
+    # Coded qc<start>-u0000 on: a second call does not repeat the first one's codes.
+    return add_counties([city], f"qc{city.children.count()}", n)
+
+
+def units(n: int) -> None:
+    registry_units(n)
+
+
+def unit_statistics(n: int) -> None:
+    from tests.benchmarking.factories import UnitStatisticsFactory
+
+    for unit in registry_units(n):
+        UnitStatisticsFactory(unit=unit)
+
+
+def execution_facts(n: int) -> None:
+    from tests.benchmarking.factories import ExecutionFactFactory
+
+    for unit in registry_units(n):
+        ExecutionFactFactory(unit=unit)
+
+
+def unit_year_facts(n: int) -> None:
+    from tests.benchmarking.factories import UnitYearFactFactory
+
+    for unit in registry_units(n):
+        UnitYearFactFactory(unit=unit)
+
+
+def _finalised_project_facts(n: int, grade: str) -> None:
+    from django.utils import timezone
+
+    from tenants.models import Procuratorate
+    from tests.benchmarking.factories import ProjectFactFactory
+
+    unit = Procuratorate.objects.get(code="lengshuijiang")
+    ProjectFactFactory.create_batch(
+        n, unit=unit, finalised_at=timezone.now(), self_score=Decimal("75"), self_grade=grade
+    )
+
+
+def evaluation_results(n: int) -> None:
+    _finalised_project_facts(n, "良")
+
+
+def suggested_rectifications(n: int) -> None:
+    _finalised_project_facts(n, "中")
+
+
+def key_evaluators(n: int) -> None:
+    from backend.accounts.models import Role
+    from tenants.models import Procuratorate
+    from tests.factories import MembershipFactory, UserFactory
+
+    unit = Procuratorate.objects.get(code="hunan")
+    for user in UserFactory.create_batch(n):
+        MembershipFactory(user=user, unit=unit, role=Role.EVALUATOR)
+
+
+def my_assignments(n: int) -> None:
+    """``n`` key evaluations assigned to the entry's caller (湖南's evaluator)."""
+    from backend.accounts.models import Role, User
+    from backend.key_evaluation.models import EvaluatorAssignment, EvaluatorScore, KeyEvaluation
+
+    evaluator = User.objects.get(username=f"qc-hunan-{Role.EVALUATOR}")
+    before = KeyEvaluation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    key_evaluations(n)
+    for evaluation in KeyEvaluation.objects.filter(pk__gt=before):
+        assignment, _ = EvaluatorAssignment.objects.get_or_create(
+            key_evaluation=evaluation, evaluator=evaluator
+        )
+        for indicator in evaluation.indicators.all():
+            EvaluatorScore.objects.get_or_create(assignment=assignment, indicator=indicator)
+
+
+def sampling_draws(n: int) -> None:
+    from backend.accounts.models import User
+    from backend.key_evaluation.models import SamplingDraw
+    from tenants.models import Procuratorate
+
+    unit = Procuratorate.objects.get(code="hunan")
+    drawer = User.objects.order_by("pk").first()
+    SamplingDraw.objects.bulk_create(
+        SamplingDraw(
+            issuer=unit,
+            fiscal_year=2026,
+            share=Decimal("10"),
+            seed=f"qc-{index}",
+            population_size=10,
+            sample_size=1,
+            drawn_by=drawer,
+        )
+        for index in range(n)
+    )
+
+
+def poor_projects(n: int) -> None:
+    """``n`` finalised self-evaluations graded 差 behind the year's department evaluation."""
+    from backend.evaluation.models import DepartmentEvaluation, SelfEvaluation
+    from tests.reports.factories import make_department, make_evaluation
+
+    if not DepartmentEvaluation.objects.filter(fiscal_year=2026).exists():
+        make_department()
+    made = [make_evaluation().pk for _ in range(n)]
+    SelfEvaluation.objects.filter(pk__in=made).update(grade="差", total=Decimal("50"))

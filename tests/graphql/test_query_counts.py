@@ -264,6 +264,107 @@ ENTRIES: dict[str, Entry] = {
         Role.UNIT_FINANCE,
         "lengshuijiang",
     ),
+    "units": Entry(
+        "public",
+        """{ units(under: "qc-city", first: 200) { totalCount edges { node { code parentCode
+          domain parent { code parentCode } } } } }""",
+        rows.units,
+        edges("units"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "benchmark": Entry(
+        "public",
+        """{ benchmark(metric: BUDGET, fiscalYear: 2026, level: "county", city: "qc-city") {
+          distribution { count median } rows { totalCount edges { node { code cityCode value
+          rank percentile } } } } }""",
+        rows.units,
+        edges("benchmark", "rows"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "unitStatistics": Entry(
+        "public",
+        """{ unitStatistics(fiscalYear: 2026, first: 200) { edges { node { unitCode staff
+          procurators cases } } } }""",
+        rows.unit_statistics,
+        edges("unitStatistics"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "executionFacts": Entry(
+        "public",
+        """{ executionFacts(fiscalYear: 2026) { month executionRate
+          unit { code parentCode parent { code } } } }""",
+        rows.execution_facts,
+        edges("executionFacts"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "evaluationResults": Entry(
+        "public",
+        """{ evaluationResults(first: 200) { edges { node { projectCode selfGrade
+          unit { code parentCode parent { code } } } } } }""",
+        rows.evaluation_results,
+        edges("evaluationResults"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "unitEvaluationResults": Entry(
+        "public",
+        """{ unitEvaluationResults { fiscalYear projectGrade
+          unit { code parentCode parent { code } } } }""",
+        rows.unit_year_facts,
+        edges("unitEvaluationResults"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "suggestedRectifications": Entry(
+        "public",
+        """{ suggestedRectifications(first: 200) { edges { node { projectId projectCode
+          unit { code parentCode parent { code } } } } } }""",
+        rows.suggested_rectifications,
+        edges("suggestedRectifications"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "keyEvaluators": Entry(
+        "public",
+        """{ keyEvaluators(issuer: "hunan") { id username fullName } }""",
+        rows.key_evaluators,
+        edges("keyEvaluators"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "myKeyEvaluationAssignments": Entry(
+        "public",
+        """{ myKeyEvaluationAssignments(first: 200) { edges { node { status
+          evaluator { username } scores { indicatorCode }
+          keyEvaluation { projectCode unit { code parent { code } } issuer { code }
+            indicators { code } assignments { status evaluator { username } } } } } } }""",
+        rows.my_assignments,
+        edges("myKeyEvaluationAssignments"),
+        Role.EVALUATOR,
+        "hunan",
+    ),
+    "samplingDraws": Entry(
+        "public",
+        """{ samplingDraws(first: 200) { edges { node { seed drawnBy chosen
+          issuer { code parent { code } } } } } }""",
+        rows.sampling_draws,
+        edges("samplingDraws"),
+        Role.PROVINCE_ADMIN,
+        "hunan",
+    ),
+    "poorProjects": Entry(
+        "tenant",
+        """{ departmentEvaluation(fiscalYear: 2026) { poorProjects { evaluationId projectCode
+          projectName total grade } } }""",
+        rows.poor_projects,
+        edges("departmentEvaluation", "poorProjects"),
+        Role.UNIT_FINANCE,
+        "lengshuijiang",
+    ),
 }
 
 # List fields without an entry yet ("schema:Type.field"), each with the reason; the list only
@@ -301,19 +402,6 @@ NOT_YET_COUNTED: dict[str, str] = {
     "public:Weaknesses.selfKeyGaps": (
         "bounded, not rows that grow: grouped rows, one aggregate query"
     ),
-    "public:Query.unitStatistics": "bounded, not rows that grow: one row per unit and year",
-    "public:Query.executionFacts": (
-        "bounded, not rows that grow: one row per unit and month (select_related unit)"
-    ),
-    "public:Query.units": "200 units need 200 schemas; the queryset selects the parent",
-    "public:BenchmarkTable.rows": "no row builder yet (issue 17 left open)",
-    "public:Query.evaluationResults": "no row builder yet (issue 17 left open)",
-    "public:Query.unitEvaluationResults": "no row builder yet (issue 17 left open)",
-    "public:Query.keyEvaluators": "no row builder yet (issue 17 left open)",
-    "public:Query.myKeyEvaluationAssignments": "no row builder yet (issue 17 left open)",
-    "public:Query.samplingDraws": "no row builder yet (issue 17 left open)",
-    "public:Query.suggestedRectifications": "no row builder yet (issue 17 left open)",
-    "tenant:DepartmentEvaluation.poorProjects": "no row builder yet (issue 17 left open)",
 }
 
 
