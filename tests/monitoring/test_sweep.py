@@ -28,6 +28,7 @@ from backend.budgets.models import Project
 from backend.monitoring import services, tasks
 from backend.monitoring.models import Alert, AlertKind, AlertStatus
 from backend.monitoring.services import SweepResult, answer_alert, sweep_all_inline, sweep_unit
+from backend.monitoring.services import sweep as sweep_module
 from backend.oversight.models import AlertRecord, MonitoringRound, SweepRecord
 from backend.oversight.services import set_monitoring_policy
 from tenants.models import Procuratorate
@@ -331,7 +332,7 @@ def test_a_unit_failing_mid_sweep_is_rolled_back_alone_and_a_rerun_completes_it(
     lagging_unit(lsj, users, rounds)
     with tenant_context(lianyuan):
         ProjectFactory()  # never reports: silent for July and August by 20 October
-    mirror = services._mirror
+    mirror = sweep_module.mirror_alerts
 
     def failing_mirror(target: Procuratorate, alerts: Any) -> None:
         # The alerts are already inserted when this runs: the failure must undo them.
@@ -340,7 +341,7 @@ def test_a_unit_failing_mid_sweep_is_rolled_back_alone_and_a_rerun_completes_it(
             raise RuntimeError("worker killed")
         mirror(target, alerts)
 
-    monkeypatch.setattr(services, "_mirror", failing_mirror)
+    monkeypatch.setattr(sweep_module, "mirror_alerts", failing_mirror)
     results = sweep_all_inline(as_of=OCTOBER, units=[lsj, lianyuan])
     assert results["lengshuijiang"] == SweepResult(raised=1)
     assert isinstance(results["lianyuan"], RuntimeError)
@@ -349,7 +350,7 @@ def test_a_unit_failing_mid_sweep_is_rolled_back_alone_and_a_rerun_completes_it(
         assert not Alert.objects.exists()
     assert not AlertRecord.objects.filter(unit=lianyuan).exists()
 
-    monkeypatch.setattr(services, "_mirror", mirror)
+    monkeypatch.setattr(sweep_module, "mirror_alerts", mirror)
     results = sweep_all_inline(as_of=OCTOBER, units=[lsj, lianyuan])
     assert results == {"lengshuijiang": SweepResult(), "lianyuan": SweepResult(raised=2)}
     with tenant_context(lianyuan):
