@@ -144,7 +144,7 @@ def league(
         )
     if query.month is not None and not 1 <= query.month <= 12:
         raise DomainError.single(CoreErrorCode.INVALID_MONTH, "月份应在 1–12 之间。", "month")
-    units = selectors._scoped_units(
+    units = selectors.scoped_units(
         user, query.year, query.level or None, query.city or None, query.peer_group or None
     )
     return selectors.ranked_table(
@@ -261,7 +261,7 @@ def unit_in_scope(user: User | AnonymousUser, code: str) -> Procuratorate | None
 # --- one page of the league, in SQL -------------------------------------------------------------
 
 # One page of the league table, the bottom N, the band counts and each city's distribution,
-# read by ONE statement over the ranking statement (``selectors._ranking_sql``, every row): the
+# read by ONE statement over the ranking statement (``selectors.ranking_sql``, every row): the
 # rows never leave the database, only the page's 25, the N bottom ones, six band counts and a
 # row per city. The percentile and band are the same as ``selectors.percentile_of`` and
 # ``band`` (PostgreSQL's round() of a numeric rounds a half away from zero, i.e. half-up here);

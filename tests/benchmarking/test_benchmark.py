@@ -381,13 +381,13 @@ def test_the_number_of_queries_does_not_depend_on_the_number_of_units(
 def _python_table(admin: User, metric: str, **kwargs: Any) -> selectors.BenchmarkTable:
     """The same table ranked in Python (``rank_table`` over ``Metric.values``): the reference
     the ranking statement must reproduce."""
-    spec = selectors._metric(metric, kwargs.get("month"), kwargs.get("indicator_code"))
-    units_qs = selectors._scoped_units(
+    spec = selectors.metric_for(metric, kwargs.get("month"), kwargs.get("indicator_code"))
+    units_qs = selectors.scoped_units(
         admin, YEAR, kwargs.get("level"), kwargs.get("city"), kwargs.get("peer_group")
     )
-    units = selectors._unit_rows(units_qs)
+    units = selectors.unit_rows(units_qs)
     values = spec.values(units_qs, YEAR, kwargs.get("month"), kwargs.get("indicator_code"))
-    names = selectors._city_names({u["city"] for u in units})
+    names = selectors.city_names_of({u["city"] for u in units})
     return selectors.rank_table(spec, values, units, YEAR, kwargs.get("month"), names)
 
 

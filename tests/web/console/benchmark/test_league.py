@@ -197,11 +197,11 @@ def test_trends_computed_in_sql_match_every_value_read(
     )
     spec = metrics.get(metric)
     assert spec is not None
-    units_qs = selectors._scoped_units(admin, 2026, None, None, None)
+    units_qs = selectors.scoped_units(admin, 2026, None, None, None)
     ids = list(units_qs.values_list("pk", flat=True))
     default = Decimal(0) if spec.count else None
     expected = []
-    for year, month in selectors._periods(spec, 2026, by, 3):
+    for year, month in selectors.trend_periods(spec, 2026, by, 3):
         read = metrics.read_values([spec.query(units_qs, year, month, indicator)])[0]
         group = [v for v in (read.values.get(i, default) for i in ids) if v is not None]
         if group:
@@ -236,8 +236,8 @@ def test_a_units_positions_computed_in_sql_match_every_value_read(big_province) 
         ("self_score", 2024, None, None),  # a year without facts
     ]
     got = selectors.unit_positions(unit, asked)
-    level_units = selectors._province_units(unit).filter(level=unit.level)
-    rows = selectors._unit_rows(level_units)
+    level_units = selectors.province_units(unit).filter(level=unit.level)
+    rows = selectors.unit_rows(level_units)
     for (metric, year, month, code), position in zip(asked, got, strict=True):
         spec = metrics.get(metric)
         assert spec is not None
