@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from backend.core import cleaning
@@ -154,9 +154,13 @@ def test_yuan_written_any_way_reads_back_to_the_cent(
 
 
 @given(amount=money_amounts)
+@example(amount=Decimal("100000.00"))  # 10 万元: normalize() alone would print 1E+1
 def test_wanyuan_and_yuan_convert_exactly_both_ways(amount: Decimal) -> None:
     in_wan = (amount / 10_000).normalize()
-    quantity, problem = cleaning.human_quantity(f"{in_wan}万元", "f", "金额", unit="元", size=MONEY)
+    # Positional notation, as people write it: 10 万元, never 1E+1 万元.
+    quantity, problem = cleaning.human_quantity(
+        f"{in_wan:f}万元", "f", "金额", unit="元", size=MONEY
+    )
     assert problem is None and quantity is not None and quantity.value == amount
     # An indicator in 万元 holds four places: whole yuan convert exactly, fen are refused
     # (never rounded away).
