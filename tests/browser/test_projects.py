@@ -97,7 +97,8 @@ def test_finance_works_on_projects(page: Any, site: Site, finance: User, year_da
     # deadline) are marked; other browser tests may have committed overdue items of their own.
     overdue = todo.locator(".jx-task.is-overdue")
     assert overdue.count() >= 2
-    assert "已逾期" in overdue.first.inner_text()
+    # Every overdue item says so, also those folded under 其余 N 项 (hidden: no inner text).
+    assert all("已逾期" in text for text in overdue.all_text_contents())
     assert overdue.filter(has_text="绩效目标设置不够细化").count() == 1
     assert overdue.filter(has_text=year_data.alert_overdue.message[:20]).count() == 1
     assert (
