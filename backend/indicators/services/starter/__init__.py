@@ -13,6 +13,8 @@ the two loaders here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from backend.accounts.models import User
@@ -28,17 +30,16 @@ from backend.indicators.services.starter.informatisation import INFORMATISATION
 STARTER_TEMPLATES: tuple[StarterTemplate, ...] = (CASE_FUNDS, INFORMATISATION, EQUIPMENT)
 
 
-@transaction.atomic
-def load_starter_library(*, user: User | None = None) -> list[TemplateVersion]:
-    """Create and publish (as version 1) each starter template whose code is not taken yet,
-    through the authoring services (so with their validation). Idempotent: a template that
-    exists is left alone. Returns the latest published version of each starter template, in
-    ``STARTER_TEMPLATES`` order (a template that exists without a published version, being
-    authored by hand, is skipped)."""
-    codes = [spec.code for spec in STARTER_TEMPLATES]
-    existing = {t.code: t for t in Template.objects.filter(code__in=codes)}
+def _load(
+    specs: tuple[StarterTemplate, ...], user: User | None, **fields: Any
+) -> list[TemplateVersion]:
+    """Create and publish (as version 1) each template of ``specs`` whose code is free, through
+    the authoring services (so with their validation); ``fields`` go to ``create_template``. A
+    template that exists is left alone: its latest published version is returned, or nothing
+    when it has none (being authored by hand). In ``specs`` order."""
+    existing = {t.code: t for t in Template.objects.filter(code__in=[s.code for s in specs])}
     versions: list[TemplateVersion] = []
-    for spec in STARTER_TEMPLATES:
+    for spec in specs:
         template = existing.get(spec.code)
         if template is not None:
             published = selectors.latest_published_version(template)
@@ -51,6 +52,7 @@ def load_starter_library(*, user: User | None = None) -> list[TemplateVersion]:
             user=user,
             project_kind=spec.project_kind,
             description=spec.description,
+            **fields,
         )
         draft = selectors.draft_of(template)
         assert draft is not None  # create_template opens version 1
@@ -58,6 +60,13 @@ def load_starter_library(*, user: User | None = None) -> list[TemplateVersion]:
             authoring.add_indicator(draft, data)
         versions.append(authoring.publish_version(draft, user=user, changelog=CHANGELOG))
     return versions
+
+
+@transaction.atomic
+def load_starter_library(*, user: User | None = None) -> list[TemplateVersion]:
+    """Create and publish each starter template whose code is not taken yet (idempotent, see
+    ``_load``); the latest published version of each, in ``STARTER_TEMPLATES`` order."""
+    return _load(STARTER_TEMPLATES, user)
 
 
 # --- the department-wide template (部门整体支出绩效评价) ----------------------------------------
@@ -71,25 +80,4 @@ def load_department_templates(*, user: User | None = None) -> list[TemplateVersi
     pooled layout 10 + 90) when their code is free; idempotent like ``load_starter_library``."""
     from backend.indicators.models import Layout, Scope
 
-    versions: list[TemplateVersion] = []
-    for spec in DEPARTMENT_TEMPLATES:
-        template = Template.objects.filter(code=spec.code).first()
-        if template is not None:
-            published = selectors.latest_published_version(template)
-            if published is not None:
-                versions.append(published)
-            continue
-        template = authoring.create_template(
-            code=spec.code,
-            name=spec.name,
-            user=user,
-            description=spec.description,
-            layout=Layout.POOLED,
-            scope=Scope.DEPARTMENT,
-        )
-        draft = selectors.draft_of(template)
-        assert draft is not None
-        for data in spec.indicators:
-            authoring.add_indicator(draft, data)
-        versions.append(authoring.publish_version(draft, user=user, changelog=CHANGELOG))
-    return versions
+    return _load(DEPARTMENT_TEMPLATES, user, layout=Layout.POOLED, scope=Scope.DEPARTMENT)
