@@ -141,19 +141,12 @@ def _goal_page(
     adjustment = _awaiting_adjustment(goal)
     if adjustment is not None and decides and adjustment_form is None:
         adjustment_form = AdjustmentDecisionForm()
-    actuals = goal_selectors.last_year_actuals(goal)
-    warnings: dict[str, list[str]] = {}
-    for warning in checks.last_year_warnings(goal, indicators):
-        warnings.setdefault((warning.field or "").split(".")[1], []).append(warning.message)
-    rows = [
-        sheet.Row(
-            indicator=indicator,
-            last_actual=actuals.get(indicator.code),
-            warnings=warnings.get(indicator.code, []),
-            review_field=form[ReviewForm.key(indicator)] if awaiting and form else None,
-        )
-        for indicator in indicators
-    ]
+    rows = sheet.review_rows(
+        indicators,
+        goal_selectors.last_year_actuals(goal),
+        checks.last_year_warnings(goal, indicators),
+        form if awaiting else None,
+    )
     reviews, _adjustments = annotate_history(goal)
     names = {i.code: i.name for i in indicators}
     context = {

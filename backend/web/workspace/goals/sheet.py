@@ -37,6 +37,29 @@ class Row:
         return [message for messages in self.errors.values() for message in messages]
 
 
+def review_rows(
+    indicators: Sequence[Any],
+    actuals: Mapping[str, Decimal],
+    warnings: Iterable[Problem],
+    form: Any = None,
+) -> list[Row]:
+    """The rows a reviewer sees (the unit leader's and the city's review sheet): each indicator
+    with last year's actual, the goal-quality warnings on it, and its comment field of ``form``
+    (a ``ReviewForm``) when the goal awaits this reviewer."""
+    by_code: dict[str, list[str]] = {}
+    for warning in warnings:
+        by_code.setdefault((warning.field or "").split(".")[1], []).append(warning.message)
+    return [
+        Row(
+            indicator=indicator,
+            last_actual=actuals.get(indicator.code),
+            warnings=by_code.get(indicator.code, []),
+            review_field=form[form.key(indicator)] if form is not None else None,
+        )
+        for indicator in indicators
+    ]
+
+
 @dataclass
 class Level2:
     name: str

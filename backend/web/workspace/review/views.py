@@ -160,19 +160,12 @@ def _goal_page(
     awaiting = goal.status == stage.goal_status and not blocked
     if awaiting and form is None:
         form = ReviewForm(indicators=indicators)
-    actuals = selectors.last_year_actuals(goal)
-    warnings: dict[str, list[str]] = {}
-    for warning in checks.last_year_warnings(goal, indicators):
-        warnings.setdefault((warning.field or "").split(".")[1], []).append(warning.message)
-    rows = [
-        sheet.Row(
-            indicator=indicator,
-            last_actual=actuals.get(indicator.code),
-            warnings=warnings.get(indicator.code, []),
-            review_field=form[ReviewForm.key(indicator)] if awaiting and form else None,
-        )
-        for indicator in indicators
-    ]
+    rows = sheet.review_rows(
+        indicators,
+        selectors.last_year_actuals(goal),
+        checks.last_year_warnings(goal, indicators),
+        form if awaiting else None,
+    )
     reviews, _adjustments = annotate_history(goal)
     context = {
         "stage": stage,
