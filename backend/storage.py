@@ -20,7 +20,7 @@ from storages.utils import clean_name, setting
 
 
 def tenant_prefix() -> str:
-    return connection.schema_name
+    return connection.schema_name  # type: ignore[attr-defined]  # django-tenants
 
 
 class TenantFileSystemStorage(_TenantFileSystemStorage):

@@ -215,7 +215,7 @@ def _prepare(verbosity: int) -> SchemaBlueprint:
             verbosity=verbosity,
         )
     finally:
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT app, name FROM "{BLUEPRINT_SCHEMA}".django_migrations ORDER BY id')
         migrations = [list(row) for row in cursor.fetchall()]

@@ -16,7 +16,7 @@ def current_unit() -> Procuratorate:
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Procuratorate):
         return tenant
-    unit = Procuratorate.objects.filter(schema_name=connection.schema_name).first()
+    unit = Procuratorate.objects.filter(schema_name=connection.schema_name).first()  # type: ignore[attr-defined]  # django-tenants
     if unit is None:
         raise RuntimeError("this runs on a unit's schema, not on the public one")
     return unit

@@ -32,7 +32,7 @@ def check_migrations() -> str:
     blueprint, whose state key is the same migration list)."""
     from django.db.migrations.executor import MigrationExecutor
 
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if pending:

@@ -14,7 +14,7 @@ from backend.library.models import AdoptedTemplate, LibraryIndicator, MergeConfl
 
 class TenantModelAdmin(admin.ModelAdmin):
     def _on_unit_schema(self) -> bool:
-        return connection.schema_name != get_public_schema_name()
+        return connection.schema_name != get_public_schema_name()  # type: ignore[attr-defined]  # django-tenants
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._on_unit_schema() and super().has_module_permission(request)

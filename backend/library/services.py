@@ -18,6 +18,7 @@ from django.db import connection, models, transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from backend.core import cleaning
 from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
 from backend.indicators import system
 from backend.indicators.models import (
@@ -296,7 +297,7 @@ def _clean(
         if name not in allowed:
             problems.append(Problem(CoreErrorCode.UNKNOWN_FIELD, f"不能设置字段“{name}”。", name))
             continue
-        field = LibraryIndicator._meta.get_field(name)
+        field = cleaning.column(LibraryIndicator, name)
         value = raw.strip() if isinstance(raw, str) else raw
         if value is None and isinstance(field, models.CharField | models.TextField):
             value = ""
@@ -352,7 +353,7 @@ def add_local_indicator(data: Mapping[str, Any]) -> LibraryIndicator:
     indicator = LibraryIndicator(source=Source.LOCAL)
     cleaned, problems = _clean(data, LOCAL_FIELDS, indicator)
     for name in LOCAL_FIELDS:
-        field = LibraryIndicator._meta.get_field(name)
+        field = cleaning.column(LibraryIndicator, name)
         if name not in data and not field.blank and not field.has_default():
             problems.append(
                 Problem(CoreErrorCode.REQUIRED, f"{field.verbose_name}：不能为空。", name)
@@ -389,7 +390,7 @@ def update_indicator(
     requested = {}
     for name, value in data.items():
         if name in LOCAL_FIELDS and name not in allowed:
-            field = LibraryIndicator._meta.get_field(name)
+            field = cleaning.column(LibraryIndicator, name)
             if _differs(field, value, current[name]):
                 problems.append(
                     Problem(
@@ -406,7 +407,7 @@ def update_indicator(
         if json_value(value) == current[name]:
             continue
         if indicator.locked and name in LibraryIndicator.LOCKED_FIELDS:
-            field = LibraryIndicator._meta.get_field(name)
+            field = cleaning.column(LibraryIndicator, name)
             problems.append(
                 Problem(
                     CoreErrorCode.LOCKED,
@@ -446,7 +447,7 @@ def resolve_conflict(conflict: MergeConflict, *, choice: str, user: Any) -> Merg
     now = timezone.now()
     if choice == "upstream":
         indicator = LibraryIndicator.objects.select_for_update().get(pk=conflict.indicator_id)
-        field = LibraryIndicator._meta.get_field(conflict.field)
+        field = cleaning.column(LibraryIndicator, conflict.field)
         setattr(indicator, conflict.field, field.to_python(conflict.upstream_value))
         indicator.save(update_fields=[conflict.field, "updated_at"])
         conflict.status = ConflictStatus.TOOK_UPSTREAM
@@ -472,6 +473,8 @@ def _recount_push_conflicts(indicator_id: int) -> None:
         .values_list("template_id", flat=True)
         .first()
     )
+    if template_id is None:  # a local indicator: no template, so no push to count for
+        return
     adopted = AdoptedTemplate.objects.filter(template_id=template_id).first()
     if adopted is None or adopted.push_id is None:
         return
@@ -479,5 +482,6 @@ def _recount_push_conflicts(indicator_id: int) -> None:
         status=ConflictStatus.OPEN, indicator__template_id=template_id
     ).count()
     PushTarget.objects.filter(
-        push_id=adopted.push_id, unit__schema_name=connection.schema_name
+        push_id=adopted.push_id,
+        unit__schema_name=connection.schema_name,  # type: ignore[attr-defined]  # django-tenants
     ).update(conflicts=still_open)

@@ -40,7 +40,7 @@ def _refusal(status: int, message: str) -> HttpResponse:
 def _unit(request: HttpRequest) -> Procuratorate | HttpResponse:
     """The unit of this host if the caller may read it, else the refusal to send."""
     tenant = getattr(request, "tenant", None)
-    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():
+    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():  # type: ignore[attr-defined]  # django-tenants
         raise Http404("该地址只在单位主机上提供。")
     if not request.user.is_authenticated:
         return _refusal(401, "请先登录。")

@@ -22,7 +22,7 @@ def refusal(status: int, message: str) -> HttpResponse:
 def unit_reader(request: HttpRequest) -> Procuratorate | HttpResponse:
     """The unit of this host if the caller holds a role reaching it, else the refusal."""
     tenant = getattr(request, "tenant", None)
-    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():
+    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():  # type: ignore[attr-defined]  # django-tenants
         raise Http404("该地址只在单位主机上提供。")
     if not request.user.is_authenticated:
         return refusal(401, "请先登录。")

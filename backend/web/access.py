@@ -36,7 +36,7 @@ View = Callable[..., HttpResponse]
 def host_unit(request: HttpRequest) -> Procuratorate | None:
     """The unit whose host the request came to; None on the base host."""
     tenant = getattr(request, "tenant", None)
-    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():
+    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():  # type: ignore[attr-defined]  # django-tenants
         return None
     return tenant
 

@@ -131,7 +131,7 @@ def _unit_name() -> str:
     if name:
         return str(name)
     return (
-        Procuratorate.objects.filter(schema_name=connection.schema_name)
+        Procuratorate.objects.filter(schema_name=connection.schema_name)  # type: ignore[attr-defined]  # django-tenants
         .values_list("name", flat=True)
         .first()
         or ""

@@ -271,10 +271,10 @@ def run_target(target_id: int) -> PushTarget:
             )
             if target.status in DONE:
                 return target
-            if connection.schema_name != target.unit.schema_name:
+            if connection.schema_name != target.unit.schema_name:  # type: ignore[attr-defined]  # django-tenants
                 raise DomainError.single(
                     IndicatorErrorCode.WRONG_SCHEMA,
-                    f"推送任务在模式“{connection.schema_name}”中运行，"
+                    f"推送任务在模式“{connection.schema_name}”中运行，"  # type: ignore[attr-defined]  # django-tenants
                     f"应为“{target.unit.schema_name}”。",
                 )
             # In this transaction, without a savepoint: an error rolls all of it back anyway.
@@ -335,7 +335,7 @@ def run_inline(
             if progress:
                 progress(results[-1])
     finally:
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
     return results
 
 

@@ -70,5 +70,5 @@ def sweep_all_inline(
             if progress:
                 progress(unit, outcome)
     finally:
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
     return results

@@ -69,7 +69,7 @@ def _lock_sweep() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))",
-            [f"monitoring-sweep:{connection.schema_name}"],
+            [f"monitoring-sweep:{connection.schema_name}"],  # type: ignore[attr-defined]  # django-tenants
         )
 
 
