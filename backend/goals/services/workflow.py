@@ -429,7 +429,7 @@ def review(
         decision=decision,
         grade=grade or "",
         comment=comment.strip(),
-        reviewer=user,
+        reviewer=user if isinstance(user, User) else None,
         reviewer_unit_code=reviewer_unit,
         snapshot=_seen(goal, seen),
     )
@@ -627,7 +627,9 @@ def request_adjustment(
         )
     if problems:
         raise DomainError(*problems)
-    adjustment = existing or AdjustmentRequest(goal=goal, created_by=user)
+    adjustment = existing or AdjustmentRequest(
+        goal=goal, created_by=user if isinstance(user, User) else None
+    )
     adjustment.reason = reason.strip()
     adjustment.changes = rows
     adjustment.status = AdjustmentStatus.DRAFT
@@ -683,7 +685,7 @@ def review_adjustment(
         stage=stage,
         decision=decision,
         comment=comment.strip(),
-        reviewer=user,
+        reviewer=user if isinstance(user, User) else None,
         reviewer_unit_code=reviewer_unit,
         snapshot={"reason": adjustment.reason, "changes": adjustment.changes},
     )
