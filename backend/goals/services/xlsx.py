@@ -633,8 +633,8 @@ def _plan(
             values.update(
                 source=IndicatorSource.LIBRARY,
                 library_indicator=library,
-                template_code=library.template.code if library.template_id else "",
-                template_version=library.version.number if library.version_id else None,
+                template_code=library.template.code if library.template is not None else "",
+                template_version=library.version.number if library.version is not None else None,
                 guidance=values["guidance"] or reference.guidance,
                 mandatory=reference.mandatory,
                 locked=reference.locked,
@@ -717,9 +717,9 @@ def _write_indicators(
     """Replace the goal's indicators by the planned ones, with history for every change."""
     keep = {p.row.data["code"] for p in planned}
     to_delete = [i for code, i in existing.items() if code not in keep]
-    for indicator in to_delete:
-        indicator._history_user = user  # type: ignore[attr-defined]
-        indicator.delete()
+    for removed in to_delete:
+        removed._history_user = user  # type: ignore[attr-defined]
+        removed.delete()
 
     to_create: list[GoalIndicator] = []
     to_update: list[GoalIndicator] = []
