@@ -469,7 +469,7 @@ def page_arguments(arguments: Mapping[str, Any]) -> list[Problem]:
 # or one that converts only roughly: 月 → 天).
 
 # Money read in 万元 before it is converted to yuan: to the fen is six places.
-WANYUAN = {"max_digits": 18, "decimal_places": 6}
+WANYUAN: DecimalSize = {"max_digits": 18, "decimal_places": 6}
 GTE, LTE, EQ = "gte", "lte", "eq"  # the values of ``backend.indicators.models.Direction``
 COMPARATOR_SYMBOL = {GTE: "≥", LTE: "≤", EQ: "="}
 
