@@ -30,7 +30,8 @@ class TenantFileSystemStorage(_TenantFileSystemStorage):
         # django-tenants 4.0 hands Django's handler the settings module instead of the setting's
         # name and forgets its own paths when MEDIA_ROOT changes, so a storage built before an
         # override of MEDIA_ROOT (tests) kept writing to the old folder.
-        FileSystemStorage._clear_cached_properties(self, setting, **kwargs)
+        # The stubs name only the four settings Django acts on; the receiver gets them all.
+        FileSystemStorage._clear_cached_properties(self, setting, **kwargs)  # type: ignore[arg-type]
         if setting in {"MEDIA_ROOT", "MEDIA_URL", "MULTITENANT_RELATIVE_MEDIA_ROOT"}:
             self.__dict__.pop("relative_media_root", None)
             self.__dict__.pop("relative_media_url", None)
