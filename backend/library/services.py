@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from backend.core import cleaning
 from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
+from backend.core.schemas import current_schema
 from backend.indicators import system
 from backend.indicators.models import (
     TemplateIndicator,
@@ -464,8 +465,6 @@ def _recount_push_conflicts(indicator_id: int) -> None:
     """Keep the public record current: the target of the push that last brought the template
     to this unit counts the template's conflicts still open here (the console's conflict inbox
     reads it instead of every unit's schema). Same transaction as the resolution."""
-    from django.db import connection
-
     from backend.indicators.models import PushTarget
 
     template_id = (
@@ -483,5 +482,5 @@ def _recount_push_conflicts(indicator_id: int) -> None:
     ).count()
     PushTarget.objects.filter(
         push_id=adopted.push_id,
-        unit__schema_name=connection.schema_name,  # type: ignore[attr-defined]  # django-tenants
+        unit__schema_name=current_schema(),
     ).update(conflicts=still_open)

@@ -21,7 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django_tenants.utils import get_public_schema_name
@@ -29,6 +28,7 @@ from django_tenants.utils import get_public_schema_name
 from backend.accounts import policy
 from backend.accounts.models import User
 from backend.accounts.policy import Op
+from backend.core.schemas import current_schema
 from tenants.models import Procuratorate
 
 View = Callable[..., HttpResponse]
@@ -39,7 +39,7 @@ AnyView = Callable[..., HttpResponseBase]
 def host_unit(request: HttpRequest) -> Procuratorate | None:
     """The unit whose host the request came to; None on the base host."""
     tenant = getattr(request, "tenant", None)
-    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():  # type: ignore[attr-defined]  # django-tenants
+    if not isinstance(tenant, Procuratorate) or current_schema() == get_public_schema_name():
         return None
     return tenant
 

@@ -42,6 +42,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from backend.budgets.models import Category, FundingSource, Project, ProjectKind
 from backend.core import cleaning, sheets
 from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
+from backend.core.schemas import current_schema
 from backend.core.versioning import bump, check_version
 from backend.goals.errors import GoalErrorCode
 from backend.goals.models import GoalIndicator, IndicatorSource, PerformanceGoal
@@ -131,7 +132,7 @@ def _unit_name() -> str:
     if name:
         return str(name)
     return (
-        Procuratorate.objects.filter(schema_name=connection.schema_name)  # type: ignore[attr-defined]  # django-tenants
+        Procuratorate.objects.filter(schema_name=current_schema())
         .values_list("name", flat=True)
         .first()
         or ""

@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from backend.budgets.models import Expenditure, Project
+from backend.core.schemas import current_schema
 from backend.monitoring import rules
 from backend.monitoring import selectors as monitoring_selectors
 from backend.monitoring.models import (
@@ -69,7 +70,7 @@ def _lock_sweep() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))",
-            [f"monitoring-sweep:{connection.schema_name}"],  # type: ignore[attr-defined]  # django-tenants
+            [f"monitoring-sweep:{current_schema()}"],
         )
 
 

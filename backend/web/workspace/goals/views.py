@@ -171,10 +171,14 @@ def annotate_history(goal: PerformanceGoal) -> tuple[list[Any], list[AdjustmentR
             )
             for row in block.rows
         ]
-        review.adjustment_rows = formats.changes(seen.get("changes", []), names)  # type: ignore[attr-defined]  # for the template
+        review.adjustment_rows = formats.changes(  # type: ignore[attr-defined]  # for the template
+            seen.get("changes", []), names
+        )
     adjustments = list(goal.adjustments.all())
     for adjustment in adjustments:
-        adjustment.rows = formats.changes(adjustment.changes, names)  # type: ignore[attr-defined]  # for the template
+        adjustment.rows = formats.changes(  # type: ignore[attr-defined]  # for the template
+            adjustment.changes, names
+        )
     return reviews, adjustments
 
 
