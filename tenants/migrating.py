@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, connection, router, transaction
+from django.db.migrations.exceptions import InconsistentMigrationHistory
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.migration import Migration
 from django.db.migrations.operations.base import Operation
@@ -146,9 +147,16 @@ class Replay:
 
 def replay_of(schema: str) -> Replay | None:
     """The replay of the migrations ``schema`` misses, or ``None`` when one of them cannot be
-    replayed (or none is missing)."""
+    replayed, none is missing, or Django's ``migrate`` would refuse the history (inconsistent,
+    or conflicting leaves)."""
     connection.set_schema(schema)  # type: ignore[attr-defined]  # django-tenants
     executor = MigrationExecutor(connection)
+    try:  # what Django's migrate refuses, it refuses there, with its own message
+        executor.loader.check_consistent_history(connection)
+    except InconsistentMigrationHistory:
+        return None
+    if executor.loader.detect_conflicts():
+        return None
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if not plan or any(backwards or not _replayable(m) for m, backwards in plan):
         return None
