@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
 from backend.indicators import system
+from backend.indicators.edit_policy import locked_problem, locked_refusal
 from backend.indicators.models import (
     TemplateIndicator,
     TemplatePush,
@@ -405,15 +406,9 @@ def update_indicator(
     for name, value in cleaned.items():
         if json_value(value) == current[name]:
             continue
-        if indicator.locked and name in LibraryIndicator.LOCKED_FIELDS:
-            field = LibraryIndicator._meta.get_field(name)
-            problems.append(
-                Problem(
-                    CoreErrorCode.LOCKED,
-                    f"该指标已被省院锁定，不能修改{field.verbose_name}。",
-                    name,
-                )
-            )
+        if locked_refusal(indicator.locked, name) is not None:
+            label = str(LibraryIndicator._meta.get_field(name).verbose_name)
+            problems.append(locked_problem(label=label, field=name))
             continue
         changes[name] = value
     code = changes.get("code")
