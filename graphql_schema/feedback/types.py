@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
+
 import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
@@ -11,6 +14,9 @@ from backend.feedback import models
 from backend.feedback.selectors import rate
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.tenants.types import Unit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 RectificationStatusEnum = graphene.Enum.from_enum(
     models.RectificationStatus, description="整改状态"
@@ -211,6 +217,16 @@ class FeedbackItem(DjangoObjectType):
         return found[0] if found else None
 
 
+class _BatchCounts(TypedDict):
+    """The counts ``backend.feedback.selectors.with_rates`` annotates a batch with."""
+
+    unit_count: int
+    read_count: int
+    answered_count: int
+    rectification_count: int
+    accepted_count: int
+
+
 class FeedbackBatch(DjangoObjectType):
     """A feedback batch as its issuer sees it, with response and closure rates."""
 
@@ -236,11 +252,15 @@ class FeedbackBatch(DjangoObjectType):
         return root.selection
 
     @staticmethod
-    def resolve_response_rate(root: models.FeedbackBatch, info):
+    def resolve_response_rate(
+        root: WithAnnotations[models.FeedbackBatch, _BatchCounts], info: graphene.ResolveInfo
+    ) -> Decimal | None:
         return rate(root.answered_count, root.unit_count)
 
     @staticmethod
-    def resolve_closure_rate(root: models.FeedbackBatch, info):
+    def resolve_closure_rate(
+        root: WithAnnotations[models.FeedbackBatch, _BatchCounts], info: graphene.ResolveInfo
+    ) -> Decimal | None:
         return rate(root.accepted_count, root.rectification_count)
 
     @staticmethod

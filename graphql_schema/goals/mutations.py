@@ -240,13 +240,7 @@ class AddGoalIndicator(BaseMutation):
     ):
         user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
-        if (library_indicator_id is None) == (input is None):
-            raise DomainError.single(
-                ApiErrorCode.INVALID_INPUT,
-                "请二选一：libraryIndicatorId 或 input。",
-                "libraryIndicatorId",
-            )
-        if library_indicator_id is not None:
+        if library_indicator_id is not None and input is None:
             source = get_for_update(
                 LibraryIndicatorModel,
                 library_indicator_id,
@@ -256,9 +250,15 @@ class AddGoalIndicator(BaseMutation):
             indicator = drafting.add_library_indicator(
                 goal, source, user=user, expected_version=version
             )
-        else:
+        elif input is not None and library_indicator_id is None:
             indicator = drafting.add_goal_indicator(
                 goal, input_data(input), user=user, expected_version=version
+            )
+        else:
+            raise DomainError.single(
+                ApiErrorCode.INVALID_INPUT,
+                "请二选一：libraryIndicatorId 或 input。",
+                "libraryIndicatorId",
             )
         return {"indicator": indicator, "goal": indicator.goal}
 

@@ -80,7 +80,7 @@ class GoalReview(DjangoObjectType):
 
     @staticmethod
     def resolve_reviewer(root: goals.GoalReview, info: graphene.ResolveInfo) -> str | None:
-        return root.reviewer.username if root.reviewer_id else None
+        return root.reviewer.username if root.reviewer is not None else None
 
     @staticmethod
     def resolve_indicator_comments(root: goals.GoalReview, info: graphene.ResolveInfo):

@@ -208,7 +208,7 @@ def _target_spec(targets: PushTargetsInput) -> push.TargetSpec:
         return push.TargetSpec(kind="level", level=targets.level.lower())
     if kind == "under":
         return push.TargetSpec(kind="subtree", under=targets.under)
-    return push.TargetSpec(kind="codes", codes=list(targets.codes))
+    return push.TargetSpec(kind="codes", codes=tuple(targets.codes))
 
 
 class PushTemplate(BaseMutation):

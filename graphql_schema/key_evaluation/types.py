@@ -307,7 +307,7 @@ class SamplingDraw(DjangoObjectType):
 
     @staticmethod
     def resolve_drawn_by(root: models.SamplingDraw, info: graphene.ResolveInfo) -> str | None:
-        return root.drawn_by.username if root.drawn_by_id else None
+        return root.drawn_by.username if root.drawn_by is not None else None
 
 
 class KeyEvaluationPolicy(graphene.ObjectType):

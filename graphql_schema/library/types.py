@@ -57,12 +57,16 @@ class LibraryIndicator(IndicatorFieldsMixin, DjangoObjectType):
         return root.source
 
     @staticmethod
-    def resolve_template_code(root: models.LibraryIndicator, info: graphene.ResolveInfo):
-        return root.template.code if root.template_id else None
+    def resolve_template_code(
+        root: models.LibraryIndicator, info: graphene.ResolveInfo
+    ) -> str | None:
+        return root.template.code if root.template is not None else None
 
     @staticmethod
-    def resolve_version_number(root: models.LibraryIndicator, info: graphene.ResolveInfo):
-        return root.version.number if root.version_id else None
+    def resolve_version_number(
+        root: models.LibraryIndicator, info: graphene.ResolveInfo
+    ) -> int | None:
+        return root.version.number if root.version is not None else None
 
     @staticmethod
     def resolve_overridden_fields(root: models.LibraryIndicator, info: graphene.ResolveInfo):

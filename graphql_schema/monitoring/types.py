@@ -149,16 +149,16 @@ class Alert(DjangoObjectType):
         )
 
     @staticmethod
-    def resolve_project_code(root: models.Alert, info):
-        return root.project.code if root.project_id else None
+    def resolve_project_code(root: models.Alert, info: graphene.ResolveInfo) -> str | None:
+        return root.project.code if root.project is not None else None
 
     @staticmethod
-    def resolve_project_name(root: models.Alert, info):
-        return root.project.name if root.project_id else None
+    def resolve_project_name(root: models.Alert, info: graphene.ResolveInfo) -> str | None:
+        return root.project.name if root.project is not None else None
 
     @staticmethod
-    def resolve_indicator_code(root: models.Alert, info):
-        return root.goal_indicator.code if root.goal_indicator_id else None
+    def resolve_indicator_code(root: models.Alert, info: graphene.ResolveInfo) -> str | None:
+        return root.goal_indicator.code if root.goal_indicator is not None else None
 
 
 class AlertRecord(DjangoObjectType):
