@@ -18,7 +18,9 @@ provisioned so far:
 - a no-op ``migrate_schemas --tenant`` (``tenants/migrating.py`` skips the units at the latest
   migration: target < 60 s at 3,600);
 - one new migration — a nullable column and an index on ``documents_document`` — applied to
-  every unit by ``migrate_schemas --tenant --executor=multiprocessing``. The migration is
+  20 units one at a time through Django's ``migrate`` (the baseline per unit), then to every
+  other unit by ``migrate_schemas --tenant --executor=multiprocessing``, which replays the
+  plan's SQL (``tenants/migrating.py``): seconds, ms per unit and the ratio. The migration is
   written at run time into a temporary directory (a copy of the app's migrations plus the new
   one, on ``MIGRATION_MODULES`` for that step only): nothing is left in the repository, and
   each checkpoint's migration has a name and a column of its own, so every unit gets exactly
@@ -51,6 +53,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from django.apps import apps
 from django.core.management import call_command
@@ -83,6 +86,8 @@ TARGETS = {
 # The tenant app and table the throw-away migration changes.
 MIGRATION_APP = "documents"
 MIGRATION_MODEL = "document"
+# Units migrated one at a time through Django's migrate: the new migration's baseline.
+DJANGO_SAMPLE = 20
 QUERY_REPEAT = 10
 QUERY_WARMUP = 3
 
@@ -269,16 +274,30 @@ def applied_everywhere(schemas: list[str], migration: str) -> int:
 
 
 def new_migration(schemas: list[str], tag: str, processes: int | None) -> dict[str, Any]:
-    """One throw-away migration applied to every unit with the multiprocessing executor."""
+    """One throw-away migration applied to every unit: first to ``DJANGO_SAMPLE`` of them one
+    at a time through Django's ``migrate`` (the replay turned off: the baseline, per unit), then
+    to all the others by one ``migrate_schemas --tenant --executor=multiprocessing``, which
+    replays the plan's SQL (``tenants/migrating.py``)."""
+    from tenants.references import unit_schemas
+
     extra = {} if processes is None else {"TENANT_MULTIPROCESSING_MAX_PROCESSES": processes}
+    sample = schemas[:DJANGO_SAMPLE]
     with throwaway_migration(tag) as migration, override_settings(**extra):
         from django.conf import settings
 
+        with patch.dict(os.environ, {"JIXIAO_MIGRATE_REPLAY": "0"}):
+            baseline = seconds(lambda: [migrate_tenants(schema_name=s) for s in sample])
         took = seconds(lambda: migrate_tenants(executor="multiprocessing"))
         workers = getattr(settings, "TENANT_MULTIPROCESSING_MAX_PROCESSES", 2)
+    rest = len(unit_schemas()) - len(sample)
+    per_unit_ms = round(took * 1000 / rest, 1)
+    django_ms = round(baseline * 1000 / len(sample), 1)
     return {
         "seconds": took,
         "processes": workers,
+        "per_unit_ms": per_unit_ms,
+        "django_per_unit_ms": django_ms,
+        "ratio_to_django": round(django_ms / per_unit_ms, 1),
         "units_applied": applied_everywhere(schemas, migration),
     }
 
@@ -380,7 +399,6 @@ def at_scale(
     monitoring = step("monitoring_sweep", monitoring_sweep(args.recycle))
     pushed = step("push", push_to_all(tag, args.push_indicators, index))
     query = step("benchmark_query", benchmark_query(admin, new_units, rng))
-    # Last: the slowest step (every unit goes through Django's migrate).
     migration = step("new_migration", new_migration(schemas, tag, args.processes))
     noop_after = step("noop_migrate_after_s", seconds(migrate_tenants))
     return {
@@ -390,6 +408,9 @@ def at_scale(
         "noop_migrate_after_s": noop_after,
         "new_migration_s": migration["seconds"],
         "new_migration_processes": migration["processes"],
+        "new_migration_per_unit_ms": migration["per_unit_ms"],
+        "new_migration_django_per_unit_ms": migration["django_per_unit_ms"],
+        "new_migration_ratio_to_django": migration["ratio_to_django"],
         "new_migration_units_applied": migration["units_applied"],
         "monitoring_sweep_s": monitoring["seconds"],
         "monitoring_sweep_failed": monitoring["failed"],
@@ -522,9 +543,9 @@ def table(result: dict[str, Any]) -> str:
     lines += [
         "",
         "| units | backend RSS after every schema MB | no-op migrate s | new migration s "
-        "(processes) | monitoring sweep s | sweep backend RSS MB | push s | push units/s | "
-        "benchmark query median / p95 ms |",
-        "|" + " --- |" * 9,
+        "(processes) | new migration ms/unit (Django's migrate ms/unit, ×) | monitoring sweep s "
+        "| sweep backend RSS MB | push s | push units/s | benchmark query median / p95 ms |",
+        "|" + " --- |" * 10,
     ]
     for c in result["checkpoints"]:
         if "noop_migrate_s" not in c:
@@ -532,6 +553,8 @@ def table(result: dict[str, Any]) -> str:
         lines.append(
             f"| {c['units']:,} | {c['touch_all_backend_rss_mb']} | {c['noop_migrate_s']} | "
             f"{c['new_migration_s']} ({c['new_migration_processes']}) | "
+            f"{c['new_migration_per_unit_ms']} ({c['new_migration_django_per_unit_ms']}, "
+            f"×{c['new_migration_ratio_to_django']}) | "
             f"{c['monitoring_sweep_s']} | {c['monitoring_sweep_backend_rss_mb']} | "
             f"{c['push_s']} | {c['push_units_per_s']} | "
             f"{c['benchmark_query_median_ms']} / {c['benchmark_query_p95_ms']} |"

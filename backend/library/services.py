@@ -22,6 +22,7 @@ from backend.core import cleaning
 from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
 from backend.core.schemas import current_schema
 from backend.indicators import system
+from backend.indicators.edit_policy import locked_problem, locked_refusal
 from backend.indicators.models import (
     TemplateIndicator,
     TemplatePush,
@@ -407,15 +408,9 @@ def update_indicator(
     for name, value in cleaned.items():
         if json_value(value) == current[name]:
             continue
-        if indicator.locked and name in LibraryIndicator.LOCKED_FIELDS:
-            field = cleaning.column(LibraryIndicator, name)
-            problems.append(
-                Problem(
-                    CoreErrorCode.LOCKED,
-                    f"该指标已被省院锁定，不能修改{field.verbose_name}。",
-                    name,
-                )
-            )
+        if locked_refusal(indicator.locked, name) is not None:
+            label = str(cleaning.column(LibraryIndicator, name).verbose_name)
+            problems.append(locked_problem(label=label, field=name))
             continue
         changes[name] = value
     code = changes.get("code")

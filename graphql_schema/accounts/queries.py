@@ -11,5 +11,5 @@ class AccountQueries(graphene.ObjectType):
     me = graphene.Field(UserType, required=True, description="The caller and their memberships.")
 
     @staticmethod
-    def resolve_me(root, info: graphene.ResolveInfo) -> User:
+    def resolve_me(root: None, info: graphene.ResolveInfo) -> User:
         return require_user(info)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import graphene
+from django.db.models import QuerySet
 from graphene_django import DjangoConnectionField
 from graphql import GraphQLError
 
@@ -140,7 +141,9 @@ class PublicBenchmarkingQueries(graphene.ObjectType):
         return call(lambda: selectors.weaknesses(user, fiscal_year, city=city))
 
     @staticmethod
-    def resolve_peer_groups(root: Any, info: graphene.ResolveInfo, **kw: Any):
+    def resolve_peer_groups(
+        root: Any, info: graphene.ResolveInfo, **kw: Any
+    ) -> QuerySet[PeerGroupModel]:
         user = require_user(info)
         scope = call(lambda: selectors.benchmark_scope(user))
         return (
@@ -161,7 +164,9 @@ class PublicBenchmarkingQueries(graphene.ObjectType):
         return base64.b64encode(sheet).decode()
 
     @staticmethod
-    def resolve_unit_statistics(root: Any, info: graphene.ResolveInfo, fiscal_year: int, **kw):
+    def resolve_unit_statistics(
+        root: Any, info: graphene.ResolveInfo, fiscal_year: int, **kw: Any
+    ) -> QuerySet[UnitStatisticsModel]:
         user = require_user(info)
         scope = call(lambda: selectors.benchmark_scope(user))
         units = Procuratorate.objects.filter(scope.condition).values("pk")

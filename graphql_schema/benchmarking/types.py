@@ -210,7 +210,7 @@ class PeerGroup(DjangoObjectType):
 
     @staticmethod
     def resolve_city_code(root: models.PeerGroup, info: graphene.ResolveInfo) -> str | None:
-        return root.city.code if root.city_id else None
+        return root.city.code if root.city is not None else None
 
     @staticmethod
     def resolve_member_codes(root: models.PeerGroup, info: graphene.ResolveInfo) -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeAlias, TypeVar
 
 import graphene
 from django.db.models import Model, QuerySet
@@ -27,6 +27,13 @@ from graphql_sync_dataloaders import DeferredExecutionContext, SyncDataLoader, S
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
+R = TypeVar("R")
+
+# What a resolver hands GraphQL for a loaded value: the value itself when it is there, else
+# the future the loader's batch fills (``SyncFuture``, untyped: graphql-sync-dataloaders ships
+# no stubs).
+Deferred: TypeAlias = T | SyncFuture
 
 _CONTEXT_ATTRIBUTE = "_jixiao_dataloaders"
 
@@ -71,6 +78,10 @@ class DataLoader(SyncDataLoader, Generic[K, V]):  # type: ignore[misc]
     def batch_load(self, keys: Sequence[K]) -> list[V]:
         raise NotImplementedError
 
+    if TYPE_CHECKING:
+        # SyncDataLoader's own ``load``, typed by the loader's key and value.
+        def load(self, key: K) -> Deferred[V]: ...
+
 
 class ChildrenLoader(DataLoader[Any, list[Any]]):
     """The rows of ``model`` whose foreign key ``parent_field`` points at each key, in the
@@ -90,7 +101,7 @@ class ChildrenLoader(DataLoader[Any, list[Any]]):
         return [grouped.get(key, []) for key in keys]
 
 
-def then(value: Any, function: Callable[[Any], Any]) -> Any:
+def then(value: Deferred[T], function: Callable[[T], R]) -> Deferred[R]:
     """``function`` applied to a loaded value: at once when it is there, else when the batch
     has run (a future handed to GraphQL in its place)."""
     if not isinstance(value, SyncFuture):
@@ -112,7 +123,7 @@ def then(value: Any, function: Callable[[Any], Any]) -> Any:
     return mapped
 
 
-def prefetched_or(root: Model, relation: str, loader: DataLoader[Any, Any]) -> Any:
+def prefetched_or(root: Model, relation: str, loader: DataLoader[Any, V]) -> Deferred[V]:
     """``root``'s ``relation`` rows: the prefetched ones when a selector prefetched them,
     else through ``loader`` (keyed by ``root``'s primary key)."""
     cache = getattr(root, "_prefetched_objects_cache", {})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
 from django.db.models import Model
 from graphql_relay import from_global_id
@@ -28,11 +28,16 @@ def decode_id(global_id: str, expected_type: str, field: str = "id") -> int:
     return pk
 
 
-def get_for_update(model: type[Model], global_id: str, type_name: str, field: str = "id") -> Any:
+M = TypeVar("M", bound=Model)
+
+
+def get_for_update(model: type[M], global_id: str, type_name: str, field: str = "id") -> M:
     """The row a global ID names, locked for the rest of the mutation's transaction; a typed
     ``NOT_FOUND`` (naming ``field``) when there is none."""
     obj = (
-        model.objects.select_for_update().filter(pk=decode_id(global_id, type_name, field)).first()
+        model._default_manager.select_for_update()
+        .filter(pk=decode_id(global_id, type_name, field))
+        .first()
     )
     if obj is None:
         raise DomainError.single(CoreErrorCode.NOT_FOUND, "对象不存在。", field)

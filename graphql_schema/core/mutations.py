@@ -27,15 +27,18 @@ class BaseMutation(graphene.Mutation):
     class Meta:
         abstract = True
 
+    # ``*args: Any, **data: Any``: mypy accepts any subclass's named arguments as an override.
     @classmethod
-    def perform(cls, root: Any, info: graphene.ResolveInfo, **data: Any) -> dict[str, Any]:
+    def perform(
+        cls, root: Any, info: graphene.ResolveInfo, *args: Any, **data: Any
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
     @classmethod
-    def mutate(cls, root: Any, info: graphene.ResolveInfo, **data: Any) -> Any:
+    def mutate(cls, root: Any, info: graphene.ResolveInfo, *args: Any, **data: Any) -> Any:
         try:
             with transaction.atomic():
-                fields = cls.perform(root, info, **data)
+                fields = cls.perform(root, info, *args, **data)
         except DomainError as error:
             return cls(errors=errors_from(error), **cls.current_after(error))
         return cls(errors=[], **fields)

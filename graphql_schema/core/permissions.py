@@ -26,7 +26,10 @@ def require_user(info: ResolveInfo) -> User:
 def current_unit(info: ResolveInfo) -> Procuratorate | None:
     """The unit whose host the request came to (None on the public host)."""
     tenant = getattr(info.context, "tenant", None)
-    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():
+    if not isinstance(tenant, Procuratorate):
+        return None
+    # django-tenants' DatabaseWrapper adds schema_name; django-stubs know Django's only.
+    if connection.schema_name == get_public_schema_name():  # type: ignore[attr-defined]
         return None
     return tenant
 

@@ -6,13 +6,14 @@ with DEBUG off, no introspection and no GraphiQL for anonymous callers."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from graphene_django.views import GraphQLView, HttpError
-from graphql import ExecutionResult, FieldNode, GraphQLError, ValidationRule
+from graphql import ASTValidationRule, ExecutionResult, FieldNode, GraphQLError, ValidationRule
 
 from graphql_schema.core import inputs, limits, uploads
 from graphql_schema.core.access import gate_for
@@ -52,6 +53,9 @@ class NoIntrospection(ValidationRule):
 
 
 class JixiaoGraphQLView(GraphQLView):
+    # Set by GraphQLView.__init__ (graphene-django ships no types).
+    validation_rules: Sequence[type[ASTValidationRule]]
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("graphiql", settings.JIXIAO_GRAPHIQL)
         # graphql-core's standard rules, with values refused as typed errors; the depth, alias

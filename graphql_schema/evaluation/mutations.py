@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.core.files.uploadedfile import UploadedFile
 
 from backend.accounts.policy import Op
 from backend.core import sheets
@@ -47,7 +48,7 @@ class IndicatorResultInput(graphene.InputObjectType):
     evidence_ids = graphene.List(graphene.NonNull(graphene.ID), description="Document ids")
 
 
-def _rows(indicators: Any) -> list[dict[str, Any]]:
+def _rows(indicators: list[IndicatorResultInput] | None) -> list[dict[str, Any]]:
     rows = []
     for index, item in enumerate(indicators or []):
         row = {k: getattr(v, "value", v) for k, v in item.items() if v is not None}
@@ -83,7 +84,9 @@ class StartSelfEvaluation(BaseMutation):
         fiscal_year = graphene.Int(required=True)
 
     @classmethod
-    def perform(cls, root, info, project_id: str, fiscal_year: int) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, project_id: str, fiscal_year: int
+    ) -> dict[str, Any]:
         from backend.budgets.models import Project
 
         require_unit_access(info, Op.EVALUATION_PREPARE)
@@ -119,7 +122,13 @@ class RecordSelfEvaluation(BaseMutation):
 
     @classmethod
     def perform(
-        cls, root, info, id: str, indicators=None, version: int | None = None, **fields: Any
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        id: str,
+        indicators: list[IndicatorResultInput] | None = None,
+        version: int | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         require_unit_access(info, Op.EVALUATION_PREPARE)
         evaluation = _evaluation(id)
@@ -145,7 +154,9 @@ class SubmitSelfEvaluation(BaseMutation):
         version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, version: int | None = None) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, version: int | None = None
+    ) -> dict[str, Any]:
         require_unit_access(info, Op.EVALUATION_PREPARE)
         evaluation = services.submit_self_evaluation(
             _evaluation(id), info.context.user, expected_version=version
@@ -164,7 +175,12 @@ class ReturnSelfEvaluation(BaseMutation):
 
     @classmethod
     def perform(
-        cls, root, info, id: str, comment: str, version: int | None = None
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        id: str,
+        comment: str,
+        version: int | None = None,
     ) -> dict[str, Any]:
         require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.return_self_evaluation(
@@ -184,7 +200,9 @@ class FinaliseSelfEvaluation(BaseMutation):
         version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, version: int | None = None) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, version: int | None = None
+    ) -> dict[str, Any]:
         require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.finalise_self_evaluation(
             _evaluation(id), info.context.user, expected_version=version
@@ -218,14 +236,14 @@ class ImportSelfEvaluationTable(ImportPayload, BaseMutation):
     @classmethod
     def perform(
         cls,
-        root,
-        info,
+        root: None,
+        info: graphene.ResolveInfo,
         id: str,
-        file=None,
-        file_base64=None,
-        version=None,
-        dry_run=False,
-        expected_digest=None,
+        file: UploadedFile | None = None,
+        file_base64: str | None = None,
+        version: int | None = None,
+        dry_run: bool = False,
+        expected_digest: str | None = None,
     ) -> dict[str, Any]:
         from backend.evaluation import xlsx
 
@@ -270,7 +288,7 @@ class StartDepartmentEvaluation(BaseMutation):
         fiscal_year = graphene.Int(required=True)
 
     @classmethod
-    def perform(cls, root, info, fiscal_year: int) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, fiscal_year: int) -> dict[str, Any]:
         require_unit_access(info, Op.EVALUATION_PREPARE)
         return {"evaluation": services.start_department_evaluation(fiscal_year, info.context.user)}
 
@@ -285,7 +303,14 @@ class RecordDepartmentEvaluation(BaseMutation):
         indicators = graphene.List(graphene.NonNull(IndicatorResultInput))
 
     @classmethod
-    def perform(cls, root, info, id: str, indicators=None, **fields: Any) -> dict[str, Any]:
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        id: str,
+        indicators: list[IndicatorResultInput] | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
         require_unit_access(info, Op.EVALUATION_PREPARE)
         data = {k: v for k, v in fields.items() if v is not None}
         evaluation = services.record_department_evaluation(
@@ -301,7 +326,7 @@ class SubmitDepartmentEvaluation(BaseMutation):
         id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, id: str) -> dict[str, Any]:
         require_unit_access(info, Op.EVALUATION_PREPARE)
         return {
             "evaluation": services.submit_department_evaluation(_department(id), info.context.user)
@@ -316,7 +341,9 @@ class ReturnDepartmentEvaluation(BaseMutation):
         comment = graphene.String(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str, comment: str) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, comment: str
+    ) -> dict[str, Any]:
         require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.return_department_evaluation(
             _department(id), info.context.user, comment
@@ -331,7 +358,7 @@ class FinaliseDepartmentEvaluation(BaseMutation):
         id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, id: str) -> dict[str, Any]:
         require_unit_access(info, Op.EVALUATION_FINALISE)
         evaluation = services.finalise_department_evaluation(_department(id), info.context.user)
         return {"evaluation": evaluation}

@@ -3,11 +3,16 @@ caller's subtree, from the fact tables only."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import graphene
+from django.db.models import QuerySet
 from graphene_django import DjangoConnectionField
 
 from backend.accounts.policy import Op
+from backend.benchmarking.models import ProjectFact, UnitYearFact
 from backend.core.errors import DomainError
+from backend.evaluation import models
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.permissions import require_console, require_unit_access
 from graphql_schema.evaluation.types import (
@@ -34,7 +39,13 @@ class TenantEvaluationQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_self_evaluations(root, info, fiscal_year=None, status=None, **kwargs):
+    def resolve_self_evaluations(
+        root: None,
+        info: graphene.ResolveInfo,
+        fiscal_year: int | None = None,
+        status: models.EvaluationStatus | None = None,
+        **kwargs: Any,
+    ) -> QuerySet[models.SelfEvaluation]:
         from backend.evaluation import selectors
 
         require_unit_access(info)
@@ -43,7 +54,9 @@ class TenantEvaluationQueries(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_self_evaluation(root, info, id: str):
+    def resolve_self_evaluation(
+        root: None, info: graphene.ResolveInfo, id: str
+    ) -> models.SelfEvaluation | None:
         from backend.evaluation import selectors
 
         require_unit_access(info)
@@ -54,7 +67,9 @@ class TenantEvaluationQueries(graphene.ObjectType):
         return selectors.self_evaluations().filter(pk=pk).first()
 
     @staticmethod
-    def resolve_department_evaluation(root, info, fiscal_year: int):
+    def resolve_department_evaluation(
+        root: None, info: graphene.ResolveInfo, fiscal_year: int
+    ) -> models.DepartmentEvaluation | None:
         from backend.evaluation import selectors
 
         require_unit_access(info)
@@ -80,14 +95,26 @@ class PublicEvaluationQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_evaluation_results(root, info, fiscal_year=None, city=None, grade=None, **kw):
+    def resolve_evaluation_results(
+        root: None,
+        info: graphene.ResolveInfo,
+        fiscal_year: int | None = None,
+        city: str | None = None,
+        grade: str | None = None,
+        **kw: Any,
+    ) -> QuerySet[ProjectFact]:
         from backend.evaluation.selectors import evaluation_results_under
 
         user = require_console(info, Op.CONSOLE_VIEW)
         return evaluation_results_under(user, fiscal_year=fiscal_year, city=city, grade=grade)
 
     @staticmethod
-    def resolve_unit_evaluation_results(root, info, fiscal_year=None, city=None):
+    def resolve_unit_evaluation_results(
+        root: None,
+        info: graphene.ResolveInfo,
+        fiscal_year: int | None = None,
+        city: str | None = None,
+    ) -> list[UnitYearFact]:
         from backend.evaluation.selectors import unit_results_under
 
         user = require_console(info, Op.CONSOLE_VIEW)

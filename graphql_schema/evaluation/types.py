@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import graphene
 from graphene import relay
@@ -8,7 +9,7 @@ from graphene_django import DjangoObjectType
 
 from backend.benchmarking import models as facts
 from backend.evaluation import models
-from graphql_schema.core.dataloaders import prefetched_or, then
+from graphql_schema.core.dataloaders import Deferred, prefetched_or, then
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.core.versioning import version_field
 from graphql_schema.evaluation.dataloaders import (
@@ -40,7 +41,7 @@ class EvaluationFlag(graphene.ObjectType):
     indicator = graphene.String(description="the indicator code, empty for the project")
 
 
-def _flags(rows) -> list[EvaluationFlag]:
+def _flags(rows: list[dict[str, Any]] | None) -> list[EvaluationFlag]:
     return [
         EvaluationFlag(
             code=f.get("code", ""), message=f.get("message", ""), indicator=f.get("indicator")
@@ -64,7 +65,7 @@ class EvaluationFinding(graphene.ObjectType):
     indicator = graphene.String(description="the indicator code, null for the sheet")
 
 
-def _findings(root) -> list[EvaluationFinding]:
+def _findings(root: models.SelfEvaluation | models.DepartmentEvaluation) -> list[EvaluationFinding]:
     from backend.evaluation import consistency
     from backend.evaluation.selectors import findings
 
@@ -134,20 +135,26 @@ class _ResultMixin:
     )
 
     @staticmethod
-    def resolve_scoring_method(root, info) -> str:
+    def resolve_scoring_method(
+        root: models.IndicatorScore | models.DepartmentIndicatorScore, info: graphene.ResolveInfo
+    ) -> str:
         if root.scoring_method:
             return root.scoring_method
         return "bands" if root.value_type == "qualitative" else "proportional"
 
     @staticmethod
-    def resolve_unexplained_deduction(root, info) -> bool:
+    def resolve_unexplained_deduction(
+        root: models.IndicatorScore | models.DepartmentIndicatorScore, info: graphene.ResolveInfo
+    ) -> bool:
         return any(f.get("code") == "deduction_without_reason" for f in root.flags or [])
 
     deviation_cause = graphene.Field(CauseEnum, resolver=attribute_or_none("deviation_cause"))
     flags = graphene.List(graphene.NonNull(EvaluationFlag), required=True)
 
     @staticmethod
-    def resolve_flags(root, info):
+    def resolve_flags(
+        root: models.IndicatorScore | models.DepartmentIndicatorScore, info: graphene.ResolveInfo
+    ) -> list[EvaluationFlag]:
         return _flags(root.flags)
 
 
@@ -159,7 +166,9 @@ class IndicatorScore(_ResultMixin, DjangoObjectType):
         fields = RESULT_FIELDS
 
     @staticmethod
-    def resolve_evidence_ids(root: models.IndicatorScore, info) -> list[str]:
+    def resolve_evidence_ids(
+        root: models.IndicatorScore, info: graphene.ResolveInfo
+    ) -> Deferred[list[str]]:
         if "evidence" in getattr(root, "_prefetched_objects_cache", {}):
             return [str(d.pk) for d in root.evidence.all()]
         return EvidenceIdsByScoreLoader.of(info).load(root.pk)
@@ -205,19 +214,27 @@ class _SheetMixin:
     )
 
     @staticmethod
-    def resolve_flags(root, info):
+    def resolve_flags(
+        root: models.SelfEvaluation | models.DepartmentEvaluation, info: graphene.ResolveInfo
+    ) -> list[EvaluationFlag]:
         return _flags(root.flags)
 
     @staticmethod
-    def resolve_findings(root, info):
+    def resolve_findings(
+        root: models.SelfEvaluation | models.DepartmentEvaluation, info: graphene.ResolveInfo
+    ) -> list[EvaluationFinding]:
         return _findings(root)
 
     @staticmethod
-    def resolve_group_scores(root, info):
+    def resolve_group_scores(
+        root: models.SelfEvaluation | models.DepartmentEvaluation, info: graphene.ResolveInfo
+    ) -> list[GroupScore]:
         return [GroupScore(group=k, score=v) for k, v in (root.group_scores or {}).items()]
 
     @staticmethod
-    def resolve_history(root, info):
+    def resolve_history(
+        root: models.SelfEvaluation | models.DepartmentEvaluation, info: graphene.ResolveInfo
+    ) -> Deferred[list[HistoryEntry]]:
         loader = (
             SelfEvaluationHistoryLoader
             if isinstance(root, models.SelfEvaluation)
@@ -247,7 +264,9 @@ class SelfEvaluation(_SheetMixin, DjangoObjectType):
     )
 
     @staticmethod
-    def resolve_funding(root: models.SelfEvaluation, info) -> list[EvaluationFundingSource]:
+    def resolve_funding(
+        root: models.SelfEvaluation, info: graphene.ResolveInfo
+    ) -> list[EvaluationFundingSource]:
         from backend.evaluation.services.project import funding_sources
 
         return [
@@ -270,25 +289,27 @@ class SelfEvaluation(_SheetMixin, DjangoObjectType):
         fields = (*SHEET_FIELDS, "deviation_analysis")
 
     @staticmethod
-    def resolve_indicators(root: models.SelfEvaluation, info):
+    def resolve_indicators(
+        root: models.SelfEvaluation, info: graphene.ResolveInfo
+    ) -> Deferred[list[models.IndicatorScore]]:
         return prefetched_or(root, "indicators", IndicatorScoresByEvaluationLoader.of(info))
 
     @staticmethod
-    def resolve_project_id(root: models.SelfEvaluation, info) -> str:
+    def resolve_project_id(root: models.SelfEvaluation, info: graphene.ResolveInfo) -> str:
         from graphql_relay import to_global_id
 
         return to_global_id("Project", root.project_id)
 
     @staticmethod
-    def resolve_project_code(root: models.SelfEvaluation, info) -> str:
+    def resolve_project_code(root: models.SelfEvaluation, info: graphene.ResolveInfo) -> str:
         return root.project.code
 
     @staticmethod
-    def resolve_project_name(root: models.SelfEvaluation, info) -> str:
+    def resolve_project_name(root: models.SelfEvaluation, info: graphene.ResolveInfo) -> str:
         return root.project.name
 
     @staticmethod
-    def resolve_xlsx_base64(root: models.SelfEvaluation, info) -> str:
+    def resolve_xlsx_base64(root: models.SelfEvaluation, info: graphene.ResolveInfo) -> str:
         from backend.evaluation import xlsx
 
         return base64.b64encode(xlsx.export_self_evaluation(root)).decode()
@@ -314,7 +335,9 @@ class DepartmentEvaluation(_SheetMixin, DjangoObjectType):
     )
 
     @staticmethod
-    def resolve_poor_projects(root: models.DepartmentEvaluation, info) -> list[ProjectGrade]:
+    def resolve_poor_projects(
+        root: models.DepartmentEvaluation, info: graphene.ResolveInfo
+    ) -> list[ProjectGrade]:
         from graphql_relay import to_global_id
 
         from backend.evaluation.selectors import poor_projects
@@ -344,7 +367,9 @@ class DepartmentEvaluation(_SheetMixin, DjangoObjectType):
         )
 
     @staticmethod
-    def resolve_indicators(root: models.DepartmentEvaluation, info):
+    def resolve_indicators(
+        root: models.DepartmentEvaluation, info: graphene.ResolveInfo
+    ) -> Deferred[list[models.DepartmentIndicatorScore]]:
         return prefetched_or(root, "indicators", DepartmentScoresByEvaluationLoader.of(info))
 
 

@@ -9,12 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 import graphene
+from django.core.files.uploadedfile import UploadedFile
 
 from backend.accounts.policy import Op
 from backend.core.errors import CoreErrorCode, DomainError
 from backend.feedback import selectors, services
 from backend.feedback.models import BudgetLinkage as BudgetLinkageModel
 from backend.feedback.models import FeedbackItem as FeedbackItemModel
+from backend.feedback.models import LinkageAction
 from backend.feedback.models import RectificationRequest as RectificationModel
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.mutations import BaseMutation
@@ -73,7 +75,14 @@ class RespondRectification(BaseMutation):
         evidence_ids = graphene.List(graphene.NonNull(graphene.ID))
 
     @classmethod
-    def perform(cls, root, info, id: str, text: str, evidence_ids=None) -> dict[str, Any]:
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        id: str,
+        text: str,
+        evidence_ids: list[str] | None = None,
+    ) -> dict[str, Any]:
         unit = require_unit_access(info, Op.RESULTS_RESPOND)
         request = _own_request(unit, id)
         ids = [decode_id(e, "Document", "evidenceIds") for e in evidence_ids or []]
@@ -88,7 +97,7 @@ class MarkFeedbackRead(BaseMutation):
         id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, id: str) -> dict[str, Any]:
         unit = require_unit_access(info, Op.RESULTS_RESPOND)
         item = services.mark_feedback_read(_own_item(unit, id), info.context.user)
         return {"item": _reload_item(item)}
@@ -114,7 +123,13 @@ class AnswerFeedback(BaseMutation):
 
     @classmethod
     def perform(
-        cls, root, info, id: str, text: str, evidence_ids=None, files=None
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        id: str,
+        text: str,
+        evidence_ids: list[str] | None = None,
+        files: list[UploadedFile] | None = None,
     ) -> dict[str, Any]:
         from backend.documents.services import store_document
 
@@ -149,7 +164,7 @@ def _unit(code: str, field: str) -> Procuratorate:
     return unit
 
 
-def _reviewed_request(info, global_id: str) -> RectificationModel:
+def _reviewed_request(info: graphene.ResolveInfo, global_id: str) -> RectificationModel:
     user = require_console(info, Op.REVIEW)
     found = selectors.rectification_for_reviewer(user, decode_id(global_id, "RectificationRequest"))
     if found is None:
@@ -174,7 +189,9 @@ class OpenRectification(BaseMutation):
         input = OpenRectificationInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, input: OpenRectificationInput) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, input: OpenRectificationInput
+    ) -> dict[str, Any]:
         user = require_console(info, Op.FEEDBACK_SEND)
         project_id = (
             decode_id(input.project_id, "Project", "projectId") if input.project_id else None
@@ -200,7 +217,9 @@ class AcceptRectification(BaseMutation):
         comment = graphene.String()
 
     @classmethod
-    def perform(cls, root, info, id: str, comment: str | None = None) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, comment: str | None = None
+    ) -> dict[str, Any]:
         request = _reviewed_request(info, id)
         services.accept_rectification(request, info.context.user, comment or "")
         return {"rectification": _reload(request)}
@@ -214,7 +233,9 @@ class RejectRectification(BaseMutation):
         comment = graphene.String(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str, comment: str) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, comment: str
+    ) -> dict[str, Any]:
         request = _reviewed_request(info, id)
         services.reject_rectification(request, info.context.user, comment)
         return {"rectification": _reload(request)}
@@ -236,7 +257,13 @@ class DecideBudgetLinkage(BaseMutation):
 
     @classmethod
     def perform(
-        cls, root, info, id: str, action: Any, reason: str, pct: Decimal | None = None
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        id: str,
+        action: LinkageAction,
+        reason: str,
+        pct: Decimal | None = None,
     ) -> dict[str, Any]:
         user = require_console(info, Op.LINKAGE_DECIDE)
         pk = decode_id(id, "BudgetLinkage")
@@ -308,7 +335,9 @@ class IssueFeedback(BaseMutation):
         input = IssueFeedbackInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, input: IssueFeedbackInput) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, input: IssueFeedbackInput
+    ) -> dict[str, Any]:
         user = require_console(info, Op.FEEDBACK_SEND)
         unit_ids = None
         if input.unit_codes is not None:
@@ -351,7 +380,9 @@ class SetResultsPolicy(BaseMutation):
         input = ResultsPolicyInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, province: str, input: ResultsPolicyInput) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, province: str, input: ResultsPolicyInput
+    ) -> dict[str, Any]:
         user = require_console(info, Op.POLICY_MANAGE)
         unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()
         if unit is None:

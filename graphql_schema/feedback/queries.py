@@ -13,10 +13,14 @@ from graphene import relay
 from graphene_django import DjangoConnectionField
 
 from backend.accounts.policy import Op
+from backend.benchmarking.models import ProjectFact
 from backend.core.errors import DomainError
 from backend.feedback import selectors
+from backend.feedback.models import BudgetLinkage as BudgetLinkageModel
+from backend.feedback.models import FeedbackBatch as FeedbackBatchModel
 from backend.feedback.models import FeedbackItem as FeedbackItemModel
 from backend.feedback.models import RectificationRequest as RectificationModel
+from backend.feedback.models import RectificationStatus
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.permissions import in_province, require_console, require_unit_access
 from graphql_schema.feedback.types import (
@@ -77,7 +81,14 @@ class TenantFeedbackQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_rectifications(root, info, status=None, overdue=None, fiscal_year=None, **kw):
+    def resolve_rectifications(
+        root: None,
+        info: graphene.ResolveInfo,
+        status: RectificationStatus | None = None,
+        overdue: bool | None = None,
+        fiscal_year: int | None = None,
+        **kw: Any,
+    ) -> QuerySet[RectificationModel]:
         unit = require_unit_access(info)
         return with_events(
             selectors.rectifications_of_unit(
@@ -86,7 +97,9 @@ class TenantFeedbackQueries(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_rectification(root, info, id: str):
+    def resolve_rectification(
+        root: None, info: graphene.ResolveInfo, id: str
+    ) -> RectificationModel | None:
         unit = require_unit_access(info)
         pk = _pk(id, "RectificationRequest")
         if pk is None:
@@ -94,14 +107,22 @@ class TenantFeedbackQueries(graphene.ObjectType):
         return with_events(selectors.rectifications_of_unit(unit)).filter(pk=pk).first()
 
     @staticmethod
-    def resolve_feedback_items(root, info, fiscal_year=None, unread=None, **kw):
+    def resolve_feedback_items(
+        root: None,
+        info: graphene.ResolveInfo,
+        fiscal_year: int | None = None,
+        unread: bool | None = None,
+        **kw: Any,
+    ) -> QuerySet[FeedbackItemModel]:
         unit = require_unit_access(info)
         return with_rectification(
             selectors.feedback_items_of_unit(unit, fiscal_year=fiscal_year, unread=unread)
         )
 
     @staticmethod
-    def resolve_budget_linkages(root, info, fiscal_year=None, **kw):
+    def resolve_budget_linkages(
+        root: None, info: graphene.ResolveInfo, fiscal_year: int | None = None, **kw: Any
+    ) -> QuerySet[BudgetLinkageModel]:
         unit = require_unit_access(info)
         return selectors.linkages_of_unit(unit, fiscal_year=fiscal_year).select_related(
             "decided_by"
@@ -141,8 +162,15 @@ class PublicFeedbackQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_rectifications(
-        root, info, fiscal_year=None, status=None, overdue=None, city=None, unit=None, **kw
-    ):
+        root: None,
+        info: graphene.ResolveInfo,
+        fiscal_year: int | None = None,
+        status: RectificationStatus | None = None,
+        overdue: bool | None = None,
+        city: str | None = None,
+        unit: str | None = None,
+        **kw: Any,
+    ) -> QuerySet[RectificationModel]:
         user = require_console(info, Op.CONSOLE_VIEW)
         return with_events(
             selectors.rectifications_under(
@@ -156,7 +184,9 @@ class PublicFeedbackQueries(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_rectification(root, info, id: str):
+    def resolve_rectification(
+        root: None, info: graphene.ResolveInfo, id: str
+    ) -> RectificationModel | None:
         user = require_console(info, Op.CONSOLE_VIEW)
         pk = _pk(id, "RectificationRequest")
         if pk is None:
@@ -167,14 +197,27 @@ class PublicFeedbackQueries(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_suggested_rectifications(root, info, fiscal_year=None, city=None, **kw):
+    def resolve_suggested_rectifications(
+        root: None,
+        info: graphene.ResolveInfo,
+        fiscal_year: int | None = None,
+        city: str | None = None,
+        **kw: Any,
+    ) -> QuerySet[ProjectFact]:
         user = require_console(info, Op.CONSOLE_VIEW)
         return selectors.suggested_rectifications(user, fiscal_year=fiscal_year, city=city)
 
     @staticmethod
     def resolve_budget_linkages(
-        root, info, fiscal_year=None, city=None, unit=None, unit_level=None, undecided=None, **kw
-    ):
+        root: None,
+        info: graphene.ResolveInfo,
+        fiscal_year: int | None = None,
+        city: str | None = None,
+        unit: str | None = None,
+        unit_level: bool | None = None,
+        undecided: bool | None = None,
+        **kw: Any,
+    ) -> QuerySet[BudgetLinkageModel]:
         user = require_console(info, Op.CONSOLE_VIEW)
         return selectors.linkages_under(
             user,
@@ -186,12 +229,16 @@ class PublicFeedbackQueries(graphene.ObjectType):
         ).select_related("decided_by")
 
     @staticmethod
-    def resolve_feedback_batches(root, info, fiscal_year=None, **kw):
+    def resolve_feedback_batches(
+        root: None, info: graphene.ResolveInfo, fiscal_year: int | None = None, **kw: Any
+    ) -> QuerySet[FeedbackBatchModel]:
         user = require_console(info, Op.CONSOLE_VIEW)
         return batches_with_items(selectors.batches_under(user, fiscal_year=fiscal_year))
 
     @staticmethod
-    def resolve_feedback_batch(root, info, id: str):
+    def resolve_feedback_batch(
+        root: None, info: graphene.ResolveInfo, id: str
+    ) -> FeedbackBatchModel | None:
         user = require_console(info, Op.CONSOLE_VIEW)
         pk = _pk(id, "FeedbackBatch")
         if pk is None:
@@ -199,7 +246,9 @@ class PublicFeedbackQueries(graphene.ObjectType):
         return batches_with_items(selectors.batches_under(user)).filter(pk=pk).first()
 
     @staticmethod
-    def resolve_results_policy(root, info, province: str):
+    def resolve_results_policy(
+        root: None, info: graphene.ResolveInfo, province: str
+    ) -> ResultsPolicy | None:
         from backend.feedback.services import policy_or_default
 
         require_console(info, Op.CONSOLE_VIEW)
@@ -210,7 +259,7 @@ class PublicFeedbackQueries(graphene.ObjectType):
         return ResultsPolicy.of(unit.code, policy_or_default(unit))
 
 
-def batches_with_items(qs):
+def batches_with_items(qs: QuerySet[FeedbackBatchModel]) -> QuerySet[FeedbackBatchModel]:
     return qs.prefetch_related(
         Prefetch(
             "items", queryset=with_rectification(FeedbackItemModel.objects.order_by("unit__path"))

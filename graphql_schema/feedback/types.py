@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
+
 import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
@@ -11,6 +15,14 @@ from backend.feedback import models
 from backend.feedback.selectors import rate
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.tenants.types import Unit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from backend.accounts.models import User
+    from backend.benchmarking.models import ProjectFact
+    from backend.oversight.models import ProvincePolicy
+    from tenants.models import Procuratorate
 
 RectificationStatusEnum = graphene.Enum.from_enum(
     models.RectificationStatus, description="整改状态"
@@ -28,7 +40,7 @@ def _project_gid(project_id: int | None) -> str | None:
     return to_global_id("Project", project_id) if project_id is not None else None
 
 
-def _user_name(user) -> str | None:
+def _user_name(user: User | None) -> str | None:
     if user is None:
         return None
     return getattr(user, "full_name", "") or user.get_username()
@@ -50,11 +62,15 @@ class RectificationEvent(DjangoObjectType):
         fields = ("text", "created_at")
 
     @staticmethod
-    def resolve_evidence_ids(root: models.RectificationEvent, info) -> list[str]:
+    def resolve_evidence_ids(
+        root: models.RectificationEvent, info: graphene.ResolveInfo
+    ) -> list[str]:
         return [to_global_id("Document", pk) for pk in root.evidence_ids]
 
     @staticmethod
-    def resolve_actor_name(root: models.RectificationEvent, info) -> str | None:
+    def resolve_actor_name(
+        root: models.RectificationEvent, info: graphene.ResolveInfo
+    ) -> str | None:
         return _user_name(root.actor)
 
 
@@ -91,11 +107,15 @@ class RectificationRequest(DjangoObjectType):
         )
 
     @staticmethod
-    def resolve_project_id(root: models.RectificationRequest, info) -> str | None:
+    def resolve_project_id(
+        root: models.RectificationRequest, info: graphene.ResolveInfo
+    ) -> str | None:
         return _project_gid(root.project_id)
 
     @staticmethod
-    def resolve_events(root: models.RectificationRequest, info) -> list[models.RectificationEvent]:
+    def resolve_events(
+        root: models.RectificationRequest, info: graphene.ResolveInfo
+    ) -> list[models.RectificationEvent]:
         return list(root.events.all())  # prefetched by the resolvers
 
 
@@ -133,15 +153,17 @@ class BudgetLinkage(DjangoObjectType):
         )
 
     @staticmethod
-    def resolve_project_id(root: models.BudgetLinkage, info) -> str | None:
+    def resolve_project_id(root: models.BudgetLinkage, info: graphene.ResolveInfo) -> str | None:
         return _project_gid(root.project_id)
 
     @staticmethod
-    def resolve_basis(root: models.BudgetLinkage, info) -> dict:
+    def resolve_basis(root: models.BudgetLinkage, info: graphene.ResolveInfo) -> dict[str, Any]:
         return root.basis
 
     @staticmethod
-    def resolve_decided_by_name(root: models.BudgetLinkage, info) -> str | None:
+    def resolve_decided_by_name(
+        root: models.BudgetLinkage, info: graphene.ResolveInfo
+    ) -> str | None:
         return _user_name(root.decided_by)
 
 
@@ -168,7 +190,7 @@ class FeedbackItem(DjangoObjectType):
     )
 
     @staticmethod
-    def resolve_evidence_ids(root: models.FeedbackItem, info) -> list[str]:
+    def resolve_evidence_ids(root: models.FeedbackItem, info: graphene.ResolveInfo) -> list[str]:
         return [to_global_id("Document", i) for i in root.evidence_ids or []]
 
     class Meta:
@@ -178,37 +200,49 @@ class FeedbackItem(DjangoObjectType):
         fields = ("read_at", "answer", "answered_at")
 
     @staticmethod
-    def resolve_issuer(root: models.FeedbackItem, info):
+    def resolve_issuer(root: models.FeedbackItem, info: graphene.ResolveInfo) -> Procuratorate:
         return root.batch.issuer
 
     @staticmethod
-    def resolve_title(root: models.FeedbackItem, info) -> str:
+    def resolve_title(root: models.FeedbackItem, info: graphene.ResolveInfo) -> str:
         return root.batch.title
 
     @staticmethod
-    def resolve_body(root: models.FeedbackItem, info) -> str:
+    def resolve_body(root: models.FeedbackItem, info: graphene.ResolveInfo) -> str:
         return root.batch.body
 
     @staticmethod
-    def resolve_text(root: models.FeedbackItem, info) -> str:
+    def resolve_text(root: models.FeedbackItem, info: graphene.ResolveInfo) -> str:
         return root.text
 
     @staticmethod
-    def resolve_fiscal_year(root: models.FeedbackItem, info) -> int:
+    def resolve_fiscal_year(root: models.FeedbackItem, info: graphene.ResolveInfo) -> int:
         return root.batch.fiscal_year
 
     @staticmethod
-    def resolve_issued_at(root: models.FeedbackItem, info):
+    def resolve_issued_at(root: models.FeedbackItem, info: graphene.ResolveInfo) -> datetime:
         return root.batch.created_at
 
     @staticmethod
-    def resolve_figures(root: models.FeedbackItem, info) -> dict:
+    def resolve_figures(root: models.FeedbackItem, info: graphene.ResolveInfo) -> dict[str, Any]:
         return root.figures
 
     @staticmethod
-    def resolve_rectification(root: models.FeedbackItem, info):
+    def resolve_rectification(
+        root: models.FeedbackItem, info: graphene.ResolveInfo
+    ) -> models.RectificationRequest | None:
         found = list(root.rectifications.all())  # prefetched by the resolvers
         return found[0] if found else None
+
+
+class _BatchCounts(TypedDict):
+    """The counts ``backend.feedback.selectors.with_rates`` annotates a batch with."""
+
+    unit_count: int
+    read_count: int
+    answered_count: int
+    rectification_count: int
+    accepted_count: int
 
 
 class FeedbackBatch(DjangoObjectType):
@@ -232,19 +266,25 @@ class FeedbackBatch(DjangoObjectType):
         fields = ("fiscal_year", "title", "body", "requires_rectification", "due_on", "created_at")
 
     @staticmethod
-    def resolve_selection(root: models.FeedbackBatch, info) -> dict:
+    def resolve_selection(root: models.FeedbackBatch, info: graphene.ResolveInfo) -> dict[str, Any]:
         return root.selection
 
     @staticmethod
-    def resolve_response_rate(root: models.FeedbackBatch, info):
+    def resolve_response_rate(
+        root: WithAnnotations[models.FeedbackBatch, _BatchCounts], info: graphene.ResolveInfo
+    ) -> Decimal | None:
         return rate(root.answered_count, root.unit_count)
 
     @staticmethod
-    def resolve_closure_rate(root: models.FeedbackBatch, info):
+    def resolve_closure_rate(
+        root: WithAnnotations[models.FeedbackBatch, _BatchCounts], info: graphene.ResolveInfo
+    ) -> Decimal | None:
         return rate(root.accepted_count, root.rectification_count)
 
     @staticmethod
-    def resolve_items(root: models.FeedbackBatch, info) -> list[models.FeedbackItem]:
+    def resolve_items(
+        root: models.FeedbackBatch, info: graphene.ResolveInfo
+    ) -> list[models.FeedbackItem]:
         return list(root.items.all())  # prefetched by the resolvers
 
 
@@ -262,7 +302,7 @@ class SuggestedRectification(graphene.ObjectType):
     self_grade = graphene.String()
 
     @staticmethod
-    def resolve_project_id(root, info) -> str:
+    def resolve_project_id(root: ProjectFact, info: graphene.ResolveInfo) -> str:
         return to_global_id("Project", root.project_id)
 
 
@@ -281,7 +321,7 @@ class ResultsPolicy(graphene.ObjectType):
     linkage_poor_reduce_min = graphene.Decimal(required=True)
 
     @staticmethod
-    def of(province_code: str, policy) -> ResultsPolicy:
+    def of(province_code: str, policy: ProvincePolicy) -> ResultsPolicy:
         return ResultsPolicy(
             province=province_code,
             rectification_days=policy.rectification_days,

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
 import graphene
+from django.core.files.uploadedfile import UploadedFile
 
 from backend.accounts.policy import Op
 from backend.budgets import models as budgets
@@ -71,7 +73,7 @@ class CreateProject(BaseMutation):
         input = ProjectInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, input: ProjectInput) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, input: ProjectInput) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         data = _plain(input)
         missing = [
@@ -94,7 +96,9 @@ class UpdateProject(BaseMutation):
         input = ProjectInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str, input: ProjectInput) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, input: ProjectInput
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, id, "Project")
         return {"project": budget_services.update_project(project, _plain(input), user=user)}
@@ -113,7 +117,15 @@ class AddBudgetAdjustment(BaseMutation):
         reason = graphene.String(required=True)
 
     @classmethod
-    def perform(cls, root, info, project_id: str, date, amount: Decimal, reason: str):
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        project_id: str,
+        date: datetime.date,
+        amount: Decimal,
+        reason: str,
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         adjustment = budget_services.add_adjustment(
@@ -133,7 +145,15 @@ class RecordExpenditure(BaseMutation):
         description = graphene.String()
 
     @classmethod
-    def perform(cls, root, info, project_id: str, date, amount: Decimal, description: str = ""):
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        project_id: str,
+        date: datetime.date,
+        amount: Decimal,
+        description: str = "",
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         expenditure = budget_services.record_expenditure(
@@ -153,7 +173,9 @@ class SetMonthlySpending(BaseMutation):
         amount = graphene.Decimal(required=True)
 
     @classmethod
-    def perform(cls, root, info, project_id: str, month: int, amount: Decimal):
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, project_id: str, month: int, amount: Decimal
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.PROJECT_EDIT)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         expenditure = budget_services.set_monthly_spending(
@@ -176,13 +198,13 @@ class CreateGoal(BaseMutation):
     @classmethod
     def perform(
         cls,
-        root,
-        info,
+        root: None,
+        info: graphene.ResolveInfo,
         project_id: str,
         overall_goal: str,
         midterm_goal: str = "",
         template_code: str | None = None,
-    ):
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         goal = drafting.create_goal(
@@ -206,7 +228,14 @@ class UpdateGoal(BaseMutation):
         version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, version: int | None = None, **data: Any):
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        id: str,
+        version: int | None = None,
+        **data: Any,
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         return {
@@ -231,22 +260,16 @@ class AddGoalIndicator(BaseMutation):
     @classmethod
     def perform(
         cls,
-        root,
-        info,
+        root: None,
+        info: graphene.ResolveInfo,
         goal_id: str,
         library_indicator_id: str | None = None,
         input: IndicatorInput | None = None,
         version: int | None = None,
-    ):
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
-        if (library_indicator_id is None) == (input is None):
-            raise DomainError.single(
-                ApiErrorCode.INVALID_INPUT,
-                "请二选一：libraryIndicatorId 或 input。",
-                "libraryIndicatorId",
-            )
-        if library_indicator_id is not None:
+        if library_indicator_id is not None and input is None:
             source = get_for_update(
                 LibraryIndicatorModel,
                 library_indicator_id,
@@ -256,9 +279,15 @@ class AddGoalIndicator(BaseMutation):
             indicator = drafting.add_library_indicator(
                 goal, source, user=user, expected_version=version
             )
-        else:
+        elif input is not None and library_indicator_id is None:
             indicator = drafting.add_goal_indicator(
                 goal, input_data(input), user=user, expected_version=version
+            )
+        else:
+            raise DomainError.single(
+                ApiErrorCode.INVALID_INPUT,
+                "请二选一：libraryIndicatorId 或 input。",
+                "libraryIndicatorId",
             )
         return {"indicator": indicator, "goal": indicator.goal}
 
@@ -277,7 +306,14 @@ class UpdateGoalIndicator(BaseMutation):
         version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, input: IndicatorInput, version: int | None = None):
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        id: str,
+        input: IndicatorInput,
+        version: int | None = None,
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         indicator = get_for_update(goals.GoalIndicator, id, "GoalIndicator")
         indicator = drafting.update_goal_indicator(
@@ -297,7 +333,9 @@ class RemoveGoalIndicator(BaseMutation):
         version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, version: int | None = None):
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, version: int | None = None
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         goal = drafting.remove_goal_indicator(
             get_for_update(goals.GoalIndicator, id, "GoalIndicator"),
@@ -327,15 +365,15 @@ class ImportGoalForm(ImportPayload, BaseMutation):
     @classmethod
     def perform(
         cls,
-        root,
-        info,
+        root: None,
+        info: graphene.ResolveInfo,
         project_id: str,
-        file=None,
-        file_base64=None,
-        version=None,
-        dry_run=False,
-        expected_digest=None,
-    ):
+        file: UploadedFile | None = None,
+        file_base64: str | None = None,
+        version: int | None = None,
+        dry_run: bool = False,
+        expected_digest: str | None = None,
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.GOAL_PREPARE)
         project = get_for_update(budgets.Project, project_id, "Project", "projectId")
         content = uploaded_content(
@@ -372,7 +410,9 @@ class SubmitGoal(BaseMutation):
         version = version_argument()
 
     @classmethod
-    def perform(cls, root, info, id: str, version: int | None = None):
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, version: int | None = None
+    ) -> dict[str, Any]:
         require_unit_access(info, Op.GOAL_SUBMIT)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         return {"goal": workflow.submit(goal, user=info.context.user, expected_version=version)}
@@ -388,7 +428,7 @@ class WithdrawGoal(BaseMutation):
         id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str):
+    def perform(cls, root: None, info: graphene.ResolveInfo, id: str) -> dict[str, Any]:
         require_unit_access(info)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         return {"goal": workflow.withdraw(goal, user=info.context.user)}
@@ -423,15 +463,15 @@ class ReviewGoal(BaseMutation):
     @classmethod
     def perform(
         cls,
-        root,
-        info,
+        root: None,
+        info: graphene.ResolveInfo,
         id: str,
-        decision: Any,
-        grade: Any = None,
+        decision: goals.Decision,
+        grade: goals.Grade | None = None,
         comment: str = "",
-        indicator_comments: list[Any] | None = None,
+        indicator_comments: list[IndicatorCommentInput] | None = None,
         version: int | None = None,
-    ):
+    ) -> dict[str, Any]:
         require_unit_access(info)
         goal = get_for_update(goals.PerformanceGoal, id, "PerformanceGoal")
         review = workflow.review(
@@ -460,7 +500,9 @@ class HandGoalApproval(BaseMutation):
         approver = graphene.String(required=True, description="the other leader's username")
 
     @classmethod
-    def perform(cls, root, info, id: str, approver: str):
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, approver: str
+    ) -> dict[str, Any]:
         from backend.accounts.models import User
 
         require_unit_access(info, Op.GOAL_APPROVE)
@@ -489,7 +531,14 @@ class RequestGoalAdjustment(BaseMutation):
         changes = graphene.List(graphene.NonNull(ChangeInput), required=True)
 
     @classmethod
-    def perform(cls, root, info, goal_id: str, reason: str, changes: list[Any]):
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        goal_id: str,
+        reason: str,
+        changes: list[ChangeInput],
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.GOAL_SUBMIT)
         goal = get_for_update(goals.PerformanceGoal, goal_id, "PerformanceGoal", "goalId")
         adjustment = workflow.request_adjustment(
@@ -510,7 +559,7 @@ class SubmitGoalAdjustment(BaseMutation):
         id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str):
+    def perform(cls, root: None, info: graphene.ResolveInfo, id: str) -> dict[str, Any]:
         require_unit_access(info, Op.GOAL_SUBMIT)
         adjustment = get_for_update(goals.AdjustmentRequest, id, "AdjustmentRequest")
         return {"adjustment": workflow.submit_adjustment(adjustment, user=info.context.user)}
@@ -525,7 +574,14 @@ class ReviewGoalAdjustment(BaseMutation):
         comment = graphene.String(description="Required when decision is RETURN: COMMENT_REQUIRED.")
 
     @classmethod
-    def perform(cls, root, info, id: str, decision: Any, comment: str = ""):
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        id: str,
+        decision: goals.Decision,
+        comment: str = "",
+    ) -> dict[str, Any]:
         require_unit_access(info)
         adjustment = get_for_update(goals.AdjustmentRequest, id, "AdjustmentRequest")
         workflow.review_adjustment(

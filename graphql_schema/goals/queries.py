@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 import graphene
+from django.db.models import QuerySet
 from graphene_django.filter import DjangoFilterConnectionField
 
 from backend.budgets import models as budgets
@@ -28,20 +31,28 @@ class ProjectFilter(GlobalIDFilterSet):
         model = budgets.Project
         fields = ["fiscal_year"]
 
-    def filter_choice(self, queryset, name, value):
+    def filter_choice(
+        self, queryset: QuerySet[budgets.Project], name: str, value: str
+    ) -> QuerySet[budgets.Project]:
         return queryset.filter(**{name: value.lower()})
 
-    def filter_goal_status(self, queryset, name, value):
+    def filter_goal_status(
+        self, queryset: QuerySet[budgets.Project], name: str, value: str
+    ) -> QuerySet[budgets.Project]:
         from backend.budgets.selectors import projects
 
         return queryset.filter(pk__in=projects(goal_status=value.lower()).values("pk"))
 
-    def filter_department(self, queryset, name, value):
+    def filter_department(
+        self, queryset: QuerySet[budgets.Project], name: str, value: str
+    ) -> QuerySet[budgets.Project]:
         from backend.budgets.selectors import projects
 
         return queryset.filter(pk__in=projects(department=value).values("pk"))
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(
+        self, queryset: QuerySet[budgets.Project], name: str, value: str
+    ) -> QuerySet[budgets.Project]:
         return queryset.filter(name__icontains=value) | queryset.filter(code__icontains=value)
 
 
@@ -53,14 +64,16 @@ class GoalQueries(graphene.ObjectType):
     goal = graphene.Field(PerformanceGoal, id=graphene.ID(required=True))
 
     @staticmethod
-    def resolve_projects(root, info: graphene.ResolveInfo, **kwargs):
+    def resolve_projects(
+        root: None, info: graphene.ResolveInfo, **kwargs: Any
+    ) -> QuerySet[budgets.Project]:
         from backend.budgets.selectors import projects
 
         require_unit_access(info)
         return projects()
 
     @staticmethod
-    def resolve_project(root, info: graphene.ResolveInfo, id: str):
+    def resolve_project(root: None, info: graphene.ResolveInfo, id: str) -> budgets.Project | None:
         from backend.budgets.selectors import projects
 
         require_unit_access(info)
@@ -71,7 +84,9 @@ class GoalQueries(graphene.ObjectType):
         return projects().filter(pk=pk).first()
 
     @staticmethod
-    def resolve_goal(root, info: graphene.ResolveInfo, id: str):
+    def resolve_goal(
+        root: None, info: graphene.ResolveInfo, id: str
+    ) -> goals.PerformanceGoal | None:
         require_unit_access(info)
         try:
             pk = decode_id(id, "PerformanceGoal")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 
 import graphene
 from graphene import relay
@@ -8,7 +9,7 @@ from graphene_django import DjangoObjectType
 
 from backend.budgets import models as budgets
 from backend.goals import models as goals
-from graphql_schema.core.dataloaders import prefetched_or, then
+from graphql_schema.core.dataloaders import Deferred, prefetched_or, then
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.core.versioning import version_field
 from graphql_schema.goals.dataloaders import (
@@ -80,10 +81,12 @@ class GoalReview(DjangoObjectType):
 
     @staticmethod
     def resolve_reviewer(root: goals.GoalReview, info: graphene.ResolveInfo) -> str | None:
-        return root.reviewer.username if root.reviewer_id else None
+        return root.reviewer.username if root.reviewer is not None else None
 
     @staticmethod
-    def resolve_indicator_comments(root: goals.GoalReview, info: graphene.ResolveInfo):
+    def resolve_indicator_comments(
+        root: goals.GoalReview, info: graphene.ResolveInfo
+    ) -> list[IndicatorComment]:
         return [
             IndicatorComment(indicator_code=c.indicator.code, comment=c.comment)
             for c in root.comments.all()
@@ -146,12 +149,14 @@ class PerformanceGoal(DjangoObjectType):
         )
 
     @staticmethod
-    def resolve_indicators(root: goals.PerformanceGoal, info: graphene.ResolveInfo):
+    def resolve_indicators(
+        root: goals.PerformanceGoal, info: graphene.ResolveInfo
+    ) -> Deferred[list[goals.GoalIndicator]]:
         # The projects' selector prefetches them in the same order.
         return prefetched_or(root, "indicators", IndicatorsByGoalLoader.of(info))
 
     @staticmethod
-    def resolve_warnings(root: goals.PerformanceGoal, info: graphene.ResolveInfo):
+    def resolve_warnings(root: goals.PerformanceGoal, info: graphene.ResolveInfo) -> list[Warning]:
         return [
             Warning(
                 indicator=w.get("indicator"), code=w.get("code", ""), message=w.get("message", "")
@@ -160,15 +165,21 @@ class PerformanceGoal(DjangoObjectType):
         ]
 
     @staticmethod
-    def resolve_reviews(root: goals.PerformanceGoal, info: graphene.ResolveInfo):
+    def resolve_reviews(
+        root: goals.PerformanceGoal, info: graphene.ResolveInfo
+    ) -> Deferred[list[goals.GoalReview]]:
         return ReviewsByGoalLoader.of(info).load(root.pk)
 
     @staticmethod
-    def resolve_adjustments(root: goals.PerformanceGoal, info: graphene.ResolveInfo):
+    def resolve_adjustments(
+        root: goals.PerformanceGoal, info: graphene.ResolveInfo
+    ) -> Deferred[list[goals.AdjustmentRequest]]:
         return AdjustmentRequestsByGoalLoader.of(info).load(root.pk)
 
     @staticmethod
-    def resolve_history(root: goals.PerformanceGoal, info: graphene.ResolveInfo):
+    def resolve_history(
+        root: goals.PerformanceGoal, info: graphene.ResolveInfo
+    ) -> Deferred[list[HistoryEntry]]:
         return then(
             HistoryByGoalLoader.of(info).load(root.pk),
             lambda entries: [HistoryEntry(**entry) for entry in entries],
@@ -217,7 +228,7 @@ class Project(DjangoObjectType):
         )
 
     @staticmethod
-    def resolve_spent(root: budgets.Project, info: graphene.ResolveInfo):
+    def resolve_spent(root: budgets.Project, info: graphene.ResolveInfo) -> Decimal:
         spent = getattr(root, "spent", None)
         if spent is None:
             from backend.budgets.selectors import spent_to
@@ -226,14 +237,16 @@ class Project(DjangoObjectType):
         return spent
 
     @staticmethod
-    def resolve_execution_rate(root: budgets.Project, info: graphene.ResolveInfo):
+    def resolve_execution_rate(root: budgets.Project, info: graphene.ResolveInfo) -> Decimal | None:
         spent = Project.resolve_spent(root, info)
         if not root.full_budget:
             return None
         return (spent / root.full_budget).quantize(type(root.full_budget)("0.0001"))
 
     @staticmethod
-    def resolve_execution_rate_percent(root: budgets.Project, info: graphene.ResolveInfo):
+    def resolve_execution_rate_percent(
+        root: budgets.Project, info: graphene.ResolveInfo
+    ) -> Decimal | None:
         from backend.evaluation.scoring import execution_rate
 
         spent = Project.resolve_spent(root, info)
@@ -242,13 +255,19 @@ class Project(DjangoObjectType):
         return execution_rate(spent, root.full_budget)
 
     @staticmethod
-    def resolve_goal(root: budgets.Project, info: graphene.ResolveInfo):
+    def resolve_goal(
+        root: budgets.Project, info: graphene.ResolveInfo
+    ) -> goals.PerformanceGoal | None:
         return next((g for g in root.goals.all() if g.fiscal_year == root.fiscal_year), None)
 
     @staticmethod
-    def resolve_adjustments(root: budgets.Project, info: graphene.ResolveInfo):
+    def resolve_adjustments(
+        root: budgets.Project, info: graphene.ResolveInfo
+    ) -> Deferred[list[budgets.BudgetAdjustment]]:
         return BudgetAdjustmentsByProjectLoader.of(info).load(root.pk)
 
     @staticmethod
-    def resolve_expenditures(root: budgets.Project, info: graphene.ResolveInfo):
+    def resolve_expenditures(
+        root: budgets.Project, info: graphene.ResolveInfo
+    ) -> Deferred[list[budgets.Expenditure]]:
         return ExpendituresByProjectLoader.of(info).load(root.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.core.files.uploadedfile import UploadedFile
 
 from backend.accounts.policy import Op
 from backend.core.errors import CoreErrorCode, DomainError
@@ -71,7 +72,9 @@ class DraftTemplateVersion(BaseMutation):
         )
 
     @classmethod
-    def perform(cls, root, info, template_id: str, changelog: str = "") -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, template_id: str, changelog: str = ""
+    ) -> dict[str, Any]:
         user = require_console(info, Op.TEMPLATE_MANAGE)
         template = get_for_update(models.Template, template_id, "Template", "templateId")
         return {"version": authoring.draft_version(template, user=user, changelog=changelog)}
@@ -85,7 +88,9 @@ class AddTemplateIndicator(BaseMutation):
         input = IndicatorInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, version_id: str, input: IndicatorInput) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, version_id: str, input: IndicatorInput
+    ) -> dict[str, Any]:
         require_console(info, Op.TEMPLATE_MANAGE)
         version = get_for_update(models.TemplateVersion, version_id, "TemplateVersion", "versionId")
         return {"indicator": authoring.add_indicator(version, input_data(input))}
@@ -99,7 +104,9 @@ class UpdateTemplateIndicator(BaseMutation):
         input = IndicatorInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str, input: IndicatorInput) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, input: IndicatorInput
+    ) -> dict[str, Any]:
         require_console(info, Op.TEMPLATE_MANAGE)
         indicator = get_for_update(models.TemplateIndicator, id, "TemplateIndicator")
         return {"indicator": authoring.update_indicator(indicator, input_data(input))}
@@ -112,7 +119,7 @@ class RemoveTemplateIndicator(BaseMutation):
         id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, id: str) -> dict[str, Any]:
         require_console(info, Op.TEMPLATE_MANAGE)
         authoring.remove_indicator(
             get_for_update(models.TemplateIndicator, id, "TemplateIndicator")
@@ -134,7 +141,9 @@ class PublishTemplateVersion(BaseMutation):
         )
 
     @classmethod
-    def perform(cls, root, info, id: str, changelog: str | None = None) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, changelog: str | None = None
+    ) -> dict[str, Any]:
         user = require_console(info, Op.TEMPLATE_MANAGE)
         version = get_for_update(models.TemplateVersion, id, "TemplateVersion")
         return {"version": authoring.publish_version(version, user=user, changelog=changelog)}
@@ -147,7 +156,7 @@ class RetireTemplateVersion(BaseMutation):
         id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, id: str) -> dict[str, Any]:
         user = require_console(info, Op.TEMPLATE_MANAGE)
         version = get_for_update(models.TemplateVersion, id, "TemplateVersion")
         return {"version": authoring.retire_version(version, user=user)}
@@ -169,8 +178,14 @@ class ImportTemplateVersion(BaseMutation):
 
     @classmethod
     def perform(
-        cls, root, info, template_id: str, file=None, file_base64=None, changelog: str = ""
-    ):
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        template_id: str,
+        file: UploadedFile | None = None,
+        file_base64: str | None = None,
+        changelog: str = "",
+    ) -> dict[str, Any]:
         user = require_console(info, Op.TEMPLATE_MANAGE)
         template = get_for_update(models.Template, template_id, "Template", "templateId")
         content = uploaded_content(
@@ -208,7 +223,7 @@ def _target_spec(targets: PushTargetsInput) -> push.TargetSpec:
         return push.TargetSpec(kind="level", level=targets.level.lower())
     if kind == "under":
         return push.TargetSpec(kind="subtree", under=targets.under)
-    return push.TargetSpec(kind="codes", codes=list(targets.codes))
+    return push.TargetSpec(kind="codes", codes=tuple(targets.codes))
 
 
 class PushTemplate(BaseMutation):
@@ -221,7 +236,9 @@ class PushTemplate(BaseMutation):
         targets = PushTargetsInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, version_id: str, targets: PushTargetsInput) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, version_id: str, targets: PushTargetsInput
+    ) -> dict[str, Any]:
         user = require_console(info, Op.TEMPLATE_MANAGE)
         version = get_for_update(models.TemplateVersion, version_id, "TemplateVersion", "versionId")
         return {"push": push.push_version(version, _target_spec(targets), user=user)}
@@ -236,7 +253,7 @@ class RetryPushTarget(BaseMutation):
         id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, id: str) -> dict[str, Any]:
         require_console(info, Op.TEMPLATE_MANAGE)
         return {"target": push.retry_target(get_for_update(models.PushTarget, id, "PushTarget"))}
 
@@ -251,7 +268,7 @@ class RerunPush(BaseMutation):
         id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, id: str) -> dict[str, Any]:
         require_console(info, Op.TEMPLATE_MANAGE)
         template_push = get_for_update(models.TemplatePush, id, "TemplatePush")
         return {"push": template_push, "queued": push.rerun_push(template_push)}

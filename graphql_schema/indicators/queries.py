@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 import graphene
 from django.db.models import Prefetch, QuerySet
@@ -55,27 +57,37 @@ class TemplateQueries(graphene.ObjectType):
     template_push = graphene.Field(TemplatePush, id=graphene.ID(required=True))
 
     @staticmethod
-    def resolve_templates(root, info: graphene.ResolveInfo, **kwargs):
+    def resolve_templates(
+        root: None, info: graphene.ResolveInfo, **kwargs: Any
+    ) -> QuerySet[models.Template]:
         require_user(info)
         return _templates()
 
     @staticmethod
-    def resolve_template(root, info: graphene.ResolveInfo, code: str):
+    def resolve_template(
+        root: None, info: graphene.ResolveInfo, code: str
+    ) -> models.Template | None:
         require_user(info)
         return _templates().filter(code=code).first()
 
     @staticmethod
-    def resolve_template_version(root, info: graphene.ResolveInfo, id: str):
+    def resolve_template_version(
+        root: None, info: graphene.ResolveInfo, id: str
+    ) -> models.TemplateVersion | None:
         require_user(info)
         return _version_or_none(id)
 
     @staticmethod
-    def resolve_template_pushes(root, info: graphene.ResolveInfo, **kwargs):
+    def resolve_template_pushes(
+        root: None, info: graphene.ResolveInfo, **kwargs: Any
+    ) -> QuerySet[models.TemplatePush]:
         require_console(info, Op.TEMPLATE_MANAGE)
         return models.TemplatePush.objects.select_related("version__template")
 
     @staticmethod
-    def resolve_template_push(root, info: graphene.ResolveInfo, id: str):
+    def resolve_template_push(
+        root: None, info: graphene.ResolveInfo, id: str
+    ) -> models.TemplatePush | None:
         from backend.core.errors import DomainError
 
         require_console(info, Op.TEMPLATE_MANAGE)

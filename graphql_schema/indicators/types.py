@@ -7,6 +7,7 @@ from graphene import relay
 from graphene_django import DjangoObjectType
 
 from backend.indicators import models, push_selectors
+from graphql_schema.core.dataloaders import Deferred
 from graphql_schema.core.types import CountableConnection
 from graphql_schema.indicators.dataloaders import TargetsByPushLoader
 from graphql_schema.indicators.enums import (
@@ -44,7 +45,9 @@ class TemplateVersion(DjangoObjectType):
         return root.status
 
     @staticmethod
-    def resolve_indicators(root: models.TemplateVersion, info: graphene.ResolveInfo):
+    def resolve_indicators(
+        root: models.TemplateVersion, info: graphene.ResolveInfo
+    ) -> list[models.TemplateIndicator]:
         return list(root.indicators.all())  # prefetched by the queries
 
     @staticmethod
@@ -76,11 +79,15 @@ class Template(DjangoObjectType):
         return root.scope
 
     @staticmethod
-    def resolve_versions(root: models.Template, info: graphene.ResolveInfo):
+    def resolve_versions(
+        root: models.Template, info: graphene.ResolveInfo
+    ) -> list[models.TemplateVersion]:
         return list(root.versions.all())
 
     @staticmethod
-    def resolve_latest_published(root: models.Template, info: graphene.ResolveInfo):
+    def resolve_latest_published(
+        root: models.Template, info: graphene.ResolveInfo
+    ) -> models.TemplateVersion | None:
         published = [v for v in root.versions.all() if v.status == models.VersionStatus.PUBLISHED]
         return max(published, key=lambda v: v.number, default=None)
 
@@ -148,5 +155,9 @@ class TemplatePush(DjangoObjectType):
         return push_selectors.push_status(root)
 
     @staticmethod
-    def resolve_units(root: models.TemplatePush, info: graphene.ResolveInfo, status=None):
+    def resolve_units(
+        root: models.TemplatePush,
+        info: graphene.ResolveInfo,
+        status: models.PushStatus | None = None,
+    ) -> Deferred[list[models.PushTarget]]:
         return TargetsByPushLoader.of(info).load((root.pk, getattr(status, "value", status)))

@@ -3,6 +3,7 @@ caller may see (else ``NOT_FOUND``) and call one service, which checks the role 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import graphene
@@ -10,6 +11,7 @@ import graphene
 from backend.accounts.policy import Op
 from backend.core.errors import CoreErrorCode, DomainError
 from backend.key_evaluation import models, selectors, services
+from backend.oversight.models import KeyScoreRule
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.mutations import BaseMutation
 from graphql_schema.core.permissions import require_console
@@ -78,7 +80,17 @@ class SelectForKeyEvaluation(BaseMutation):
         kind = KeyEvaluationKindEnum(default_value="key")
 
     @classmethod
-    def perform(cls, root, info, issuer, unit, project_id, fiscal_year, kind="key"):
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        issuer: str,
+        unit: str,
+        project_id: str,
+        fiscal_year: int,
+        # The enum member, or the argument's default as it stands ("key").
+        kind: models.KeyEvaluationKind | str = "key",
+    ) -> dict[str, Any]:
         user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         key_eval = services.select_for_key_evaluation(
             _unit(issuer, "issuer"),
@@ -102,7 +114,9 @@ class AssignEvaluators(BaseMutation):
         user_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str, user_ids: list[str]) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, user_ids: list[str]
+    ) -> dict[str, Any]:
         user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         key_eval = _key_evaluation(info, id)
         ids = [decode_id(g, "User", f"userIds.{i}") for i, g in enumerate(user_ids)]
@@ -133,7 +147,14 @@ class RecordEvaluatorScores(BaseMutation):
         comment = graphene.String()
 
     @classmethod
-    def perform(cls, root, info, assignment_id, indicators, comment=None) -> dict[str, Any]:
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        assignment_id: str,
+        indicators: list[EvaluatorScoreInput],
+        comment: str | None = None,
+    ) -> dict[str, Any]:
         user = require_console(info, Op.KEY_EVALUATION_SCORE)
         assignment = _assignment(info, assignment_id)
         rows = [{k: _value(v) for k, v in item.items()} for item in indicators]
@@ -150,7 +171,7 @@ class SubmitEvaluatorScores(BaseMutation):
         assignment_id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, assignment_id: str) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, assignment_id: str) -> dict[str, Any]:
         user = require_console(info, Op.KEY_EVALUATION_SCORE)
         assignment = _assignment(info, assignment_id)
         return {"assignment": services.submit_evaluator_scores(assignment, user)}
@@ -167,7 +188,9 @@ class FinaliseKeyEvaluation(BaseMutation):
         conclusion = graphene.String()
 
     @classmethod
-    def perform(cls, root, info, id: str, conclusion: str | None = None) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, conclusion: str | None = None
+    ) -> dict[str, Any]:
         user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         key_eval = _key_evaluation(info, id)
         services.finalise_key_evaluation(key_eval, user, conclusion or "")
@@ -187,7 +210,15 @@ class DrawSample(BaseMutation):
         seed = graphene.String(description='default "<issuer code>-<year>"')
 
     @classmethod
-    def perform(cls, root, info, issuer, fiscal_year, share=None, seed=None) -> dict[str, Any]:
+    def perform(
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        issuer: str,
+        fiscal_year: int,
+        share: Decimal | None = None,
+        seed: str | None = None,
+    ) -> dict[str, Any]:
         user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         draw = services.draw_sample(_unit(issuer, "issuer"), user, fiscal_year, share, seed)
         return {"draw": draw}
@@ -207,7 +238,13 @@ class SetKeyEvaluationPolicy(BaseMutation):
 
     @classmethod
     def perform(
-        cls, root, info, province, sampling_share=None, key_score_rule=None, overrate_points=None
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        province: str,
+        sampling_share: Decimal | None = None,
+        key_score_rule: KeyScoreRule | None = None,
+        overrate_points: Decimal | None = None,
     ) -> dict[str, Any]:
         user = require_console(info, Op.POLICY_MANAGE)
         policy = services.set_key_evaluation_policy(

@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.db.models import QuerySet
 from graphene_django import DjangoConnectionField
 
+from backend.accounts.models import User
 from backend.accounts.policy import Op
 from backend.core.errors import DomainError
-from backend.key_evaluation import selectors
+from backend.key_evaluation import models, selectors
 from backend.key_evaluation.rules import DEFAULT_OVERRATE_POINTS
 from backend.key_evaluation.services import DEFAULT_SHARE, is_manager
 from graphql_schema.core.ids import decode_id
@@ -49,7 +51,9 @@ class TenantKeyEvaluationQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_key_evaluations(root, info, fiscal_year: int | None = None, **kwargs):
+    def resolve_key_evaluations(
+        root: None, info: graphene.ResolveInfo, fiscal_year: int | None = None, **kwargs: Any
+    ) -> QuerySet[models.KeyEvaluation]:
         unit = require_unit_access(info)
         return selectors.unit_key_evaluations(unit, fiscal_year=fiscal_year)
 
@@ -88,8 +92,14 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_key_evaluations(
-        root, info, fiscal_year=None, status=None, kind=None, unit=None, **kwargs
-    ):
+        root: None,
+        info: graphene.ResolveInfo,
+        fiscal_year: int | None = None,
+        status: models.KeyEvaluationStatus | None = None,
+        kind: models.KeyEvaluationKind | None = None,
+        unit: str | None = None,
+        **kwargs: Any,
+    ) -> QuerySet[models.KeyEvaluation]:
         user = require_user(info)
         qs = selectors.visible_key_evaluations(
             user,
@@ -101,7 +111,9 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
         return selectors.with_details(qs)
 
     @staticmethod
-    def resolve_key_evaluation(root, info, id: str):
+    def resolve_key_evaluation(
+        root: None, info: graphene.ResolveInfo, id: str
+    ) -> models.KeyEvaluation | None:
         user = require_user(info)
         try:
             pk = decode_id(id, "KeyEvaluation")
@@ -111,7 +123,13 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
         return qs.filter(pk=pk).first()
 
     @staticmethod
-    def resolve_my_key_evaluation_assignments(root, info, status=None, fiscal_year=None, **kwargs):
+    def resolve_my_key_evaluation_assignments(
+        root: None,
+        info: graphene.ResolveInfo,
+        status: str | None = None,
+        fiscal_year: int | None = None,
+        **kwargs: Any,
+    ) -> QuerySet[models.EvaluatorAssignment]:
         user = require_console(info, Op.KEY_EVALUATION_SCORE)
         return selectors.my_assignments(
             user, status=status.lower() if status else None, fiscal_year=fiscal_year
@@ -122,12 +140,16 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_sampling_draws(root, info, fiscal_year=None, **kwargs):
+    def resolve_sampling_draws(
+        root: None, info: graphene.ResolveInfo, fiscal_year: int | None = None, **kwargs: Any
+    ) -> QuerySet[models.SamplingDraw]:
         user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         return selectors.visible_draws(user, fiscal_year=fiscal_year)
 
     @staticmethod
-    def resolve_key_evaluation_policy(root, info, province: str):
+    def resolve_key_evaluation_policy(
+        root: None, info: graphene.ResolveInfo, province: str
+    ) -> KeyEvaluationPolicy | None:
         from backend.oversight.selectors import policy_for
 
         require_console(info, Op.KEY_EVALUATION_MANAGE)
@@ -143,7 +165,7 @@ class PublicKeyEvaluationQueries(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_key_evaluators(root, info, issuer: str):
+    def resolve_key_evaluators(root: None, info: graphene.ResolveInfo, issuer: str) -> list[User]:
         user = require_console(info, Op.KEY_EVALUATION_MANAGE)
         unit = Procuratorate.objects.filter(code=issuer).first()
         if unit is None or not is_manager(user, unit):

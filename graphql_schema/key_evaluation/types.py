@@ -15,7 +15,7 @@ from graphql_relay import to_global_id
 from backend.evaluation.models import Band
 from backend.key_evaluation import models, selectors
 from backend.oversight.models import KeyScoreRule
-from graphql_schema.core.dataloaders import prefetched_or
+from graphql_schema.core.dataloaders import Deferred, prefetched_or
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.key_evaluation.dataloaders import IndicatorsByKeyEvaluationLoader
 from graphql_schema.tenants.types import Unit
@@ -156,7 +156,9 @@ class EvaluatorAssignment(DjangoObjectType):
         )
 
     @staticmethod
-    def resolve_scores(root: models.EvaluatorAssignment, info: graphene.ResolveInfo):
+    def resolve_scores(
+        root: models.EvaluatorAssignment, info: graphene.ResolveInfo
+    ) -> list[models.EvaluatorScore]:
         rows = root.scores.all()
         if "scores" not in getattr(root, "_prefetched_objects_cache", {}):
             rows = rows.select_related("indicator")
@@ -224,11 +226,15 @@ class KeyEvaluation(DjangoObjectType):
         return to_global_id("SamplingDraw", root.draw_id) if root.draw_id else None
 
     @staticmethod
-    def resolve_indicators(root: models.KeyEvaluation, info: graphene.ResolveInfo):
+    def resolve_indicators(
+        root: models.KeyEvaluation, info: graphene.ResolveInfo
+    ) -> Deferred[list[models.KeyIndicator]]:
         return prefetched_or(root, "indicators", IndicatorsByKeyEvaluationLoader.of(info))
 
     @staticmethod
-    def resolve_assignments(root: models.KeyEvaluation, info: graphene.ResolveInfo):
+    def resolve_assignments(
+        root: models.KeyEvaluation, info: graphene.ResolveInfo
+    ) -> list[models.EvaluatorAssignment]:
         return selectors.assignments_for(info.context.user, root, manages=manages(info, root))
 
 
@@ -275,7 +281,9 @@ class UnitKeyEvaluation(DjangoObjectType):
         return to_global_id("Project", root.project_id)
 
     @staticmethod
-    def resolve_indicators(root: models.KeyEvaluation, info: graphene.ResolveInfo):
+    def resolve_indicators(
+        root: models.KeyEvaluation, info: graphene.ResolveInfo
+    ) -> Deferred[list[models.KeyIndicator]]:
         return prefetched_or(root, "indicators", IndicatorsByKeyEvaluationLoader.of(info))
 
 
@@ -307,7 +315,7 @@ class SamplingDraw(DjangoObjectType):
 
     @staticmethod
     def resolve_drawn_by(root: models.SamplingDraw, info: graphene.ResolveInfo) -> str | None:
-        return root.drawn_by.username if root.drawn_by_id else None
+        return root.drawn_by.username if root.drawn_by is not None else None
 
 
 class KeyEvaluationPolicy(graphene.ObjectType):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import graphene
@@ -24,7 +25,9 @@ class AddLocalIndicator(BaseMutation):
         input = IndicatorInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, input: IndicatorInput) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, input: IndicatorInput
+    ) -> dict[str, Any]:
         require_unit_op(info, Op.LIBRARY_EDIT)
         return {"indicator": services.add_local_indicator(input_data(input))}
 
@@ -39,7 +42,9 @@ class UpdateLibraryIndicator(BaseMutation):
         input = IndicatorInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str, input: IndicatorInput) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, input: IndicatorInput
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.LIBRARY_EDIT)
         indicator = get_for_update(models.LibraryIndicator, id, "LibraryIndicator")
         return {"indicator": services.update_indicator(indicator, input_data(input), user=user)}
@@ -60,10 +65,13 @@ class ResolveMergeConflict(BaseMutation):
         choice = ConflictChoice(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str, choice: Any) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, choice: enum.Enum
+    ) -> dict[str, Any]:
         user, _ = require_unit_op(info, Op.LIBRARY_EDIT)
         conflict = get_for_update(models.MergeConflict, id, "MergeConflict")
-        value = getattr(choice, "value", choice)
+        # A member of the Python enum graphene builds from ConflictChoice: "upstream" or "local".
+        value: str = choice.value
         return {"conflict": services.resolve_conflict(conflict, choice=value, user=user)}
 
 

@@ -8,6 +8,6 @@ class LibraryQueries(graphene.ObjectType):
     library = graphene.Field(Library, required=True, description="本院指标库")
 
     @staticmethod
-    def resolve_library(root, info: graphene.ResolveInfo) -> Library:
+    def resolve_library(root: None, info: graphene.ResolveInfo) -> Library:
         require_unit_access(info)
         return Library()

@@ -6,6 +6,7 @@ from graphene_django import DjangoObjectType
 
 from backend.library import models
 from backend.library.merge import field_values
+from graphql_schema.core.dataloaders import Deferred
 from graphql_schema.indicators.fields import INDICATOR_MODEL_FIELDS, IndicatorFieldsMixin
 from graphql_schema.library.dataloaders import OpenConflictsByIndicatorLoader
 
@@ -57,15 +58,21 @@ class LibraryIndicator(IndicatorFieldsMixin, DjangoObjectType):
         return root.source
 
     @staticmethod
-    def resolve_template_code(root: models.LibraryIndicator, info: graphene.ResolveInfo):
-        return root.template.code if root.template_id else None
+    def resolve_template_code(
+        root: models.LibraryIndicator, info: graphene.ResolveInfo
+    ) -> str | None:
+        return root.template.code if root.template is not None else None
 
     @staticmethod
-    def resolve_version_number(root: models.LibraryIndicator, info: graphene.ResolveInfo):
-        return root.version.number if root.version_id else None
+    def resolve_version_number(
+        root: models.LibraryIndicator, info: graphene.ResolveInfo
+    ) -> int | None:
+        return root.version.number if root.version is not None else None
 
     @staticmethod
-    def resolve_overridden_fields(root: models.LibraryIndicator, info: graphene.ResolveInfo):
+    def resolve_overridden_fields(
+        root: models.LibraryIndicator, info: graphene.ResolveInfo
+    ) -> list[str]:
         if not root.upstream:
             return []
         local = field_values(root)
@@ -76,7 +83,9 @@ class LibraryIndicator(IndicatorFieldsMixin, DjangoObjectType):
         return root.retired_at is not None
 
     @staticmethod
-    def resolve_open_conflicts(root: models.LibraryIndicator, info: graphene.ResolveInfo):
+    def resolve_open_conflicts(
+        root: models.LibraryIndicator, info: graphene.ResolveInfo
+    ) -> Deferred[list[models.MergeConflict]]:
         # The library's selector prefetches them as ``open_conflicts``.
         prefetched = getattr(root, "open_conflicts", None)
         if prefetched is not None:
@@ -104,7 +113,9 @@ class Library(graphene.ObjectType):
     open_conflicts = graphene.List(graphene.NonNull(MergeConflict), required=True)
 
     @staticmethod
-    def resolve_adopted_templates(root, info: graphene.ResolveInfo):
+    def resolve_adopted_templates(
+        root: Library, info: graphene.ResolveInfo
+    ) -> list[AdoptedTemplate]:
         from backend.library import selectors
 
         return [
@@ -118,7 +129,12 @@ class Library(graphene.ObjectType):
         ]
 
     @staticmethod
-    def resolve_indicators(root, info: graphene.ResolveInfo, include_retired=False, source=None):
+    def resolve_indicators(
+        root: Library,
+        info: graphene.ResolveInfo,
+        include_retired: bool = False,
+        source: models.Source | None = None,
+    ) -> list[models.LibraryIndicator]:
         from backend.library import selectors
 
         return list(
@@ -128,7 +144,9 @@ class Library(graphene.ObjectType):
         )
 
     @staticmethod
-    def resolve_open_conflicts(root, info: graphene.ResolveInfo):
+    def resolve_open_conflicts(
+        root: Library, info: graphene.ResolveInfo
+    ) -> list[models.MergeConflict]:
         from backend.library import selectors
 
         return list(selectors.open_conflicts())

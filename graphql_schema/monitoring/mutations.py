@@ -4,6 +4,7 @@ rounds and monitoring settings."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import graphene
@@ -40,7 +41,12 @@ class StartMonitoringEntry(BaseMutation):
 
     @classmethod
     def perform(
-        cls, root, info, project_id: str, round_id: str, late_reason: str = ""
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        project_id: str,
+        round_id: str,
+        late_reason: str = "",
     ) -> dict[str, Any]:
         from backend.budgets.models import Project
 
@@ -83,13 +89,13 @@ class RecordMonitoringEntry(BaseMutation):
     @classmethod
     def perform(
         cls,
-        root,
-        info,
+        root: None,
+        info: graphene.ResolveInfo,
         id: str,
-        spent_to_date=None,
-        indicators=None,
-        version=None,
-        late_reason=None,
+        spent_to_date: Decimal | None = None,
+        indicators: list[EntryIndicatorInput] | None = None,
+        version: int | None = None,
+        late_reason: str | None = None,
     ) -> dict[str, Any]:
         require_unit_access(info, Op.MONITORING_ENTER)
         entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
@@ -124,7 +130,12 @@ class SubmitMonitoringEntry(BaseMutation):
 
     @classmethod
     def perform(
-        cls, root, info, id: str, version: int | None = None, late_reason=None
+        cls,
+        root: None,
+        info: graphene.ResolveInfo,
+        id: str,
+        version: int | None = None,
+        late_reason: str | None = None,
     ) -> dict[str, Any]:
         require_unit_access(info, Op.MONITORING_ENTER)
         entry = get_for_update(models.MonitoringEntry, id, "MonitoringEntry")
@@ -145,7 +156,9 @@ class AnswerAlert(BaseMutation):
         note = graphene.String(required=True)
 
     @classmethod
-    def perform(cls, root, info, id: str, response: Any, note: str) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, id: str, response: models.Response, note: str
+    ) -> dict[str, Any]:
         require_unit_access(info, Op.ALERT_ANSWER)
         alert = get_for_update(models.Alert, id, "Alert")
         answered = services.answer_alert(
@@ -186,8 +199,8 @@ class OpenMonitoringRound(BaseMutation):
     @classmethod
     def perform(
         cls,
-        root,
-        info,
+        root: None,
+        info: graphene.ResolveInfo,
         province: str,
         fiscal_year: int,
         month: int,
@@ -232,7 +245,9 @@ class SetMonitoringPolicy(BaseMutation):
         input = MonitoringPolicyInput(required=True)
 
     @classmethod
-    def perform(cls, root, info, province: str, input: Any) -> dict[str, Any]:
+    def perform(
+        cls, root: None, info: graphene.ResolveInfo, province: str, input: MonitoringPolicyInput
+    ) -> dict[str, Any]:
         from backend.oversight import services as oversight_services
 
         user = require_console(info, Op.POLICY_MANAGE)

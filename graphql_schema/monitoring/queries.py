@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 import graphene
+from django.db.models import QuerySet
 from graphene_django import DjangoConnectionField
 
 from backend.accounts.policy import Op
+from backend.benchmarking import models as facts
 from backend.core.errors import DomainError
 from backend.monitoring import models
+from backend.oversight import models as oversight
 from graphql_schema.core.ids import decode_id
 from graphql_schema.core.permissions import require_console, require_unit_access
 from graphql_schema.monitoring.types import (
@@ -17,12 +23,16 @@ from graphql_schema.monitoring.types import (
     MonitoringRound,
 )
 
+if TYPE_CHECKING:
+    from backend.budgets.models import Project
+    from backend.monitoring.selectors import CurvePoint as CurvePointRow
+
 
 def _lower(value: str | None) -> str | None:
     return value.lower() if value else None
 
 
-def curve(points) -> list[CurvePoint]:
+def curve(points: Iterable[CurvePointRow]) -> list[CurvePoint]:
     return [
         CurvePoint(month=m, execution_rate=rate, time_progress=time, forecast_rate=forecast)
         for m, rate, time, forecast in points
@@ -61,7 +71,9 @@ class TenantMonitoringQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_monitoring_rounds(root, info, fiscal_year: int):
+    def resolve_monitoring_rounds(
+        root: None, info: graphene.ResolveInfo, fiscal_year: int
+    ) -> list[oversight.MonitoringRound]:
         from backend.oversight.selectors import rounds_for
 
         unit = require_unit_access(info)
@@ -69,8 +81,11 @@ class TenantMonitoringQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_monitoring_entries(
-        root, info, project_id: str | None = None, month: int | None = None
-    ):
+        root: None,
+        info: graphene.ResolveInfo,
+        project_id: str | None = None,
+        month: int | None = None,
+    ) -> list[models.MonitoringEntry]:
         from backend.monitoring import selectors
 
         require_unit_access(info)
@@ -84,8 +99,14 @@ class TenantMonitoringQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_alerts(
-        root, info, status=None, kind=None, severity=None, project_id=None, **kwargs
-    ):
+        root: None,
+        info: graphene.ResolveInfo,
+        status: str | None = None,
+        kind: str | None = None,
+        severity: str | None = None,
+        project_id: str | None = None,
+        **kwargs: Any,
+    ) -> QuerySet[models.Alert]:
         from backend.monitoring import selectors
 
         require_unit_access(info)
@@ -97,7 +118,9 @@ class TenantMonitoringQueries(graphene.ObjectType):
         ).select_related("project", "goal_indicator")
 
     @staticmethod
-    def resolve_execution_curve(root, info, project_id: str | None = None):
+    def resolve_execution_curve(
+        root: None, info: graphene.ResolveInfo, project_id: str | None = None
+    ) -> list[CurvePoint]:
         from backend.monitoring import selectors
 
         require_unit_access(info)
@@ -107,7 +130,9 @@ class TenantMonitoringQueries(graphene.ObjectType):
         return curve(selectors.execution_curve(project)) if project else []
 
     @staticmethod
-    def resolve_execution_chart_url(root, info, project_id: str | None = None) -> str:
+    def resolve_execution_chart_url(
+        root: None, info: graphene.ResolveInfo, project_id: str | None = None
+    ) -> str:
         require_unit_access(info)
         if project_id is None:
             path = "/monitoring/execution.svg"
@@ -120,7 +145,7 @@ class TenantMonitoringQueries(graphene.ObjectType):
         return info.context.build_absolute_uri(path)
 
 
-def _project(global_id: str):
+def _project(global_id: str) -> Project | None:
     from backend.budgets.models import Project
 
     try:
@@ -152,16 +177,16 @@ class PublicMonitoringQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_alerts_across_units(
-        root,
-        info,
-        fiscal_year=None,
-        kind=None,
-        severity=None,
-        status=None,
-        city=None,
-        month=None,
-        **kwargs,
-    ):
+        root: None,
+        info: graphene.ResolveInfo,
+        fiscal_year: int | None = None,
+        kind: str | None = None,
+        severity: str | None = None,
+        status: str | None = None,
+        city: str | None = None,
+        month: int | None = None,
+        **kwargs: Any,
+    ) -> QuerySet[oversight.AlertRecord]:
         from backend.oversight.selectors import alert_records_under
 
         user = require_console(info, Op.CONSOLE_VIEW)
@@ -176,7 +201,13 @@ class PublicMonitoringQueries(graphene.ObjectType):
         ).select_related("unit")
 
     @staticmethod
-    def resolve_execution_facts(root, info, fiscal_year: int, city=None, month=None):
+    def resolve_execution_facts(
+        root: None,
+        info: graphene.ResolveInfo,
+        fiscal_year: int,
+        city: str | None = None,
+        month: int | None = None,
+    ) -> list[facts.ExecutionFact]:
         from backend.benchmarking.selectors import execution_facts_under
 
         user = require_console(info, Op.CONSOLE_VIEW)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import graphene
 from graphene import relay
 from graphene_django import DjangoObjectType
@@ -7,7 +9,7 @@ from graphene_django import DjangoObjectType
 from backend.benchmarking import models as facts
 from backend.monitoring import models
 from backend.oversight import models as oversight
-from graphql_schema.core.dataloaders import prefetched_or
+from graphql_schema.core.dataloaders import Deferred, prefetched_or
 from graphql_schema.core.types import CountableConnection, attribute_or_none
 from graphql_schema.core.versioning import version_field
 from graphql_schema.monitoring.dataloaders import IndicatorsByEntryLoader
@@ -57,25 +59,27 @@ class EntryIndicator(DjangoObjectType):
         fields = ("value_to_date", "text_to_date", "projected_value", "corrective_measure")
 
     @staticmethod
-    def resolve_goal_indicator_id(root: models.EntryIndicator, info) -> str:
+    def resolve_goal_indicator_id(root: models.EntryIndicator, info: graphene.ResolveInfo) -> str:
         from graphql_relay import to_global_id
 
         return to_global_id("GoalIndicator", root.goal_indicator_id)
 
     @staticmethod
-    def resolve_code(root: models.EntryIndicator, info) -> str:
+    def resolve_code(root: models.EntryIndicator, info: graphene.ResolveInfo) -> str:
         return root.goal_indicator.code
 
     @staticmethod
-    def resolve_name(root: models.EntryIndicator, info) -> str:
+    def resolve_name(root: models.EntryIndicator, info: graphene.ResolveInfo) -> str:
         return root.goal_indicator.name
 
     @staticmethod
-    def resolve_target_value(root: models.EntryIndicator, info):
+    def resolve_target_value(
+        root: models.EntryIndicator, info: graphene.ResolveInfo
+    ) -> Decimal | None:
         return root.goal_indicator.target_value
 
     @staticmethod
-    def resolve_unit(root: models.EntryIndicator, info) -> str:
+    def resolve_unit(root: models.EntryIndicator, info: graphene.ResolveInfo) -> str:
         return root.goal_indicator.unit
 
 
@@ -108,16 +112,18 @@ class MonitoringEntry(DjangoObjectType):
         )
 
     @staticmethod
-    def resolve_late(root: models.MonitoringEntry, info) -> bool:
+    def resolve_late(root: models.MonitoringEntry, info: graphene.ResolveInfo) -> bool:
         return root.late
 
     @staticmethod
-    def resolve_indicators(root: models.MonitoringEntry, info):
+    def resolve_indicators(
+        root: models.MonitoringEntry, info: graphene.ResolveInfo
+    ) -> Deferred[list[models.EntryIndicator]]:
         # The entries' selector prefetches them with their goal indicators.
         return prefetched_or(root, "indicators", IndicatorsByEntryLoader.of(info))
 
     @staticmethod
-    def resolve_project_code(root: models.MonitoringEntry, info) -> str:
+    def resolve_project_code(root: models.MonitoringEntry, info: graphene.ResolveInfo) -> str:
         return root.project.code
 
 
@@ -149,16 +155,16 @@ class Alert(DjangoObjectType):
         )
 
     @staticmethod
-    def resolve_project_code(root: models.Alert, info):
-        return root.project.code if root.project_id else None
+    def resolve_project_code(root: models.Alert, info: graphene.ResolveInfo) -> str | None:
+        return root.project.code if root.project is not None else None
 
     @staticmethod
-    def resolve_project_name(root: models.Alert, info):
-        return root.project.name if root.project_id else None
+    def resolve_project_name(root: models.Alert, info: graphene.ResolveInfo) -> str | None:
+        return root.project.name if root.project is not None else None
 
     @staticmethod
-    def resolve_indicator_code(root: models.Alert, info):
-        return root.goal_indicator.code if root.goal_indicator_id else None
+    def resolve_indicator_code(root: models.Alert, info: graphene.ResolveInfo) -> str | None:
+        return root.goal_indicator.code if root.goal_indicator is not None else None
 
 
 class AlertRecord(DjangoObjectType):

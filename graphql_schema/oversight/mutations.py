@@ -30,11 +30,11 @@ class SetProvincePolicy(BaseMutation):
     @classmethod
     def perform(
         cls,
-        root,
-        info,
+        root: None,
+        info: graphene.ResolveInfo,
         province: str,
         require_city_review: bool,
-        department_weights: Any = None,
+        department_weights: DepartmentWeightsInput | None = None,
     ) -> dict[str, Any]:
         user = require_console(info, Op.POLICY_MANAGE)
         unit = Procuratorate.objects.filter(code=province, level=UnitLevel.PROVINCE).first()

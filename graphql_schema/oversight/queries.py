@@ -3,7 +3,7 @@ from __future__ import annotations
 import graphene
 
 from backend.accounts.policy import Op
-from backend.oversight import selectors
+from backend.oversight import models, selectors
 from graphql_schema.core.permissions import in_province, require_console
 from graphql_schema.oversight.types import GoalSubmission, ProvincePolicy
 
@@ -30,14 +30,19 @@ class OversightQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_review_inbox(root, info: graphene.ResolveInfo, fiscal_year: int | None = None):
+    def resolve_review_inbox(
+        root: None, info: graphene.ResolveInfo, fiscal_year: int | None = None
+    ) -> list[models.GoalSubmission]:
         user = require_console(info, Op.REVIEW)
         return list(selectors.review_inbox(user, fiscal_year=fiscal_year).select_related("unit"))
 
     @staticmethod
     def resolve_goal_submissions(
-        root, info: graphene.ResolveInfo, status: str | None = None, fiscal_year: int | None = None
-    ):
+        root: None,
+        info: graphene.ResolveInfo,
+        status: str | None = None,
+        fiscal_year: int | None = None,
+    ) -> list[models.GoalSubmission]:
         user = require_console(info, Op.CONSOLE_VIEW)
         rows = selectors.submissions_under(
             user, status=status.lower() if status else None, fiscal_year=fiscal_year
@@ -45,7 +50,9 @@ class OversightQueries(graphene.ObjectType):
         return list(rows.select_related("unit"))
 
     @staticmethod
-    def resolve_province_policy(root, info: graphene.ResolveInfo, province: str):
+    def resolve_province_policy(
+        root: None, info: graphene.ResolveInfo, province: str
+    ) -> models.ProvincePolicy | None:
         from tenants.models import Procuratorate, UnitLevel
 
         require_console(info, Op.CONSOLE_VIEW)

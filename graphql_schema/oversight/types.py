@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 import graphene
 from graphene_django import DjangoObjectType
 from graphql_relay import to_global_id
@@ -77,7 +79,9 @@ class ProvincePolicy(DjangoObjectType):
         fields = ("require_city_review",)
 
     @staticmethod
-    def resolve_updated_at(root: models.ProvincePolicy, info: graphene.ResolveInfo):
+    def resolve_updated_at(
+        root: models.ProvincePolicy, info: graphene.ResolveInfo
+    ) -> datetime | None:
         return root.updated_at if root.pk else None
 
     @staticmethod
@@ -85,7 +89,9 @@ class ProvincePolicy(DjangoObjectType):
         return root.pk is None
 
     @staticmethod
-    def resolve_department_weights(root: models.ProvincePolicy, info: graphene.ResolveInfo):
+    def resolve_department_weights(
+        root: models.ProvincePolicy, info: graphene.ResolveInfo
+    ) -> DepartmentWeights:
         from decimal import Decimal
 
         weights = root.department_weights or models.default_department_weights()

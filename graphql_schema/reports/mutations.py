@@ -75,7 +75,7 @@ class GenerateSelfEvaluationReport(BaseMutation):
         evaluation_id = graphene.ID(required=True)
 
     @classmethod
-    def perform(cls, root, info, evaluation_id: str) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, evaluation_id: str) -> dict[str, Any]:
         unit = require_unit_access(info, Op.REPORT_GENERATE)
         pk = decode_id(evaluation_id, "SelfEvaluation", "evaluationId")
         evaluation = SelfEvaluation.objects.filter(pk=pk).first()
@@ -96,7 +96,7 @@ class GenerateDepartmentReport(BaseMutation):
         fiscal_year = graphene.Int(required=True)
 
     @classmethod
-    def perform(cls, root, info, fiscal_year: int) -> dict[str, Any]:
+    def perform(cls, root: None, info: graphene.ResolveInfo, fiscal_year: int) -> dict[str, Any]:
         unit = require_unit_access(info, Op.REPORT_GENERATE)
         document = services.generate_department_report(
             fiscal_year=fiscal_year, unit=unit, user=info.context.user

@@ -25,7 +25,9 @@ class TenantReportQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_documents(root, info, limit: int | None = 50) -> list[ReportDocument]:
+    def resolve_documents(
+        root: None, info: graphene.ResolveInfo, limit: int | None = 50
+    ) -> list[ReportDocument]:
         require_unit_access(info)
         count, problem = cleaning.limit(limit, default=50, maximum=MAX_DOCUMENTS)
         if problem is not None:

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import QuerySet
 
 from graphql_schema.core.filters import GlobalIDFilterSet
 from tenants import selectors
@@ -21,19 +22,27 @@ class UnitFilter(GlobalIDFilterSet):
         model = Procuratorate
         fields = ["active"]
 
-    def filter_level(self, queryset, name, value):
+    def filter_level(
+        self, queryset: QuerySet[Procuratorate], name: str, value: str
+    ) -> QuerySet[Procuratorate]:
         if value.lower() not in UnitLevel.values:
             return queryset.none()
         return queryset.filter(level=value.lower())
 
-    def filter_parent(self, queryset, name, value):
+    def filter_parent(
+        self, queryset: QuerySet[Procuratorate], name: str, value: str
+    ) -> QuerySet[Procuratorate]:
         return queryset.filter(parent__code=value)
 
-    def filter_under(self, queryset, name, value):
+    def filter_under(
+        self, queryset: QuerySet[Procuratorate], name: str, value: str
+    ) -> QuerySet[Procuratorate]:
         root = selectors.unit_by_code(value)
         if root is None:
             return queryset.none()
         return queryset.filter(path__startswith=root.path).exclude(pk=root.pk)
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(
+        self, queryset: QuerySet[Procuratorate], name: str, value: str
+    ) -> QuerySet[Procuratorate]:
         return queryset.filter(name__icontains=value) | queryset.filter(code__icontains=value)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 import graphene
+from django.db.models import QuerySet
 from graphene_django.filter import DjangoFilterConnectionField
 
 from backend.accounts import policy
@@ -8,6 +11,7 @@ from backend.accounts.policy import Op
 from graphql_schema.core.permissions import require_unit_access, require_user
 from graphql_schema.tenants.filters import UnitFilter
 from graphql_schema.tenants.types import Unit, UnitPath
+from tenants.models import Procuratorate
 
 
 class PublicUnitQueries(graphene.ObjectType):
@@ -20,12 +24,14 @@ class PublicUnitQueries(graphene.ObjectType):
     unit = graphene.Field(Unit, code=graphene.String(required=True))
 
     @staticmethod
-    def resolve_units(root, info: graphene.ResolveInfo, **kwargs):
+    def resolve_units(
+        root: None, info: graphene.ResolveInfo, **kwargs: Any
+    ) -> QuerySet[Procuratorate]:
         user = require_user(info)
         return policy.units_allowing(user, Op.UNIT_VIEW).select_related("parent")
 
     @staticmethod
-    def resolve_unit(root, info: graphene.ResolveInfo, code: str):
+    def resolve_unit(root: None, info: graphene.ResolveInfo, code: str) -> Procuratorate | None:
         user = require_user(info)
         return policy.units_allowing(user, Op.UNIT_VIEW).filter(code=code).first()
 
@@ -36,5 +42,5 @@ class TenantUnitQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_unit(root, info: graphene.ResolveInfo) -> UnitPath:
+    def resolve_unit(root: None, info: graphene.ResolveInfo) -> UnitPath:
         return UnitPath(unit=require_unit_access(info))

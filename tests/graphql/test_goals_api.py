@@ -147,6 +147,27 @@ def test_a_submitted_goal_is_withdrawn_before_review(gql, pushed, member, token_
         assert PerformanceGoal.objects.get().status == "submitted"
 
 
+def test_add_goal_indicator_takes_a_library_indicator_or_an_input(
+    gql, pushed, member, token_for
+) -> None:
+    finance = token_for(member("lengshuijiang", Role.UNIT_FINANCE))
+    goal_id = declare(gql, finance)
+    library = gql(LIBRARY, host=LSJ, token=finance)["data"]["library"]["indicators"]
+    with schema_context("lengshuijiang"):
+        before = GoalIndicator.objects.count()
+    add = """mutation($g: ID!, $l: ID, $i: IndicatorInput) {
+      addGoalIndicator(goalId: $g, libraryIndicatorId: $l, input: $i) {
+        indicator { code } errors { field code } } }"""
+    for variables in ({"g": goal_id}, {"g": goal_id, "l": library[0]["id"], "i": {}}):
+        payload = gql(add, host=LSJ, token=finance, variables=variables)["data"]
+        assert payload["addGoalIndicator"] == {
+            "indicator": None,
+            "errors": [{"field": "libraryIndicatorId", "code": "INVALID_INPUT"}],
+        }
+    with schema_context("lengshuijiang"):
+        assert GoalIndicator.objects.count() == before
+
+
 def test_a_city_reviewer_sees_its_counties_goals_from_the_public_host(
     gql, pushed, member, token_for
 ) -> None:

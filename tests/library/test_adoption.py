@@ -260,6 +260,8 @@ def test_update_rules(lsj, user) -> None:
         ("LOCKED", "target_value"),
         ("LOCKED", "weight"),
     ]
+    # The province's lock, in the words a goal's form uses (backend/indicators/edit_policy.py).
+    assert error.value.problems[1].message == "该指标的分值由省院锁定，不能修改，也不能调整。"
     # The same values again are no change; other fields stay editable.
     updated = update_indicator(
         rows["i1"], {"target_value": "100.00", "weight": "5", "name": "新名称"}, user=user

@@ -33,6 +33,7 @@ from typing import Any
 
 from backend.core.errors import BaseErrorCode, CoreErrorCode, Problem
 from backend.goals.models import GoalStatus, IndicatorSource
+from backend.indicators.edit_policy import locked_problem, locked_refusal
 from backend.indicators.models import IndicatorFields
 
 EDITABLE_STATUSES: tuple[str, ...] = (GoalStatus.DRAFT, GoalStatus.RETURNED)
@@ -41,8 +42,6 @@ ADJUSTABLE_STATUSES: tuple[str, ...] = (GoalStatus.APPROVED,)
 POLICY_FIELDS: tuple[str, ...] = IndicatorFields.POLICY_FIELDS
 # What a goal's copy of a library indicator keeps from the library.
 LIBRARY_FIXED_FIELDS: tuple[str, ...] = ("code", "level1", "level2", *POLICY_FIELDS)
-# What a locked indicator keeps from the province, by every route.
-LOCKED_FIELDS: tuple[str, ...] = IndicatorFields.LOCKED_FIELDS
 # What an adjustment request may change.
 ADJUSTABLE_FIELDS: tuple[str, ...] = ("target_value", "target_text", "weight", "unit")
 
@@ -87,9 +86,7 @@ def field_refusal(route: Route, flags: Flags, name: str) -> BaseErrorCode | None
             return NOT_EDITABLE
     elif name not in ADJUSTABLE_FIELDS:
         return NOT_ADJUSTABLE
-    if flags.locked and name in LOCKED_FIELDS:
-        return LOCKED
-    return None
+    return locked_refusal(flags.locked, name)
 
 
 def open_fields(route: Route, flags: Flags, names: Iterable[str]) -> tuple[str, ...]:
@@ -120,10 +117,9 @@ def problem(
     """The problem of a field refusal: ``label`` names the field as the form does, ``field``
     is where the caller reports it (an input name, a cell), ``indicator`` the indicator's name
     when the message should say which, ``value`` the value that stays when it helps."""
-    which = f"指标“{indicator}”的" if indicator else "该指标的"
     if code == LOCKED:
-        fixed = f"由省院锁定为 {value}" if value else "由省院锁定"
-        return Problem(code, f"{which}{label}{fixed}，不能修改，也不能调整。", field)
+        return locked_problem(label=label, field=field, indicator=indicator, value=value)
+    which = f"指标“{indicator}”的" if indicator else "该指标的"
     if code == NOT_ADJUSTABLE:
         return Problem(code, "只能调整指标值、定性目标、分值和计量单位。", field)
     fixed = f"为 {value}，" if value else ""
