@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -145,7 +146,7 @@ WSGI_APPLICATION = "backend.wsgi.application"
 # --- Database: DATABASE_URL, else the embedded PostgreSQL --------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    _db = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))
+    _db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))
     # A Unix-socket server may be given as ?host=/path/to/socket/dir
     _host = _db.get("OPTIONS", {}).pop("host", None)
     if _host:
@@ -219,7 +220,7 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 else:
     _files = {"BACKEND": "backend.storage.TenantFileSystemStorage"}
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": _files,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
@@ -339,7 +340,10 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = (
 JIXIAO_TOKEN_TTL_DAYS = int(os.environ.get("JIXIAO_TOKEN_TTL_DAYS", "30"))
 
 # --- GraphQL -----------------------------------------------------------------------------------
-GRAPHENE = {"SCHEMA": "graphql_schema.public.schema", "RELAY_CONNECTION_MAX_LIMIT": 200}
+GRAPHENE: dict[str, Any] = {
+    "SCHEMA": "graphql_schema.public.schema",
+    "RELAY_CONNECTION_MAX_LIMIT": 200,
+}
 JIXIAO_GRAPHQL_MAX_DEPTH = int(os.environ.get("JIXIAO_GRAPHQL_MAX_DEPTH", "10"))
 # Request limits checked before validation (graphql_schema/core/limits.py, docs/api.md).
 JIXIAO_GRAPHQL_MAX_QUERY_CHARS = int(os.environ.get("JIXIAO_GRAPHQL_MAX_QUERY_CHARS", "20000"))

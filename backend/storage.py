@@ -13,14 +13,15 @@ from typing import Any
 import botocore
 from botocore.config import Config
 from django.core.files.storage import FileSystemStorage
-from django.db import connection
 from django_tenants.files.storage import TenantFileSystemStorage as _TenantFileSystemStorage
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name, setting
 
+from backend.core.schemas import current_schema
+
 
 def tenant_prefix() -> str:
-    return connection.schema_name
+    return current_schema()
 
 
 class TenantFileSystemStorage(_TenantFileSystemStorage):
@@ -30,7 +31,11 @@ class TenantFileSystemStorage(_TenantFileSystemStorage):
         # django-tenants 4.0 hands Django's handler the settings module instead of the setting's
         # name and forgets its own paths when MEDIA_ROOT changes, so a storage built before an
         # override of MEDIA_ROOT (tests) kept writing to the old folder.
-        FileSystemStorage._clear_cached_properties(self, setting, **kwargs)
+        FileSystemStorage._clear_cached_properties(
+            self,
+            setting,  # type: ignore[arg-type]  # the stubs name only the settings Django acts on
+            **kwargs,
+        )
         if setting in {"MEDIA_ROOT", "MEDIA_URL", "MULTITENANT_RELATIVE_MEDIA_ROOT"}:
             self.__dict__.pop("relative_media_root", None)
             self.__dict__.pop("relative_media_url", None)

@@ -43,6 +43,7 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_context, schema_exists
 
 from backend.core.errors import CoreErrorCode, DomainError, Problem
+from backend.core.schemas import set_public_schema
 from tenants import blueprint
 from tenants.errors import TenantErrorCode
 from tenants.models import PATH_SEPARATOR, Domain, Procuratorate
@@ -361,5 +362,5 @@ def restore_unit(directory: Path, *, as_code: str | None = None, replace: bool =
                     saved = default_storage.save(name, File(handle, name=name))
                 if saved != name:
                     raise RuntimeError(f"file {name} was stored as {saved}")
-    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
+    set_public_schema()
     return schema

@@ -38,6 +38,7 @@ from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import schema_exists
 
 from backend.core.errors import DomainError
+from backend.core.schemas import set_public_schema
 from tenants.errors import TenantErrorCode
 
 if TYPE_CHECKING:
@@ -215,7 +216,7 @@ def _prepare(verbosity: int) -> SchemaBlueprint:
             verbosity=verbosity,
         )
     finally:
-        connection.set_schema_to_public()
+        set_public_schema()
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT app, name FROM "{BLUEPRINT_SCHEMA}".django_migrations ORDER BY id')
         migrations = [list(row) for row in cursor.fetchall()]

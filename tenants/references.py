@@ -84,6 +84,7 @@ def shared_references() -> tuple[SharedReference, ...]:
             if related._meta.app_label in tenant:
                 continue
             target = field.target_field  # type: ignore[attr-defined]
+            assert field.column is not None  # a concrete field has a column
             found.append(
                 SharedReference(
                     table=model._meta.db_table,

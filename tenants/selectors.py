@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from backend.core.schemas import current_schema
 from tenants.models import Procuratorate
 
 
@@ -16,7 +17,7 @@ def current_unit() -> Procuratorate:
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Procuratorate):
         return tenant
-    unit = Procuratorate.objects.filter(schema_name=connection.schema_name).first()
+    unit = Procuratorate.objects.filter(schema_name=current_schema()).first()
     if unit is None:
         raise RuntimeError("this runs on a unit's schema, not on the public one")
     return unit

@@ -15,7 +15,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
-    fieldsets = (*BaseUserAdmin.fieldsets, ("绩效平台", {"fields": ("full_name",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("绩效平台", {"fields": ("full_name",)}))
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         """Users are deactivated or anonymised, never deleted: unit schemas keep their ids

@@ -146,7 +146,8 @@ def tagged(reads: Sequence[MetricQuery]) -> tuple[str, list[Any]]:
     ``unit_id``, ``v`` and the description columns ``m0``–``m2`` (text, NULL for a metric
     without them), and its parameters: what ``read_values`` fetches and the statements that
     summarise values in PostgreSQL (``selectors``) read from."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for index, read in enumerate(reads):
         columns = ("unit_id", "v", *META) if read.describe else ("unit_id", "v")
         sql, part_params = read.rows.values_list(*columns).query.sql_with_params()
@@ -189,7 +190,7 @@ def quantize(value: Decimal | int, places: int) -> Decimal:
     return Decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
-def _ids(units: QuerySet[Procuratorate]) -> QuerySet[Procuratorate]:
+def _ids(units: QuerySet[Procuratorate]) -> QuerySet[Procuratorate, dict[str, Any]]:
     return units.order_by().values("pk")
 
 
@@ -350,6 +351,7 @@ def _rectifications(*, overdue: bool) -> Reader:
 def _spending_per_procurator(units, fiscal_year, month, indicator_code) -> MetricQuery:
     """Spending ÷ procurators (元/人): at a month the ExecutionFact's spending to date, at
     year-end Σ executed of the evaluated projects."""
+    spent: QuerySet[Any, Any]  # of ExecutionFact or of ProjectFact
     if month is not None:
         # One row per unit and month (unique): no ordering, which would join the registry
         # (Meta.ordering is by the unit's path) once per unit.

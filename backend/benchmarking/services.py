@@ -79,6 +79,7 @@ def project_fact(
 ) -> ProjectFact:
     """The (unsaved) fact row of an approved goal's project (``goal.project`` unless given)."""
     project = project or goal.project
+    assert goal.approved_at is not None, "facts are written for approved goals only"
     return ProjectFact(
         unit=unit,
         fiscal_year=goal.fiscal_year,

@@ -175,13 +175,13 @@ def _plan(province: Procuratorate, fiscal_year: int, content: bytes) -> Preview:
     changes: list[sheets.Change] = []
     warnings: list[Problem] = []
     rows: list[dict[str, Any]] = []
-    for values, index in zip(parsed, where, strict=True):
-        unit = units[values["unit"]]
+    for entry, index in zip(parsed, where, strict=True):
+        unit = units[entry["unit"]]
         current = recorded.get(unit.pk)
-        merged = dict(values)
+        merged = dict(entry)
         for column, field, label in NUMBER_COLUMNS:
             old = getattr(current, field) if current is not None else None
-            new = values[field]
+            new = entry[field]
             ref = f"{column}{index}"
             if old is not None and (new is None or (new == 0 and old > 0)):
                 merged[field] = old

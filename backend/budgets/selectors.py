@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -24,6 +25,7 @@ from django.db.models.functions import Coalesce, ExtractMonth
 from django.utils import timezone
 
 from backend.budgets.models import BudgetAdjustment, Expenditure, Project
+from backend.core import cleaning
 from backend.goals.models import PerformanceGoal
 from backend.goals.selectors import indicators_prefetch
 from backend.monitoring.rules import execution_rate
@@ -264,12 +266,12 @@ class HistoryEntry:
     reason: str
 
 
-def _shown(model: type, name: str, value: Any) -> str:
+def _shown(model: type[Model], name: str, value: Any) -> str:
     """A stored value as a person reads it: choice labels, money with separators."""
     if value is None or value == "":
         return "—"
     try:
-        field = model._meta.get_field(name)
+        field = cleaning.column(model, name)
     except Exception:  # a field dropped since the record was written
         return str(value)
     if field.choices:
@@ -305,11 +307,11 @@ _FIELD_NAMES = {
 }
 
 
-def _label(model: type, name: str) -> str:
+def _label(model: type[Model], name: str) -> str:
     if name in _FIELD_NAMES:
         return _FIELD_NAMES[name]
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return str(cleaning.column(model, name).verbose_name)
     except Exception:
         return name
 

@@ -327,7 +327,7 @@ def _publish_goals(project: Project) -> None:
 
 @transaction.atomic
 def add_adjustment(
-    project: Project, *, date: datetime.date, amount: Decimal, reason: str, user: Any
+    project: Project, *, date: datetime.date, amount: Decimal | str, reason: str, user: Any
 ) -> BudgetAdjustment:
     """Record a change of the full-year budget (追加 positive, 追减 negative) with its date
     and reason, and recompute ``project.full_budget`` = initial budget + sum of adjustments in

@@ -18,6 +18,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Model, Q, Sum
@@ -321,7 +322,7 @@ def _groups(
         projects=_table(ProjectFact),
         rectifications=_table(RectificationRequest),
     )
-    params = {
+    params: dict[str, Any] = {
         "roots": list(paths),
         "patterns": [_like_prefix(path) for path in paths],
         "declared": list(DECLARED),

@@ -114,7 +114,8 @@ def rows(page: Sequence[KeyEvaluation], threshold: Decimal) -> list[Row]:
     for key_id, total in EvaluatorAssignment.objects.filter(
         key_evaluation_id__in=ids, status=AssignmentStatus.SUBMITTED, total__isnull=False
     ).values_list("key_evaluation_id", "total"):
-        totals.setdefault(key_id, []).append(total)
+        if total is not None:  # always: filtered above
+            totals.setdefault(key_id, []).append(total)
     out = []
     for e in page:
         mean = q(getattr(e, "mean", None))

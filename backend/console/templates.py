@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django_tenants.utils import schema_context
 
+from backend.core import cleaning
 from backend.indicators import selectors as indicator_selectors
 from backend.indicators.models import (
     IndicatorFields,
@@ -248,7 +249,7 @@ def shown_value(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     try:
-        model_field = IndicatorFields._meta.get_field(name)
+        model_field = cleaning.column(IndicatorFields, name)
     except Exception:  # an unknown field name: shown as stored
         return str(value)
     choices = dict(model_field.choices or ())

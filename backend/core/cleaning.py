@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import models
 
 from backend.core.errors import BaseErrorCode, CoreErrorCode, Problem
-from backend.core.numbers import MONEY, VALUE
+from backend.core.numbers import MONEY, VALUE, DecimalSize
 
 # Fiscal years the platform accepts, everywhere one comes in (inputs, filters, imports).
 FIRST_YEAR = 2000
@@ -108,7 +108,7 @@ def decimal(
     field: str,
     label: str,
     *,
-    size: Mapping[str, int] = VALUE,
+    size: DecimalSize = VALUE,
     required: bool = False,
     minimum: Decimal | int | None = None,
     maximum: Decimal | int | None = None,
@@ -293,9 +293,16 @@ def date(
 # --- text -------------------------------------------------------------------------------------
 
 
+def column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The model's column ``name`` (a concrete field, never a reverse relation)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), f"{model.__name__}.{name} is not a column"
+    return field
+
+
 def column_length(model: type[models.Model], name: str) -> int:
     """The ``max_length`` of a model's text column."""
-    length = model._meta.get_field(name).max_length  # type: ignore[union-attr]
+    length = column(model, name).max_length
     assert length is not None, f"{model.__name__}.{name} has no max_length"
     return int(length)
 
@@ -462,7 +469,7 @@ def page_arguments(arguments: Mapping[str, Any]) -> list[Problem]:
 # or one that converts only roughly: 月 → 天).
 
 # Money read in 万元 before it is converted to yuan: to the fen is six places.
-WANYUAN = {"max_digits": 18, "decimal_places": 6}
+WANYUAN: DecimalSize = {"max_digits": 18, "decimal_places": 6}
 GTE, LTE, EQ = "gte", "lte", "eq"  # the values of ``backend.indicators.models.Direction``
 COMPARATOR_SYMBOL = {GTE: "≥", LTE: "≤", EQ: "="}
 
@@ -615,7 +622,7 @@ def human_quantity(
     *,
     unit: str | None = None,
     number_format: str = "",
-    size: Mapping[str, int] = VALUE,
+    size: DecimalSize = VALUE,
 ) -> tuple[Quantity | None, Problem | None]:
     """A quantity as people write it in a table cell, converted to ``unit`` when given.
 

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from backend.core.schemas import set_public_schema
+
 HEALTH_PATHS = ("/healthz", "/readyz")
 
 
@@ -32,7 +34,7 @@ def check_migrations() -> str:
     blueprint, whose state key is the same migration list)."""
     from django.db.migrations.executor import MigrationExecutor
 
-    connection.set_schema_to_public()
+    set_public_schema()
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if pending:

@@ -11,10 +11,10 @@ unit that already has evaluations of the year is skipped, so loading again is a 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -120,7 +120,7 @@ def _band(weight: Decimal, factor: float, rng: random.Random) -> tuple[str, Deci
 
 
 def indicator_results(
-    rows: list[IndicatorResultFields], standing: Standing, rng: random.Random
+    rows: Sequence[IndicatorResultFields], standing: Standing, rng: random.Random
 ) -> list[dict[str, Any]]:
     """The results a unit of this standing reports for its indicators."""
     results: list[dict[str, Any]] = []
@@ -159,7 +159,12 @@ def _spend(project: Project, rate: float, *, user: User) -> Decimal:
     return total
 
 
-def _texts(standing: Standing) -> dict[str, str]:
+class _Texts(TypedDict):
+    deviation_analysis: str
+    improvement_measures: str
+
+
+def _texts(standing: Standing) -> _Texts:
     key = {"strong": "good", "average": "good", "weak": "fair"}.get(standing.name, "poor")
     return {"deviation_analysis": ANALYSES[key], "improvement_measures": MEASURES[key]}
 

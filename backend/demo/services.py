@@ -78,7 +78,7 @@ def role_logins(logins: list[DemoLogin], *, base: str, port: str) -> list[RoleLo
     city reviewer, the province admin and an evaluator on the console (the base host, whose
     start page leads each to its own pages)."""
     root = _port(port)
-    preferred = {
+    preferred: dict[str, str] = {
         Role.UNIT_FINANCE: f"{SHOWN_UNIT}-finance",
         Role.UNIT_LEADER: f"{SHOWN_UNIT}-leader",
         Role.CITY_REVIEWER: f"{SHOWN_CITY}-reviewer",

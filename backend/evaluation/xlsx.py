@@ -45,7 +45,7 @@ from django.db import transaction
 
 from backend.core import cleaning, sheets
 from backend.core.errors import CoreErrorCode, DomainError, Problem
-from backend.core.numbers import VALUE
+from backend.core.numbers import VALUE, DecimalSize
 from backend.core.versioning import Stale
 from backend.evaluation import scoring
 from backend.evaluation.errors import EvaluationErrorCode
@@ -149,7 +149,7 @@ def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
     header = form.header(8, HEADERS, height=30)
     row = header
     # 实际完成值, 得分, 偏差原因分析及改进措施, 完成档次, 调整理由: what a unit fills in.
-    entry = [6, 8, 9, 10, 11]
+    entry_columns = [6, 8, 9, 10, 11]
     for line in evaluation.indicators.order_by("sort_order", "id"):
         row += 1
         qualitative = line.value_type == ValueType.QUALITATIVE
@@ -169,22 +169,22 @@ def export_self_evaluation(evaluation: SelfEvaluation) -> bytes:
                 Band(line.band).label if line.band else "",
                 line.override_reason,
             ],
-            entry=entry,
+            entry=entry_columns,
             formats={1: sheets.writing.TEXT, 7: score, 8: score},
         )
     if row > header:
         form.validation([str(label) for label in Band.labels], 10, header + 1, row)
-    for label, points, value, number_format in (
+    for label, points, figure, number_format in (
         (TOTAL_LABEL, Decimal(100), evaluation.total, score),
         (GRADE_LABEL, None, evaluation.grade, None),
     ):
         row += 1
         form.merged(row, 1, 6, label, bold=True, fill=sheets.writing.LABEL_FILL)
         form.cell(row, 7, points, number_format=score)
-        form.cell(row, 8, value, number_format=number_format, fill=_COMPUTED)
+        form.cell(row, 8, figure, number_format=number_format, fill=_COMPUTED)
         form.merged(row, 9, width, None)
     form.finish(print_title=f"{project.name} {title}")
-    form.protect(open_columns=entry)
+    form.protect(open_columns=entry_columns)
     return sheets.workbook_bytes(book)
 
 
@@ -232,7 +232,7 @@ def _quantity(
     label: str,
     unit: str,
     problems: list[Problem],
-    size: dict[str, int] | None = None,
+    size: DecimalSize | None = None,
 ) -> cleaning.Quantity | None:
     """The cell ``ref`` read as people write it, in ``unit`` (``sheets.quantity``)."""
     quantity, problem = sheets.quantity(
@@ -256,7 +256,7 @@ def _band_of(score: Decimal, weight: Decimal, current: str | None) -> str:
     """The band a qualitative score falls in (the current band when it still fits; on a
     boundary the higher band)."""
     share = score * scoring.HUNDRED / weight if weight else Decimal(0)
-    if current in scoring.BANDS:
+    if current is not None and current in scoring.BANDS:
         low, high = scoring.BANDS[current]
         if low <= share <= high:
             return current
@@ -309,9 +309,9 @@ def _read(evaluation: SelfEvaluation, content: bytes) -> _Read:
     rate_in = _num(sheet, f"F{budget_row}", "执行率", "%", problems)
     exec_in = _num(sheet, f"G{budget_row}", "得分", "分", problems)
     for label, name in TEXT_LABELS.items():
-        row = _find_row(sheet, label)
-        if row is not None:
-            fields[name] = sheets.text(_at(sheet, f"B{row}"))
+        text_row = _find_row(sheet, label)
+        if text_row is not None:
+            fields[name] = sheets.text(_at(sheet, f"B{text_row}"))
 
     indicators = {r.code: r for r in evaluation.indicators.all()}
     rows: list[dict[str, Any]] = []

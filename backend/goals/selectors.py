@@ -57,7 +57,7 @@ def last_year_actuals(goal: PerformanceGoal) -> dict[str, Decimal]:
         goal__project__code=project_code,
         actual_value__isnull=False,
     ).values_list("code", "actual_value")
-    return dict(rows)
+    return {code: value for code, value in rows if value is not None}
 
 
 # --- the pages' reads ---------------------------------------------------------------------------

@@ -163,7 +163,7 @@ def unit_key_evaluations(
     )
 
 
-def key_results(unit: Procuratorate) -> dict[int, tuple[Decimal, str]]:
+def key_results(unit: Procuratorate) -> dict[int, tuple[Decimal | None, str]]:
     """project id → (key score, key grade) of the unit's finalised key evaluations: what
     ``ProjectFact.key_score`` / ``key_grade`` hold (for a rebuild of the facts)."""
     return {

@@ -5,16 +5,16 @@ on a unit's schema (should a unit host ever mount the admin)."""
 from typing import Any
 
 from django.contrib import admin
-from django.db import connection
 from django.http import HttpRequest
 from django_tenants.utils import get_public_schema_name
 
+from backend.core.schemas import current_schema
 from backend.library.models import AdoptedTemplate, LibraryIndicator, MergeConflict
 
 
 class TenantModelAdmin(admin.ModelAdmin):
     def _on_unit_schema(self) -> bool:
-        return connection.schema_name != get_public_schema_name()
+        return current_schema() != get_public_schema_name()
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._on_unit_schema() and super().has_module_permission(request)

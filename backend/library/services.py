@@ -18,7 +18,9 @@ from django.db import connection, models, transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from backend.core import cleaning
 from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
+from backend.core.schemas import current_schema
 from backend.indicators import system
 from backend.indicators.edit_policy import locked_problem, locked_refusal
 from backend.indicators.models import (
@@ -297,7 +299,7 @@ def _clean(
         if name not in allowed:
             problems.append(Problem(CoreErrorCode.UNKNOWN_FIELD, f"不能设置字段“{name}”。", name))
             continue
-        field = LibraryIndicator._meta.get_field(name)
+        field = cleaning.column(LibraryIndicator, name)
         value = raw.strip() if isinstance(raw, str) else raw
         if value is None and isinstance(field, models.CharField | models.TextField):
             value = ""
@@ -353,7 +355,7 @@ def add_local_indicator(data: Mapping[str, Any]) -> LibraryIndicator:
     indicator = LibraryIndicator(source=Source.LOCAL)
     cleaned, problems = _clean(data, LOCAL_FIELDS, indicator)
     for name in LOCAL_FIELDS:
-        field = LibraryIndicator._meta.get_field(name)
+        field = cleaning.column(LibraryIndicator, name)
         if name not in data and not field.blank and not field.has_default():
             problems.append(
                 Problem(CoreErrorCode.REQUIRED, f"{field.verbose_name}：不能为空。", name)
@@ -390,7 +392,7 @@ def update_indicator(
     requested = {}
     for name, value in data.items():
         if name in LOCAL_FIELDS and name not in allowed:
-            field = LibraryIndicator._meta.get_field(name)
+            field = cleaning.column(LibraryIndicator, name)
             if _differs(field, value, current[name]):
                 problems.append(
                     Problem(
@@ -407,7 +409,7 @@ def update_indicator(
         if json_value(value) == current[name]:
             continue
         if locked_refusal(indicator.locked, name) is not None:
-            label = str(LibraryIndicator._meta.get_field(name).verbose_name)
+            label = str(cleaning.column(LibraryIndicator, name).verbose_name)
             problems.append(locked_problem(label=label, field=name))
             continue
         changes[name] = value
@@ -441,7 +443,7 @@ def resolve_conflict(conflict: MergeConflict, *, choice: str, user: Any) -> Merg
     now = timezone.now()
     if choice == "upstream":
         indicator = LibraryIndicator.objects.select_for_update().get(pk=conflict.indicator_id)
-        field = LibraryIndicator._meta.get_field(conflict.field)
+        field = cleaning.column(LibraryIndicator, conflict.field)
         setattr(indicator, conflict.field, field.to_python(conflict.upstream_value))
         indicator.save(update_fields=[conflict.field, "updated_at"])
         conflict.status = ConflictStatus.TOOK_UPSTREAM
@@ -458,8 +460,6 @@ def _recount_push_conflicts(indicator_id: int) -> None:
     """Keep the public record current: the target of the push that last brought the template
     to this unit counts the template's conflicts still open here (the console's conflict inbox
     reads it instead of every unit's schema). Same transaction as the resolution."""
-    from django.db import connection
-
     from backend.indicators.models import PushTarget
 
     template_id = (
@@ -467,6 +467,8 @@ def _recount_push_conflicts(indicator_id: int) -> None:
         .values_list("template_id", flat=True)
         .first()
     )
+    if template_id is None:  # a local indicator: no template, so no push to count for
+        return
     adopted = AdoptedTemplate.objects.filter(template_id=template_id).first()
     if adopted is None or adopted.push_id is None:
         return
@@ -474,5 +476,6 @@ def _recount_push_conflicts(indicator_id: int) -> None:
         status=ConflictStatus.OPEN, indicator__template_id=template_id
     ).count()
     PushTarget.objects.filter(
-        push_id=adopted.push_id, unit__schema_name=connection.schema_name
+        push_id=adopted.push_id,
+        unit__schema_name=current_schema(),
     ).update(conflicts=still_open)

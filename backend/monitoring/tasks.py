@@ -15,9 +15,10 @@ import logging
 from typing import Any
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
 from django_tenants.utils import get_public_schema_name
 
+from backend.core.schemas import current_schema
 from backend.monitoring import services
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def sweep_unit_task(as_of: str | None = None, run: str | None = None) -> dict[st
     """Sweep the unit whose schema the task runs on (``_schema_name`` header), once for
     ``run`` when it belongs to one. On the public schema — a message queued without a schema
     — there is no unit: nothing is done."""
-    if connection.schema_name == get_public_schema_name():
+    if current_schema() == get_public_schema_name():
         logger.warning("monitoring.sweep_unit without a unit schema: ignored")
         return None
     if run is None:
@@ -70,11 +71,11 @@ def sweep_unit_task(as_of: str | None = None, run: str | None = None) -> dict[st
     else:
         swept = services.sweep_unit_once(run=run, as_of=_date(as_of))
         if swept is None:
-            logger.info("monitoring sweep %s of %s already done", run, connection.schema_name)
+            logger.info("monitoring sweep %s of %s already done", run, current_schema())
             return None
         result = swept
     return {
-        "schema": connection.schema_name,
+        "schema": current_schema(),
         "run": run,
         "raised": result.raised,
         "updated": result.updated,

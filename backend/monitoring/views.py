@@ -11,7 +11,6 @@ does not route these paths at all (404).
 
 from __future__ import annotations
 
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -21,6 +20,7 @@ from backend.accounts import policy
 from backend.accounts.policy import Op
 from backend.budgets.models import Project
 from backend.budgets.services import fmt_money
+from backend.core.schemas import current_schema
 from backend.monitoring import selectors
 from backend.monitoring.charts import execution_svg
 from tenants.models import Procuratorate
@@ -40,7 +40,7 @@ def _refusal(status: int, message: str) -> HttpResponse:
 def _unit(request: HttpRequest) -> Procuratorate | HttpResponse:
     """The unit of this host if the caller may read it, else the refusal to send."""
     tenant = getattr(request, "tenant", None)
-    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():
+    if not isinstance(tenant, Procuratorate) or current_schema() == get_public_schema_name():
         raise Http404("该地址只在单位主机上提供。")
     if not request.user.is_authenticated:
         return _refusal(401, "请先登录。")

@@ -74,7 +74,7 @@ def clean_department_weights(value: Mapping[str, Any]) -> dict[str, str]:
         else:
             weights[key] = number
     if not problems and sum(weights.values()) != 100:
-        total = sum(weights.values())
+        total = sum(weights.values(), Decimal(0))
         problems.append(
             Problem(
                 OversightErrorCode.WEIGHTS_MISMATCH,

@@ -3,12 +3,12 @@ GraphQL resolvers, answered as HTTP statuses (401 anonymous, 403 no role, 404 wr
 
 from __future__ import annotations
 
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django_tenants.utils import get_public_schema_name
 
 from backend.accounts import policy
 from backend.accounts.policy import Op
+from backend.core.schemas import current_schema
 from tenants.models import Procuratorate
 
 
@@ -22,7 +22,7 @@ def refusal(status: int, message: str) -> HttpResponse:
 def unit_reader(request: HttpRequest) -> Procuratorate | HttpResponse:
     """The unit of this host if the caller holds a role reaching it, else the refusal."""
     tenant = getattr(request, "tenant", None)
-    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():
+    if not isinstance(tenant, Procuratorate) or current_schema() == get_public_schema_name():
         raise Http404("该地址只在单位主机上提供。")
     if not request.user.is_authenticated:
         return refusal(401, "请先登录。")

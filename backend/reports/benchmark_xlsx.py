@@ -82,10 +82,10 @@ def benchmark_xlsx(table: BenchmarkTable) -> bytes:
         ("最大值", d.max, VALUE_FORMAT),
         ("平均值", d.mean, VALUE_FORMAT),
     ]
-    for label, value, number_format in stats:
+    for label, figure, number_format in stats:
         row += 1
         form.label(row, 1, label)
-        form.cell(row, 2, value, number_format=number_format)
+        form.cell(row, 2, figure, number_format=number_format)
 
     # Printed on A4 portrait, one page wide, the header row on every page; every cell is
     # computed, so the whole sheet is protected.

@@ -12,7 +12,14 @@ import mimetypes
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from storages.backends.s3 import S3Storage
@@ -28,19 +35,25 @@ def download_path(document: Document) -> str:
     return reverse("document-download", kwargs={"document_id": document.pk})
 
 
+def _stored_name(document: Document) -> str:
+    name = document.file.name
+    assert name is not None, "a document is never saved without its file"
+    return name
+
+
 def file_name(document: Document) -> str:
     """The name the browser saves: the title, with the stored file's extension."""
-    suffix = PurePosixPath(document.file.name).suffix
+    suffix = PurePosixPath(_stored_name(document)).suffix
     title = document.title.replace("/", "_").replace("\\", "_")
     return title if title.lower().endswith(suffix.lower()) else f"{title}{suffix}"
 
 
 def content_type(document: Document) -> str:
-    return mimetypes.guess_type(document.file.name)[0] or "application/octet-stream"
+    return mimetypes.guess_type(_stored_name(document))[0] or "application/octet-stream"
 
 
 @require_GET
-def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
+def document_download(request: HttpRequest, document_id: int) -> HttpResponseBase:
     unit = unit_reader(request)
     if isinstance(unit, HttpResponse):
         return unit
@@ -58,7 +71,7 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
                 "ResponseContentType": content_type(document),
             },
         )
-        response: HttpResponse = HttpResponseRedirect(url)
+        response: HttpResponseBase = HttpResponseRedirect(url)
     else:
         try:
             handle = document.file.open("rb")

@@ -21,24 +21,34 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django_tenants.utils import get_public_schema_name
 
 from backend.accounts import policy
+from backend.accounts.models import User
 from backend.accounts.policy import Op
+from backend.core.schemas import current_schema
 from tenants.models import Procuratorate
 
 View = Callable[..., HttpResponse]
+# Any view, a class-based one (``LoginView.as_view()``) included.
+AnyView = Callable[..., HttpResponseBase]
 
 
 def host_unit(request: HttpRequest) -> Procuratorate | None:
     """The unit whose host the request came to; None on the base host."""
     tenant = getattr(request, "tenant", None)
-    if not isinstance(tenant, Procuratorate) or connection.schema_name == get_public_schema_name():
+    if not isinstance(tenant, Procuratorate) or current_schema() == get_public_schema_name():
         return None
     return tenant
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of a request one of the decorators below let through: never anonymous."""
+    user = request.user
+    assert isinstance(user, User), "only for views behind unit_page, console_page or signed_in"
+    return user
 
 
 def denied(request: HttpRequest, message: str) -> HttpResponse:
@@ -94,11 +104,11 @@ def console_page(op: Op = Op.CONSOLE_VIEW) -> Callable[[View], View]:
     return decorator
 
 
-def signed_in(view: View) -> View:
+def signed_in(view: AnyView) -> AnyView:
     """Any signed-in user, on any host."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return view(request, *args, **kwargs)
@@ -107,7 +117,7 @@ def signed_in(view: View) -> View:
     return wrapper
 
 
-def anyone(view: View) -> View:
+def anyone(view: AnyView) -> AnyView:
     """Open to anonymous callers (the login page)."""
     view.web_op = None  # type: ignore[attr-defined]
     view.web_public = True  # type: ignore[attr-defined]

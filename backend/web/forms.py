@@ -55,6 +55,14 @@ def add_problems(
         form.add_error(name if shown else None, problem.message)
 
 
+def choice_field(fields: Mapping[str, forms.Field], name: str) -> forms.ChoiceField:
+    """The choice field ``name`` of a form's ``fields`` (or a form class's ``base_fields``),
+    whose choices are set when the form is built (the stubs type each field as ``Field``)."""
+    field = fields[name]
+    assert isinstance(field, forms.ChoiceField), f"{name} is not a choice field"
+    return field
+
+
 def run_service(
     form: forms.BaseForm,
     call: Callable[[], T],

@@ -206,5 +206,6 @@ def weaknesses(
             gap=r["gap"],
         )
         for r in gap_rows
+        if r["self_score"] is not None and r["key_score"] is not None  # filtered above
     )
     return Weaknesses(fiscal_year, overrate, missed, causes, grades, gaps)

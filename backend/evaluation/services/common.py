@@ -21,6 +21,7 @@ from backend.accounts.models import User
 from backend.accounts.policy import Op
 from backend.core import cleaning
 from backend.core.errors import CoreErrorCode, DomainError, Problem
+from backend.core.numbers import DecimalSize
 from backend.documents.models import Document
 from backend.evaluation import scoring
 from backend.evaluation.errors import EvaluationErrorCode
@@ -116,7 +117,7 @@ def clean_number(
 ) -> tuple[Decimal | None, Problem | None]:
     """A non-negative number with at most ``places`` decimals below ``limit`` (a power of
     ten), or the problem with it. ``None`` and "" are None."""
-    size = {"max_digits": limit.adjusted() + places, "decimal_places": places}
+    size: DecimalSize = {"max_digits": limit.adjusted() + places, "decimal_places": places}
     return cleaning.decimal(value, field, label, size=size, negative=False)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from backend.accounts.models import User
 from backend.benchmarking.services import record_unit_year_fact
 from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.evaluation import scoring
@@ -305,7 +306,7 @@ def finalise_department_evaluation(
     common.require_leader(actor, unit)
     evaluation.status = EvaluationStatus.FINALISED
     evaluation.finalised_at = timezone.now()
-    evaluation.finalised_by = actor
+    evaluation.finalised_by = actor if isinstance(actor, User) else None
     common.save(evaluation, actor, "定稿")
     record_unit_year_fact(unit, evaluation.fiscal_year)
     return evaluation

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from backend.accounts.models import User
 from backend.benchmarking.services import record_evaluation_facts
 from backend.budgets.models import Expenditure, Project
 from backend.budgets.services import clean_money
@@ -338,7 +339,7 @@ def submit_self_evaluation(
     common.save_rows(rows, before, actor, "提交自评")
     evaluation.status = EvaluationStatus.SUBMITTED
     evaluation.submitted_at = timezone.now()
-    evaluation.submitted_by = actor
+    evaluation.submitted_by = actor if isinstance(actor, User) else None
     evaluation.return_comment = ""
     bump(evaluation)
     common.save(evaluation, actor, "提交自评")
@@ -385,7 +386,7 @@ def finalise_self_evaluation(
     common.require_leader(actor, unit)
     evaluation.status = EvaluationStatus.FINALISED
     evaluation.finalised_at = timezone.now()
-    evaluation.finalised_by = actor
+    evaluation.finalised_by = actor if isinstance(actor, User) else None
     bump(evaluation)
     common.save(evaluation, actor, "定稿")
     record_evaluation_facts(unit, evaluation)

@@ -171,9 +171,9 @@ def unit_figures(units: Sequence[Procuratorate], fiscal_year: int) -> dict[int, 
     }
     figures: dict[int, dict[str, Any]] = {}
     for unit in units:
-        b = budgets.get(unit.pk, {})
+        b: Mapping[str, Any] = budgets.get(unit.pk, {})
         y = years.get(unit.pk)
-        r = rect.get(unit.pk, {})
+        r: Mapping[str, Any] = rect.get(unit.pk, {})
         figures[unit.pk] = {
             "fiscal_year": fiscal_year,
             "projects": b.get("projects", 0),

@@ -167,6 +167,7 @@ def unit_score(
         for pid, budget, score in ProjectFact.objects.filter(
             unit=unit, fiscal_year=fiscal_year, self_score__isnull=False
         ).values_list("project_id", "full_budget", "self_score")
+        if score is not None  # never None: filtered above
     }
     if overlay is not None:
         rows[overlay[0]] = (Decimal(overlay[1]), Decimal(overlay[2]))

@@ -117,7 +117,8 @@ def last_year_warnings(
     warnings = []
     for indicator in candidates:
         actual = actuals.get(indicator.code)
-        if actual is not None and indicator.target_value < actual:
+        target = indicator.target_value  # not None: a candidate has a target
+        if actual is not None and target is not None and target < actual:
             warnings.append(
                 Problem(
                     TARGET_BELOW_LAST_YEAR,

@@ -293,8 +293,8 @@ def add_library_indicator(
     indicator = _copy(
         locked,
         source,
-        template_code=source.template.code if source.template_id else "",
-        template_version=source.version.number if source.version_id else None,
+        template_code=source.template.code if source.template is not None else "",
+        template_version=source.version.number if source.version is not None else None,
     )
     indicator._history_user = user  # type: ignore[attr-defined]
     indicator.save()

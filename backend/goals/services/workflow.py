@@ -249,11 +249,12 @@ def _grade_problems(decision: str, grade: str | None) -> list[Problem]:
         return []  # a return may go without a grade
     if GRADE_DECISIONS[grade] != decision:
         label = Grade(grade).label
-        expected = {
+        labels: dict[str, str] = {
             Decision.APPROVE: "通过",
             Decision.RETURN: "退回",
             Decision.REJECT: "不予纳入预算",
-        }[GRADE_DECISIONS[grade]]
+        }
+        expected = labels[GRADE_DECISIONS[grade]]
         return [
             Problem(
                 GoalErrorCode.GRADE_MISMATCH,
@@ -429,7 +430,7 @@ def review(
         decision=decision,
         grade=grade or "",
         comment=comment.strip(),
-        reviewer=user,
+        reviewer=user if isinstance(user, User) else None,
         reviewer_unit_code=reviewer_unit,
         snapshot=_seen(goal, seen),
     )
@@ -483,7 +484,7 @@ def _clean_changes(
         if not isinstance(change, Mapping):
             problems.append(Problem(CoreErrorCode.INVALID, "调整内容格式不正确。", prefix))
             continue
-        code, name = change.get("indicator"), change.get("field")
+        code, name = change.get("indicator"), str(change.get("field"))
         indicator = indicators.get(str(code))
         if indicator is None:
             problems.append(
@@ -495,13 +496,13 @@ def _clean_changes(
             )
             continue
         refusal = edit_policy.field_refusal(
-            edit_policy.Route.ADJUSTMENT, edit_policy.Flags.of(indicator), str(name)
+            edit_policy.Route.ADJUSTMENT, edit_policy.Flags.of(indicator), name
         )
         if refusal is not None:
             problems.append(
                 edit_policy.problem(
                     refusal,
-                    label=_FIELD_LABELS.get(str(name), str(name)),
+                    label=_FIELD_LABELS.get(name, name),
                     field=f"{prefix}.field",
                     indicator=indicator.name,
                 )
@@ -627,7 +628,9 @@ def request_adjustment(
         )
     if problems:
         raise DomainError(*problems)
-    adjustment = existing or AdjustmentRequest(goal=goal, created_by=user)
+    adjustment = existing or AdjustmentRequest(
+        goal=goal, created_by=user if isinstance(user, User) else None
+    )
     adjustment.reason = reason.strip()
     adjustment.changes = rows
     adjustment.status = AdjustmentStatus.DRAFT
@@ -683,7 +686,7 @@ def review_adjustment(
         stage=stage,
         decision=decision,
         comment=comment.strip(),
-        reviewer=user,
+        reviewer=user if isinstance(user, User) else None,
         reviewer_unit_code=reviewer_unit,
         snapshot={"reason": adjustment.reason, "changes": adjustment.changes},
     )

@@ -42,6 +42,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from backend.budgets.models import Category, FundingSource, Project, ProjectKind
 from backend.core import cleaning, sheets
 from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
+from backend.core.schemas import current_schema
 from backend.core.versioning import bump, check_version
 from backend.goals.errors import GoalErrorCode
 from backend.goals.models import GoalIndicator, IndicatorSource, PerformanceGoal
@@ -131,7 +132,7 @@ def _unit_name() -> str:
     if name:
         return str(name)
     return (
-        Procuratorate.objects.filter(schema_name=connection.schema_name)
+        Procuratorate.objects.filter(schema_name=current_schema())
         .values_list("name", flat=True)
         .first()
         or ""
@@ -633,8 +634,8 @@ def _plan(
             values.update(
                 source=IndicatorSource.LIBRARY,
                 library_indicator=library,
-                template_code=library.template.code if library.template_id else "",
-                template_version=library.version.number if library.version_id else None,
+                template_code=library.template.code if library.template is not None else "",
+                template_version=library.version.number if library.version is not None else None,
                 guidance=values["guidance"] or reference.guidance,
                 mandatory=reference.mandatory,
                 locked=reference.locked,
@@ -717,9 +718,9 @@ def _write_indicators(
     """Replace the goal's indicators by the planned ones, with history for every change."""
     keep = {p.row.data["code"] for p in planned}
     to_delete = [i for code, i in existing.items() if code not in keep]
-    for indicator in to_delete:
-        indicator._history_user = user  # type: ignore[attr-defined]
-        indicator.delete()
+    for removed in to_delete:
+        removed._history_user = user  # type: ignore[attr-defined]
+        removed.delete()
 
     to_create: list[GoalIndicator] = []
     to_update: list[GoalIndicator] = []

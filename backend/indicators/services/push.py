@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from backend.core.errors import CoreErrorCode, DomainError, Problem
 from backend.core.queue import task_named
+from backend.core.schemas import current_schema, set_public_schema
 from backend.indicators.errors import IndicatorErrorCode
 from backend.indicators.models import (
     PushStatus,
@@ -271,11 +272,10 @@ def run_target(target_id: int) -> PushTarget:
             )
             if target.status in DONE:
                 return target
-            if connection.schema_name != target.unit.schema_name:
+            if current_schema() != target.unit.schema_name:
                 raise DomainError.single(
                     IndicatorErrorCode.WRONG_SCHEMA,
-                    f"推送任务在模式“{connection.schema_name}”中运行，"
-                    f"应为“{target.unit.schema_name}”。",
+                    f"推送任务在模式“{current_schema()}”中运行，应为“{target.unit.schema_name}”。",
                 )
             # In this transaction, without a savepoint: an error rolls all of it back anyway.
             result = library_services.adopt_in_transaction(target.push.version, push=target.push)
@@ -335,7 +335,7 @@ def run_inline(
             if progress:
                 progress(results[-1])
     finally:
-        connection.set_schema_to_public()
+        set_public_schema()
     return results
 
 

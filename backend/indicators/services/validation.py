@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import models
+
 from backend.core import cleaning
 from backend.core.errors import CoreErrorCode, Problem
 from backend.core.numbers import POINTS, VALUE
@@ -44,7 +46,7 @@ INDICATOR_FIELDS: tuple[str, ...] = ("code", *IndicatorFields.CONTENT_FIELDS)
 REQUIRED_FIELDS: tuple[str, ...] = ("code", "level1", "level2", "name", "value_type", "weight")
 
 FIELD_LABELS: dict[str, str] = {
-    field: str(IndicatorFields._meta.get_field(field).verbose_name) for field in INDICATOR_FIELDS
+    field: str(cleaning.column(IndicatorFields, field).verbose_name) for field in INDICATOR_FIELDS
 }
 
 GROUP_LABELS: dict[ScoringGroup, str] = {
@@ -63,7 +65,7 @@ _TEXT_LIMITS = {
     "target_text": 500,
     "guidance": None,
 }
-_CHOICES: dict[str, type] = {
+_CHOICES: dict[str, type[models.TextChoices]] = {
     "value_type": ValueType,
     "direction": Direction,
     "polarity": Polarity,
@@ -216,9 +218,10 @@ def clean_indicator_fields(
                 cleaned[field] = None
             else:
                 number, problem = _clean_number(field, value)
-                if problem is None and field == "weight" and number < 0:
+                negative = problem is None and number is not None and number < 0
+                if negative and field == "weight":
                     problem = Problem(IndicatorErrorCode.INVALID_WEIGHT, "分值不能为负数。", field)
-                if problem is None and field == "target_value" and number < 0:
+                if negative and field == "target_value":
                     # Actual values are never negative: under ≥ such a target is always met,
                     # under ≤ and = never; the scoring engine refuses it.
                     problem = Problem(
@@ -259,7 +262,7 @@ def clean_indicator_fields(
             problems.extend(
                 p for p in level_problems(level1, "", layout=layout) if p.field == "level1"
             )
-        elif level1 is not None:
+        elif level1 is not None and level2 is not None:
             problems.extend(level_problems(level1, level2, layout=layout))
 
     return cleaned, problems

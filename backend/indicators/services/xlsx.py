@@ -235,7 +235,7 @@ def _quantitative_target(
     if not data["unit"] and quantity.unit:
         data["unit"] = quantity.unit
         said.append(f"计量单位取指标值中的“{quantity.unit}”")
-    if quantity.converted:
+    if quantity.converted and quantity.written_value is not None:
         said.append(
             f"按计量单位“{quantity.unit}”换算为 {sheets.number(quantity.value)}"
             f"（表中为 {sheets.number(quantity.written_value)}{quantity.written_unit}）"

@@ -7,11 +7,12 @@ import datetime
 import logging
 from collections.abc import Callable, Iterable, Sequence
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from backend.core.queue import task_named
+from backend.core.schemas import set_public_schema
 from backend.monitoring.services.sweep import SweepResult, sweep_unit
 from tenants import selectors as unit_selectors
 from tenants.models import Procuratorate
@@ -70,5 +71,5 @@ def sweep_all_inline(
             if progress:
                 progress(unit, outcome)
     finally:
-        connection.set_schema_to_public()
+        set_public_schema()
     return results

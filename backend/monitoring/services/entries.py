@@ -213,7 +213,8 @@ def record_entry(
     }
     changed: dict[int, EntryIndicator] = {}
     for index, row in enumerate(indicators or ()):
-        line = lines.get(_as_id(row.get("goal_indicator_id")))
+        line_id = _as_id(row.get("goal_indicator_id"))
+        line = lines.get(line_id) if line_id is not None else None
         if line is None:
             problems.append(
                 Problem(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from backend.budgets.models import Expenditure, Project
+from backend.core.schemas import current_schema
 from backend.monitoring import rules
 from backend.monitoring import selectors as monitoring_selectors
 from backend.monitoring.models import (
@@ -69,7 +70,7 @@ def _lock_sweep() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))",
-            [f"monitoring-sweep:{connection.schema_name}"],
+            [f"monitoring-sweep:{current_schema()}"],
         )
 
 
@@ -213,7 +214,7 @@ def _plan(
         )
         return _Plan(findings, projects, evaluated, scope, as_of, None, reported)
 
-    reported = {e.round_id for e in all_entries}
+    reported_rounds = {e.round_id for e in all_entries}
     years_with_projects = set(
         Project.objects.filter(fiscal_year__in=live_years)
         .order_by()
@@ -227,7 +228,7 @@ def _plan(
             month=round.month,
             closes_on=round.closes_on,
             as_of=as_of,
-            has_entry=round.pk in reported,
+            has_entry=round.pk in reported_rounds,
             policy=policy,
             fiscal_year=round.fiscal_year,
         )
@@ -236,7 +237,9 @@ def _plan(
     scope = Q(project_id__in=list(evaluated)) | Q(
         kind=AlertKind.SILENT_UNIT, fiscal_year__in=list(live_years)
     )
-    reported_months = {(r.fiscal_year, r.month) for r in live_rounds.values() if r.pk in reported}
+    reported_months = {
+        (r.fiscal_year, r.month) for r in live_rounds.values() if r.pk in reported_rounds
+    }
     return _Plan(findings, projects, evaluated, scope, as_of, live_years, reported_months)
 
 
@@ -273,14 +276,16 @@ def run_rules(
     found_keys = set(keys)
     # Live alerts of earlier rounds for the same problem: carried over to the new round.
     predecessors: dict[tuple[Any, ...], Alert] = {}
-    for alert in existing:
+    for earlier in existing:
         if (
-            alert.status in LIVE
-            and alert.key not in found_keys
-            and alert.project_id in plan.evaluated
-            and alert.month < plan.evaluated[alert.project_id]
+            earlier.status in LIVE
+            and earlier.key not in found_keys
+            and earlier.project_id in plan.evaluated
+            and earlier.month < plan.evaluated[earlier.project_id]
         ):
-            predecessors[_identity(alert.kind, alert.project_id, alert.goal_indicator_id)] = alert
+            predecessors[_identity(earlier.kind, earlier.project_id, earlier.goal_indicator_id)] = (
+                earlier
+            )
 
     created: list[Alert] = []
     changed: dict[int, Alert] = {}

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from tenants import blueprint
@@ -9,7 +11,7 @@ class Command(BaseCommand):
         "Run after migrate_schemas on every deploy; provisioning does it on demand otherwise."
     )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         bp = blueprint.ensure_blueprint(verbosity=int(options["verbosity"]) - 1)
         self.stdout.write(
             self.style.SUCCESS(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from backend.console.feedback import METRIC_CHOICES
 from backend.feedback.models import RectificationOrigin, RectificationStatus
-from backend.web.forms import PlainForm
+from backend.web.forms import PlainForm, choice_field
 from tenants.models import UnitLevel
 
 TEXT_LIMIT = 5000
@@ -95,7 +95,7 @@ class BatchForm(PlainForm):
         self, *args: object, unit_choices: list[tuple[int, str]], **kwargs: object
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit_ids"].choices = unit_choices
+        choice_field(self.fields, "unit_ids").choices = unit_choices
         self.fields["unit_ids"].error_messages["invalid_choice"] = "所选单位不在对标范围内。"
         self.fields["unit_ids"].widget.attrs["class"] = "form-check-input"
 

@@ -24,7 +24,7 @@ from backend.feedback.models import (
     RectificationRequest,
     RectificationStatus,
 )
-from backend.web.access import console_page
+from backend.web.access import console_page, signed_in_user
 from backend.web.console.benchmark.charts import chart_height
 from backend.web.console.feedback import charts
 from backend.web.console.feedback.forms import (
@@ -35,7 +35,7 @@ from backend.web.console.feedback.forms import (
     ViewForm,
 )
 from backend.web.console.feedback.tables import city_choices, ordering, year_filter
-from backend.web.forms import add_problems, run_service
+from backend.web.forms import add_problems, choice_field, run_service
 from backend.web.workspace.monitoring.views import page_number
 from tenants.models import Procuratorate
 
@@ -63,12 +63,12 @@ def index(request: HttpRequest) -> HttpResponse:
         "web/console/feedback/index.html",
         {
             "batches": batches,
-            "rates_chart": charts.batch_rates(batches.object_list),
+            "rates_chart": charts.batch_rates(list(batches.object_list)),
             "rates_height": chart_height(len(batches.object_list)) + 30,
             "totals": selectors.rates(paths, fiscal_year=year),
             "counts": selectors.rectification_counts(paths, fiscal_year=year),
             "year": year,
-            "years": ViewForm.base_fields["fiscal_year"].choices,
+            "years": choice_field(ViewForm.base_fields, "fiscal_year").choices,
         },
     )
 
@@ -140,7 +140,7 @@ def new(request: HttpRequest) -> HttpResponse:
                     form,
                     lambda: services.issue_feedback(
                         issuer,
-                        request.user,  # type: ignore[arg-type]
+                        signed_in_user(request),
                         fiscal_year=year,
                         title=data["title"],
                         body=data["body"],
@@ -303,7 +303,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "closure_rate": selectors.rate(counts["accepted"], counts["total"]),
             "year": year,
-            "years": ViewForm.base_fields["fiscal_year"].choices,
+            "years": choice_field(ViewForm.base_fields, "fiscal_year").choices,
             "status": status,
             "statuses": STATUS_CHOICES,
             "origin": origin,
@@ -357,9 +357,13 @@ def rectification(request: HttpRequest, rectification_id: int) -> HttpResponse:
 def rectification_accept(request: HttpRequest, rectification_id: int) -> HttpResponse:
     found = _rectification(request, rectification_id, Op.REVIEW)
     form = VerdictForm(request.POST)
-    if form.is_valid() and run_service(
-        form,
-        lambda: services.accept_rectification(found, request.user, form.cleaned_data["comment"]),  # type: ignore[arg-type]
+    if form.is_valid() and bool(
+        run_service(
+            form,
+            lambda: services.accept_rectification(
+                found, signed_in_user(request), form.cleaned_data["comment"]
+            ),
+        )
     ):
         messages.success(request, "已验收通过，该整改已完成。")
         return redirect("console:feedback-rectification", rectification_id=found.pk)
@@ -371,9 +375,13 @@ def rectification_accept(request: HttpRequest, rectification_id: int) -> HttpRes
 def rectification_reject(request: HttpRequest, rectification_id: int) -> HttpResponse:
     found = _rectification(request, rectification_id, Op.REVIEW)
     form = VerdictForm(request.POST)
-    if form.is_valid() and run_service(
-        form,
-        lambda: services.reject_rectification(found, request.user, form.cleaned_data["comment"]),  # type: ignore[arg-type]
+    if form.is_valid() and bool(
+        run_service(
+            form,
+            lambda: services.reject_rectification(
+                found, signed_in_user(request), form.cleaned_data["comment"]
+            ),
+        )
     ):
         messages.success(request, "已退回，单位需重新整改并反馈。")
         return redirect("console:feedback-rectification", rectification_id=found.pk)

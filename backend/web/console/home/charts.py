@@ -75,7 +75,7 @@ def rows_options(rows: Sequence[Row], time_progress: Decimal | None) -> dict[str
         key=lambda r: (r.figures.execution_rate is None, r.figures.execution_rate or 0),
     )
     names = [r.name + ("（本院）" if r.own else "") for r in ordered]
-    values = []
+    values: list[dict[str, Any]] = []  # the bars, as ECharts reads them
     for row in ordered:
         value = _number(row.figures.execution_rate)
         behind = time_progress is not None and value is not None and value < float(time_progress)

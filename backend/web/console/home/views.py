@@ -45,7 +45,8 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form = HomeFilterForm(request.GET)
     form.is_valid()
-    year = int(form.value("year", today.year))  # type: ignore[arg-type]
+    year = form.value("year", today.year)
+    assert isinstance(year, int)  # an IntegerField cleans to an int
     roots = access.units_for(Op.CONSOLE_VIEW)
     scope_roots = roots
     city = None

@@ -12,7 +12,7 @@ from django import forms
 from backend.evaluation import scoring
 from backend.key_evaluation.models import EvaluatorAssignment, EvaluatorScore, KeyIndicator
 from backend.web.console.feedback.forms import years
-from backend.web.forms import PlainForm
+from backend.web.forms import PlainForm, choice_field
 
 TEXT_LIMIT = 5000
 
@@ -24,7 +24,7 @@ class SelectForm(PlainForm):
 
     def __init__(self, *args: Any, ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fact_ids"].choices = [(i, str(i)) for i in ids]
+        choice_field(self.fields, "fact_ids").choices = [(i, str(i)) for i in ids]
         self.fields["fact_ids"].error_messages["invalid_choice"] = (
             "所选项目不存在或已被选为重点评价。"
         )
@@ -53,7 +53,7 @@ class AssignForm(PlainForm):
 
     def __init__(self, *args: Any, evaluators: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user_ids"].choices = evaluators
+        choice_field(self.fields, "user_ids").choices = evaluators
         self.fields["user_ids"].error_messages["invalid_choice"] = "该用户不是可指定的评价人员。"
         self.fields["user_ids"].widget.attrs["class"] = "form-check-input"
 

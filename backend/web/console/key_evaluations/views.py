@@ -25,7 +25,7 @@ from backend.key_evaluation.models import (
     KeyEvaluationKind,
     KeyEvaluationStatus,
 )
-from backend.web.access import console_page
+from backend.web.access import console_page, signed_in_user
 from backend.web.console.feedback.forms import years
 from backend.web.console.feedback.tables import city_choices, ordering, year_filter
 from backend.web.console.key_evaluations.forms import (
@@ -303,14 +303,16 @@ def assign(request: HttpRequest, key_evaluation_id: int) -> HttpResponse:
     form = AssignForm(
         request.POST, evaluators=[(u.pk, u.full_name or u.username) for u in evaluators]
     )
-    if form.is_valid() and run_service(
-        form,
-        lambda: services.assign_evaluators(
-            KeyEvaluation.objects.select_for_update().get(pk=key_eval.pk),
-            request.user,
-            form.cleaned_data["user_ids"],
-        ),
-        {"user_ids": "user_ids"},
+    if form.is_valid() and bool(
+        run_service(
+            form,
+            lambda: services.assign_evaluators(
+                KeyEvaluation.objects.select_for_update().get(pk=key_eval.pk),
+                request.user,
+                form.cleaned_data["user_ids"],
+            ),
+            {"user_ids": "user_ids"},
+        )
     ):
         messages.success(request, "评价人员已指定。")
         return redirect("console:key-evaluation-detail", key_evaluation_id=key_eval.pk)
@@ -322,15 +324,17 @@ def assign(request: HttpRequest, key_evaluation_id: int) -> HttpResponse:
 def finalise(request: HttpRequest, key_evaluation_id: int) -> HttpResponse:
     key_eval = _key_eval(request, key_evaluation_id)
     form = FinaliseForm(request.POST)
-    if form.is_valid() and run_service(
-        form,
-        lambda: services.finalise_key_evaluation(
-            KeyEvaluation.objects.select_for_update()
-            .select_related("unit", "issuer")
-            .get(pk=key_eval.pk),
-            request.user,
-            form.cleaned_data["conclusion"],
-        ),
+    if form.is_valid() and bool(
+        run_service(
+            form,
+            lambda: services.finalise_key_evaluation(
+                KeyEvaluation.objects.select_for_update()
+                .select_related("unit", "issuer")
+                .get(pk=key_eval.pk),
+                request.user,
+                form.cleaned_data["conclusion"],
+            ),
+        )
     ):
         messages.success(request, "重点评价已定稿。")
         return redirect("console:key-evaluation-detail", key_evaluation_id=key_eval.pk)
@@ -360,7 +364,7 @@ def my_assignments(request: HttpRequest) -> HttpResponse:
 
 
 def _assignment(request: HttpRequest, pk: int) -> Any:
-    found = selectors.my_assignment(request.user, pk)  # type: ignore[arg-type]
+    found = selectors.my_assignment(signed_in_user(request), pk)
     if found is None:
         raise Http404("没有该评分任务。")
     return found
@@ -442,7 +446,7 @@ def _locked(request: HttpRequest, pk: int) -> Any:
     return (
         EvaluatorAssignment.objects.select_for_update(of=("self",))
         .select_related("key_evaluation")
-        .get(pk=pk, evaluator=request.user)
+        .get(pk=pk, evaluator=signed_in_user(request))
     )
 
 

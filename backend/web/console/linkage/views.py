@@ -13,7 +13,7 @@ from backend.accounts.policy import Op
 from backend.console import linkage as selectors
 from backend.feedback import services
 from backend.feedback.models import BudgetLinkage, LinkageAction
-from backend.web.access import console_page
+from backend.web.access import console_page, signed_in_user
 from backend.web.console.feedback.forms import years
 from backend.web.console.feedback.tables import city_choices, ordering, year_filter
 from backend.web.console.linkage.forms import DecideForm
@@ -92,7 +92,7 @@ def decide(request: HttpRequest, linkage_id: int) -> HttpResponse:
     """One row: the suggestion, its basis and arithmetic, earlier decisions; the decision form
     (for those the service lets decide: never a city's own budget)."""
     row = _row(request, linkage_id)
-    may = services.can_decide_linkage(request.user, row.unit)  # type: ignore[arg-type]
+    may = services.can_decide_linkage(signed_in_user(request), row.unit)
     form = None
     if request.method == "POST":
         form = DecideForm(request.POST)
@@ -102,7 +102,7 @@ def decide(request: HttpRequest, linkage_id: int) -> HttpResponse:
                 form,
                 lambda: services.decide_linkage(
                     BudgetLinkage.objects.select_for_update().select_related("unit").get(pk=row.pk),
-                    request.user,  # type: ignore[arg-type]
+                    signed_in_user(request),
                     action=data["action"],
                     pct=data["pct"] or None,
                     reason=data["reason"],

@@ -41,7 +41,7 @@ from backend.goals.models import (
 )
 from backend.goals.services import checks, workflow
 from backend.oversight.selectors import parent_city
-from backend.web.access import console_page
+from backend.web.access import console_page, signed_in_user
 from backend.web.console.review.forms import (
     ACCEPT,
     AdjustmentDecisionForm,
@@ -269,12 +269,18 @@ def decide_rectification(request: HttpRequest, pk: int) -> HttpResponse:
         comment = form.cleaned_data["comment"]
         if form.cleaned_data["decision"] == ACCEPT:
             done = run_service(
-                form, lambda: feedback_services.accept_rectification(item, request.user, comment)
+                form,
+                lambda: feedback_services.accept_rectification(
+                    item, signed_in_user(request), comment
+                ),
             )
             verb = "验收通过"
         else:
             done = run_service(
-                form, lambda: feedback_services.reject_rectification(item, request.user, comment)
+                form,
+                lambda: feedback_services.reject_rectification(
+                    item, signed_in_user(request), comment
+                ),
             )
             verb = "退回重新整改"
         if done is not None:

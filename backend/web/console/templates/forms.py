@@ -18,7 +18,7 @@ from backend.indicators.models import (
     TargetBasis,
     ValueType,
 )
-from backend.web.forms import PlainForm
+from backend.web.forms import PlainForm, choice_field
 
 
 def level_choices(layout: str | None) -> tuple[list[Any], list[Any]]:
@@ -109,8 +109,8 @@ class IndicatorForm(PlainForm):
     def __init__(self, *args: Any, layout: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         level1, level2 = level_choices(layout)
-        self.fields["level1"].choices = level1  # type: ignore[attr-defined]
-        self.fields["level2"].choices = level2  # type: ignore[attr-defined]
+        choice_field(self.fields, "level1").choices = level1  # type: ignore[attr-defined]
+        choice_field(self.fields, "level2").choices = level2  # type: ignore[attr-defined]
         for name in self.REQUIRED:  # marked for the reader; the service checks
             self.fields[name].widget.attrs["data-required"] = "1"
 
@@ -162,8 +162,8 @@ class PushForm(PlainForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["city"].choices = [("", "请选择市院"), *cities]
-        self.fields["peer_group"].choices = [("", "请选择对标组"), *peer_groups]
+        choice_field(self.fields, "city").choices = [("", "请选择市院"), *cities]
+        choice_field(self.fields, "peer_group").choices = [("", "请选择对标组"), *peer_groups]
         self.fields["kind"].widget.attrs["class"] = "form-check-input"
 
     def code_list(self) -> list[str]:

@@ -37,7 +37,7 @@ from backend.indicators.models import (
 from backend.indicators.services import authoring, push, xlsx
 from backend.library import services as library_services
 from backend.reports.exports import XLSX_TYPE
-from backend.web.access import console_page
+from backend.web.access import console_page, signed_in_user
 from backend.web.console.templates.forms import (
     ChangelogForm,
     IndicatorForm,
@@ -110,7 +110,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 layout=data["layout"],
                 scope=data["scope"] or Scope.PROJECT,
                 execution_weight=data["execution_weight"],
-                user=request.user,
+                user=signed_in_user(request),
             ),
         )
         if template is not None:
@@ -151,7 +151,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 def new_draft(request: HttpRequest, code: str) -> HttpResponse:
     template = _template(code)
     try:
-        version = authoring.draft_version(template, user=request.user)
+        version = authoring.draft_version(template, user=signed_in_user(request))
     except DomainError as error:
         for problem in error.problems:
             messages.error(request, problem.message)
@@ -295,7 +295,7 @@ def publish(request: HttpRequest, version_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             published = authoring.publish_version(
-                version, user=request.user, changelog=form.cleaned_data["changelog"]
+                version, user=signed_in_user(request), changelog=form.cleaned_data["changelog"]
             )
         except DomainError as error:
             # The version's problems stay on top, by indicator; the changelog's goes next to
@@ -341,7 +341,7 @@ def retire(request: HttpRequest, version_id: int) -> HttpResponse:
     the units running it keep it."""
     version = _version(version_id)
     try:
-        authoring.retire_version(version, user=request.user)
+        authoring.retire_version(version, user=signed_in_user(request))
     except DomainError as error:
         _refused(request, error)
     else:
@@ -430,7 +430,7 @@ def sheet_import_apply(request: HttpRequest, code: str) -> HttpResponse:
     content = base64.b64decode(stash["content"])
     try:
         version = xlsx.import_version(
-            template, content, user=request.user, changelog=stash["changelog"]
+            template, content, user=signed_in_user(request), changelog=stash["changelog"]
         )
     except DomainError as error:
         _refused(request, error)

@@ -21,7 +21,7 @@ from backend.accounts.models import Role, User
 from backend.accounts.policy import Op
 from backend.console import units as selectors
 from backend.core.errors import CoreErrorCode, DomainError, Problem
-from backend.web.access import console_page
+from backend.web.access import console_page, signed_in_user
 from backend.web.console.units import tasks
 from backend.web.console.units.forms import (
     ActiveForm,
@@ -133,7 +133,9 @@ def unit_grant(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error("username", "没有这个用户名的用户，请先创建用户。")
         else:
             role = form.cleaned_data["role"]
-            done = run_service(form, lambda: accounts.grant_role(user, unit, role, by=request.user))
+            done = run_service(
+                form, lambda: accounts.grant_role(user, unit, role, by=signed_in_user(request))
+            )
             if done is not None:
                 messages.success(
                     request, f"已授予 {user.username}“{Role(role).label}”角色（{unit.name}）。"
@@ -333,10 +335,10 @@ def unit_user_create(request: HttpRequest) -> HttpResponse:
                     full_name=data["full_name"],
                     password=data["password"],
                     email=data["email"],
-                    by=request.user,
+                    by=signed_in_user(request),
                 )
                 if unit is not None:
-                    accounts.grant_role(user, unit, data["role"], by=request.user)
+                    accounts.grant_role(user, unit, data["role"], by=signed_in_user(request))
                 return user
 
             user = run_service(form, create)
@@ -386,7 +388,7 @@ def unit_user_grant(request: HttpRequest, pk: int) -> HttpResponse:
             role = form.cleaned_data["role"]
             done = run_service(
                 form,
-                lambda: accounts.grant_role(user, unit, role, by=request.user),
+                lambda: accounts.grant_role(user, unit, role, by=signed_in_user(request)),
                 fields={"user": "unit"},
             )
             if done is not None:
@@ -403,7 +405,7 @@ def unit_membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("没有这个角色，或不在您的管辖范围内。")
     back = request.POST.get("next") or ""
     try:
-        accounts.revoke_role(membership, by=request.user)
+        accounts.revoke_role(membership, by=signed_in_user(request))
     except DomainError as error:
         messages.error(request, str(error.problems[0].message))
     else:
@@ -425,7 +427,9 @@ def unit_user_password(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         done = run_service(
             form,
-            lambda: accounts.reset_password(user, form.cleaned_data["password"], by=request.user),
+            lambda: accounts.reset_password(
+                user, form.cleaned_data["password"], by=signed_in_user(request)
+            ),
         )
         if done is not None:
             messages.success(request, f"已重置 {user.username} 的密码，请告知本人登录后自行修改。")
@@ -441,7 +445,7 @@ def unit_user_active(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()
     active = bool(form.cleaned_data.get("active")) if hasattr(form, "cleaned_data") else False
     try:
-        accounts.set_active(user, active, by=request.user)
+        accounts.set_active(user, active, by=signed_in_user(request))
     except DomainError as error:
         messages.error(request, error.problems[0].message)
     else:
@@ -462,7 +466,9 @@ def unit_user_anonymise(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("confirm", f"请输入该用户的用户名“{user.username}”以确认匿名化。")
         else:
             username = user.username
-            done = run_service(form, lambda: accounts.anonymise_user(user, by=request.user))
+            done = run_service(
+                form, lambda: accounts.anonymise_user(user, by=signed_in_user(request))
+            )
             if done is not None:
                 messages.success(
                     request, f"已匿名化用户 {username}：姓名和联系方式已清除，角色和令牌已撤销。"

@@ -12,7 +12,7 @@ from django import forms
 from backend.evaluation.models import Band, IndicatorResultFields
 from backend.indicators.models import ValueType
 from backend.monitoring.models import DeviationCause
-from backend.web.forms import PlainForm, version_field
+from backend.web.forms import PlainForm, choice_field, version_field
 from backend.web.templatetags.monitoring_tags import figure
 from backend.web.workspace.monitoring.forms import NUMBER, style
 from backend.web.workspace.results.uploads import EvidenceFile
@@ -153,7 +153,9 @@ class SheetForm(PlainForm):
             for name in ROW_FIELDS:
                 key = self.name(row, name)
                 if key in self.errors:
-                    found.setdefault(row.code, []).extend(self.errors[key])
+                    found.setdefault(row.code, []).extend(
+                        str(message) for message in self.errors[key]
+                    )
         return found
 
 
@@ -174,4 +176,4 @@ class EvidenceForm(PlainForm):
 
     def __init__(self, *args: Any, rows: Sequence[IndicatorResultFields], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [(r.code, r.name) for r in rows]
+        choice_field(self.fields, "code").choices = [(r.code, r.name) for r in rows]

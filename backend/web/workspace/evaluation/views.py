@@ -27,7 +27,7 @@ from backend.evaluation.services import department as department_services
 from backend.evaluation.services import project as project_services
 from backend.reports import services as reports
 from backend.reports.downloads import download_path
-from backend.web.access import unit_page
+from backend.web.access import signed_in_user, unit_page
 from backend.web.forms import PlainForm, add_problems, run_service
 from backend.web.workspace.evaluation.forms import CommentForm, EvidenceForm, SheetForm
 from backend.web.workspace.monitoring.views import page_number, year_of
@@ -85,7 +85,7 @@ def start(request: HttpRequest) -> HttpResponse:
     )
     if evaluation is None:
         for error in form.non_field_errors():
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect(f"{reverse('ws:evaluations')}?year={project.fiscal_year}")
     return redirect("ws:evaluation-detail", evaluation_id=evaluation.pk)
 
@@ -241,12 +241,14 @@ def submit(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """Save what the sheet holds and submit it to the leader, in one transaction."""
     evaluation = evaluation_or_404(evaluation_id)
     form = _bound(request, evaluation, PROJECT_FIELDS)
-    if form.is_valid() and run_service(
-        form,
-        lambda: project_services.submit_self_evaluation(
-            _record_project(request, evaluation, form), request.user
-        ),
-        form.problem_fields(),
+    if form.is_valid() and bool(
+        run_service(
+            form,
+            lambda: project_services.submit_self_evaluation(
+                _record_project(request, evaluation, form), request.user
+            ),
+            form.problem_fields(),
+        )
     ):
         messages.success(request, "自评已上报本院负责人审核。")
         return redirect("ws:evaluation-detail", evaluation_id=evaluation.pk)
@@ -306,7 +308,7 @@ def finalise(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     if done:
         return done
     for error in form.non_field_errors():
-        messages.error(request, error)
+        messages.error(request, str(error))
     return redirect("ws:evaluation-detail", evaluation_id=evaluation.pk)
 
 
@@ -318,7 +320,7 @@ def report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     document = reports.generate_self_evaluation_report(
         evaluation=evaluation,
         unit=request.unit,  # type: ignore[attr-defined]
-        user=request.user,  # type: ignore[arg-type]
+        user=signed_in_user(request),
     )
     return redirect(download_path(document))
 
@@ -339,7 +341,7 @@ def evidence(request: HttpRequest, evaluation_id: int) -> HttpResponse:
             document = store_document(
                 title=form.cleaned_data["title"].strip() or upload.name,
                 content=upload,
-                uploaded_by=request.user,  # type: ignore[arg-type]
+                uploaded_by=signed_in_user(request),
             )
             ids = [d.pk for d in cited.evidence.all()] + [document.pk]
             return project_services.record_self_evaluation(
@@ -419,7 +421,7 @@ def department_start(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     ):
         messages.success(request, "部门整体自评已按已定稿的项目自评更新。")
     for error in form.non_field_errors():
-        messages.error(request, error)
+        messages.error(request, str(error))
     return redirect("ws:department-detail", fiscal_year=fiscal_year)
 
 
@@ -460,12 +462,14 @@ def department_save(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 def department_submit(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     department = _department_or_404(fiscal_year)
     form = _bound(request, department, DEPARTMENT_FIELDS)
-    if form.is_valid() and run_service(
-        form,
-        lambda: department_services.submit_department_evaluation(
-            _record_department(request, department, form), request.user
-        ),
-        {**form.problem_fields(), "evaluated_projects": ""},
+    if form.is_valid() and bool(
+        run_service(
+            form,
+            lambda: department_services.submit_department_evaluation(
+                _record_department(request, department, form), request.user
+            ),
+            {**form.problem_fields(), "evaluated_projects": ""},
+        )
     ):
         messages.success(request, "部门整体自评已上报本院负责人审核。")
         return redirect("ws:department-detail", fiscal_year=fiscal_year)
@@ -504,7 +508,7 @@ def department_finalise(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     if done:
         return done
     for error in form.non_field_errors():
-        messages.error(request, error)
+        messages.error(request, str(error))
     return redirect("ws:department-detail", fiscal_year=fiscal_year)
 
 
@@ -518,7 +522,7 @@ def department_report(request: HttpRequest, fiscal_year: int) -> HttpResponse:
         lambda: reports.generate_department_report(
             fiscal_year=fiscal_year,
             unit=request.unit,  # type: ignore[attr-defined]
-            user=request.user,  # type: ignore[arg-type]
+            user=signed_in_user(request),
         ),
     )
     if document is None:

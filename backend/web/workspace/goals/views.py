@@ -160,21 +160,25 @@ def annotate_history(goal: PerformanceGoal) -> tuple[list[Any], list[AdjustmentR
     names = {i.code: i.name for i in indicators}
     reviews = list(goal.reviews.all())
     for review in reviews:
-        review.comment_rows = [
+        review.comment_rows = [  # type: ignore[attr-defined]  # for the template
             (names_by_id.get(c.indicator_id, ""), c.comment) for c in review.comments.all()
         ]
         seen = review.snapshot or {}
-        review.seen_rows = [
+        review.seen_rows = [  # type: ignore[attr-defined]  # for the template
             row.indicator
             for block in sheet.arrange(
                 sheet.Row(indicator=item) for item in seen.get("indicators", [])
             )
             for row in block.rows
         ]
-        review.adjustment_rows = formats.changes(seen.get("changes", []), names)
+        review.adjustment_rows = formats.changes(  # type: ignore[attr-defined]  # for the template
+            seen.get("changes", []), names
+        )
     adjustments = list(goal.adjustments.all())
     for adjustment in adjustments:
-        adjustment.rows = formats.changes(adjustment.changes, names)
+        adjustment.rows = formats.changes(  # type: ignore[attr-defined]  # for the template
+            adjustment.changes, names
+        )
     return reviews, adjustments
 
 

@@ -199,8 +199,8 @@ def _record(request: HttpRequest, entry: MonitoringEntry, form: EntryForm) -> Mo
 def entry_save(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = _entry(entry_id)
     form = EntryForm(request.POST, entry=entry)
-    if form.is_valid() and run_service(
-        form, lambda: _record(request, entry, form), form.problem_fields()
+    if form.is_valid() and bool(
+        run_service(form, lambda: _record(request, entry, form), form.problem_fields())
     ):
         messages.success(request, "监控数据已保存。")
         return redirect("ws:monitoring-entry", entry_id=entry.pk)
@@ -284,14 +284,16 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 def alert_answer(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = _alert(alert_id)
     form = AnswerForm(request.POST)
-    if form.is_valid() and run_service(
-        form,
-        lambda: services.answer_alert(
-            alert,
-            user=request.user,
-            response=form.cleaned_data["response"],
-            note=form.cleaned_data["note"],
-        ),
+    if form.is_valid() and bool(
+        run_service(
+            form,
+            lambda: services.answer_alert(
+                alert,
+                user=request.user,
+                response=form.cleaned_data["response"],
+                note=form.cleaned_data["note"],
+            ),
+        )
     ):
         messages.success(request, "预警已反馈。")
         return redirect(reverse("ws:alert-detail", kwargs={"alert_id": alert.pk}))

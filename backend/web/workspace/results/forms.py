@@ -19,7 +19,9 @@ class RespondForm(PlainForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="说明已采取的整改措施和取得的效果。",
     )
-    files = EvidenceFiles(
+    # A declared field: the form metaclass moves it to base_fields, so ``self.files`` stays the
+    # uploads Django binds (the stubs see a class attribute over BaseForm.files).
+    files = EvidenceFiles(  # type: ignore[assignment]
         label="佐证材料",
         help_text=f"可选多个文件（至多 {MAX_FILES} 个），PDF、OFD、JPG、PNG、Word、Excel 或 ZIP，"
         "单个不超过 10 MB。",

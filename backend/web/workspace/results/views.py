@@ -22,7 +22,7 @@ from backend.feedback.models import (
     RectificationRequest,
     RectificationStatus,
 )
-from backend.web.access import unit_page
+from backend.web.access import signed_in_user, unit_page
 from backend.web.forms import run_service
 from backend.web.workspace.monitoring.views import page_number
 from backend.web.workspace.results.forms import ActionForm, AnswerForm, RespondForm
@@ -129,12 +129,14 @@ def rectification_respond(request: HttpRequest, rectification_id: int) -> HttpRe
 
     def respond() -> Any:
         ids = [
-            store_document(title=upload.name, content=upload, uploaded_by=request.user).pk  # type: ignore[arg-type]
+            store_document(
+                title=upload.name, content=upload, uploaded_by=signed_in_user(request)
+            ).pk
             for upload in form.cleaned_data["files"]
         ]
         return services.respond_rectification(
             rectification,
-            request.user,  # type: ignore[arg-type]
+            signed_in_user(request),
             form.cleaned_data["text"],
             ids,
         )
@@ -185,10 +187,10 @@ def feedback_read(request: HttpRequest, item_id: int) -> HttpResponse:
     item = _item(request, item_id)
     form = ActionForm({})
     form.is_valid()
-    if run_service(form, lambda: services.mark_feedback_read(item, request.user)):  # type: ignore[arg-type]
+    if run_service(form, lambda: services.mark_feedback_read(item, signed_in_user(request))):
         messages.success(request, "已签收。")
     for error in form.non_field_errors():
-        messages.error(request, error)
+        messages.error(request, str(error))
     return redirect("ws:feedback-detail", item_id=item.pk)
 
 
@@ -197,9 +199,13 @@ def feedback_read(request: HttpRequest, item_id: int) -> HttpResponse:
 def feedback_answer(request: HttpRequest, item_id: int) -> HttpResponse:
     item = _item(request, item_id)
     form = AnswerForm(request.POST)
-    if form.is_valid() and run_service(
-        form,
-        lambda: services.answer_feedback(item, request.user, form.cleaned_data["text"]),  # type: ignore[arg-type]
+    if form.is_valid() and bool(
+        run_service(
+            form,
+            lambda: services.answer_feedback(
+                item, signed_in_user(request), form.cleaned_data["text"]
+            ),
+        )
     ):
         messages.success(request, "回复已提交。")
         return redirect("ws:feedback-detail", item_id=item.pk)
