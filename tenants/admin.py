@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from tenants.models import Domain, Procuratorate
 
@@ -18,8 +21,8 @@ class ProcuratorateAdmin(admin.ModelAdmin):
     readonly_fields = ("code", "schema_name", "level", "parent", "path", "depth", "created_at")
     inlines = [DomainInline]
 
-    def has_add_permission(self, request):  # provisioning goes through create_unit/import_units
-        return False
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # units are provisioned by create_unit / import_units
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Procuratorate | None = None) -> bool:
         return False

@@ -205,7 +205,9 @@ def _q(rows: QuerySet) -> MetricQuery:
 # --- readers (each annotates ``raw``: the unrounded value) ----------------------------------
 
 
-def _budget(units, fiscal_year, month, indicator_code) -> MetricQuery:
+def _budget(
+    units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, indicator_code: str | None
+) -> MetricQuery:
     """Σ full-year budget of every project of the year (``BudgetFact``), approved goal or not."""
     return _q(
         BudgetFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=_ids(units))
@@ -215,7 +217,9 @@ def _budget(units, fiscal_year, month, indicator_code) -> MetricQuery:
     )
 
 
-def _execution_rate(units, fiscal_year, month, indicator_code) -> MetricQuery:
+def _execution_rate(
+    units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, indicator_code: str | None
+) -> MetricQuery:
     """At a month: the unit's ExecutionFact of that month (spent ÷ budget of the projects with a
     submitted entry). Year-end: Σ executed ÷ Σ full-year budget of its evaluated projects."""
     if month is not None:
@@ -239,7 +243,9 @@ def _execution_rate(units, fiscal_year, month, indicator_code) -> MetricQuery:
     )
 
 
-def _forecast_rate(units, fiscal_year, month, indicator_code) -> MetricQuery:
+def _forecast_rate(
+    units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, indicator_code: str | None
+) -> MetricQuery:
     """The budget-weighted forecast of the month asked, or else of each unit's latest month."""
     qs = ExecutionFact.objects.filter(
         fiscal_year=fiscal_year, unit_id__in=_ids(units), forecast_rate__isnull=False
@@ -256,7 +262,9 @@ def _forecast_rate(units, fiscal_year, month, indicator_code) -> MetricQuery:
     )
 
 
-def _open_alerts(units, fiscal_year, month, indicator_code) -> MetricQuery:
+def _open_alerts(
+    units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, indicator_code: str | None
+) -> MetricQuery:
     """Alerts of the year still open (status ``open``), of rounds up to ``month`` if given."""
     from backend.oversight.models import AlertRecord
 
@@ -267,7 +275,12 @@ def _open_alerts(units, fiscal_year, month, indicator_code) -> MetricQuery:
 
 
 def _unit_year(column: str) -> Reader:
-    def read(units, fiscal_year, month, indicator_code) -> MetricQuery:
+    def read(
+        units: QuerySet[Procuratorate],
+        fiscal_year: int,
+        month: int | None,
+        indicator_code: str | None,
+    ) -> MetricQuery:
         return _q(
             UnitYearFact.objects.filter(fiscal_year=fiscal_year, unit_id__in=_ids(units))
             .order_by()
@@ -278,7 +291,9 @@ def _unit_year(column: str) -> Reader:
     return read
 
 
-def _self_grade(units, fiscal_year, month, indicator_code) -> MetricQuery:
+def _self_grade(
+    units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, indicator_code: str | None
+) -> MetricQuery:
     points = Case(
         *(When(project_grade=grade, then=Value(p)) for grade, p in GRADE_POINTS.items()),
         default=None,
@@ -292,7 +307,9 @@ def _self_grade(units, fiscal_year, month, indicator_code) -> MetricQuery:
     )
 
 
-def _key_score(units, fiscal_year, month, indicator_code) -> MetricQuery:
+def _key_score(
+    units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, indicator_code: str | None
+) -> MetricQuery:
     return _q(
         ProjectFact.objects.filter(
             fiscal_year=fiscal_year, unit_id__in=_ids(units), key_score__isnull=False
@@ -303,7 +320,9 @@ def _key_score(units, fiscal_year, month, indicator_code) -> MetricQuery:
     )
 
 
-def _self_key_gap(units, fiscal_year, month, indicator_code) -> MetricQuery:
+def _self_key_gap(
+    units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, indicator_code: str | None
+) -> MetricQuery:
     """Mean of (self score − key score) over the unit's projects that have both."""
     gap = ExpressionWrapper(
         F("self_score") - F("key_score"), output_field=DecimalField(max_digits=6, decimal_places=2)
@@ -321,7 +340,9 @@ def _self_key_gap(units, fiscal_year, month, indicator_code) -> MetricQuery:
     )
 
 
-def _self_findings(units, fiscal_year, month, indicator_code) -> MetricQuery:
+def _self_findings(
+    units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, indicator_code: str | None
+) -> MetricQuery:
     """Σ consistency findings of the unit's finalised self-evaluations of the year (0 for a
     project not finalised)."""
     return _q(
@@ -333,7 +354,12 @@ def _self_findings(units, fiscal_year, month, indicator_code) -> MetricQuery:
 
 
 def _rectifications(*, overdue: bool) -> Reader:
-    def read(units, fiscal_year, month, indicator_code) -> MetricQuery:
+    def read(
+        units: QuerySet[Procuratorate],
+        fiscal_year: int,
+        month: int | None,
+        indicator_code: str | None,
+    ) -> MetricQuery:
         from backend.feedback.models import RectificationRequest
 
         qs = RectificationRequest.objects.filter(
@@ -348,7 +374,9 @@ def _rectifications(*, overdue: bool) -> Reader:
     return read
 
 
-def _spending_per_procurator(units, fiscal_year, month, indicator_code) -> MetricQuery:
+def _spending_per_procurator(
+    units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, indicator_code: str | None
+) -> MetricQuery:
     """Spending ÷ procurators (元/人): at a month the ExecutionFact's spending to date, at
     year-end Σ executed of the evaluated projects."""
     spent: QuerySet[Any, Any]  # of ExecutionFact or of ProjectFact
@@ -383,7 +411,9 @@ def _spending_per_procurator(units, fiscal_year, month, indicator_code) -> Metri
     )
 
 
-def _cases_per_procurator(units, fiscal_year, month, indicator_code) -> MetricQuery:
+def _cases_per_procurator(
+    units: QuerySet[Procuratorate], fiscal_year: int, month: int | None, indicator_code: str | None
+) -> MetricQuery:
     return _q(
         UnitStatistics.objects.filter(
             fiscal_year=fiscal_year,
@@ -414,7 +444,12 @@ def _indicator(column: str) -> Reader:
             {}, label=label, unit_of_measure=uom, higher_is_better=direction != "lte"
         )
 
-    def read(units, fiscal_year, month, indicator_code) -> MetricQuery:
+    def read(
+        units: QuerySet[Procuratorate],
+        fiscal_year: int,
+        month: int | None,
+        indicator_code: str | None,
+    ) -> MetricQuery:
         rows = (
             IndicatorFact.objects.filter(
                 fiscal_year=fiscal_year,

@@ -70,7 +70,9 @@ def rank_table(
         for i, ((unit, _v), (rank, _p)) in enumerate(zip(valued, positions, strict=True))
     )
 
-    def row(unit: dict[str, Any], value: Decimal | None, rank, percentile) -> UnitValue:
+    def row(
+        unit: dict[str, Any], value: Decimal | None, rank: int | None, percentile: Decimal | None
+    ) -> UnitValue:
         city = unit["city"]
         return UnitValue(
             unit_id=unit["id"],
