@@ -7,17 +7,22 @@ among the ones the code has; only the schemas that miss some are handed to djang
 executor (standard or multiprocessing). The public schema always goes through.
 
 The units behind do not each go through Django's ``migrate`` either: it renders the whole
-project state (every model of every migration) twice per schema, about a second of CPU per unit
-whatever the change, so one new migration took more than half an hour over 1,000 units (issue
-#18). Units behind by the same migrations form a group; the SQL of the group's plan is written
-once, by Django's own ``collect_sql`` (what ``sqlmigrate`` prints) on the group's first schema,
-and replayed on every schema of the group, each in one transaction with its migration records.
-A plan is replayed only when every operation that runs on a unit schema can be written as SQL
-and every migration is atomic; a ``RunPython`` on a tenant app, a non-atomic migration, a
-schema whose replay fails (it is rolled back) and ``JIXIAO_MIGRATE_REPLAY=0`` go through
-django-tenants' executor as before. ``pre_migrate``/``post_migrate`` are not sent for replayed
-units: no app of the project listens on a unit schema (contenttypes and auth are shared apps),
-and django-tenants' ``schema_migrated`` is sent as its executor does.
+project state (every model of every migration) twice per schema and reads the whole catalog,
+one to four seconds a unit whatever the change, so one new migration took more than half an
+hour over 1,000 units (issue #18). Units behind by the same migrations form a group. The
+group's first unit is migrated by Django's ``migrate`` as always, and every statement its
+schema editor runs (the DDL and ``RunSQL``, as Django logs them on
+``django.db.backends.schema``) is recorded; those statements, with the same parameters, and the
+migration records are then replayed on each other unit of the group in one transaction. The
+first replayed unit is compared with the migrated one (``tenants/catalog.py``: relations,
+columns, constraints, indexes, sequences) before it commits; a difference sends the whole
+group through Django's ``migrate``. A plan is replayed only when every operation that runs on a
+unit schema is SQL (a ``RunPython`` on a tenant app writes through the ORM, which is not
+recorded) and every migration is atomic; such a plan, a schema whose replay fails (rolled
+back, nothing written) and ``JIXIAO_MIGRATE_REPLAY=0`` go through django-tenants' executor as
+before. ``pre_migrate``/``post_migrate`` are not sent for replayed units: no app of the project
+listens on a unit schema (contenttypes and auth are shared apps); django-tenants'
+``schema_migrated`` is sent as its executor does.
 
 Installed as ``GET_EXECUTOR_FUNCTION`` (django-tenants' hook). Any targeted run — an app label or
 a migration name, ``--fake``, ``--fake-initial``, ``--plan``, ``--prune``, ``--check`` — or
@@ -26,9 +31,11 @@ a migration name, ``--fake``, ``--fake-initial``, ``--plan``, ``--prune``, ``--c
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +46,11 @@ from django.db.migrations.migration import Migration
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.operations.special import SeparateDatabaseAndState
 from django_tenants.migration_executors import get_executor as tenants_executor
+from django_tenants.migration_executors.base import run_migrations as run_migration
 from django_tenants.signals import schema_migrated
 from django_tenants.utils import get_public_schema_name
+
+from tenants.catalog import Fingerprint, fingerprint
 
 BATCH = 500
 _TARGETED = ("app_label", "migration_name", "fake", "fake_initial", "plan", "prune")
@@ -128,8 +138,8 @@ def _database_operations(operations: Iterable[Operation]) -> Iterator[Operation]
 
 
 def _replayable(migration: Migration) -> bool:
-    """Whether what ``migration`` does on the current (unit) schema is all SQL: an operation
-    that cannot be written as SQL may stay only in an app that does not migrate here."""
+    """Whether what ``migration`` does on the current (unit) schema is all SQL run by the
+    schema editor: an operation that is not may stay only in an app that does not migrate here."""
     if not migration.atomic:
         return False
     if router.allow_migrate(connection.alias, migration.app_label) is False:
@@ -137,55 +147,94 @@ def _replayable(migration: Migration) -> bool:
     return all(op.reduces_to_sql for op in _database_operations(migration.operations))
 
 
+def replay_records(schema: str) -> tuple[tuple[str, str], ...] | None:
+    """The migration records the plan of ``schema`` leaves (as Django's executor writes them),
+    or ``None`` when the plan cannot be replayed, is empty, or Django's ``migrate`` would refuse
+    the history (inconsistent, or conflicting leaves: it says so itself)."""
+    connection.set_schema(schema)  # type: ignore[attr-defined]  # django-tenants
+    try:
+        executor = MigrationExecutor(connection)
+        try:
+            executor.loader.check_consistent_history(connection)
+        except InconsistentMigrationHistory:
+            return None
+        if executor.loader.detect_conflicts():
+            return None
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if not plan or any(backwards or not _replayable(m) for m, backwards in plan):
+            return None
+        return tuple(
+            record
+            for migration, _ in plan
+            for record in (migration.replaces or [(migration.app_label, migration.name)])
+        )
+    finally:
+        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
+
+
+Statement = tuple[str, Any]  # SQL and its parameters, as the schema editor ran them
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[Statement] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.statements.append((record.sql, record.params))  # type: ignore[attr-defined]  # extra
+
+
+@contextmanager
+def recorded_statements() -> Iterator[list[Statement]]:
+    """Every statement Django's schema editor runs inside the block (it logs each one, with
+    its parameters, on ``django.db.backends.schema``), kept out of the project's logs."""
+    logger = logging.getLogger("django.db.backends.schema")
+    recorder = _Recorder()
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(recorder)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield recorder.statements
+    finally:
+        logger.removeHandler(recorder)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 @dataclass(frozen=True)
 class Replay:
-    """The SQL of a plan and the migration records it leaves, as Django's executor writes them."""
+    """What Django's ``migrate`` ran on one unit, to run again on another: the schema editor's
+    statements and the migration records."""
 
-    statements: tuple[str, ...]
+    statements: tuple[Statement, ...]
     records: tuple[tuple[str, str], ...]
 
 
-def replay_of(schema: str) -> Replay | None:
-    """The replay of the migrations ``schema`` misses, or ``None`` when one of them cannot be
-    replayed, none is missing, or Django's ``migrate`` would refuse the history (inconsistent,
-    or conflicting leaves)."""
-    connection.set_schema(schema)  # type: ignore[attr-defined]  # django-tenants
-    executor = MigrationExecutor(connection)
-    try:  # what Django's migrate refuses, it refuses there, with its own message
-        executor.loader.check_consistent_history(connection)
-    except InconsistentMigrationHistory:
-        return None
-    if executor.loader.detect_conflicts():
-        return None
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    if not plan or any(backwards or not _replayable(m) for m, backwards in plan):
-        return None
-    statements = tuple(
-        sql
-        for sql in executor.loader.collect_sql(plan)
-        if any(line.strip() and not line.lstrip().startswith("--") for line in sql.splitlines())
-    )
-    records = tuple(
-        record
-        for migration, _ in plan
-        for record in (migration.replaces or [(migration.app_label, migration.name)])
-    )
-    return Replay(statements, records)
+class _Differs(Exception):
+    pass
 
 
-def replay(schema: str, plan: Replay) -> bool:
-    """Run ``plan`` on ``schema`` in one transaction; ``False`` (and nothing written) when a
-    statement fails there."""
+def replay(schema: str, plan: Replay, *, like: Fingerprint | None = None) -> bool:
+    """Run ``plan`` on ``schema`` in one transaction; when ``like`` is given, the schema must
+    then have that fingerprint. ``False`` (and nothing written) when a statement fails there or
+    the fingerprint differs."""
     connection.set_schema(schema)  # type: ignore[attr-defined]  # django-tenants
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            for sql in plan.statements:
-                cursor.execute(sql)
-            cursor.executemany(
-                "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, now())",
-                plan.records,
-            )
-    except DatabaseError:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                for sql, params in plan.statements:
+                    cursor.execute(sql, params)
+                cursor.executemany(
+                    "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, now())",
+                    plan.records,
+                )
+            # Read, like the reference, from the public search path (pg_get_constraintdef
+            # qualifies the tables it cannot see).
+            connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
+            if like is not None and fingerprint(schema) != like:
+                raise _Differs(schema)
+    except (DatabaseError, _Differs):
         return False
     finally:
         connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
@@ -193,22 +242,36 @@ def replay(schema: str, plan: Replay) -> bool:
     return True
 
 
-def replay_behind(schemas: list[str]) -> tuple[list[str], int]:
-    """Replay the missing migrations on ``schemas``, group by group. Returns the schemas left
-    to Django's ``migrate`` and the number of schemas replayed."""
+def replay_behind(
+    schemas: list[str], migrate: Callable[[str], object]
+) -> tuple[list[str], int, int]:
+    """Migrate ``schemas`` group by group: the first unit of a group by ``migrate`` (Django's,
+    through django-tenants), the others by replaying what it ran. Returns the schemas left to
+    Django's ``migrate``, the number migrated first of their group, and the number replayed."""
     groups = applied_groups(schemas)
     grouped = {schema for group in groups.values() for schema in group}
     left = [schema for schema in schemas if schema not in grouped]  # no django_migrations yet
-    done = 0
+    first = replayed = 0
     for group in groups.values():
-        plan = replay_of(group[0])
+        records = replay_records(group[0]) if len(group) > 1 else None
+        if records is None:
+            left += group
+            continue
+        with recorded_statements() as statements:
+            migrate(group[0])
+        first += 1
+        plan = Replay(tuple(statements), records)
         connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
-        for schema in group:
-            if plan is not None and replay(schema, plan):
-                done += 1
+        reference = fingerprint(group[0])
+        for index, schema in enumerate(group[1:]):
+            if replay(schema, plan, like=reference if index == 0 else None):
+                replayed += 1
+            elif index == 0:  # the replay does not give what Django's migrate gave
+                left += group[1:]
+                break
             else:
                 left.append(schema)
-    return left, done
+    return left, first, replayed
 
 
 def get_executor(codename: str | None = None) -> type:
@@ -232,11 +295,16 @@ def get_executor(codename: str | None = None) -> type:
                     f"at the latest migration, skipped; {len(behind)} to migrate\n"
                 )
             if behind and os.environ.get("JIXIAO_MIGRATE_REPLAY") != "0":
-                left, replayed = replay_behind(behind)
+
+                def migrate(schema: str) -> None:
+                    run_migration(self.args, self.options, self.codename, schema)
+
+                left, first, replayed = replay_behind(behind, migrate)
                 if loud:
                     sys.stdout.write(
-                        f"migrate_schemas: {replayed} units migrated by replaying the SQL of "
-                        f"their plan; {len(left)} through Django's migrate\n"
+                        f"migrate_schemas: {first + replayed} units migrated, {replayed} of them "
+                        "by replaying what Django's migrate ran on the first unit of their "
+                        f"group; {len(left)} left to Django's migrate\n"
                     )
                 behind = left
             kept = [t for t in tenants if t == public or t in set(behind)]

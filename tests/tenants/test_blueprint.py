@@ -8,8 +8,8 @@ from django.db import connection
 from django_tenants.models import TenantMixin
 
 from tenants import blueprint
+from tenants.catalog import fingerprint
 from tenants.models import Procuratorate
-from tests.tenants.catalog import fingerprint
 
 pytestmark = pytest.mark.django_db
 

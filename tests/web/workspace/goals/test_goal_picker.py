@@ -89,3 +89,13 @@ def test_query_count_does_not_depend_on_the_library(
         local(f"own-{n}", f"本院指标 {n}")
     many = count_queries(lambda: finance_page.get(url(goal.pk), **HTMX))
     assert few == many, (few, many)
+
+
+def test_a_newer_search_replaces_a_slower_one(finance_page: Browser) -> None:
+    # The picker opens (jx-open) and the user types at once: without hx-sync the answer to the
+    # opening request could arrive last and show the unfiltered list under the typed words.
+    goal = builders.goal()
+    detail = reverse("ws:goal-detail", urlconf="backend.urls", args=[goal.pk])
+    page = html(finance_page.get(detail))
+    form = page[page.index('id="jx-picker-search"') - 400 : page.index('id="jx-picker-search"')]
+    assert 'hx-sync="this:replace"' in form
