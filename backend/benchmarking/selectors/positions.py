@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -53,7 +54,10 @@ class UnitPosition:
 
 
 def province_units(unit: Procuratorate) -> QuerySet[Procuratorate]:
-    root = root_path(unit.path)
+    return _units_under(root_path(unit.path))
+
+
+def _units_under(root: str) -> QuerySet[Procuratorate]:
     return Procuratorate.objects.filter(path__startswith=root).exclude(path=root)
 
 
@@ -162,6 +166,24 @@ def unit_positions(unit: Procuratorate, requests: Sequence[PositionRequest]) -> 
     return [results[index] for index in range(len(requests))]
 
 
+Describe = Callable[[str | None, str | None, str | None], metrics.MetricValues]
+
+
+@functools.lru_cache(maxsize=256)
+def _tagged_reads(
+    root: str, fiscal_year: int, asked: tuple[tuple[Metric, int | None, str | None], ...]
+) -> tuple[str, tuple[Any, ...], tuple[Describe | None, ...]]:
+    """The ``asked`` (metric, month, indicator code) metric queries over the units under
+    ``root`` as ``metrics.tagged`` joins them — the SQL, its parameters — and each query's
+    ``describe``. Text built from the arguments alone, never a figure read, so nothing here can
+    go stale when facts change; kept because building and compiling eleven querysets is ~20 ms
+    of Python on every page."""
+    units_qs = _units_under(root)
+    reads = [spec.query(units_qs, fiscal_year, month, code) for spec, month, code in asked]
+    parts, params = metrics.tagged(reads)
+    return parts, tuple(params), tuple(read.describe for read in reads)
+
+
 def _positions_in_sql(
     unit: Procuratorate,
     units_qs: QuerySet[Procuratorate],
@@ -171,8 +193,11 @@ def _positions_in_sql(
 ) -> dict[int, UnitPosition]:
     """The positions of ``unit`` for the ``asked`` (index, metric, month, indicator code) of
     one fiscal year, by ``_POSITIONS_SQL``."""
-    reads = [spec.query(units_qs, fiscal_year, month, code) for _i, spec, month, code in asked]
-    parts, params = metrics.tagged(reads)
+    parts, params, describes = _tagged_reads(
+        root_path(unit.path),
+        fiscal_year,
+        tuple((spec, month, code) for _i, spec, month, code in asked),
+    )
     flags = {
         f"g{g.pk}": ExpressionWrapper(
             peers.member_condition(g, fiscal_year), output_field=BooleanField()
@@ -226,11 +251,11 @@ def _positions_in_sql(
     found: dict[int, UnitPosition] = {}
     for k, (index, spec, month, _code) in enumerate(asked):
         rows, name, uom, direction, own = meta[k]
-        read = reads[k]
+        describe = describes[k]
         label, unit_of_measure = spec.label, spec.unit_of_measure
         higher = spec.higher_is_better
-        if read.describe is not None and rows:
-            described = read.describe(name, uom, direction)
+        if describe is not None and rows:
+            described = describe(name, uom, direction)
             label = described.label or label
             if described.unit_of_measure is not None:
                 unit_of_measure = described.unit_of_measure
