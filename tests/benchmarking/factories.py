@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import factory
@@ -18,6 +19,7 @@ from backend.benchmarking.models import (
 )
 from backend.feedback.models import RectificationRequest
 from backend.oversight.models import AlertRecord
+from tenants.models import Procuratorate
 
 YEAR = 2026
 
@@ -128,3 +130,22 @@ class RectificationFactory(factory.django.DjangoModelFactory):
     title = "整改事项"
     requirement = "按期整改"
     due_on = factory.LazyFunction(lambda: timezone.localdate())
+
+
+def registry_counties(parents: Sequence[Procuratorate], prefix: str, n: int) -> list[Procuratorate]:
+    """``n`` counties as registry rows only (no schema: benchmarks never open one), coded
+    ``<prefix>-<i>``, under ``parents`` in turn."""
+    return Procuratorate.objects.bulk_create(
+        [
+            Procuratorate(
+                code=f"{prefix}-{i}",
+                schema_name=f"{prefix}_{i}",
+                name=f"附加{i}院",
+                level="county",
+                parent=parent,
+                path=f"{parent.path}{prefix}-{i}/",
+                depth=2,
+            )
+            for i, parent in ((i, parents[i % len(parents)]) for i in range(n))
+        ]
+    )

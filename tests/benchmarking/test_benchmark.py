@@ -25,6 +25,7 @@ from tests.benchmarking.factories import (
     ProjectFactFactory,
     RectificationFactory,
     UnitYearFactFactory,
+    registry_counties,
 )
 
 pytestmark = pytest.mark.django_db
@@ -319,21 +320,7 @@ def test_indicator_metrics_average_a_units_projects(
 def _more_counties(n: int) -> None:
     """``n`` extra counties under 娄底 as registry rows only (no schema: benchmarks never open
     one), each with facts for every metric."""
-    loudi = Procuratorate.objects.get(code="loudi")
-    units = Procuratorate.objects.bulk_create(
-        [
-            Procuratorate(
-                code=f"extra-{i}",
-                schema_name=f"extra_{i}",
-                name=f"附加{i}院",
-                level="county",
-                parent=loudi,
-                path=f"{loudi.path}extra-{i}/",
-                depth=2,
-            )
-            for i in range(n)
-        ]
-    )
+    units = registry_counties([Procuratorate.objects.get(code="loudi")], "extra", n)
     for i, u in enumerate(units):
         ProjectFactFactory(unit=u, executed=D(1000 * i), self_score=D(80), key_score=D(70))
         ExecutionFactFactory(unit=u, forecast_rate=D(i))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from django.db.models import (
 from backend.benchmarking import metrics, peers
 from backend.benchmarking.metrics import Metric
 from backend.benchmarking.models import PeerGroup
-from backend.benchmarking.selectors.ranking import quartile_points, rank_table, summary_of
+from backend.benchmarking.selectors.ranking import rank_table, sorted_quartile_points, summary_of
 from backend.benchmarking.selectors.scope import metric_for, root_path
 from backend.benchmarking.selectors.statistics import (
     EMPTY,
@@ -53,7 +54,10 @@ class UnitPosition:
 
 
 def province_units(unit: Procuratorate) -> QuerySet[Procuratorate]:
-    root = root_path(unit.path)
+    return _units_under(root_path(unit.path))
+
+
+def _units_under(root: str) -> QuerySet[Procuratorate]:
     return Procuratorate.objects.filter(path__startswith=root).exclude(path=root)
 
 
@@ -76,12 +80,15 @@ PositionRequest = tuple[str, int, int | None, str | None]  # metric, year, month
 
 # Where one unit stands in each of its comparison groups, for several metric queries at once,
 # computed in PostgreSQL: every unit of the province with its group memberships (the level,
-# each peer group: ``memberships``), kept only in the groups the unit belongs to, against each
-# query's values (tagged ``k``; a count metric's unit without rows counts 0); per (query,
-# group) the count, min, max, sum, the quartiles' points (as the ranking statement) and how many
-# values are above and below the unit's own — one row per query and group, never one per unit.
+# each peer group: ``memberships``), kept only in the groups the unit belongs to (``members``),
+# against each query's values (tagged ``k``; a count metric's member without rows counts 0,
+# added by an anti-join rather than a join of every member to every value); per (query, group)
+# in ONE aggregate pass the count, min, max, sum, the values sorted (``x``, whose elements the
+# quartiles' points pick, as the ranking statement's) and how many values are above and below
+# the unit's own — one row per query and group, never one per unit, and no window over them
+# (rank = 1 + the count strictly better, as ``ranks``).
 _POSITIONS_SQL = """
-WITH parts AS ({parts}),
+WITH parts AS MATERIALIZED ({parts}),
 units({unit_columns}) AS ({units}),
 grouped AS (
     SELECT u.id, gm.grp
@@ -89,6 +96,7 @@ grouped AS (
     WHERE gm.member
 ),
 mine AS (SELECT grp FROM grouped WHERE id = %(unit)s),
+members AS (SELECT id, grp FROM grouped WHERE grp IN (SELECT grp FROM mine)),
 meta AS (
     SELECT k, count(*) AS rows, max(m0 COLLATE "C") AS m0, max(m1 COLLATE "C") AS m1,
         max(m2 COLLATE "C") AS m2, max(v) FILTER (WHERE unit_id = %(unit)s) AS own
@@ -101,20 +109,28 @@ keys AS (
     FROM (SELECT generate_series(0, %(last)s) AS k) keys LEFT JOIN meta ON meta.k = keys.k
 ),
 vals AS (
-    SELECT keys.k, g.grp, keys.own,
-        CASE WHEN keys.k = ANY(%(counts)s::int[]) THEN coalesce(p.v, 0) ELSE p.v END AS v
-    FROM keys CROSS JOIN (SELECT * FROM grouped WHERE grp IN (SELECT grp FROM mine)) g
-    LEFT JOIN parts p ON p.k = keys.k AND p.unit_id = g.id
+    SELECT p.k, m.grp,
+        CASE WHEN p.k = ANY(%(counts)s::int[]) THEN coalesce(p.v, 0) ELSE p.v END AS v
+    FROM parts p JOIN members m ON m.id = p.unit_id
+    UNION ALL
+    SELECT c.k, m.grp, 0 FROM unnest(%(counts)s::int[]) c(k) CROSS JOIN members m
+    WHERE NOT EXISTS (
+        SELECT FROM parts p
+        WHERE p.k = ANY(%(counts)s::int[]) AND p.k = c.k AND p.unit_id = m.id
+    )
 ),
-o AS (
-    SELECT k, grp, own, v, row_number() OVER (PARTITION BY k, grp ORDER BY v) - 1 AS i,
-        count(*) OVER (PARTITION BY k, grp) AS n
-    FROM vals WHERE v IS NOT NULL
+figures AS (
+    SELECT vals.k, vals.grp, count(*) AS n, min(v) AS lo, max(v) AS hi, sum(v) AS total,
+        array_agg(v ORDER BY v) AS x,
+        count(*) FILTER (WHERE v > keys.own) AS above,
+        count(*) FILTER (WHERE v < keys.own) AS below
+    FROM vals JOIN keys ON keys.k = vals.k
+    WHERE v IS NOT NULL
+    GROUP BY vals.k, vals.grp
 )
-SELECT 'group', k, grp, max(n), min(v), max(v), sum(v), {points},
-    count(*) FILTER (WHERE v > own), count(*) FILTER (WHERE v < own),
+SELECT 'group', k, grp, n, lo, hi, total, {points}, above, below,
     NULL::bigint, NULL::text, NULL::text, NULL::text, NULL::numeric
-FROM o GROUP BY k, grp
+FROM figures
 UNION ALL
 SELECT 'meta', k, NULL, NULL, NULL, NULL, NULL, {no_points}, NULL, NULL,
     meta.rows, meta.m0, meta.m1, meta.m2, keys.own
@@ -150,6 +166,24 @@ def unit_positions(unit: Procuratorate, requests: Sequence[PositionRequest]) -> 
     return [results[index] for index in range(len(requests))]
 
 
+Describe = Callable[[str | None, str | None, str | None], metrics.MetricValues]
+
+
+@functools.lru_cache(maxsize=256)
+def _tagged_reads(
+    root: str, fiscal_year: int, asked: tuple[tuple[Metric, int | None, str | None], ...]
+) -> tuple[str, tuple[Any, ...], tuple[Describe | None, ...]]:
+    """The ``asked`` (metric, month, indicator code) metric queries over the units under
+    ``root`` as ``metrics.tagged`` joins them — the SQL, its parameters — and each query's
+    ``describe``. Text built from the arguments alone, never a figure read, so nothing here can
+    go stale when facts change; kept because building and compiling eleven querysets is ~20 ms
+    of Python on every page."""
+    units_qs = _units_under(root)
+    reads = [spec.query(units_qs, fiscal_year, month, code) for spec, month, code in asked]
+    parts, params = metrics.tagged(reads)
+    return parts, tuple(params), tuple(read.describe for read in reads)
+
+
 def _positions_in_sql(
     unit: Procuratorate,
     units_qs: QuerySet[Procuratorate],
@@ -159,8 +193,11 @@ def _positions_in_sql(
 ) -> dict[int, UnitPosition]:
     """The positions of ``unit`` for the ``asked`` (index, metric, month, indicator code) of
     one fiscal year, by ``_POSITIONS_SQL``."""
-    reads = [spec.query(units_qs, fiscal_year, month, code) for _i, spec, month, code in asked]
-    parts, params = metrics.tagged(reads)
+    parts, params, describes = _tagged_reads(
+        root_path(unit.path),
+        fiscal_year,
+        tuple((spec, month, code) for _i, spec, month, code in asked),
+    )
     flags = {
         f"g{g.pk}": ExpressionWrapper(
             peers.member_condition(g, fiscal_year), output_field=BooleanField()
@@ -171,7 +208,7 @@ def _positions_in_sql(
         units_qs.annotate(**flags).order_by().values_list("id", "level", *flags)
     ).query.sql_with_params()
     memberships = ["('level', u.level = %s)", *(f"('{name}', u.{name})" for name in flags)]
-    points = quartile_points()
+    points = sorted_quartile_points("x", "n")
     no_points = ["NULL::numeric"] * len(points)
     statement = _POSITIONS_SQL.format(
         parts=parts,
@@ -214,11 +251,11 @@ def _positions_in_sql(
     found: dict[int, UnitPosition] = {}
     for k, (index, spec, month, _code) in enumerate(asked):
         rows, name, uom, direction, own = meta[k]
-        read = reads[k]
+        describe = describes[k]
         label, unit_of_measure = spec.label, spec.unit_of_measure
         higher = spec.higher_is_better
-        if read.describe is not None and rows:
-            described = read.describe(name, uom, direction)
+        if describe is not None and rows:
+            described = describe(name, uom, direction)
             label = described.label or label
             if described.unit_of_measure is not None:
                 unit_of_measure = described.unit_of_measure

@@ -229,16 +229,35 @@ _DISTRIBUTION_COLUMNS = (
 _META_COLUMNS = ("meta_name", "meta_uom", "meta_direction")
 
 
+def _quartile_indexes(count: str) -> list[str]:
+    """⌊h⌋ = ⌊(n − 1)·p⌋ per quartile p, as SQL over the count ``count`` (integers: (n − 1)·a
+    div b for p = a/b and n ≥ 1, no numeric per row)."""
+    indexes = []
+    for p in QUARTILES:
+        a, b = Fraction(p).as_integer_ratio()
+        indexes.append(f"({a} * ({count} - 1) / {b})")
+    return indexes
+
+
 def quartile_points(count: str = "n", index: str = "i", value: str = "v") -> list[str]:
     """The aggregates that pick, per quartile p, x[⌊h⌋] and x[⌊h⌋+1] (h = (n − 1)·p) out of
     rows numbered ``index`` from 0 in ascending ``value`` among ``count`` (integer arithmetic,
     as the ranking statement): ``interpolate`` and ``summarise`` finish them in Decimal."""
     points = []
-    for p in QUARTILES:
-        a, b = Fraction(p).as_integer_ratio()
-        low = f"({a} * ({count} - 1) / {b})"
+    for low in _quartile_indexes(count):
         points.append(f"max({value}) FILTER (WHERE {index} = {low})")
         points.append(f"max({value}) FILTER (WHERE {index} = {low} + 1)")
+    return points
+
+
+def sorted_quartile_points(array: str, count: str) -> list[str]:
+    """``quartile_points``' picks out of ``array``, the ``count`` values already sorted
+    ascending (e.g. ``array_agg(v ORDER BY v)``; SQL arrays count from 1, and an element past
+    the end is NULL, as a missing row is there)."""
+    points = []
+    for low in _quartile_indexes(count):
+        points.append(f"{array}[{low} + 1]")
+        points.append(f"{array}[{low} + 2]")
     return points
 
 
