@@ -42,6 +42,8 @@ from django_tenants.migration_executors import get_executor as tenants_executor
 from django_tenants.signals import schema_migrated
 from django_tenants.utils import get_public_schema_name
 
+from backend.core.schemas import set_public_schema, set_schema
+
 BATCH = 500
 _TARGETED = ("app_label", "migration_name", "fake", "fake_initial", "plan", "prune")
 
@@ -149,7 +151,7 @@ def replay_of(schema: str) -> Replay | None:
     """The replay of the migrations ``schema`` misses, or ``None`` when one of them cannot be
     replayed, none is missing, or Django's ``migrate`` would refuse the history (inconsistent,
     or conflicting leaves)."""
-    connection.set_schema(schema)  # type: ignore[attr-defined]  # django-tenants
+    set_schema(schema)
     executor = MigrationExecutor(connection)
     try:  # what Django's migrate refuses, it refuses there, with its own message
         executor.loader.check_consistent_history(connection)
@@ -176,7 +178,7 @@ def replay_of(schema: str) -> Replay | None:
 def replay(schema: str, plan: Replay) -> bool:
     """Run ``plan`` on ``schema`` in one transaction; ``False`` (and nothing written) when a
     statement fails there."""
-    connection.set_schema(schema)  # type: ignore[attr-defined]  # django-tenants
+    set_schema(schema)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             for sql in plan.statements:
@@ -188,7 +190,7 @@ def replay(schema: str, plan: Replay) -> bool:
     except DatabaseError:
         return False
     finally:
-        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
+        set_public_schema()
     schema_migrated.send(replay, schema_name=schema)
     return True
 
@@ -202,7 +204,7 @@ def replay_behind(schemas: list[str]) -> tuple[list[str], int]:
     done = 0
     for group in groups.values():
         plan = replay_of(group[0])
-        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
+        set_public_schema()
         for schema in group:
             if plan is not None and replay(schema, plan):
                 done += 1

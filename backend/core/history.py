@@ -36,5 +36,5 @@ class UnitHistory(HistoricalRecords):
         return fields
 
     @property
-    def _date_indexing(self) -> bool:  # type: ignore[override]
+    def _date_indexing(self) -> bool:
         return False  # records are read per object and sorted in memory

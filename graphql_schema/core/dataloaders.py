@@ -38,7 +38,7 @@ Deferred: TypeAlias = T | SyncFuture
 _CONTEXT_ATTRIBUTE = "_jixiao_dataloaders"
 
 
-class ExecutionContext(DeferredExecutionContext):  # type: ignore[misc]
+class ExecutionContext(DeferredExecutionContext):
     """graphql-sync-dataloaders 0.1.1 calls ``handle_field_error(error, return_type)``, from
     before graphql-core 3.2.4 added the field's ``path`` (errors of positions already nulled are
     dropped by path). Without it every resolver error became a TypeError; the path is rebuilt
@@ -53,7 +53,7 @@ class ExecutionContext(DeferredExecutionContext):  # type: ignore[misc]
         super().handle_field_error(error, return_type, path)
 
 
-class DataLoader(SyncDataLoader, Generic[K, V]):  # type: ignore[misc]
+class DataLoader(SyncDataLoader, Generic[K, V]):
     """A batch loader for one request: ``batch_load(keys)`` answers every key in one query,
     a value per key in the keys' order."""
 
@@ -73,7 +73,7 @@ class DataLoader(SyncDataLoader, Generic[K, V]):  # type: ignore[misc]
         loader = loaders.get(cls)
         if loader is None:
             loader = loaders[cls] = cls()
-        return loader  # type: ignore[return-value]
+        return loader
 
     def batch_load(self, keys: Sequence[K]) -> list[V]:
         raise NotImplementedError

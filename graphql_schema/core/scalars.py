@@ -47,7 +47,7 @@ def lenient_decimal(schema: graphene.Schema) -> graphene.Schema:
     """Make ``schema``'s Decimal input lenient (see the module's docstring)."""
     scalar = schema.graphql_schema.type_map.get("Decimal")
     if scalar is not None:
-        scalar.parse_value = parse_decimal_value  # type: ignore[attr-defined]
-        scalar.parse_literal = parse_decimal_literal  # type: ignore[attr-defined]
+        scalar.parse_value = parse_decimal_value
+        scalar.parse_literal = parse_decimal_literal
         scalar.description = DESCRIPTION
     return schema
