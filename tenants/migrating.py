@@ -216,6 +216,7 @@ def replay_behind(schemas: list[str]) -> tuple[list[str], int]:
 def get_executor(codename: str | None = None) -> type:
     base = tenants_executor(codename)
 
+    # the base is the executor django-tenants' settings choose, known only at run time
     class SkippingCurrentUnits(base):  # type: ignore[misc, valid-type]
         def run_migrations(self, tenants: Iterable[str] | None = None) -> Any:
             tenants = list(tenants or [])

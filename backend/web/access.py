@@ -62,6 +62,15 @@ def denied(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "web/errors/denied.html", {"message": message}, status=403)
 
 
+def _mark(view: Callable[..., object], op: Op | None, *, public: bool = False) -> None:
+    """Store the operation on the view (``view.web_op``) for the reach test; ``web_public``
+    on a page anyone may open."""
+    # mypy gives a function no attributes of its own
+    view.web_op = op  # type: ignore[attr-defined]
+    if public:
+        view.web_public = True  # type: ignore[attr-defined]
+
+
 def unit_page(op: Op = Op.UNIT_VIEW) -> Callable[[UnitView[P]], UnitView[P]]:
     if op not in policy.UNIT_OPS:
         raise ValueError(f"{op} is not an operation on a unit's host")
@@ -82,7 +91,7 @@ def unit_page(op: Op = Op.UNIT_VIEW) -> Callable[[UnitView[P]], UnitView[P]]:
             request.unit_access = access
             return view(request, *args, **kwargs)
 
-        wrapper.web_op = op  # type: ignore[attr-defined]  # mypy knows no function attributes
+        _mark(wrapper, op)
         return wrapper
 
     return decorator
@@ -106,7 +115,7 @@ def console_page(op: Op = Op.CONSOLE_VIEW) -> Callable[[ConsoleView[P]], Console
             request.console_access = access
             return view(request, *args, **kwargs)
 
-        wrapper.web_op = op  # type: ignore[attr-defined]  # mypy knows no function attributes
+        _mark(wrapper, op)
         return wrapper
 
     return decorator
@@ -121,13 +130,11 @@ def signed_in(view: AnyView) -> AnyView:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return view(request, *args, **kwargs)
 
-    wrapper.web_op = None  # type: ignore[attr-defined]  # mypy knows no function attributes
+    _mark(wrapper, None)
     return wrapper
 
 
 def anyone(view: AnyView) -> AnyView:
     """Open to anonymous callers (the login page)."""
-    # mypy knows no function attributes
-    view.web_op = None  # type: ignore[attr-defined]
-    view.web_public = True  # type: ignore[attr-defined]
+    _mark(view, None, public=True)
     return view

@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeAlias, TypeVar
 
 import graphene
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from graphql import GraphQLError, GraphQLOutputType
 from graphql.pyutils import Path
 from graphql_sync_dataloaders import DeferredExecutionContext, SyncDataLoader, SyncFuture
@@ -94,7 +94,9 @@ class ChildrenLoader(DataLoader[Any, list[Any]]):
         return self.model._default_manager.all()
 
     def batch_load(self, keys: Sequence[Any]) -> list[list[Any]]:
-        attname = self.model._meta.get_field(self.parent_field).attname  # type: ignore[union-attr]
+        parent = self.model._meta.get_field(self.parent_field)
+        assert isinstance(parent, Field), f"{self.parent_field} is a foreign key"
+        attname = parent.attname
         grouped: dict[Any, list[Any]] = defaultdict(list)
         for row in self.queryset().filter(**{f"{self.parent_field}__in": set(keys)}):
             grouped[getattr(row, attname)].append(row)

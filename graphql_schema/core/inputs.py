@@ -198,6 +198,7 @@ def variable_errors(
             errors.append(value_error(field, invalid, leaf, [node], reason=reason))
 
         try:
+            # is_input_type above narrows nothing: graphql-core types it as a plain bool
             coerce_input_value(values[name], var_type, on_error)  # type: ignore[arg-type]
         except RecursionError:
             errors.append(

@@ -285,7 +285,7 @@ def _detail_page(
 
 
 def _with_mean(key_eval: KeyEvaluation, mean: Any) -> KeyEvaluation:
-    key_eval.mean = mean  # type: ignore[attr-defined]
+    key_eval.mean = mean  # type: ignore[attr-defined]  # for the template
     return key_eval
 
 

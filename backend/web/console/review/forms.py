@@ -63,3 +63,8 @@ class Filters(PlainForm):
         """The cleaned value, or the empty value of a field the user got wrong."""
         self.is_valid()
         return self.cleaned_data.get(name)
+
+    def chosen_year(self) -> int | None:
+        """The year chosen (``coerce=int``), None for every year."""
+        year = self.value("year")
+        return year if isinstance(year, int) else None

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from backend.accounts import policy
 from backend.accounts.policy import Op
 from backend.console import review as selectors
 from backend.feedback import services as feedback_services
-from backend.feedback.models import RectificationStatus
+from backend.feedback.models import RectificationEvent, RectificationRequest, RectificationStatus
 from backend.goals import selectors as goal_selectors
 from backend.goals.models import (
     AdjustmentRequest,
@@ -70,15 +71,16 @@ def inbox(request: ConsoleRequest) -> HttpResponse:
     tab = "done" if form.value("tab") == "done" else "todo"
     filters = selectors.Filters(
         city=str(form.value("city") or ""),
-        year=form.value("year"),  # type: ignore[arg-type]
+        year=form.chosen_year(),
         status=str(form.value("status") or "") if tab == "done" else "",
     )
+    rectifications: QuerySet[RectificationRequest] | QuerySet[RectificationEvent]
     if tab == "todo":
         goals = selectors.goals_awaiting(access, filters)
         rectifications = selectors.rectifications_awaiting(access, filters)
     else:
         goals = selectors.goals_decided(access, filters)
-        rectifications = selectors.rectification_decisions(access, filters)  # type: ignore[assignment]
+        rectifications = selectors.rectification_decisions(access, filters)
     goal_page = Paginator(goals, PER_PAGE).get_page(request.GET.get("page"))
     rect_page = Paginator(rectifications, PER_PAGE).get_page(request.GET.get("rpage"))
     context = {

@@ -186,7 +186,7 @@ def _record(request: HttpRequest, entry: MonitoringEntry, form: EntryForm) -> Mo
     return services.record_entry(
         entry,
         user=request.user,
-        spent_to_date=form.spent(),  # type: ignore[arg-type]
+        spent_to_date=form.spent(),
         indicators=form.indicator_rows(),
         late_reason=form.cleaned_data.get("late_reason") or None,
         expected_version=form.cleaned_data.get("version"),
