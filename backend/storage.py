@@ -106,7 +106,7 @@ class TenantS3Storage(S3Storage):
         return state
 
     @property
-    def location(self) -> str:  # type: ignore[override]
+    def location(self) -> str:
         return "/".join(part for part in (self._base_location.strip("/"), tenant_prefix()) if part)
 
     @location.setter

@@ -9,9 +9,11 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
+from tenants.models import Domain, Procuratorate
+
 
 class UnitHostMiddleware(TenantMainMiddleware):
-    def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
+    def get_tenant(self, domain_model: type[Domain], hostname: str) -> Procuratorate:
         # A deactivated unit is not served: its host answers like an unknown one.
         domain = domain_model.objects.select_related("tenant").get(
             domain=hostname, tenant__active=True
@@ -21,6 +23,7 @@ class UnitHostMiddleware(TenantMainMiddleware):
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> None:
         if hostname in settings.PUBLIC_HOSTS:
             # django-tenants' admin tags read request.tenant.schema_name: a stand-in, not a row
+            # (declared on backend.web.requests.Request; django-tenants sets it on a unit host)
             request.tenant = FakeTenant(get_public_schema_name())  # type: ignore[attr-defined]
             self.setup_url_routing(request=request, force_public=True)
             return None

@@ -50,6 +50,7 @@ from django_tenants.migration_executors.base import run_migrations as run_migrat
 from django_tenants.signals import schema_migrated
 from django_tenants.utils import get_public_schema_name
 
+from backend.core.schemas import set_public_schema, set_schema
 from tenants.catalog import Fingerprint, fingerprint
 
 BATCH = 500
@@ -151,7 +152,7 @@ def replay_records(schema: str) -> tuple[tuple[str, str], ...] | None:
     """The migration records the plan of ``schema`` leaves (as Django's executor writes them),
     or ``None`` when the plan cannot be replayed, is empty, or Django's ``migrate`` would refuse
     the history (inconsistent, or conflicting leaves: it says so itself)."""
-    connection.set_schema(schema)  # type: ignore[attr-defined]  # django-tenants
+    set_schema(schema)
     try:
         executor = MigrationExecutor(connection)
         try:
@@ -169,7 +170,7 @@ def replay_records(schema: str) -> tuple[tuple[str, str], ...] | None:
             for record in (migration.replaces or [(migration.app_label, migration.name)])
         )
     finally:
-        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
+        set_public_schema()
 
 
 Statement = tuple[str, Any]  # SQL and its parameters, as the schema editor ran them
@@ -219,7 +220,7 @@ def replay(schema: str, plan: Replay, *, like: Fingerprint | None = None) -> boo
     """Run ``plan`` on ``schema`` in one transaction; when ``like`` is given, the schema must
     then have that fingerprint. ``False`` (and nothing written) when a statement fails there or
     the fingerprint differs."""
-    connection.set_schema(schema)  # type: ignore[attr-defined]  # django-tenants
+    set_schema(schema)
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -231,13 +232,13 @@ def replay(schema: str, plan: Replay, *, like: Fingerprint | None = None) -> boo
                 )
             # Read, like the reference, from the public search path (pg_get_constraintdef
             # qualifies the tables it cannot see).
-            connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
+            set_public_schema()
             if like is not None and fingerprint(schema) != like:
                 raise _Differs(schema)
     except (DatabaseError, _Differs):
         return False
     finally:
-        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
+        set_public_schema()
     schema_migrated.send(replay, schema_name=schema)
     return True
 
@@ -261,7 +262,7 @@ def replay_behind(
             migrate(group[0])
         first += 1
         plan = Replay(tuple(statements), records)
-        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
+        set_public_schema()
         reference = fingerprint(group[0])
         for index, schema in enumerate(group[1:]):
             if replay(schema, plan, like=reference if index == 0 else None):

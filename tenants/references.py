@@ -83,8 +83,9 @@ def shared_references() -> tuple[SharedReference, ...]:
                 continue
             if related._meta.app_label in tenant:
                 continue
-            target = field.target_field  # type: ignore[attr-defined]
-            assert field.column is not None  # a concrete field has a column
+            assert isinstance(field, models.ForeignKey)  # a concrete relation is a foreign key
+            target = field.target_field
+            assert field.column is not None and target.column is not None  # both are concrete
             found.append(
                 SharedReference(
                     table=model._meta.db_table,

@@ -26,8 +26,11 @@ class BearerTokenMiddleware:
         if scheme.lower() == "bearer":
             user = services.user_for_token(secret.strip())
             request.user = user or AnonymousUser()
+            # set on a bearer call only, so the request classes (backend/web/requests.py) do
+            # not declare it
             request.auth_via_token = True  # type: ignore[attr-defined]
+            # the flag CsrfViewMiddleware reads; django-stubs do not declare it
             request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
         elif settings.SESSION_COOKIE_NAME not in request.COOKIES:
-            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]  # as above
         return self.get_response(request)

@@ -35,6 +35,7 @@ from backend.budgets.models import (
 from backend.core import cleaning
 from backend.core.cleaning import column_length
 from backend.core.errors import CoreErrorCode, DomainError, Problem
+from backend.core.history import set_history_user
 from backend.goals.models import GoalStatus, PerformanceGoal
 
 CENT = Decimal("0.01")
@@ -230,7 +231,7 @@ def create_project(
     if problems:
         raise DomainError(*problems)
     project = Project(**cleaned, full_budget=cleaned["initial_budget"])
-    project._history_user = user  # type: ignore[attr-defined]
+    set_history_user(project, user)
     try:
         # A concurrent request may insert the same code between the check above and here:
         # the unique constraint decides, and the loser gets the same typed error.
@@ -299,7 +300,7 @@ def update_project(project: Project, data: Mapping[str, Any], *, user: Any) -> P
     if changes:
         for field, value in changes.items():
             setattr(project, field, value)
-        project._history_user = user  # type: ignore[attr-defined]
+        set_history_user(project, user)
         project.save(update_fields=list(changes))
         _publish_goals(project)
         if "full_budget" in changes:
@@ -354,10 +355,10 @@ def add_adjustment(
     adjustment = BudgetAdjustment(
         project=locked, date=day, amount=number, reason=text, created_by=user
     )
-    adjustment._history_user = user  # type: ignore[attr-defined]
+    set_history_user(adjustment, user)
     adjustment.save()
     locked.full_budget = locked.initial_budget + adjustments
-    locked._history_user = user  # type: ignore[attr-defined]
+    set_history_user(locked, user)
     locked.save(update_fields=["full_budget"])
     project.full_budget = locked.full_budget
     _publish_goals(locked)
@@ -426,21 +427,23 @@ def set_monthly_spending(
     total. A month with dated payments takes no total (``PAYMENTS_EXIST``)."""
     locked = _locked(project)
     problems: list[Problem] = []
-    month, problem = cleaning.month(month)  # type: ignore[assignment]
+    cleaned_month, problem = cleaning.month(month)
     if problem:
         problems.append(problem)
     number, problem = clean_money("amount", amount)
     if problem:
         problems.append(problem)
     if not problems:
-        first, last = _month_bounds(locked.fiscal_year, month)
+        assert cleaned_month is not None  # no problem: a month
+        first, last = _month_bounds(locked.fiscal_year, cleaned_month)
         if Expenditure.objects.filter(
             project=locked, monthly_total=False, date__range=(first, last)
         ).exists():
             problems.append(
                 Problem(
                     BudgetErrorCode.PAYMENTS_EXIST,
-                    f"{locked.fiscal_year} 年 {month} 月已登记单笔支出，不能再设置月度汇总数。",
+                    f"{locked.fiscal_year} 年 {cleaned_month} 月已登记单笔支出，"
+                    "不能再设置月度汇总数。",
                     "month",
                 )
             )
@@ -454,6 +457,6 @@ def set_monthly_spending(
         project=locked,
         date=last,
         amount=number,
-        description=f"{locked.fiscal_year} 年 {month} 月支出合计",
+        description=f"{locked.fiscal_year} 年 {cleaned_month} 月支出合计",
         monthly_total=True,
     )

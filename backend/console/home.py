@@ -15,7 +15,7 @@ unit's schema.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -504,8 +504,8 @@ def overview(
     )
 
 
-def _sort_key(sort: str):  # type: ignore[no-untyped-def]
-    keys = {
+def _sort_key(sort: str) -> Callable[[Row], int | Decimal] | None:
+    keys: dict[str, Callable[[Row], int | Decimal]] = {
         "goals": lambda r: r.figures.goals_declared,
         "approved": lambda r: r.figures.goals_approved,
         "reported": lambda r: r.figures.reported_units,

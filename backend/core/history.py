@@ -6,12 +6,17 @@ is read only by the history pages, by the object's ``id`` and sometimes by its p
 (a goal's indicators by ``goal_id``); simple-history's default indexes every copied foreign key
 and unique field, ``history_date`` and ``history_user``. ``UnitHistory`` keeps the index on
 ``id`` and on the keys named in ``indexed``, and no other.
+
+``set_history_user`` names who made a change (and why) before the save that records it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
 from simple_history.models import HistoricalRecords
 
 
@@ -36,5 +41,18 @@ class UnitHistory(HistoricalRecords):
         return fields
 
     @property
-    def _date_indexing(self) -> bool:  # type: ignore[override]
+    def _date_indexing(self) -> bool:
         return False  # records are read per object and sorted in memory
+
+
+def set_history_user(
+    instance: models.Model,
+    user: AbstractBaseUser | AnonymousUser | None,
+    reason: str | None = None,
+) -> None:
+    """Who makes the next save of ``instance`` (and why), for its historical record: the
+    attributes simple-history reads off the instance when it writes the record."""
+    # simple-history ships no types: nothing declares these attributes on a model
+    instance._history_user = user  # type: ignore[attr-defined]
+    if reason is not None:
+        instance._change_reason = reason[:100]  # type: ignore[attr-defined]

@@ -29,6 +29,7 @@ class Stale(DomainError):
         super().__init__(
             Problem(
                 CoreErrorCode.STALE,
+                # every versioned model has a version field; they share no base class
                 f"{what}已被他人修改（当前版本为 {current.version}），"  # type: ignore[attr-defined]
                 "请查看最新内容后再提交。",
                 "version",

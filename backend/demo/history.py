@@ -34,6 +34,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from backend import embedded
+from backend.core.schemas import set_public_schema
 from backend.demo import benchmarking as demo_benchmarking
 from backend.demo import evaluation as demo_evaluation
 from backend.demo import goals as demo_goals
@@ -117,7 +118,7 @@ def migrate() -> None:
         call_command(
             "migrate_schemas", schema_name=schema, tenant=True, interactive=False, verbosity=0
         )
-    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants
+    set_public_schema()
 
 
 def workspace_units() -> list[str]:

@@ -130,11 +130,9 @@ def _bars(table: BenchmarkTable) -> Figure:
         _empty(axes)
         return figure
     positions = list(range(len(rows)))
-    colours = [
-        BETTER if _is_better(r.value, median, table.higher_is_better) else WORSE  # type: ignore[arg-type]
-        for r in rows
-    ]
-    bars = axes.bar(positions, [_f(r.value) for r in rows], color=colours, width=0.7, zorder=2)  # type: ignore[arg-type]
+    values = [r.value for r in rows if r.value is not None]  # one a row: each row has a value
+    colours = [BETTER if _is_better(v, median, table.higher_is_better) else WORSE for v in values]
+    bars = axes.bar(positions, [_f(v) for v in values], color=colours, width=0.7, zorder=2)
     for bar, unit in zip(bars, rows, strict=True):
         bar.set_gid(f"bar-{unit.code}")
     if len(rows) <= LABEL_LIMIT:

@@ -115,8 +115,10 @@ def _table(request: HttpRequest) -> BenchmarkTable | HttpResponse:
     producer = benchmark_producer()
     if producer is None:
         return refusal(503, "基准对比数据暂未提供。")
+    user = request.user
+    assert isinstance(user, User), "reviewer() refuses an anonymous caller"
     try:
-        table = producer(request.user, query)  # type: ignore[arg-type]
+        table = producer(user, query)
     except DomainError as error:
         return refusal(400, "\n".join(p.message for p in error.problems))
     except benchmarking.OutOfReach:

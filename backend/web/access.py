@@ -4,9 +4,11 @@ Every view of the browser layer is wrapped by exactly one of these decorators, w
 operation it performs:
 
 - ``@unit_page(Op.X)`` on a unit's host: 404 on the base host, the login page for an anonymous
-  caller, 403 (a page that names no data) when the role table refuses; the view finds the unit
-  as ``request.unit`` and what the user may do there as ``request.unit_access``;
-- ``@console_page(Op.X)`` on the base host: the same, with ``request.console_access``;
+  caller, 403 (a page that names no data) when the role table refuses; the view receives a
+  ``UnitRequest`` (``backend.web.requests``): the unit as ``request.unit`` and what the user may
+  do there as ``request.unit_access``;
+- ``@console_page(Op.X)`` on the base host: the same, a ``ConsoleRequest`` with
+  ``request.console_access``;
 - ``@signed_in`` for pages every signed-in user may open (password change, the unit chooser).
 
 The decorator stores the operation on the view (``view.web_op``), so the reach test walks every
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -29,9 +31,13 @@ from backend.accounts import policy
 from backend.accounts.models import User
 from backend.accounts.policy import Op
 from backend.core.schemas import current_schema
+from backend.web.requests import ConsoleRequest, UnitRequest
 from tenants.models import Procuratorate
 
-View = Callable[..., HttpResponse]
+P = ParamSpec("P")
+# A view behind @unit_page or @console_page, its request typed with what the decorator sets.
+UnitView = Callable[Concatenate[UnitRequest, P], HttpResponse]
+ConsoleView = Callable[Concatenate[ConsoleRequest, P], HttpResponse]
 # Any view, a class-based one (``LoginView.as_view()``) included.
 AnyView = Callable[..., HttpResponseBase]
 
@@ -56,13 +62,23 @@ def denied(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "web/errors/denied.html", {"message": message}, status=403)
 
 
-def unit_page(op: Op = Op.UNIT_VIEW) -> Callable[[View], View]:
+def _mark(view: Callable[..., object], op: Op | None, *, public: bool = False) -> None:
+    """Store the operation on the view (``view.web_op``) for the reach test; ``web_public``
+    on a page anyone may open."""
+    # mypy gives a function no attributes of its own
+    view.web_op = op  # type: ignore[attr-defined]
+    if public:
+        view.web_public = True  # type: ignore[attr-defined]
+
+
+def unit_page(op: Op = Op.UNIT_VIEW) -> Callable[[UnitView[P]], UnitView[P]]:
     if op not in policy.UNIT_OPS:
         raise ValueError(f"{op} is not an operation on a unit's host")
 
-    def decorator(view: View) -> View:
+    def decorator(view: UnitView[P]) -> UnitView[P]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: UnitRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            # the request as the middleware made it: unit and unit_access are set below
             unit = host_unit(request)
             if unit is None:
                 raise Http404("该页面只在单位主机上提供。")
@@ -71,23 +87,24 @@ def unit_page(op: Op = Op.UNIT_VIEW) -> Callable[[View], View]:
             access = policy.unit_access(request.user, unit)
             if not access.allows(op):
                 return denied(request, policy.DENIED_MESSAGES[op])
-            request.unit = unit  # type: ignore[attr-defined]
-            request.unit_access = access  # type: ignore[attr-defined]
+            request.unit = unit
+            request.unit_access = access
             return view(request, *args, **kwargs)
 
-        wrapper.web_op = op  # type: ignore[attr-defined]
+        _mark(wrapper, op)
         return wrapper
 
     return decorator
 
 
-def console_page(op: Op = Op.CONSOLE_VIEW) -> Callable[[View], View]:
+def console_page(op: Op = Op.CONSOLE_VIEW) -> Callable[[ConsoleView[P]], ConsoleView[P]]:
     if op not in policy.CONSOLE_OPS:
         raise ValueError(f"{op} is not an operation on the base host")
 
-    def decorator(view: View) -> View:
+    def decorator(view: ConsoleView[P]) -> ConsoleView[P]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: ConsoleRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            # the request as the middleware made it: console_access is set below
             if host_unit(request) is not None:
                 raise Http404("该页面只在省院主机上提供。")
             if not request.user.is_authenticated:
@@ -95,10 +112,10 @@ def console_page(op: Op = Op.CONSOLE_VIEW) -> Callable[[View], View]:
             access = policy.console_access(request.user)
             if not access.allows(op):
                 return denied(request, policy.DENIED_MESSAGES[op])
-            request.console_access = access  # type: ignore[attr-defined]
+            request.console_access = access
             return view(request, *args, **kwargs)
 
-        wrapper.web_op = op  # type: ignore[attr-defined]
+        _mark(wrapper, op)
         return wrapper
 
     return decorator
@@ -113,12 +130,11 @@ def signed_in(view: AnyView) -> AnyView:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return view(request, *args, **kwargs)
 
-    wrapper.web_op = None  # type: ignore[attr-defined]
+    _mark(wrapper, None)
     return wrapper
 
 
 def anyone(view: AnyView) -> AnyView:
     """Open to anonymous callers (the login page)."""
-    view.web_op = None  # type: ignore[attr-defined]
-    view.web_public = True  # type: ignore[attr-defined]
+    _mark(view, None, public=True)
     return view

@@ -21,6 +21,8 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData
+
+# django-stubs leave out template_localtime (Django's templates call it)
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 
 WIDGETS = "django/forms/widgets/"

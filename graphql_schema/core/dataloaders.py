@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeAlias, TypeVar
 
 import graphene
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from graphql import GraphQLError, GraphQLOutputType
 from graphql.pyutils import Path
 from graphql_sync_dataloaders import DeferredExecutionContext, SyncDataLoader, SyncFuture
@@ -38,7 +38,7 @@ Deferred: TypeAlias = T | SyncFuture
 _CONTEXT_ATTRIBUTE = "_jixiao_dataloaders"
 
 
-class ExecutionContext(DeferredExecutionContext):  # type: ignore[misc]
+class ExecutionContext(DeferredExecutionContext):
     """graphql-sync-dataloaders 0.1.1 calls ``handle_field_error(error, return_type)``, from
     before graphql-core 3.2.4 added the field's ``path`` (errors of positions already nulled are
     dropped by path). Without it every resolver error became a TypeError; the path is rebuilt
@@ -53,7 +53,7 @@ class ExecutionContext(DeferredExecutionContext):  # type: ignore[misc]
         super().handle_field_error(error, return_type, path)
 
 
-class DataLoader(SyncDataLoader, Generic[K, V]):  # type: ignore[misc]
+class DataLoader(SyncDataLoader, Generic[K, V]):
     """A batch loader for one request: ``batch_load(keys)`` answers every key in one query,
     a value per key in the keys' order."""
 
@@ -73,7 +73,7 @@ class DataLoader(SyncDataLoader, Generic[K, V]):  # type: ignore[misc]
         loader = loaders.get(cls)
         if loader is None:
             loader = loaders[cls] = cls()
-        return loader  # type: ignore[return-value]
+        return loader
 
     def batch_load(self, keys: Sequence[K]) -> list[V]:
         raise NotImplementedError
@@ -94,7 +94,9 @@ class ChildrenLoader(DataLoader[Any, list[Any]]):
         return self.model._default_manager.all()
 
     def batch_load(self, keys: Sequence[Any]) -> list[list[Any]]:
-        attname = self.model._meta.get_field(self.parent_field).attname  # type: ignore[union-attr]
+        parent = self.model._meta.get_field(self.parent_field)
+        assert isinstance(parent, Field), f"{self.parent_field} is a foreign key"
+        attname = parent.attname
         grouped: dict[Any, list[Any]] = defaultdict(list)
         for row in self.queryset().filter(**{f"{self.parent_field}__in": set(keys)}):
             grouped[getattr(row, attname)].append(row)

@@ -174,7 +174,7 @@ def variable_errors(
     operation = _operation(document, operation_name)
     for definition in operation.variable_definitions if operation else ():
         name = definition.variable.name.value
-        var_type = type_from_ast(schema, definition.type)  # type: ignore[arg-type]
+        var_type = type_from_ast(schema, definition.type)
         if var_type is None or not is_input_type(var_type):
             continue  # refused by the standard validation
         if name not in values:
@@ -198,6 +198,7 @@ def variable_errors(
             errors.append(value_error(field, invalid, leaf, [node], reason=reason))
 
         try:
+            # is_input_type above narrows nothing: graphql-core types it as a plain bool
             coerce_input_value(values[name], var_type, on_error)  # type: ignore[arg-type]
         except RecursionError:
             errors.append(

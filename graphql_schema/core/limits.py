@@ -32,6 +32,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
@@ -44,8 +45,6 @@ from graphql import (
     StringValueNode,
     VariableNode,
     get_named_type,
-    is_interface_type,
-    is_object_type,
     parse,
 )
 
@@ -231,8 +230,8 @@ class _Walker:
         name = node.name.value
         aliases = 1 if node.alias is not None else 0
         definition = None
-        if is_object_type(parent) or is_interface_type(parent):
-            definition = parent.fields.get(name)  # type: ignore[union-attr]
+        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            definition = parent.fields.get(name)
         if name == "__schema":
             field_type = self.schema.get_type("__Schema")
         elif name == "__type":

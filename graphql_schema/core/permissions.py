@@ -5,13 +5,13 @@ check again, so a resolver is never open by itself)."""
 
 from __future__ import annotations
 
-from django.db import connection
 from django_tenants.utils import get_public_schema_name
 from graphene import ResolveInfo
 
 from backend.accounts import policy
 from backend.accounts.models import User
 from backend.accounts.policy import ConsoleAccess, Op, UnitAccess
+from backend.core.schemas import current_schema
 from graphql_schema.core.errors import Forbidden, Unauthenticated
 from tenants.models import Procuratorate
 
@@ -29,7 +29,7 @@ def current_unit(info: ResolveInfo) -> Procuratorate | None:
     if not isinstance(tenant, Procuratorate):
         return None
     # django-tenants' DatabaseWrapper adds schema_name; django-stubs know Django's only.
-    if connection.schema_name == get_public_schema_name():  # type: ignore[attr-defined]
+    if current_schema() == get_public_schema_name():
         return None
     return tenant
 

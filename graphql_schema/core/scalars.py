@@ -18,6 +18,7 @@ from typing import Any
 
 import graphene
 from graphql import FloatValueNode, IntValueNode, StringValueNode, Undefined, ValueNode
+from graphql.pyutils import UndefinedType
 
 from backend.core import cleaning
 
@@ -28,26 +29,26 @@ DESCRIPTION = (
 )
 
 
-def parse_decimal_value(value: Any) -> Decimal | str:
+def parse_decimal_value(value: Any) -> Decimal | str | UndefinedType:
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        return Undefined  # type: ignore[return-value]
+        return Undefined
     try:
         return cleaning.to_decimal(value)
     except ValueError:
         return str(value)
 
 
-def parse_decimal_literal(node: ValueNode, _variables: Any = None) -> Decimal | str:
+def parse_decimal_literal(node: ValueNode, _variables: Any = None) -> Decimal | str | UndefinedType:
     if isinstance(node, StringValueNode | IntValueNode | FloatValueNode):
         return parse_decimal_value(node.value)
-    return Undefined  # type: ignore[return-value]
+    return Undefined
 
 
 def lenient_decimal(schema: graphene.Schema) -> graphene.Schema:
     """Make ``schema``'s Decimal input lenient (see the module's docstring)."""
     scalar = schema.graphql_schema.type_map.get("Decimal")
     if scalar is not None:
-        scalar.parse_value = parse_decimal_value  # type: ignore[attr-defined]
-        scalar.parse_literal = parse_decimal_literal  # type: ignore[attr-defined]
+        scalar.parse_value = parse_decimal_value
+        scalar.parse_literal = parse_decimal_literal
         scalar.description = DESCRIPTION
     return schema

@@ -113,7 +113,7 @@ class JixiaoGraphQLView(GraphQLView):
             self.validation_rules = (*self.validation_rules, NoIntrospection)
         return super().dispatch(request, *args, **kwargs)
 
-    def can_display_graphiql(self, request: HttpRequest, data: Any) -> bool:  # type: ignore[override]
+    def can_display_graphiql(self, request: HttpRequest, data: Any) -> bool:
         if _schema_hidden(request):
             return False
         return bool(super().can_display_graphiql(request, data))
@@ -122,7 +122,7 @@ class JixiaoGraphQLView(GraphQLView):
         response = super().render_graphiql(request, **data)
         # GraphiQL's page loads its scripts from a CDN with an inline bootstrap script, which
         # the site's Content Security Policy forbids; it is served to signed-in users only.
-        response._csp_exempt = True  # type: ignore[attr-defined]
+        response._csp_exempt = True
         return response
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import graphene
+from django.http import HttpRequest
 from graphql_relay import to_global_id
 
 from backend.documents.models import Document
@@ -23,7 +24,7 @@ class ReportDocument(graphene.ObjectType):
     url = graphene.String(required=True, description="absolute download URL")
 
     @staticmethod
-    def from_document(document: Document, request: object) -> ReportDocument:
+    def from_document(document: Document, request: HttpRequest) -> ReportDocument:
         return ReportDocument(
             id=to_global_id("Document", document.pk),
             title=document.title,
@@ -31,5 +32,5 @@ class ReportDocument(graphene.ObjectType):
             content_type=content_type(document),
             size=document.size,
             created_at=document.created_at,
-            url=request.build_absolute_uri(download_path(document)),  # type: ignore[attr-defined]
+            url=request.build_absolute_uri(download_path(document)),
         )

@@ -21,6 +21,7 @@ from backend.accounts.models import User
 from backend.accounts.policy import Op
 from backend.core import cleaning
 from backend.core.errors import CoreErrorCode, DomainError, Problem
+from backend.core.history import set_history_user
 from backend.core.numbers import DecimalSize
 from backend.documents.models import Document
 from backend.evaluation import scoring
@@ -93,8 +94,7 @@ def lock(instance: models.Model) -> None:
 
 def save(instance: models.Model, user: AnyUser, reason: str) -> None:
     """Save with the acting user and a change reason in the history record."""
-    instance._history_user = user if getattr(user, "is_authenticated", False) else None  # type: ignore[attr-defined]
-    instance._change_reason = reason[:100]  # type: ignore[attr-defined]
+    set_history_user(instance, user if getattr(user, "is_authenticated", False) else None, reason)
     instance.save()
 
 
@@ -395,6 +395,8 @@ def indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
 def _indicator_input(row: IndicatorResultFields) -> scoring.IndicatorInput:
     qualitative = row.value_type == ValueType.QUALITATIVE
     manual = row.scoring_method == scoring.MANUAL
+    # The arg-type ignores below: a CharField with choices holds one of the engine's Literal
+    # values, but django-stubs type it as a plain str.
     return scoring.IndicatorInput(
         code=row.code,
         level1=row.level1,
@@ -439,7 +441,7 @@ def score_sheet(
     project = scoring.ProjectInput(
         full_budget=full_budget,
         executed=executed if executed is not None else Decimal(0),
-        layout=sheet.layout,  # type: ignore[arg-type]
+        layout=sheet.layout,  # type: ignore[arg-type]  # a Layout, typed str (choices)
         execution_weight=sheet.execution_weight,
         group_weights=sheet.group_weights or None,
         indicators=[indicator_input(r) for r in rows],

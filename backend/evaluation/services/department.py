@@ -29,6 +29,7 @@ from django.utils import timezone
 from backend.accounts.models import User
 from backend.benchmarking.services import record_unit_year_fact
 from backend.core.errors import CoreErrorCode, DomainError, Problem
+from backend.core.history import set_history_user
 from backend.evaluation import scoring
 from backend.evaluation.errors import EvaluationErrorCode
 from backend.evaluation.models import (
@@ -170,7 +171,7 @@ def start_department_evaluation(fiscal_year: int, actor: AnyUser) -> DepartmentE
         row.template_code = template.code
         rows.append(row)
     for stale in existing.values():
-        stale._history_user = actor  # type: ignore[attr-defined]
+        set_history_user(stale, actor)
         stale.delete()
     _rescore(evaluation, rows)
     for row in rows:

@@ -15,6 +15,7 @@ from backend.accounts.models import User
 from backend.benchmarking.models import ProjectFact
 from backend.core import cleaning
 from backend.core.errors import CoreErrorCode, DomainError, PermissionDenied, Problem
+from backend.core.history import set_history_user
 from backend.core.numbers import PERCENT
 from backend.evaluation import scoring
 from backend.evaluation.scoring import GRADE_EXCELLENT, GRADE_FAIR, GRADE_GOOD, GRADE_POOR
@@ -251,7 +252,7 @@ def decide_linkage(
     linkage.decision_reason = reason.strip()
     linkage.decided_by = actor
     linkage.decided_at = timezone.now()
-    linkage._history_user = actor  # type: ignore[attr-defined]  # who decided, in history
+    set_history_user(linkage, actor)
     linkage.save()
     if linkage.project_id is not None:
         ProjectFact.objects.filter(unit=linkage.unit, project_id=linkage.project_id).update(

@@ -26,6 +26,7 @@ from simple_history.utils import bulk_create_with_history
 
 from backend.budgets.models import Project, ProjectKind
 from backend.core.errors import CoreErrorCode, DomainError, Problem
+from backend.core.history import set_history_user
 from backend.core.versioning import bump, check_version
 from backend.goals.errors import GoalErrorCode
 from backend.goals.models import GoalIndicator, GoalStatus, IndicatorSource, PerformanceGoal
@@ -71,7 +72,7 @@ def _back_to_draft(goal: PerformanceGoal, *, user: Any) -> None:
     """An edit of a returned goal makes it a draft again."""
     if goal.status == GoalStatus.RETURNED:
         goal.status = GoalStatus.DRAFT
-        goal._history_user = user  # type: ignore[attr-defined]
+        set_history_user(goal, user)
         goal.save(update_fields=["status", "updated_at"])
         from backend.goals.services.workflow import publish
 
@@ -207,7 +208,7 @@ def create_goal(
     goal = PerformanceGoal(
         project=project, fiscal_year=project.fiscal_year, created_by=user, **cleaned
     )
-    goal._history_user = user  # type: ignore[attr-defined]
+    set_history_user(goal, user)
     goal.save()
     if adopted is not None:
         mandatory = LibraryIndicator.objects.filter(
@@ -251,7 +252,7 @@ def update_goal(
         bump(locked)
         if locked.status == GoalStatus.RETURNED:
             locked.status = GoalStatus.DRAFT  # one history record for the edit and the move
-        locked._history_user = user  # type: ignore[attr-defined]
+        set_history_user(locked, user)
         locked.save()
     goal.status = locked.status
     goal.version = locked.version
@@ -296,7 +297,7 @@ def add_library_indicator(
         template_code=source.template.code if source.template is not None else "",
         template_version=source.version.number if source.version is not None else None,
     )
-    indicator._history_user = user  # type: ignore[attr-defined]
+    set_history_user(indicator, user)
     indicator.save()
     bump(locked)
     _back_to_draft(locked, user=user)
@@ -331,7 +332,7 @@ def add_goal_indicator(
     if "sort_order" not in cleaned:
         cleaned["sort_order"] = _next_sort_order(locked)
     indicator = GoalIndicator(goal=locked, source=IndicatorSource.GOAL, **cleaned)
-    indicator._history_user = user  # type: ignore[attr-defined]
+    set_history_user(indicator, user)
     indicator.save()
     bump(locked)
     _back_to_draft(locked, user=user)
@@ -392,7 +393,7 @@ def update_goal_indicator(
     if changes:
         for name, value in changes.items():
             setattr(indicator, name, value)
-        indicator._history_user = user  # type: ignore[attr-defined]
+        set_history_user(indicator, user)
         indicator.save(update_fields=list(changes))
         bump(locked_goal)
         _back_to_draft(locked_goal, user=user)
@@ -415,7 +416,7 @@ def remove_goal_indicator(
             f"指标“{indicator.name}”为省院模板必选指标，不能删除。",
             f"indicators.{indicator.code}",
         )
-    indicator._history_user = user  # type: ignore[attr-defined]
+    set_history_user(indicator, user)
     indicator.delete()
     bump(locked_goal)
     _back_to_draft(locked_goal, user=user)

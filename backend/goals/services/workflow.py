@@ -40,6 +40,7 @@ from backend.accounts.policy import Op
 from backend.benchmarking.services import record_goal_facts
 from backend.core import cleaning
 from backend.core.errors import CoreErrorCode, DomainError, PermissionDenied, Problem
+from backend.core.history import set_history_user
 from backend.core.numbers import POINTS, VALUE
 from backend.core.versioning import bump, check_version
 from backend.goals.errors import GoalErrorCode
@@ -172,8 +173,7 @@ def _outcome(stage: str, decision: str, unit: Procuratorate) -> str:
 
 def _save(instance: models.Model, user: AnyUser, reason: str) -> None:
     """Save with the acting user and a change reason in the history record."""
-    instance._history_user = user  # type: ignore[attr-defined]
-    instance._change_reason = reason[:100]  # type: ignore[attr-defined]
+    set_history_user(instance, user, reason)
     instance.save()
 
 
@@ -331,7 +331,9 @@ def _require_not_self(goal: PerformanceGoal, user: AnyUser) -> None:
     """The unit-stage review: by the leader the approval was handed to when it was handed;
     never by the leader who declared (drafted) the goal."""
     if goal.approver_id is not None and goal.approver_id != user.pk:
-        name = goal.approver.get_full_name() or goal.approver.get_username()  # type: ignore[union-attr]
+        approver = goal.approver
+        assert approver is not None  # approver_id is set
+        name = approver.get_full_name() or approver.get_username()
         raise DomainError.single(
             GoalErrorCode.APPROVAL_HANDED, f"该目标的审核已移交给“{name}”，由其审核。", "id"
         )

@@ -42,6 +42,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from backend.budgets.models import Category, FundingSource, Project, ProjectKind
 from backend.core import cleaning, sheets
 from backend.core.errors import BaseErrorCode, CoreErrorCode, DomainError, Problem
+from backend.core.history import set_history_user
 from backend.core.schemas import current_schema
 from backend.core.versioning import bump, check_version
 from backend.goals.errors import GoalErrorCode
@@ -719,7 +720,7 @@ def _write_indicators(
     keep = {p.row.data["code"] for p in planned}
     to_delete = [i for code, i in existing.items() if code not in keep]
     for removed in to_delete:
-        removed._history_user = user  # type: ignore[attr-defined]
+        set_history_user(removed, user)
         removed.delete()
 
     to_create: list[GoalIndicator] = []

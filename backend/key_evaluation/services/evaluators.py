@@ -217,6 +217,8 @@ def _clean_row(
 
 def _input(indicator: KeyIndicator, score: EvaluatorScore | None) -> scoring.IndicatorInput:
     qualitative = indicator.value_type == scoring.QUALITATIVE
+    # The arg-type ignores below: a CharField with choices holds one of the engine's Literal
+    # values, but django-stubs type it as a plain str.
     return scoring.IndicatorInput(
         code=indicator.code,
         level1=indicator.level1,
@@ -246,7 +248,7 @@ def _rescore(assignment: EvaluatorAssignment) -> EvaluatorAssignment:
     project = scoring.ProjectInput(
         full_budget=key_eval.full_budget,
         executed=key_eval.executed,
-        layout=key_eval.layout,  # type: ignore[arg-type]
+        layout=key_eval.layout,  # type: ignore[arg-type]  # a Layout, typed str (choices)
         execution_weight=key_eval.execution_weight,
         group_weights=key_eval.group_weights,
         indicators=[_input(i, scores.get(i.pk)) for i in indicators],

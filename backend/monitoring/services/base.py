@@ -15,6 +15,7 @@ from backend.accounts import policy as role_table
 from backend.accounts.models import User
 from backend.accounts.policy import Op
 from backend.core.errors import CoreErrorCode, DomainError
+from backend.core.history import set_history_user
 from backend.monitoring import selectors as monitoring_selectors
 from backend.monitoring.errors import MonitoringErrorCode
 from backend.monitoring.models import (
@@ -100,8 +101,7 @@ def admit_late(entry: MonitoringEntry, today: datetime.date, late_reason: Any) -
 
 def save_with_reason(instance: models.Model, user: AnyUser | None, reason: str) -> None:
     """Save with the acting user and a change reason in the history record."""
-    instance._history_user = user if isinstance(user, User) else None  # type: ignore[attr-defined]
-    instance._change_reason = reason[:100]  # type: ignore[attr-defined]
+    set_history_user(instance, user if isinstance(user, User) else None, reason)
     instance.save()
 
 

@@ -166,7 +166,7 @@ def record_entry(
     entry: MonitoringEntry,
     *,
     user: AnyUser,
-    spent_to_date: Decimal | None = None,
+    spent_to_date: Decimal | str | None = None,  # as entered: cleaned here
     indicators: Sequence[Mapping[str, Any]] | None = None,
     expected_version: int | None = None,
     late_reason: str | None = None,

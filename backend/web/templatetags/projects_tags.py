@@ -15,7 +15,7 @@ from backend.web.templatetags.jixiao import yuan
 
 register = template.Library()
 
-GOAL_BADGES = {
+GOAL_BADGES: dict[str | None, tuple[str, str]] = {
     None: ("未编制", "text-bg-light border"),
     GoalStatus.DRAFT: (GoalStatus.DRAFT.label, "text-bg-secondary"),
     GoalStatus.SUBMITTED: (GoalStatus.SUBMITTED.label, "text-bg-primary"),
@@ -29,7 +29,7 @@ GOAL_BADGES = {
 @register.filter
 def goal_badge(status: str | None) -> SafeString:
     """A goal's status as a coloured badge (none: 未编制)."""
-    label, css = GOAL_BADGES.get(status or None, (status, "text-bg-light"))  # type: ignore[arg-type]
+    label, css = GOAL_BADGES.get(status or None) or (status, "text-bg-light")
     return format_html('<span class="badge {}">{}</span>', css, label)
 
 

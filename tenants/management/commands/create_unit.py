@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backend.core.errors import DomainError
@@ -15,12 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--parent", dest="parent_code", default=None)
         parser.add_argument("--region", default="")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         spec = UnitSpec(
             code=str(options["code"]),
             name=str(options["name"]),
             level=str(options["level"]),
-            parent_code=options["parent_code"] or None,  # type: ignore[arg-type]
+            parent_code=options["parent_code"] or None,
             region=str(options["region"]),
         )
         try:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backend.accounts import services
@@ -12,13 +14,13 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="cli")
         parser.add_argument("--days", type=int, default=None, help="lifetime; 0 = no expiry")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"no user {options['username']!r}")
         issued = services.issue_token(
             user,
             name=str(options["name"]),
-            ttl_days=options["days"],  # type: ignore[arg-type]
+            ttl_days=options["days"],
         )
         self.stdout.write(issued.secret)

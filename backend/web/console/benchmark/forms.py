@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from backend.benchmarking import metrics
 from backend.console.benchmark import ADJUSTABLE, BANDS, MENU, PER, SORTS, Query
-from backend.web.forms import PlainForm
+from backend.web.forms import PlainForm, choice_field
 from tenants.models import UnitLevel
 
 YEARS_SHOWN = 6
@@ -93,9 +93,9 @@ class LeagueForm(PlainForm):
         groups: list[tuple[str, str]],
     ) -> None:
         super().__init__(data)
-        self.fields["year"].choices = [(y, f"{y} 年") for y in years()]  # type: ignore[attr-defined]
-        self.fields["city"].choices = [("", "全部市院"), *cities]  # type: ignore[attr-defined]
-        self.fields["peer_group"].choices = [("", "不限"), *groups]  # type: ignore[attr-defined]
+        choice_field(self.fields, "year").choices = [(y, f"{y} 年") for y in years()]
+        choice_field(self.fields, "city").choices = [("", "全部市院"), *cities]
+        choice_field(self.fields, "peer_group").choices = [("", "不限"), *groups]
         self.is_valid()
         # Drop what failed, so that the page shows the defaults for it.
         for name in list(self.errors):

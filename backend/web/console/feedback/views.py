@@ -36,6 +36,7 @@ from backend.web.console.feedback.forms import (
 )
 from backend.web.console.feedback.tables import city_choices, ordering, year_filter
 from backend.web.forms import add_problems, choice_field, run_service
+from backend.web.requests import ConsoleRequest
 from backend.web.workspace.monitoring.views import page_number
 from tenants.models import Procuratorate
 
@@ -43,15 +44,15 @@ PAGE_SIZE = 25
 VIEW_FIELDS = ("issuer", "metric", "fiscal_year", "level", "percentile")
 
 
-def _paths(request: HttpRequest, op: Op = Op.FEEDBACK_SEND) -> list[str]:
-    return request.console_access.paths(op)  # type: ignore[attr-defined]
+def _paths(request: ConsoleRequest, op: Op = Op.FEEDBACK_SEND) -> list[str]:
+    return request.console_access.paths(op)
 
 
 # --- batches -----------------------------------------------------------------------------------
 
 
 @console_page(Op.FEEDBACK_SEND)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: ConsoleRequest) -> HttpResponse:
     """The batches sent by the units in scope, with their rates; totals on top."""
     paths = _paths(request)
     year = year_filter(request)
@@ -73,8 +74,8 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _issuer(request: HttpRequest, code: str | None) -> tuple[Procuratorate, list[Procuratorate]]:
-    issuers = request.console_access.units_for(Op.FEEDBACK_SEND)  # type: ignore[attr-defined]
+def _issuer(request: ConsoleRequest, code: str | None) -> tuple[Procuratorate, list[Procuratorate]]:
+    issuers = request.console_access.units_for(Op.FEEDBACK_SEND)
     chosen = next((u for u in issuers if u.code == code), issuers[0])
     return chosen, issuers
 
@@ -94,12 +95,12 @@ def _view_form(request: HttpRequest, issuers: list[Procuratorate]) -> ViewForm:
 
 
 @console_page(Op.FEEDBACK_SEND)
-def new(request: HttpRequest) -> HttpResponse:
+def new(request: ConsoleRequest) -> HttpResponse:
     """Build a batch: a benchmark view (metric, year, level) gives every unit's place and the
     units at or below a percentile, checked; more units by hand; the text with placeholders;
     预览 shows each unit's text with its figures (nothing written), 下发 sends it
     (``issue_feedback``, one transaction) and opens the batch."""
-    issuers = request.console_access.units_for(Op.FEEDBACK_SEND)  # type: ignore[attr-defined]
+    issuers = request.console_access.units_for(Op.FEEDBACK_SEND)
     view_form = _view_form(request, issuers)
     view = None
     issuer = issuers[0]
@@ -216,7 +217,7 @@ def _previews(
     return out
 
 
-def _batch(request: HttpRequest, pk: int) -> Any:
+def _batch(request: ConsoleRequest, pk: int) -> Any:
     found = selectors.batch(_paths(request), pk)
     if found is None:
         raise Http404("没有该反馈批次。")
@@ -224,7 +225,7 @@ def _batch(request: HttpRequest, pk: int) -> Any:
 
 
 @console_page(Op.FEEDBACK_SEND)
-def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+def batch(request: ConsoleRequest, batch_id: int) -> HttpResponse:
     """One batch: its rates and every unit's item (read, answer, rectification)."""
     found = _batch(request, batch_id)
     show = request.GET.get("show", "")
@@ -258,7 +259,7 @@ def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 @console_page(Op.FEEDBACK_SEND)
-def rectifications(request: HttpRequest) -> HttpResponse:
+def rectifications(request: ConsoleRequest) -> HttpResponse:
     """Every rectification of the units in scope (filters: year, status, overdue, origin,
     city; sortable), its counts and the units with overdue ones."""
     paths = _paths(request)
@@ -319,7 +320,7 @@ def rectifications(request: HttpRequest) -> HttpResponse:
 
 
 def _rectification(
-    request: HttpRequest, pk: int, op: Op = Op.FEEDBACK_SEND
+    request: ConsoleRequest, pk: int, op: Op = Op.FEEDBACK_SEND
 ) -> RectificationRequest:
     found = selectors.rectification(_paths(request, op), pk)
     if found is None:
@@ -328,9 +329,9 @@ def _rectification(
 
 
 def _rectification_page(
-    request: HttpRequest, found: RectificationRequest, form: VerdictForm | None = None
+    request: ConsoleRequest, found: RectificationRequest, form: VerdictForm | None = None
 ) -> HttpResponse:
-    access = request.console_access  # type: ignore[attr-defined]
+    access = request.console_access
     can_review = found.status == RectificationStatus.RESPONDED and access.covers(
         Op.REVIEW, found.issuer
     )
@@ -348,13 +349,13 @@ def _rectification_page(
 
 
 @console_page(Op.FEEDBACK_SEND)
-def rectification(request: HttpRequest, rectification_id: int) -> HttpResponse:
+def rectification(request: ConsoleRequest, rectification_id: int) -> HttpResponse:
     return _rectification_page(request, _rectification(request, rectification_id))
 
 
 @console_page(Op.REVIEW)
 @require_POST
-def rectification_accept(request: HttpRequest, rectification_id: int) -> HttpResponse:
+def rectification_accept(request: ConsoleRequest, rectification_id: int) -> HttpResponse:
     found = _rectification(request, rectification_id, Op.REVIEW)
     form = VerdictForm(request.POST)
     if form.is_valid() and bool(
@@ -372,7 +373,7 @@ def rectification_accept(request: HttpRequest, rectification_id: int) -> HttpRes
 
 @console_page(Op.REVIEW)
 @require_POST
-def rectification_reject(request: HttpRequest, rectification_id: int) -> HttpResponse:
+def rectification_reject(request: ConsoleRequest, rectification_id: int) -> HttpResponse:
     found = _rectification(request, rectification_id, Op.REVIEW)
     form = VerdictForm(request.POST)
     if form.is_valid() and bool(

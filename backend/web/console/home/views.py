@@ -17,6 +17,7 @@ from backend.web.access import console_page, host_unit, signed_in
 from backend.web.console.home.charts import curve_options, rows_height, rows_options
 from backend.web.console.home.forms import HomeFilterForm
 from backend.web.hosts import unit_url
+from backend.web.requests import ConsoleRequest
 from tenants.models import Procuratorate
 
 PER_PAGE = 25
@@ -40,8 +41,8 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @console_page(Op.CONSOLE_VIEW)
-def home(request: HttpRequest) -> HttpResponse:
-    access = request.console_access  # type: ignore[attr-defined]
+def home(request: ConsoleRequest) -> HttpResponse:
+    access = request.console_access
     today = timezone.localdate()
     form = HomeFilterForm(request.GET)
     form.is_valid()

@@ -37,6 +37,7 @@ from backend.web.console.key_evaluations.forms import (
     SheetForm,
 )
 from backend.web.forms import PlainForm, run_service
+from backend.web.requests import ConsoleRequest
 from backend.web.workspace.monitoring.views import page_number
 from tenants.models import Procuratorate
 
@@ -44,12 +45,12 @@ PAGE_SIZE = 25
 GRADES = ["优", "良", "中", "差"]
 
 
-def _paths(request: HttpRequest) -> list[str]:
-    return request.console_access.paths(Op.KEY_EVALUATION_MANAGE)  # type: ignore[attr-defined]
+def _paths(request: ConsoleRequest) -> list[str]:
+    return request.console_access.paths(Op.KEY_EVALUATION_MANAGE)
 
 
-def _issuer(request: HttpRequest) -> tuple[Procuratorate, list[Procuratorate]]:
-    issuers = request.console_access.units_for(Op.KEY_EVALUATION_MANAGE)  # type: ignore[attr-defined]
+def _issuer(request: ConsoleRequest) -> tuple[Procuratorate, list[Procuratorate]]:
+    issuers = request.console_access.units_for(Op.KEY_EVALUATION_MANAGE)
     wanted = request.POST.get("issuer") or request.GET.get("issuer")
     return next((u for u in issuers if u.code == wanted), issuers[0]), issuers
 
@@ -58,7 +59,7 @@ def _issuer(request: HttpRequest) -> tuple[Procuratorate, list[Procuratorate]]:
 
 
 @console_page(Op.KEY_EVALUATION_MANAGE)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: ConsoleRequest) -> HttpResponse:
     """The key evaluations of the scope: evaluators, the mean and spread of their submitted
     totals, the gap to the self-score and its flag; filters and sorting."""
     paths = _paths(request)
@@ -112,7 +113,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _plan_page(
-    request: HttpRequest,
+    request: ConsoleRequest,
     select_form: SelectForm | None = None,
     draw_form: DrawForm | None = None,
     status: int = 200,
@@ -164,7 +165,7 @@ def _plan_page(
 
 
 @console_page(Op.KEY_EVALUATION_MANAGE)
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: ConsoleRequest) -> HttpResponse:
     """The projects that may be selected (finalised self-evaluations below the issuer without
     a key evaluation), the sampling draw and the draws made."""
     return _plan_page(request)
@@ -172,7 +173,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 @console_page(Op.KEY_EVALUATION_MANAGE)
 @require_POST
-def plan_select(request: HttpRequest) -> HttpResponse:
+def plan_select(request: ConsoleRequest) -> HttpResponse:
     """Select the checked projects for key evaluation, all in one transaction
     (``select_for_key_evaluation`` for each)."""
     issuer, _ = _issuer(request)
@@ -203,7 +204,7 @@ def plan_select(request: HttpRequest) -> HttpResponse:
 
 @console_page(Op.KEY_EVALUATION_MANAGE)
 @require_POST
-def plan_draw(request: HttpRequest) -> HttpResponse:
+def plan_draw(request: ConsoleRequest) -> HttpResponse:
     """The sampling draw (``draw_sample``): a reproducible share plus every flagged one."""
     issuer, _ = _issuer(request)
     form = DrawForm(request.POST)
@@ -232,7 +233,7 @@ def plan_draw(request: HttpRequest) -> HttpResponse:
 # --- one key evaluation ------------------------------------------------------------------------
 
 
-def _key_eval(request: HttpRequest, pk: int) -> KeyEvaluation:
+def _key_eval(request: ConsoleRequest, pk: int) -> KeyEvaluation:
     found = selectors.key_evaluation(_paths(request), pk)
     if found is None:
         raise Http404("没有该重点评价。")
@@ -284,12 +285,12 @@ def _detail_page(
 
 
 def _with_mean(key_eval: KeyEvaluation, mean: Any) -> KeyEvaluation:
-    key_eval.mean = mean  # type: ignore[attr-defined]
+    key_eval.mean = mean  # type: ignore[attr-defined]  # for the template
     return key_eval
 
 
 @console_page(Op.KEY_EVALUATION_MANAGE)
-def detail(request: HttpRequest, key_evaluation_id: int) -> HttpResponse:
+def detail(request: ConsoleRequest, key_evaluation_id: int) -> HttpResponse:
     """The self-evaluation as selected, indicator by indicator: the unit's score, each
     evaluator's, their mean and spread; the evaluators; assign and finalise."""
     return _detail_page(request, _key_eval(request, key_evaluation_id))
@@ -297,7 +298,7 @@ def detail(request: HttpRequest, key_evaluation_id: int) -> HttpResponse:
 
 @console_page(Op.KEY_EVALUATION_MANAGE)
 @require_POST
-def assign(request: HttpRequest, key_evaluation_id: int) -> HttpResponse:
+def assign(request: ConsoleRequest, key_evaluation_id: int) -> HttpResponse:
     key_eval = _key_eval(request, key_evaluation_id)
     evaluators = key_selectors.evaluators_for(key_eval.issuer)
     form = AssignForm(
@@ -321,7 +322,7 @@ def assign(request: HttpRequest, key_evaluation_id: int) -> HttpResponse:
 
 @console_page(Op.KEY_EVALUATION_MANAGE)
 @require_POST
-def finalise(request: HttpRequest, key_evaluation_id: int) -> HttpResponse:
+def finalise(request: ConsoleRequest, key_evaluation_id: int) -> HttpResponse:
     key_eval = _key_eval(request, key_evaluation_id)
     form = FinaliseForm(request.POST)
     if form.is_valid() and bool(
@@ -345,7 +346,7 @@ def finalise(request: HttpRequest, key_evaluation_id: int) -> HttpResponse:
 
 
 @console_page(Op.KEY_EVALUATION_SCORE)
-def my_assignments(request: HttpRequest) -> HttpResponse:
+def my_assignments(request: ConsoleRequest) -> HttpResponse:
     """The evaluator's own assignments, newest first; filter by status."""
     status = request.GET.get("status", "")
     status = status if status in AssignmentStatus.values else ""
@@ -406,7 +407,7 @@ def _sheet(
 
 
 @console_page(Op.KEY_EVALUATION_SCORE)
-def my_assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def my_assignment(request: ConsoleRequest, assignment_id: int) -> HttpResponse:
     """The evaluator's score sheet: the unit's self-evaluation beside the evaluator's own
     entries; 保存 records them (``record_evaluator_scores``) and the engine scores the
     sheet."""
@@ -452,7 +453,7 @@ def _locked(request: HttpRequest, pk: int) -> Any:
 
 @console_page(Op.KEY_EVALUATION_SCORE)
 @require_POST
-def my_assignment_submit(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def my_assignment_submit(request: ConsoleRequest, assignment_id: int) -> HttpResponse:
     """Submit the sheet (``submit_evaluator_scores``): every indicator assessed; frozen."""
     assignment = _assignment(request, assignment_id)
     top = PlainForm({})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from backend.accounts.policy import Op
@@ -18,18 +18,19 @@ from backend.web.console.feedback.forms import years
 from backend.web.console.feedback.tables import city_choices, ordering, year_filter
 from backend.web.console.linkage.forms import DecideForm
 from backend.web.forms import run_service
+from backend.web.requests import ConsoleRequest
 from backend.web.workspace.monitoring.views import page_number
 
 PAGE_SIZE = 25
 GRADES = ["优", "良", "中", "差"]
 
 
-def _paths(request: HttpRequest) -> list[str]:
-    return request.console_access.paths(Op.LINKAGE_DECIDE)  # type: ignore[attr-defined]
+def _paths(request: ConsoleRequest) -> list[str]:
+    return request.console_access.paths(Op.LINKAGE_DECIDE)
 
 
 @console_page(Op.LINKAGE_DECIDE)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: ConsoleRequest) -> HttpResponse:
     """The linkage rows of the scope: filters (year, city, grade, suggestion, decided or not,
     unit-wide or per project), sorting, counts."""
     paths = _paths(request)
@@ -80,7 +81,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _row(request: HttpRequest, pk: int) -> BudgetLinkage:
+def _row(request: ConsoleRequest, pk: int) -> BudgetLinkage:
     found = selectors.linkage(_paths(request), pk)
     if found is None:
         raise Http404("没有该预算挂钩。")
@@ -88,7 +89,7 @@ def _row(request: HttpRequest, pk: int) -> BudgetLinkage:
 
 
 @console_page(Op.LINKAGE_DECIDE)
-def decide(request: HttpRequest, linkage_id: int) -> HttpResponse:
+def decide(request: ConsoleRequest, linkage_id: int) -> HttpResponse:
     """One row: the suggestion, its basis and arithmetic, earlier decisions; the decision form
     (for those the service lets decide: never a city's own budget)."""
     row = _row(request, linkage_id)

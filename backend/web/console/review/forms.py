@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from backend.web.forms import LongSelect, PlainForm
+from backend.web.forms import LongSelect, PlainForm, choice_field
 from backend.web.workspace.goals.forms import Text
 from backend.web.workspace.review.forms import AdjustmentDecisionForm, ReviewForm
 
@@ -51,10 +51,10 @@ class Filters(PlainForm):
     )
 
     def __init__(self, *args: object, cities: list[tuple[str, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["city"].choices = [("", "全部市院"), *cities]  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)
+        choice_field(self.fields, "city").choices = [("", "全部市院"), *cities]
         this_year = timezone.localdate().year
-        self.fields["year"].choices = [  # type: ignore[attr-defined]
+        choice_field(self.fields, "year").choices = [
             ("", "全部年度"),
             *[(y, f"{y} 年") for y in range(this_year + 1, this_year - 5, -1)],
         ]
@@ -63,3 +63,8 @@ class Filters(PlainForm):
         """The cleaned value, or the empty value of a field the user got wrong."""
         self.is_valid()
         return self.cleaned_data.get(name)
+
+    def chosen_year(self) -> int | None:
+        """The year chosen (``coerce=int``), None for every year."""
+        year = self.value("year")
+        return year if isinstance(year, int) else None

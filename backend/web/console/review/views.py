@@ -20,6 +20,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from backend.accounts import policy
 from backend.accounts.policy import Op
 from backend.console import review as selectors
 from backend.feedback import services as feedback_services
-from backend.feedback.models import RectificationStatus
+from backend.feedback.models import RectificationEvent, RectificationRequest, RectificationStatus
 from backend.goals import selectors as goal_selectors
 from backend.goals.models import (
     AdjustmentRequest,
@@ -50,6 +51,7 @@ from backend.web.console.review.forms import (
     ReviewForm,
 )
 from backend.web.forms import run_service
+from backend.web.requests import ConsoleRequest
 from backend.web.workspace.goals import formats, sheet
 from backend.web.workspace.goals.views import annotate_history
 from backend.web.workspace.review.forms import review_goal
@@ -58,26 +60,27 @@ from tenants.models import Procuratorate
 PER_PAGE = 25
 
 
-def _access(request: HttpRequest) -> policy.ConsoleAccess:
-    return request.console_access  # type: ignore[attr-defined,no-any-return]
+def _access(request: ConsoleRequest) -> policy.ConsoleAccess:
+    return request.console_access
 
 
 @console_page(Op.REVIEW)
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: ConsoleRequest) -> HttpResponse:
     access = _access(request)
     form = Filters(request.GET, cities=selectors.cities(access))
     tab = "done" if form.value("tab") == "done" else "todo"
     filters = selectors.Filters(
         city=str(form.value("city") or ""),
-        year=form.value("year"),  # type: ignore[arg-type]
+        year=form.chosen_year(),
         status=str(form.value("status") or "") if tab == "done" else "",
     )
+    rectifications: QuerySet[RectificationRequest] | QuerySet[RectificationEvent]
     if tab == "todo":
         goals = selectors.goals_awaiting(access, filters)
         rectifications = selectors.rectifications_awaiting(access, filters)
     else:
         goals = selectors.goals_decided(access, filters)
-        rectifications = selectors.rectification_decisions(access, filters)  # type: ignore[assignment]
+        rectifications = selectors.rectification_decisions(access, filters)
     goal_page = Paginator(goals, PER_PAGE).get_page(request.GET.get("page"))
     rect_page = Paginator(rectifications, PER_PAGE).get_page(request.GET.get("rpage"))
     context = {
@@ -95,7 +98,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 # --- goals ------------------------------------------------------------------------------------
 
 
-def _unit(request: HttpRequest, code: str) -> Procuratorate:
+def _unit(request: ConsoleRequest, code: str) -> Procuratorate:
     unit = selectors.unit_in_scope(_access(request), code)
     if unit is None:
         raise Http404("没有该单位，或不在您的审核范围内。")
@@ -169,7 +172,7 @@ def _goal_page(
 
 
 @console_page(Op.REVIEW)
-def goal(request: HttpRequest, unit: str, goal_id: int) -> HttpResponse:
+def goal(request: ConsoleRequest, unit: str, goal_id: int) -> HttpResponse:
     target = _unit(request, unit)
     if selectors.submission(target, goal_id) is None:
         raise Http404("没有该绩效目标。")
@@ -179,7 +182,7 @@ def goal(request: HttpRequest, unit: str, goal_id: int) -> HttpResponse:
 
 @console_page(Op.REVIEW)
 @require_POST
-def decide(request: HttpRequest, unit: str, goal_id: int) -> HttpResponse:
+def decide(request: ConsoleRequest, unit: str, goal_id: int) -> HttpResponse:
     target = _unit(request, unit)
     with tenant_context(target):
         item = _goal(goal_id)
@@ -199,7 +202,7 @@ def decide(request: HttpRequest, unit: str, goal_id: int) -> HttpResponse:
 
 @console_page(Op.REVIEW)
 @require_POST
-def decide_adjustment(request: HttpRequest, unit: str, goal_id: int) -> HttpResponse:
+def decide_adjustment(request: ConsoleRequest, unit: str, goal_id: int) -> HttpResponse:
     target = _unit(request, unit)
     with tenant_context(target):
         item = _goal(goal_id)
@@ -231,7 +234,7 @@ def decide_adjustment(request: HttpRequest, unit: str, goal_id: int) -> HttpResp
 # --- rectification answers --------------------------------------------------------------------
 
 
-def _rectification(request: HttpRequest, pk: int) -> Any:
+def _rectification(request: ConsoleRequest, pk: int) -> Any:
     item = selectors.rectification(_access(request), pk)
     if item is None:
         raise Http404("没有该整改通知，或不在您的审核范围内。")
@@ -239,7 +242,7 @@ def _rectification(request: HttpRequest, pk: int) -> Any:
 
 
 def _rectification_page(
-    request: HttpRequest, item: Any, form: RectificationDecisionForm | None = None
+    request: ConsoleRequest, item: Any, form: RectificationDecisionForm | None = None
 ) -> HttpResponse:
     awaiting = item.status == RectificationStatus.RESPONDED
     decides = _access(request).covers(Op.REVIEW, item.issuer)
@@ -256,13 +259,13 @@ def _rectification_page(
 
 
 @console_page(Op.REVIEW)
-def rectification(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification(request: ConsoleRequest, pk: int) -> HttpResponse:
     return _rectification_page(request, _rectification(request, pk))
 
 
 @console_page(Op.REVIEW)
 @require_POST
-def decide_rectification(request: HttpRequest, pk: int) -> HttpResponse:
+def decide_rectification(request: ConsoleRequest, pk: int) -> HttpResponse:
     item = _rectification(request, pk)
     form = RectificationDecisionForm(request.POST)
     if form.is_valid():

@@ -109,8 +109,8 @@ class IndicatorForm(PlainForm):
     def __init__(self, *args: Any, layout: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         level1, level2 = level_choices(layout)
-        choice_field(self.fields, "level1").choices = level1  # type: ignore[attr-defined]
-        choice_field(self.fields, "level2").choices = level2  # type: ignore[attr-defined]
+        choice_field(self.fields, "level1").choices = level1
+        choice_field(self.fields, "level2").choices = level2
         for name in self.REQUIRED:  # marked for the reader; the service checks
             self.fields[name].widget.attrs["data-required"] = "1"
 

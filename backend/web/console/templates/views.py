@@ -49,6 +49,7 @@ from backend.web.console.templates.forms import (
     indicator_initial,
 )
 from backend.web.forms import add_problems, run_service
+from backend.web.requests import ConsoleRequest
 
 PER_PAGE = 25
 OP = Op.TEMPLATE_MANAGE
@@ -57,8 +58,8 @@ OP = Op.TEMPLATE_MANAGE
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _paths(request: HttpRequest) -> list[str]:
-    return request.console_access.paths(OP)  # type: ignore[attr-defined]
+def _paths(request: ConsoleRequest) -> list[str]:
+    return request.console_access.paths(OP)
 
 
 def _template(code: str) -> Template:
@@ -83,7 +84,7 @@ def _page(request: HttpRequest, rows: Any) -> Any:
 
 
 @console_page(OP)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: ConsoleRequest) -> HttpResponse:
     search = SearchForm(request.GET or None)
     q = search.cleaned_data["q"].strip() if search.is_valid() else ""
     page = _page(request, selectors.template_rows(search=q))
@@ -96,7 +97,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @console_page(OP)
 @require_POST
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: ConsoleRequest) -> HttpResponse:
     form = TemplateForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -129,7 +130,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @console_page(OP)
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: ConsoleRequest, code: str) -> HttpResponse:
     template = _template(code)
     versions = list(indicator_selectors.versions_of(template).select_related("published_by"))
     pushes = _page(request, indicator_selectors.pushes().filter(version__template=template))
@@ -148,7 +149,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @console_page(OP)
 @require_POST
-def new_draft(request: HttpRequest, code: str) -> HttpResponse:
+def new_draft(request: ConsoleRequest, code: str) -> HttpResponse:
     template = _template(code)
     try:
         version = authoring.draft_version(template, user=signed_in_user(request))
@@ -227,13 +228,13 @@ def _version_page(
 
 
 @console_page(OP)
-def version(request: HttpRequest, version_id: int) -> HttpResponse:
+def version(request: ConsoleRequest, version_id: int) -> HttpResponse:
     return _version_page(request, _version(version_id))
 
 
 @console_page(OP)
 @require_POST
-def indicator_add(request: HttpRequest, version_id: int) -> HttpResponse:
+def indicator_add(request: ConsoleRequest, version_id: int) -> HttpResponse:
     version = _version(version_id)
     form = IndicatorForm(request.POST, prefix="new", layout=version.template.layout)
     if form.is_valid():
@@ -255,7 +256,7 @@ def _indicator(version: TemplateVersion, indicator_id: int) -> TemplateIndicator
 
 @console_page(OP)
 @require_POST
-def indicator_update(request: HttpRequest, version_id: int, indicator_id: int) -> HttpResponse:
+def indicator_update(request: ConsoleRequest, version_id: int, indicator_id: int) -> HttpResponse:
     version = _version(version_id)
     indicator = _indicator(version, indicator_id)
     form = IndicatorForm(request.POST, prefix=f"i{indicator.pk}", layout=version.template.layout)
@@ -273,7 +274,7 @@ def indicator_update(request: HttpRequest, version_id: int, indicator_id: int) -
 
 @console_page(OP)
 @require_POST
-def indicator_remove(request: HttpRequest, version_id: int, indicator_id: int) -> HttpResponse:
+def indicator_remove(request: ConsoleRequest, version_id: int, indicator_id: int) -> HttpResponse:
     version = _version(version_id)
     indicator = _indicator(version, indicator_id)
     try:
@@ -288,7 +289,7 @@ def indicator_remove(request: HttpRequest, version_id: int, indicator_id: int) -
 
 @console_page(OP)
 @require_POST
-def publish(request: HttpRequest, version_id: int) -> HttpResponse:
+def publish(request: ConsoleRequest, version_id: int) -> HttpResponse:
     version = _version(version_id)
     form = ChangelogForm(request.POST)
     problems: list[Problem] = []
@@ -322,7 +323,7 @@ def _refused(request: HttpRequest, error: DomainError) -> None:
 
 @console_page(OP)
 @require_POST
-def discard(request: HttpRequest, version_id: int) -> HttpResponse:
+def discard(request: ConsoleRequest, version_id: int) -> HttpResponse:
     """删除草稿 (``authoring.discard_draft``): a published or retired version is kept."""
     version = _version(version_id)
     try:
@@ -336,7 +337,7 @@ def discard(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @console_page(OP)
 @require_POST
-def retire(request: HttpRequest, version_id: int) -> HttpResponse:
+def retire(request: ConsoleRequest, version_id: int) -> HttpResponse:
     """停用 (``authoring.retire_version``, as ``retireTemplateVersion``): no longer offered;
     the units running it keep it."""
     version = _version(version_id)
@@ -350,7 +351,7 @@ def retire(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @console_page(OP)
-def version_export(request: HttpRequest, version_id: int) -> HttpResponse:
+def version_export(request: ConsoleRequest, version_id: int) -> HttpResponse:
     """下载 Excel: the version as the indicator-library sheet (``xlsx.export_version``), the
     file an import reads back."""
     version = _version(version_id)
@@ -385,7 +386,7 @@ def _import_page(
 
 
 @console_page(OP)
-def sheet_import(request: HttpRequest, code: str) -> HttpResponse:
+def sheet_import(request: ConsoleRequest, code: str) -> HttpResponse:
     """导入指标库, step 1: the sheet is checked row by row by the import service's own checks
     (``xlsx.preview_version``); nothing is written. A clean sheet is kept in the session until
     it is confirmed."""
@@ -418,7 +419,7 @@ def sheet_import(request: HttpRequest, code: str) -> HttpResponse:
 
 @console_page(OP)
 @require_POST
-def sheet_import_apply(request: HttpRequest, code: str) -> HttpResponse:
+def sheet_import_apply(request: ConsoleRequest, code: str) -> HttpResponse:
     """导入指标库, step 2: the confirmed sheet becomes a new draft (``xlsx.import_version``,
     the service of ``importTemplateVersion``), only if it is the file that was checked."""
     template = _template(code)
@@ -454,7 +455,7 @@ def _int(value: str | None) -> int | None:
 
 
 @console_page(OP)
-def diff(request: HttpRequest, code: str) -> HttpResponse:
+def diff(request: ConsoleRequest, code: str) -> HttpResponse:
     template = _template(code)
     versions = list(
         TemplateVersion.objects.filter(template=template)
@@ -493,17 +494,17 @@ def diff(request: HttpRequest, code: str) -> HttpResponse:
 # --- pushes -------------------------------------------------------------------------------------
 
 
-def _push_form(request: HttpRequest, data: Any = None) -> PushForm:
+def _push_form(request: ConsoleRequest, data: Any = None) -> PushForm:
     paths = _paths(request)
     cities = [(u.code, u.name) for u in selectors.cities(paths)]
-    provinces = request.console_access.units_for(OP)  # type: ignore[attr-defined]
+    provinces = request.console_access.units_for(OP)
     groups: list[tuple[str, str]] = []
     for province in provinces:
         groups += [(g.code, g.name) for g in peers.peer_groups(province)]
     return PushForm(data, cities=cities, peer_groups=groups)
 
 
-def _spec(request: HttpRequest, form: PushForm) -> push.TargetSpec:
+def _spec(request: ConsoleRequest, form: PushForm) -> push.TargetSpec:
     kind = form.cleaned_data["kind"]
     if kind == "all":
         return push.TargetSpec(kind="all")
@@ -515,7 +516,7 @@ def _spec(request: HttpRequest, form: PushForm) -> push.TargetSpec:
     if kind == "peer":
         code = form.cleaned_data.get("peer_group")
         group = None
-        for province in request.console_access.units_for(OP):  # type: ignore[attr-defined]
+        for province in request.console_access.units_for(OP):
             group = group or peers.peer_group(province, code or "")
         if group is None:
             raise DomainError.single(CoreErrorCode.REQUIRED, "请选择对标组。", "peer_group")
@@ -533,7 +534,7 @@ def _spec(request: HttpRequest, form: PushForm) -> push.TargetSpec:
 
 
 @console_page(OP)
-def push_new(request: HttpRequest, version_id: int) -> HttpResponse:
+def push_new(request: ConsoleRequest, version_id: int) -> HttpResponse:
     version = _version(version_id)
     form = _push_form(request, request.POST if request.method == "POST" else None)
     status = 200
@@ -564,9 +565,9 @@ def _push(push_id: int) -> Any:
 
 
 @console_page(OP)
-def push_detail(request: HttpRequest, push_id: int) -> HttpResponse:
+def push_detail(request: ConsoleRequest, push_id: int) -> HttpResponse:
     progress = selectors.push_progress(_push(push_id))
-    name = "_progress.html" if request.htmx else "push.html"  # type: ignore[attr-defined]
+    name = "_progress.html" if request.htmx else "push.html"
     return render(
         request,
         f"web/console/templates/{name}",
@@ -576,7 +577,7 @@ def push_detail(request: HttpRequest, push_id: int) -> HttpResponse:
 
 @console_page(OP)
 @require_POST
-def push_retry(request: HttpRequest, push_id: int, target_id: int) -> HttpResponse:
+def push_retry(request: ConsoleRequest, push_id: int, target_id: int) -> HttpResponse:
     target = selectors.target_of(push_id, target_id)
     if target is None:
         raise Http404("没有该推送对象。")
@@ -592,7 +593,7 @@ def push_retry(request: HttpRequest, push_id: int, target_id: int) -> HttpRespon
 
 @console_page(OP)
 @require_POST
-def push_rerun(request: HttpRequest, push_id: int) -> HttpResponse:
+def push_rerun(request: ConsoleRequest, push_id: int) -> HttpResponse:
     found = _push(push_id)
     queued = push.rerun_push(found)
     messages.success(
@@ -605,7 +606,7 @@ def push_rerun(request: HttpRequest, push_id: int) -> HttpResponse:
 
 
 @console_page(OP)
-def conflicts(request: HttpRequest) -> HttpResponse:
+def conflicts(request: ConsoleRequest) -> HttpResponse:
     template = (request.GET.get("template") or "").strip()
     sort = request.GET.get("sort", "unit")
     page = _page(request, selectors.conflict_inbox(_paths(request), template=template, sort=sort))
@@ -621,7 +622,7 @@ def conflicts(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _unit(request: HttpRequest, code: str) -> Any:
+def _unit(request: ConsoleRequest, code: str) -> Any:
     unit = selectors.unit_in_scope(_paths(request), code)
     if unit is None:
         raise Http404("没有该单位。")
@@ -629,7 +630,7 @@ def _unit(request: HttpRequest, code: str) -> Any:
 
 
 @console_page(OP)
-def unit_conflicts(request: HttpRequest, code: str) -> HttpResponse:
+def unit_conflicts(request: ConsoleRequest, code: str) -> HttpResponse:
     unit = _unit(request, code)
     return render(
         request,
@@ -640,7 +641,7 @@ def unit_conflicts(request: HttpRequest, code: str) -> HttpResponse:
 
 @console_page(OP)
 @require_POST
-def resolve(request: HttpRequest, code: str, conflict_id: int) -> HttpResponse:
+def resolve(request: ConsoleRequest, code: str, conflict_id: int) -> HttpResponse:
     unit = _unit(request, code)
     conflict = selectors.conflict_in(unit, conflict_id)
     if conflict is None:
@@ -662,7 +663,7 @@ def resolve(request: HttpRequest, code: str, conflict_id: int) -> HttpResponse:
 
 
 @console_page(OP)
-def drift(request: HttpRequest, code: str) -> HttpResponse:
+def drift(request: ConsoleRequest, code: str) -> HttpResponse:
     template = _template(code)
     state = request.GET.get("state", "")
     if state not in ("", *selectors.DRIFT_LABELS):

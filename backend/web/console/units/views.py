@@ -38,6 +38,7 @@ from backend.web.console.units.forms import (
 )
 from backend.web.forms import run_service
 from backend.web.hosts import unit_url
+from backend.web.requests import ConsoleRequest
 from tenants import services as provisioning
 from tenants.models import Procuratorate, UnitLevel
 from tenants.services import UnitSpec
@@ -46,18 +47,18 @@ PER_PAGE = 25
 IMPORT_KEY = "console_unit_import"
 
 
-def _roots(request: HttpRequest) -> list[Procuratorate]:
-    return request.console_access.units_for(Op.UNIT_MANAGE)  # type: ignore[attr-defined]
+def _roots(request: ConsoleRequest) -> list[Procuratorate]:
+    return request.console_access.units_for(Op.UNIT_MANAGE)
 
 
-def _unit(request: HttpRequest, code: str) -> Procuratorate:
+def _unit(request: ConsoleRequest, code: str) -> Procuratorate:
     found = selectors.unit(_roots(request), code)
     if found is None:
         raise Http404("没有这个单位，或不在您的管辖范围内。")
     return found
 
 
-def _user(request: HttpRequest, pk: int) -> User:
+def _user(request: ConsoleRequest, pk: int) -> User:
     found = selectors.user(_roots(request), pk)
     if found is None:
         raise Http404("没有这个用户，或不在您的管辖范围内。")
@@ -68,7 +69,7 @@ def _user(request: HttpRequest, pk: int) -> User:
 
 
 @console_page(Op.UNIT_MANAGE)
-def units(request: HttpRequest) -> HttpResponse:
+def units(request: ConsoleRequest) -> HttpResponse:
     """The tree one level at a time (``?parent=<code>``), or the units matching ``?q=``."""
     roots = _roots(request)
     form = UnitSearchForm(request.GET)
@@ -98,12 +99,12 @@ def units(request: HttpRequest) -> HttpResponse:
 
 
 @console_page(Op.UNIT_MANAGE)
-def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+def unit_detail(request: ConsoleRequest, code: str) -> HttpResponse:
     return _unit_page(request, _unit(request, code))
 
 
 def _unit_page(
-    request: HttpRequest, unit: Procuratorate, grant_form: GrantAtUnitForm | None = None
+    request: ConsoleRequest, unit: Procuratorate, grant_form: GrantAtUnitForm | None = None
 ) -> HttpResponse:
     roots = _roots(request)
     trail = [u for u in selectors.ancestors(unit) if any(u.path.startswith(r.path) for r in roots)]
@@ -124,7 +125,7 @@ def _unit_page(
 
 @console_page(Op.UNIT_MANAGE)
 @require_POST
-def unit_grant(request: HttpRequest, code: str) -> HttpResponse:
+def unit_grant(request: ConsoleRequest, code: str) -> HttpResponse:
     unit = _unit(request, code)
     form = GrantAtUnitForm(request.POST)
     if form.is_valid():
@@ -148,7 +149,7 @@ def unit_grant(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @console_page(Op.UNIT_MANAGE)
-def unit_create(request: HttpRequest) -> HttpResponse:
+def unit_create(request: ConsoleRequest) -> HttpResponse:
     """新建单位: checked at once (problems beside the fields, nothing written), then the schema is
     provisioned in the background and the page follows its progress."""
     roots = _roots(request)
@@ -183,7 +184,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _check_new_unit(request: HttpRequest, spec: UnitSpec) -> bool:
+def _check_new_unit(request: ConsoleRequest, spec: UnitSpec) -> bool:
     """The provisioning's own checks, and the manager's reach over the new unit's parent."""
     provisioning.check_unit(spec)
     roots = _roots(request)
@@ -198,7 +199,7 @@ def _check_new_unit(request: HttpRequest, spec: UnitSpec) -> bool:
 
 
 @console_page(Op.UNIT_MANAGE)
-def unit_run(request: HttpRequest, run_id: str) -> HttpResponse:
+def unit_run(request: ConsoleRequest, run_id: str) -> HttpResponse:
     """The progress of a run this session started; an htmx request gets the partial alone (it
     polls every second until the run is done)."""
     run = tasks.run_of(request, run_id)
@@ -211,7 +212,7 @@ def unit_run(request: HttpRequest, run_id: str) -> HttpResponse:
             Procuratorate.objects.filter(code__in=progress.created[:50]).order_by("path")
         )
     context = {"run": run, "progress": progress, "created": created}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "web/console/units/_progress.html", context)
     return render(request, "web/console/units/run.html", context)
 
@@ -224,7 +225,7 @@ def _digest(rows: list[list[Any]]) -> str:
 
 
 @console_page(Op.UNIT_MANAGE)
-def unit_import(request: HttpRequest) -> HttpResponse:
+def unit_import(request: ConsoleRequest) -> HttpResponse:
     """导入单位: the upload is read and checked row by row (a dry run); nothing is written until
     the user confirms the rows to create."""
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -257,7 +258,7 @@ def unit_import(request: HttpRequest) -> HttpResponse:
 
 
 def _reach_checked(
-    request: HttpRequest, checks: list[provisioning.RowCheck]
+    request: ConsoleRequest, checks: list[provisioning.RowCheck]
 ) -> list[provisioning.RowCheck]:
     """A row to create must hang under the manager's subtree (or under a row of the file that
     does): a province admin provisions within its province."""
@@ -284,7 +285,7 @@ def _reach_checked(
 
 @console_page(Op.UNIT_MANAGE)
 @require_POST
-def unit_import_apply(request: HttpRequest) -> HttpResponse:
+def unit_import_apply(request: ConsoleRequest) -> HttpResponse:
     form = ApplyImportForm(request.POST)
     stash = request.session.get(IMPORT_KEY)
     if not form.is_valid() or not stash or stash["digest"] != form.cleaned_data["digest"]:
@@ -303,7 +304,7 @@ def unit_import_apply(request: HttpRequest) -> HttpResponse:
 
 
 @console_page(Op.UNIT_MANAGE)
-def unit_users(request: HttpRequest) -> HttpResponse:
+def unit_users(request: ConsoleRequest) -> HttpResponse:
     form = UserSearchForm(request.GET)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -315,7 +316,7 @@ def unit_users(request: HttpRequest) -> HttpResponse:
 
 
 @console_page(Op.UNIT_MANAGE)
-def unit_user_create(request: HttpRequest) -> HttpResponse:
+def unit_user_create(request: ConsoleRequest) -> HttpResponse:
     roots = _roots(request)
     form = UserForm(request.POST or None, initial={"unit": request.GET.get("unit", "")})
     if request.method == "POST" and form.is_valid():
@@ -354,7 +355,7 @@ def unit_user_create(request: HttpRequest) -> HttpResponse:
 
 
 @console_page(Op.UNIT_MANAGE)
-def unit_user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_user_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
     return _user_page(request, _user(request, pk))
 
 
@@ -377,7 +378,7 @@ def _user_page(request: HttpRequest, user: User, **forms: Any) -> HttpResponse:
 
 @console_page(Op.UNIT_MANAGE)
 @require_POST
-def unit_user_grant(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_user_grant(request: ConsoleRequest, pk: int) -> HttpResponse:
     user = _user(request, pk)
     form = GrantToUserForm(request.POST)
     if form.is_valid():
@@ -399,7 +400,7 @@ def unit_user_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 @console_page(Op.UNIT_MANAGE)
 @require_POST
-def unit_membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_membership_revoke(request: ConsoleRequest, pk: int) -> HttpResponse:
     membership = selectors.membership(_roots(request), pk)
     if membership is None:
         raise Http404("没有这个角色，或不在您的管辖范围内。")
@@ -421,7 +422,7 @@ def unit_membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @console_page(Op.UNIT_MANAGE)
 @require_POST
-def unit_user_password(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_user_password(request: ConsoleRequest, pk: int) -> HttpResponse:
     user = _user(request, pk)
     form = PasswordForm(request.POST)
     if form.is_valid():
@@ -439,7 +440,7 @@ def unit_user_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 @console_page(Op.UNIT_MANAGE)
 @require_POST
-def unit_user_active(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_user_active(request: ConsoleRequest, pk: int) -> HttpResponse:
     user = _user(request, pk)
     form = ActiveForm(request.POST)
     form.is_valid()
@@ -455,7 +456,7 @@ def unit_user_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @console_page(Op.UNIT_MANAGE)
 @require_POST
-def unit_user_anonymise(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_user_anonymise(request: ConsoleRequest, pk: int) -> HttpResponse:
     """匿名化 (``accounts.anonymise_user``): name and contacts erased, roles and tokens removed,
     no usable password; the row stays so every unit's history reads “原用户”. The username typed
     again confirms it."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from backend.benchmarking import metrics
 from backend.benchmarking.selectors import Position, UnitPosition, unit_trend
 from backend.web.access import unit_page
+from backend.web.requests import UnitRequest
 from backend.web.workspace.benchmark.charts import trend_options
 from backend.workspace.selectors import YEAR_END_METRICS, benchmark_overview
 
@@ -31,10 +32,10 @@ def cards(positions: list[UnitPosition]) -> list[Card]:
 
 
 @unit_page()
-def benchmark(request: HttpRequest) -> HttpResponse:
+def benchmark(request: UnitRequest) -> HttpResponse:
     """The positions; the trends (``?part=trends``) load after the page (htmx), so that each
     answer stays quick."""
-    unit = request.unit  # type: ignore[attr-defined]
+    unit = request.unit
     this_year = timezone.localdate().year
     years = list(range(this_year, this_year - YEARS_SHOWN, -1))
     raw_year = request.GET.get("year", "")

@@ -24,6 +24,7 @@ from backend.evaluation.models import EvaluationStatus, SelfEvaluation
 from backend.web import imports
 from backend.web.access import unit_page
 from backend.web.imports import ApplyImportForm, SheetUploadForm
+from backend.web.requests import UnitRequest
 from backend.web.workspace.evaluation.views import evaluation_or_404
 
 STASH_KEY = "evaluation-import-{pk}"
@@ -62,7 +63,7 @@ def _page(request: HttpRequest, evaluation: SelfEvaluation, **extra: Any) -> Htt
 
 
 @unit_page(Op.EVALUATION_PREPARE)
-def evaluation_import(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def evaluation_import(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     """GET: the upload form. POST: the dry run of the uploaded table (nothing written)."""
     evaluation = evaluation_or_404(evaluation_id)
     if request.method != "POST":
@@ -89,7 +90,7 @@ def evaluation_import(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 
 @unit_page(Op.EVALUATION_PREPARE)
 @require_POST
-def evaluation_import_apply(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def evaluation_import_apply(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     """Apply the confirmed upload in one transaction, only if it still changes what was
     shown (the digest); otherwise nothing is written and the page says why."""
     evaluation = evaluation_or_404(evaluation_id)
@@ -111,7 +112,7 @@ def evaluation_import_apply(request: HttpRequest, evaluation_id: int) -> HttpRes
 
 
 @unit_page()
-def evaluation_export(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def evaluation_export(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     """The self-evaluation as a 项目支出绩效自评表 to fill in Excel and upload again."""
     evaluation = evaluation_or_404(evaluation_id)
     name = f"项目支出绩效自评表-{evaluation.project.code}-{evaluation.fiscal_year}.xlsx"

@@ -29,6 +29,7 @@ from backend.reports import services as reports
 from backend.reports.downloads import download_path
 from backend.web.access import signed_in_user, unit_page
 from backend.web.forms import PlainForm, add_problems, run_service
+from backend.web.requests import UnitRequest
 from backend.web.workspace.evaluation.forms import CommentForm, EvidenceForm, SheetForm
 from backend.web.workspace.monitoring.views import page_number, year_of
 
@@ -44,7 +45,7 @@ def default_year() -> int:
 
 
 @unit_page()
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: UnitRequest) -> HttpResponse:
     year = year_of(request, default_year())
     evaluations = Paginator(selectors.evaluation_list(fiscal_year=year), PAGE_SIZE).get_page(
         page_number(request)
@@ -61,7 +62,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "evaluations": evaluations,
             "ready": ready,
             "department": DepartmentEvaluation.objects.filter(fiscal_year=year).first(),
-            "can_prepare": request.unit_access.allows(Op.EVALUATION_PREPARE),  # type: ignore[attr-defined]
+            "can_prepare": request.unit_access.allows(Op.EVALUATION_PREPARE),
         },
     )
 
@@ -72,7 +73,7 @@ class StartForm(PlainForm):
 
 @unit_page(Op.EVALUATION_PREPARE)
 @require_POST
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: UnitRequest) -> HttpResponse:
     project_id = request.POST.get("project_id", "")
     project = Project.objects.filter(pk=project_id).first() if project_id.isdigit() else None
     if project is None:
@@ -123,9 +124,9 @@ def _urls(prefix: str, **kwargs: Any) -> dict[str, str]:
 
 
 def _sheet_context(
-    request: HttpRequest, sheet: Any, rows: list[Any], form: SheetForm | None, **extra: Any
+    request: UnitRequest, sheet: Any, rows: list[Any], form: SheetForm | None, **extra: Any
 ) -> dict[str, Any]:
-    access = request.unit_access  # type: ignore[attr-defined]
+    access = request.unit_access
     draft = sheet.status == EvaluationStatus.DRAFT
     return {
         "sheet": sheet,
@@ -147,7 +148,7 @@ def _sheet_context(
 
 
 def _sheet_page(
-    request: HttpRequest,
+    request: UnitRequest,
     evaluation: SelfEvaluation,
     form: SheetForm | None = None,
     *,
@@ -170,7 +171,7 @@ def _sheet_page(
 
 
 @unit_page()
-def detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def detail(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     return _sheet_page(request, evaluation_or_404(evaluation_id))
 
 
@@ -182,7 +183,7 @@ def _bound(request: HttpRequest, sheet: Any, fields: tuple[str, ...]) -> SheetFo
 
 @unit_page(Op.EVALUATION_PREPARE)
 @require_POST
-def score(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def score(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     """The live score (htmx, as one types): the typed values scored by the engine, nothing
     saved. Answers the summary and, out of band, each line's score."""
     evaluation = evaluation_or_404(evaluation_id)
@@ -224,7 +225,7 @@ def _record_project(request: HttpRequest, evaluation: SelfEvaluation, form: Shee
 
 @unit_page(Op.EVALUATION_PREPARE)
 @require_POST
-def save(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def save(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     evaluation = evaluation_or_404(evaluation_id)
     form = _bound(request, evaluation, PROJECT_FIELDS)
     if form.is_valid() and run_service(
@@ -237,7 +238,7 @@ def save(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 
 @unit_page(Op.EVALUATION_PREPARE)
 @require_POST
-def submit(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def submit(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     """Save what the sheet holds and submit it to the leader, in one transaction."""
     evaluation = evaluation_or_404(evaluation_id)
     form = _bound(request, evaluation, PROJECT_FIELDS)
@@ -255,7 +256,7 @@ def submit(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     return _refused(request, evaluation_id, form)
 
 
-def _refused(request: HttpRequest, evaluation_id: int, form: SheetForm) -> HttpResponse:
+def _refused(request: UnitRequest, evaluation_id: int, form: SheetForm) -> HttpResponse:
     """The sheet again after a refused save or submission: the typed values with their
     problems, and the scores of what was typed (as the live total showed them, nothing saved),
     not the stored ones, which would contradict the values beside them."""
@@ -278,7 +279,7 @@ def _finish(
 
 @unit_page(Op.EVALUATION_FINALISE)
 @require_POST
-def send_back(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def send_back(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     evaluation = evaluation_or_404(evaluation_id)
     comment = CommentForm(request.POST)
     done = _finish(
@@ -295,7 +296,7 @@ def send_back(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 
 @unit_page(Op.EVALUATION_FINALISE)
 @require_POST
-def finalise(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def finalise(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     evaluation = evaluation_or_404(evaluation_id)
     form = StartForm({})
     done = _finish(
@@ -314,12 +315,12 @@ def finalise(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 
 @unit_page(Op.REPORT_GENERATE)
 @require_POST
-def report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def report(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     """Render the PDF report as the evaluation stands, store it, and download it."""
     evaluation = evaluation_or_404(evaluation_id)
     document = reports.generate_self_evaluation_report(
         evaluation=evaluation,
-        unit=request.unit,  # type: ignore[attr-defined]
+        unit=request.unit,
         user=signed_in_user(request),
     )
     return redirect(download_path(document))
@@ -327,7 +328,7 @@ def report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 
 @unit_page(Op.DOCUMENT_UPLOAD)
 @require_POST
-def evidence(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+def evidence(request: UnitRequest, evaluation_id: int) -> HttpResponse:
     """Store one evidence file and cite it for one indicator (one transaction)."""
     evaluation = evaluation_or_404(evaluation_id)
     rows = _rows(evaluation)
@@ -365,7 +366,7 @@ def _department(fiscal_year: int) -> DepartmentEvaluation | None:
 
 
 def _department_page(
-    request: HttpRequest,
+    request: UnitRequest,
     fiscal_year: int,
     form: SheetForm | None = None,
     *,
@@ -374,7 +375,7 @@ def _department_page(
     department = _department(fiscal_year)
     context: dict[str, Any] = {
         "year": fiscal_year,
-        "can_prepare": request.unit_access.allows(Op.EVALUATION_PREPARE),  # type: ignore[attr-defined]
+        "can_prepare": request.unit_access.allows(Op.EVALUATION_PREPARE),
         "projects": Paginator(
             selectors.evaluation_list(fiscal_year=fiscal_year), PAGE_SIZE
         ).get_page(page_number(request)),
@@ -397,7 +398,7 @@ def _department_page(
 
 
 @unit_page()
-def department(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def department(request: UnitRequest, fiscal_year: int) -> HttpResponse:
     return _department_page(request, fiscal_year)
 
 
@@ -410,7 +411,7 @@ def _department_or_404(fiscal_year: int) -> DepartmentEvaluation:
 
 @unit_page(Op.EVALUATION_PREPARE)
 @require_POST
-def department_start(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def department_start(request: UnitRequest, fiscal_year: int) -> HttpResponse:
     """Open the department evaluation, or bring a draft up to date with the finalised
     projects and the library."""
     form = StartForm({})
@@ -427,7 +428,7 @@ def department_start(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 @unit_page(Op.EVALUATION_PREPARE)
 @require_POST
-def department_score(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def department_score(request: UnitRequest, fiscal_year: int) -> HttpResponse:
     department = _department_or_404(fiscal_year)
     form = _bound(request, department, DEPARTMENT_FIELDS)
     rows, problems = department_services.preview_department_evaluation(
@@ -446,7 +447,7 @@ def _record_department(
 
 @unit_page(Op.EVALUATION_PREPARE)
 @require_POST
-def department_save(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def department_save(request: UnitRequest, fiscal_year: int) -> HttpResponse:
     department = _department_or_404(fiscal_year)
     form = _bound(request, department, DEPARTMENT_FIELDS)
     if form.is_valid() and run_service(
@@ -459,7 +460,7 @@ def department_save(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 @unit_page(Op.EVALUATION_PREPARE)
 @require_POST
-def department_submit(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def department_submit(request: UnitRequest, fiscal_year: int) -> HttpResponse:
     department = _department_or_404(fiscal_year)
     form = _bound(request, department, DEPARTMENT_FIELDS)
     if form.is_valid() and bool(
@@ -478,7 +479,7 @@ def department_submit(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 @unit_page(Op.EVALUATION_FINALISE)
 @require_POST
-def department_return(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def department_return(request: UnitRequest, fiscal_year: int) -> HttpResponse:
     department = _department_or_404(fiscal_year)
     comment = CommentForm(request.POST)
     done = _finish(
@@ -495,7 +496,7 @@ def department_return(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 @unit_page(Op.EVALUATION_FINALISE)
 @require_POST
-def department_finalise(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def department_finalise(request: UnitRequest, fiscal_year: int) -> HttpResponse:
     department = _department_or_404(fiscal_year)
     form = StartForm({})
     done = _finish(
@@ -514,14 +515,14 @@ def department_finalise(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 @unit_page(Op.REPORT_GENERATE)
 @require_POST
-def department_report(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def department_report(request: UnitRequest, fiscal_year: int) -> HttpResponse:
     form = StartForm({})
     form.is_valid()
     document = run_service(
         form,
         lambda: reports.generate_department_report(
             fiscal_year=fiscal_year,
-            unit=request.unit,  # type: ignore[attr-defined]
+            unit=request.unit,
             user=signed_in_user(request),
         ),
     )

@@ -13,7 +13,7 @@ from backend.goals.models import GoalIndicator
 from backend.goals.services import edit_policy
 from backend.indicators import system
 from backend.indicators.models import Direction, Polarity, ValueType
-from backend.web.forms import PlainForm
+from backend.web.forms import PlainForm, choice_field
 from backend.web.imports import SheetUploadForm
 from backend.web.workspace.goals import formats
 
@@ -61,8 +61,8 @@ class GoalCreateForm(GoalTextForm):
 
     def __init__(self, *args: Any, templates: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["template_code"]
-        field.choices = [("", "按项目类型自动选择"), *templates]  # type: ignore[attr-defined]
+        field = choice_field(self.fields, "template_code")
+        field.choices = [("", "按项目类型自动选择"), *templates]
         field.help_text = "新建时自动加入所选模板的必选指标；其余指标可随后从指标库添加。"
 
 

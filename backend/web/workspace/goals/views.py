@@ -36,6 +36,7 @@ from backend.web import imports
 from backend.web.access import unit_page
 from backend.web.forms import run_service
 from backend.web.imports import ApplyImportForm
+from backend.web.requests import UnitRequest
 from backend.web.workspace.goals import formats, sheet
 from backend.web.workspace.goals.forms import (
     AdjustmentForm,
@@ -188,15 +189,15 @@ def _version(request: HttpRequest) -> int | None:
     return _int(request.POST.get("version"))
 
 
-def _editable(request: HttpRequest, goal: PerformanceGoal) -> bool:
+def _editable(request: UnitRequest, goal: PerformanceGoal) -> bool:
     return (
-        request.unit_access.allows(Op.GOAL_PREPARE)  # type: ignore[attr-defined]
+        request.unit_access.allows(Op.GOAL_PREPARE)
         and edit_policy.goal_refusal(edit_policy.Route.EDIT, goal.status) is None
     )
 
 
 def _detail(
-    request: HttpRequest,
+    request: UnitRequest,
     goal: PerformanceGoal,
     *,
     text_form: GoalTextForm | None = None,
@@ -207,8 +208,8 @@ def _detail(
     import_errors: Iterable[str] = (),
 ) -> HttpResponse:
     problems = list(problems)
-    can_prepare = request.unit_access.allows(Op.GOAL_PREPARE)  # type: ignore[attr-defined]
-    can_submit = request.unit_access.allows(Op.GOAL_SUBMIT)  # type: ignore[attr-defined]
+    can_prepare = request.unit_access.allows(Op.GOAL_PREPARE)
+    can_submit = request.unit_access.allows(Op.GOAL_SUBMIT)
     editable = _editable(request, goal)
     blocks, table_errors, page_errors = _rows(
         request, goal, editable=editable, forms=row_forms, problems=problems
@@ -252,7 +253,7 @@ def _detail(
 
 
 def _row_response(
-    request: HttpRequest, goal_id: int, indicator_id: int, *, form: IndicatorForm | None = None
+    request: UnitRequest, goal_id: int, indicator_id: int, *, form: IndicatorForm | None = None
 ) -> HttpResponse:
     """The one row (htmx), with the weight totals swapped in beside it."""
     goal = _goal(goal_id)
@@ -278,13 +279,13 @@ def _row_response(
 
 
 @unit_page()
-def goal_list(request: HttpRequest) -> HttpResponse:
+def goal_list(request: UnitRequest) -> HttpResponse:
     year = _int(request.GET.get("year"))
     status = request.GET.get("status", "")
     if status not in GoalStatus.values:
         status = ""
     page = Paginator(selectors.goal_list(fiscal_year=year, status=status or None), PER_PAGE)
-    can_prepare = request.unit_access.allows(Op.GOAL_PREPARE)  # type: ignore[attr-defined]
+    can_prepare = request.unit_access.allows(Op.GOAL_PREPARE)
     context = {
         "page": page.get_page(request.GET.get("page")),
         "years": selectors.years(),
@@ -298,7 +299,7 @@ def goal_list(request: HttpRequest) -> HttpResponse:
 
 
 @unit_page(Op.GOAL_PREPARE)
-def goal_projects(request: HttpRequest) -> HttpResponse:
+def goal_projects(request: UnitRequest) -> HttpResponse:
     """Projects that still have no goal for their year: where a new goal starts."""
     year = _int(request.GET.get("year"))
     page = Paginator(selectors.projects_without_goal(year), PER_PAGE)
@@ -322,7 +323,7 @@ def _templates() -> list[tuple[str, str]]:
 
 
 @unit_page(Op.GOAL_PREPARE)
-def goal_create(request: HttpRequest, project_id: int) -> HttpResponse:
+def goal_create(request: UnitRequest, project_id: int) -> HttpResponse:
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         raise Http404("没有该项目。")
@@ -357,13 +358,13 @@ def goal_create(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @unit_page()
-def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_detail(request: UnitRequest, goal_id: int) -> HttpResponse:
     return _detail(request, _goal(goal_id))
 
 
 @unit_page(Op.GOAL_PREPARE)
 @require_POST
-def goal_update(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_update(request: UnitRequest, goal_id: int) -> HttpResponse:
     goal = _goal(goal_id)
     form = GoalTextForm(request.POST)
     if form.is_valid():
@@ -381,7 +382,7 @@ def goal_update(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @unit_page(Op.GOAL_PREPARE)
 @require_POST
-def indicator_update(request: HttpRequest, goal_id: int, indicator_id: int) -> HttpResponse:
+def indicator_update(request: UnitRequest, goal_id: int, indicator_id: int) -> HttpResponse:
     goal = _goal(goal_id)
     indicator = _indicator(goal, indicator_id)
     form = IndicatorForm(request.POST, indicator=indicator)
@@ -394,21 +395,21 @@ def indicator_update(request: HttpRequest, goal_id: int, indicator_id: int) -> H
             ),
         )
         if done is not None:
-            if request.htmx:  # type: ignore[attr-defined]
+            if request.htmx:
                 response = _row_response(request, goal_id, indicator_id)
                 if done.goal.status != status:  # a returned goal became a draft: redraw
                     response["HX-Refresh"] = "true"
                 return response
             messages.success(request, f"已保存指标“{done.name}”。")
             return redirect(_detail_url(goal, f"ind-{indicator_id}"))
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return _row_response(request, goal_id, indicator_id, form=form)
     return _detail(request, goal, row_forms={indicator_id: form})
 
 
 @unit_page(Op.GOAL_PREPARE)
 @require_POST
-def indicator_remove(request: HttpRequest, goal_id: int, indicator_id: int) -> HttpResponse:
+def indicator_remove(request: UnitRequest, goal_id: int, indicator_id: int) -> HttpResponse:
     goal = _goal(goal_id)
     indicator = _indicator(goal, indicator_id)
     if _attempt(
@@ -419,7 +420,7 @@ def indicator_remove(request: HttpRequest, goal_id: int, indicator_id: int) -> H
     ):
         messages.success(request, f"已删除指标“{indicator.name}”。")
     url = _detail_url(goal, "indicators")
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
@@ -427,7 +428,7 @@ def indicator_remove(request: HttpRequest, goal_id: int, indicator_id: int) -> H
 
 
 @unit_page(Op.GOAL_PREPARE)
-def goal_picker(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_picker(request: UnitRequest, goal_id: int) -> HttpResponse:
     """The library picker: the indicators the goal can take, searched and filtered (htmx
     swaps the results as one types; without JavaScript it is a page of its own)."""
     goal = _goal(goal_id)
@@ -445,16 +446,16 @@ def goal_picker(request: HttpRequest, goal_id: int) -> HttpResponse:
         "form": form,
         "page": Paginator(found, PER_PAGE).get_page(request.GET.get("page")),
         "editable": _editable(request, goal),
-        "results_target": "#jx-picker-results" if request.htmx else "",  # type: ignore[attr-defined]
+        "results_target": "#jx-picker-results" if request.htmx else "",
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "web/workspace/goals/_picker_results.html", context)
     return render(request, "web/workspace/goals/picker.html", context)
 
 
 @unit_page(Op.GOAL_PREPARE)
 @require_POST
-def indicator_add(request: HttpRequest, goal_id: int) -> HttpResponse:
+def indicator_add(request: UnitRequest, goal_id: int) -> HttpResponse:
     """Add the picked library indicators, all or none."""
     goal = _goal(goal_id)
     ids = [_int(value) for value in request.POST.getlist("library_indicator")]
@@ -484,7 +485,7 @@ def indicator_add(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @unit_page(Op.GOAL_PREPARE)
 @require_POST
-def indicator_new(request: HttpRequest, goal_id: int) -> HttpResponse:
+def indicator_new(request: UnitRequest, goal_id: int) -> HttpResponse:
     goal = _goal(goal_id)
     form = NewIndicatorForm(request.POST)
     if form.is_valid():
@@ -505,7 +506,7 @@ def indicator_new(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @unit_page(Op.GOAL_SUBMIT)
 @require_POST
-def goal_submit(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_submit(request: UnitRequest, goal_id: int) -> HttpResponse:
     goal = _goal(goal_id)
     try:
         with transaction.atomic():
@@ -518,7 +519,7 @@ def goal_submit(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @unit_page(Op.GOAL_SUBMIT)
 @require_POST
-def goal_withdraw(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_withdraw(request: UnitRequest, goal_id: int) -> HttpResponse:
     goal = _goal(goal_id)
     if _attempt(request, lambda: workflow.withdraw(goal, user=request.user)):
         messages.success(request, "已撤回，绩效目标回到草稿状态，可修改后重新上报。")
@@ -529,7 +530,7 @@ def goal_withdraw(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 
 @unit_page()
-def goal_preview(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_preview(request: UnitRequest, goal_id: int) -> HttpResponse:
     """内容预览: the form as the official 绩效目标申报表 prints, on A4."""
     goal = _goal(goal_id)
     rows = [sheet.Row(indicator=i) for i in goal.indicators.all()]
@@ -541,13 +542,13 @@ def goal_preview(request: HttpRequest, goal_id: int) -> HttpResponse:
         "lines": sheet.print_rows(blocks),
         "totals": totals,
         "execution": 100 - totals.expected,
-        "unit": request.unit,  # type: ignore[attr-defined]
+        "unit": request.unit,
     }
     return render(request, "web/workspace/goals/preview.html", context)
 
 
 @unit_page()
-def goal_export(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_export(request: UnitRequest, goal_id: int) -> HttpResponse:
     goal = _goal(goal_id)
     name = f"绩效目标申报表-{goal.project.code}-{goal.fiscal_year}.xlsx"
     return imports.xlsx_download(xlsx.export_goal(goal), name)
@@ -569,7 +570,7 @@ def _located(problems: list[Problem], rows: dict[str, int]) -> list[tuple[int | 
 
 @unit_page(Op.GOAL_PREPARE)
 @require_POST
-def goal_import(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_import(request: UnitRequest, goal_id: int) -> HttpResponse:
     """Upload a filled form: nothing is written; the page lists what would change."""
     goal = _goal(goal_id)
     form = UploadForm(request.POST, request.FILES)
@@ -599,7 +600,7 @@ def goal_import(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @unit_page(Op.GOAL_PREPARE)
 @require_POST
-def goal_import_apply(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_import_apply(request: UnitRequest, goal_id: int) -> HttpResponse:
     """Apply the confirmed upload in one transaction, only if it still changes what was shown."""
     goal = _goal(goal_id)
     form = ApplyImportForm(request.POST)
@@ -627,7 +628,7 @@ def goal_import_apply(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 
 @unit_page(Op.GOAL_SUBMIT)
-def goal_adjustment(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_adjustment(request: UnitRequest, goal_id: int) -> HttpResponse:
     """申请调整: new targets, weights or units for an approved goal, with the reason."""
     goal = _goal(goal_id)
     if goal.status != GoalStatus.APPROVED:
@@ -689,7 +690,7 @@ def goal_adjustment(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @unit_page(Op.GOAL_SUBMIT)
 @require_POST
-def adjustment_submit(request: HttpRequest, goal_id: int, adjustment_id: int) -> HttpResponse:
+def adjustment_submit(request: UnitRequest, goal_id: int, adjustment_id: int) -> HttpResponse:
     goal = _goal(goal_id)
     adjustment = next((a for a in goal.adjustments.all() if a.pk == adjustment_id), None)
     if adjustment is None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from backend.monitoring.selectors import unit_execution_curve
 from backend.web.access import unit_page
+from backend.web.requests import UnitRequest
 from backend.web.workspace.home.charts import execution_options
 from backend.web.workspace.home.links import page, task_url
 from backend.workspace.selectors import GROUP_LABELS, Group, Task, my_tasks
@@ -48,9 +49,9 @@ class Section:
 
 
 @unit_page()
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: UnitRequest) -> HttpResponse:
     today = timezone.localdate()
-    todo = my_tasks(request.unit, request.unit_access, today=today)  # type: ignore[attr-defined]
+    todo = my_tasks(request.unit, request.unit_access, today=today)
     sections = [
         Section(
             group.value,

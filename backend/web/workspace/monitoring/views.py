@@ -23,6 +23,7 @@ from backend.oversight.models import ExecutionRule, MonitoringRound
 from backend.oversight.selectors import RoundState
 from backend.web.access import unit_page
 from backend.web.forms import run_service
+from backend.web.requests import UnitRequest
 from backend.web.templatetags.jixiao import yuan
 from backend.web.workspace.monitoring.charts import curve_options
 from backend.web.workspace.monitoring.forms import AnswerForm, EntryForm, StartForm
@@ -59,10 +60,10 @@ def _pick_round(request: HttpRequest, year_rounds: list[MonitoringRound]) -> Mon
 
 
 @unit_page()
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: UnitRequest) -> HttpResponse:
     """The year's rounds; the projects and their entries for one round; the alerts; the unit's
     execution curve."""
-    unit = request.unit  # type: ignore[attr-defined]
+    unit = request.unit
     today = timezone.localdate()
     all_rounds = list(rounds.rounds_for(unit))
     years = sorted({r.fiscal_year for r in all_rounds}, reverse=True)
@@ -100,18 +101,18 @@ def index(request: HttpRequest) -> HttpResponse:
             "alert_status": status,
             "alert_filters": ALERT_FILTERS,
             "curve": curve_options(selectors.unit_execution_curve(fiscal_year=year)),
-            "can_enter": request.unit_access.allows(Op.MONITORING_ENTER),  # type: ignore[attr-defined]
+            "can_enter": request.unit_access.allows(Op.MONITORING_ENTER),
             "today": today,
         },
     )
 
 
-def _round_of(request: HttpRequest, pk: Any) -> MonitoringRound | None:
-    return rounds.rounds_for(request.unit).filter(pk=pk).first()  # type: ignore[attr-defined]
+def _round_of(request: UnitRequest, pk: Any) -> MonitoringRound | None:
+    return rounds.rounds_for(request.unit).filter(pk=pk).first()
 
 
 @unit_page(Op.MONITORING_ENTER)
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: UnitRequest) -> HttpResponse:
     """GET: confirm starting an entry (a closed round asks for the reason of the late entry);
     POST: ``start_entry``, then the entry's page."""
     if request.method == "POST":
@@ -154,13 +155,11 @@ def _entry(entry_id: int) -> MonitoringEntry:
 
 
 def _entry_page(
-    request: HttpRequest, entry: MonitoringEntry, form: EntryForm | None, status: int = 200
+    request: UnitRequest, entry: MonitoringEntry, form: EntryForm | None, status: int = 200
 ) -> HttpResponse:
     today = timezone.localdate()
     state = rounds.round_state(entry.round, today)
-    editable = entry.status == EntryStatus.DRAFT and request.unit_access.allows(  # type: ignore[attr-defined]
-        Op.MONITORING_ENTER
-    )
+    editable = entry.status == EntryStatus.DRAFT and request.unit_access.allows(Op.MONITORING_ENTER)
     if form is None and editable:
         form = EntryForm(entry=entry)
     return render(
@@ -179,7 +178,7 @@ def _entry_page(
 
 
 @unit_page()
-def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_detail(request: UnitRequest, entry_id: int) -> HttpResponse:
     return _entry_page(request, _entry(entry_id), None)
 
 
@@ -187,7 +186,7 @@ def _record(request: HttpRequest, entry: MonitoringEntry, form: EntryForm) -> Mo
     return services.record_entry(
         entry,
         user=request.user,
-        spent_to_date=form.spent(),  # type: ignore[arg-type]
+        spent_to_date=form.spent(),
         indicators=form.indicator_rows(),
         late_reason=form.cleaned_data.get("late_reason") or None,
         expected_version=form.cleaned_data.get("version"),
@@ -196,7 +195,7 @@ def _record(request: HttpRequest, entry: MonitoringEntry, form: EntryForm) -> Mo
 
 @unit_page(Op.MONITORING_ENTER)
 @require_POST
-def entry_save(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_save(request: UnitRequest, entry_id: int) -> HttpResponse:
     entry = _entry(entry_id)
     form = EntryForm(request.POST, entry=entry)
     if form.is_valid() and bool(
@@ -209,7 +208,7 @@ def entry_save(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @unit_page(Op.MONITORING_ENTER)
 @require_POST
-def entry_submit(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_submit(request: UnitRequest, entry_id: int) -> HttpResponse:
     """Save what the form holds and submit, in one transaction (all or nothing)."""
     entry = _entry(entry_id)
     form = EntryForm(request.POST, entry=entry)
@@ -231,7 +230,7 @@ def entry_submit(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 
 @unit_page()
-def project_curve(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_curve(request: UnitRequest, project_id: int) -> HttpResponse:
     """One project's execution curve, its entries and its alerts."""
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
@@ -256,11 +255,9 @@ def _alert(alert_id: int) -> Alert:
 
 
 def _alert_page(
-    request: HttpRequest, alert: Alert, form: AnswerForm | None, status: int = 200
+    request: UnitRequest, alert: Alert, form: AnswerForm | None, status: int = 200
 ) -> HttpResponse:
-    can_answer = alert.status == AlertStatus.OPEN and request.unit_access.allows(  # type: ignore[attr-defined]
-        Op.ALERT_ANSWER
-    )
+    can_answer = alert.status == AlertStatus.OPEN and request.unit_access.allows(Op.ALERT_ANSWER)
     return render(
         request,
         "web/workspace/monitoring/alert.html",
@@ -275,13 +272,13 @@ def _alert_page(
 
 
 @unit_page()
-def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_detail(request: UnitRequest, alert_id: int) -> HttpResponse:
     return _alert_page(request, _alert(alert_id), None)
 
 
 @unit_page(Op.ALERT_ANSWER)
 @require_POST
-def alert_answer(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_answer(request: UnitRequest, alert_id: int) -> HttpResponse:
     alert = _alert(alert_id)
     form = AnswerForm(request.POST)
     if form.is_valid() and bool(

@@ -20,6 +20,7 @@ from backend.budgets.models import Project
 from backend.monitoring.selectors import execution_curve
 from backend.web.access import unit_page
 from backend.web.forms import run_service
+from backend.web.requests import UnitRequest
 from backend.web.workspace.home.charts import execution_options
 from backend.web.workspace.home.links import page
 from backend.web.workspace.projects.forms import (
@@ -47,8 +48,8 @@ TABS = {
 }
 
 
-def _can_edit(request: HttpRequest) -> bool:
-    return request.unit_access.allows(Op.PROJECT_EDIT)  # type: ignore[attr-defined]
+def _can_edit(request: UnitRequest) -> bool:
+    return request.unit_access.allows(Op.PROJECT_EDIT)
 
 
 def _paginate(request: HttpRequest, rows: Any, param: str = "page") -> Any:
@@ -71,7 +72,7 @@ def _detail_url(project: Project, tab: str = "info") -> str:
 
 
 @unit_page()
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: UnitRequest) -> HttpResponse:
     filters = ProjectFilterForm(request.GET)
     current = {k: filters.value(k) for k in ("department", "status", "funding", "category", "q")}
     choices = selectors.filter_choices()
@@ -113,7 +114,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 @unit_page(Op.PROJECT_EDIT)
-def project_create(request: HttpRequest) -> HttpResponse:
+def project_create(request: UnitRequest) -> HttpResponse:
     departments = selectors.filter_choices().departments
     if request.method == "POST":
         form = ProjectForm(request.POST, departments=departments)
@@ -132,7 +133,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 
 @unit_page(Op.PROJECT_EDIT)
-def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_edit(request: UnitRequest, project_id: int) -> HttpResponse:
     project = _project_or_404(project_id)
     departments = selectors.filter_choices().departments
     if request.method == "POST":
@@ -160,9 +161,9 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
 # --- the project's page -------------------------------------------------------------------------
 
 
-def _tab_context(request: HttpRequest, project: Project, tab: str) -> dict[str, Any]:
+def _tab_context(request: UnitRequest, project: Project, tab: str) -> dict[str, Any]:
     """What the tab shows: a read-only summary from the selectors, plus the budget forms."""
-    unit = request.unit  # type: ignore[attr-defined]
+    unit = request.unit
     if tab == "budget":
         return {
             "budget": selectors.budget_summary(project),
@@ -214,7 +215,7 @@ def _tab_context(request: HttpRequest, project: Project, tab: str) -> dict[str, 
     return {}
 
 
-def _render_detail(request: HttpRequest, project: Project, tab: str, **forms: Any) -> HttpResponse:
+def _render_detail(request: UnitRequest, project: Project, tab: str, **forms: Any) -> HttpResponse:
     can_edit = _can_edit(request)
     context: dict[str, Any] = {
         "project": project,
@@ -233,13 +234,13 @@ def _render_detail(request: HttpRequest, project: Project, tab: str, **forms: An
             auto_id="exp_%s"
         )
         context["monthly_form"] = forms.get("monthly_form") or MonthlySpendingForm(auto_id="mon_%s")
-    if request.htmx and request.method == "GET":  # type: ignore[attr-defined]
+    if request.htmx and request.method == "GET":
         return render(request, "web/workspace/projects/_tab.html", context)
     return render(request, "web/workspace/projects/detail.html", context)
 
 
 @unit_page()
-def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_detail(request: UnitRequest, project_id: int) -> HttpResponse:
     project = _project_or_404(project_id)
     tab = request.GET.get("tab", "info")
     if tab not in TABS:
@@ -252,7 +253,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @unit_page(Op.PROJECT_EDIT)
 @require_POST
-def adjustment_add(request: HttpRequest, project_id: int) -> HttpResponse:
+def adjustment_add(request: UnitRequest, project_id: int) -> HttpResponse:
     project = _project_or_404(project_id)
     form = AdjustmentForm(request.POST, auto_id="adj_%s")
     if form.is_valid():
@@ -279,7 +280,7 @@ def adjustment_add(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @unit_page(Op.PROJECT_EDIT)
 @require_POST
-def expenditure_add(request: HttpRequest, project_id: int) -> HttpResponse:
+def expenditure_add(request: UnitRequest, project_id: int) -> HttpResponse:
     project = _project_or_404(project_id)
     form = ExpenditureForm(request.POST, auto_id="exp_%s")
     if form.is_valid():
@@ -305,7 +306,7 @@ def expenditure_add(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @unit_page(Op.PROJECT_EDIT)
 @require_POST
-def monthly_spending(request: HttpRequest, project_id: int) -> HttpResponse:
+def monthly_spending(request: UnitRequest, project_id: int) -> HttpResponse:
     project = _project_or_404(project_id)
     form = MonthlySpendingForm(request.POST, auto_id="mon_%s")
     if form.is_valid():

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -24,6 +24,7 @@ from backend.feedback.models import (
 )
 from backend.web.access import signed_in_user, unit_page
 from backend.web.forms import run_service
+from backend.web.requests import UnitRequest
 from backend.web.workspace.monitoring.views import page_number
 from backend.web.workspace.results.forms import ActionForm, AnswerForm, RespondForm
 
@@ -55,8 +56,8 @@ FIGURE_LABELS = {
 
 
 @unit_page()
-def index(request: HttpRequest) -> HttpResponse:
-    unit = request.unit  # type: ignore[attr-defined]
+def index(request: UnitRequest) -> HttpResponse:
+    unit = request.unit
     wanted = request.GET.get("status", "")
     status = wanted if wanted in RectificationStatus.values else None
     overdue = True if wanted == "overdue" else None
@@ -83,20 +84,20 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _rectification(request: HttpRequest, pk: int) -> RectificationRequest:
-    found = selectors.rectification_of_unit(request.unit, pk)  # type: ignore[attr-defined]
+def _rectification(request: UnitRequest, pk: int) -> RectificationRequest:
+    found = selectors.rectification_of_unit(request.unit, pk)
     if found is None:
         raise Http404("没有该整改通知。")
     return found
 
 
 def _rectification_page(
-    request: HttpRequest, rectification: RectificationRequest, form: RespondForm | None = None
+    request: UnitRequest, rectification: RectificationRequest, form: RespondForm | None = None
 ) -> HttpResponse:
     events = list(rectification.events.all())
     cited = {pk for event in events for pk in event.evidence_ids}
     documents = {d.pk: d for d in Document.objects.filter(pk__in=cited)} if cited else {}
-    can_respond = rectification.status == RectificationStatus.OPEN and request.unit_access.allows(  # type: ignore[attr-defined]
+    can_respond = rectification.status == RectificationStatus.OPEN and request.unit_access.allows(
         Op.RESULTS_RESPOND
     )
     return render(
@@ -116,13 +117,13 @@ def _rectification_page(
 
 
 @unit_page()
-def rectification_detail(request: HttpRequest, rectification_id: int) -> HttpResponse:
+def rectification_detail(request: UnitRequest, rectification_id: int) -> HttpResponse:
     return _rectification_page(request, _rectification(request, rectification_id))
 
 
 @unit_page(Op.RESULTS_RESPOND)
 @require_POST
-def rectification_respond(request: HttpRequest, rectification_id: int) -> HttpResponse:
+def rectification_respond(request: UnitRequest, rectification_id: int) -> HttpResponse:
     """Store the evidence files as the unit's documents and answer, in one transaction."""
     rectification = _rectification(request, rectification_id)
     form = RespondForm(request.POST, request.FILES)
@@ -147,17 +148,17 @@ def rectification_respond(request: HttpRequest, rectification_id: int) -> HttpRe
     return _rectification_page(request, rectification, form)
 
 
-def _item(request: HttpRequest, pk: int) -> FeedbackItem:
-    found = selectors.feedback_item_of_unit(request.unit, pk)  # type: ignore[attr-defined]
+def _item(request: UnitRequest, pk: int) -> FeedbackItem:
+    found = selectors.feedback_item_of_unit(request.unit, pk)
     if found is None:
         raise Http404("没有该反馈。")
     return found
 
 
 def _feedback_page(
-    request: HttpRequest, item: FeedbackItem, form: AnswerForm | None = None
+    request: UnitRequest, item: FeedbackItem, form: AnswerForm | None = None
 ) -> HttpResponse:
-    can_answer = request.unit_access.allows(Op.RESULTS_RESPOND)  # type: ignore[attr-defined]
+    can_answer = request.unit_access.allows(Op.RESULTS_RESPOND)
     return render(
         request,
         "web/workspace/results/feedback.html",
@@ -177,13 +178,13 @@ def _feedback_page(
 
 
 @unit_page()
-def feedback_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+def feedback_detail(request: UnitRequest, item_id: int) -> HttpResponse:
     return _feedback_page(request, _item(request, item_id))
 
 
 @unit_page(Op.RESULTS_RESPOND)
 @require_POST
-def feedback_read(request: HttpRequest, item_id: int) -> HttpResponse:
+def feedback_read(request: UnitRequest, item_id: int) -> HttpResponse:
     item = _item(request, item_id)
     form = ActionForm({})
     form.is_valid()
@@ -196,7 +197,7 @@ def feedback_read(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @unit_page(Op.RESULTS_RESPOND)
 @require_POST
-def feedback_answer(request: HttpRequest, item_id: int) -> HttpResponse:
+def feedback_answer(request: UnitRequest, item_id: int) -> HttpResponse:
     item = _item(request, item_id)
     form = AnswerForm(request.POST)
     if form.is_valid() and bool(

@@ -9,7 +9,7 @@ from django import forms
 
 from backend.goals.models import Decision, GoalIndicator
 from backend.goals.services import workflow
-from backend.web.forms import PlainForm, field_name, run_service
+from backend.web.forms import PlainForm, choice_field, field_name, run_service
 from backend.web.workspace.goals.forms import Text
 
 GRADES = [
@@ -125,6 +125,6 @@ class HandForm(PlainForm):
     def __init__(self, *args: Any, leaders: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.leaders = {user.get_username(): user for user in leaders}
-        self.fields["approver"].choices = [  # type: ignore[attr-defined]
+        choice_field(self.fields, "approver").choices = [
             (name, f"{user.full_name or name}（{name}）") for name, user in self.leaders.items()
         ]

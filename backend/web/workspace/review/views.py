@@ -28,6 +28,7 @@ from backend.goals.models import (
 from backend.goals.services import checks, workflow
 from backend.web.access import unit_page
 from backend.web.forms import run_service
+from backend.web.requests import UnitRequest
 from backend.web.workspace.goals import formats, sheet
 from backend.web.workspace.goals.views import annotate_history
 from backend.web.workspace.review.forms import (
@@ -131,7 +132,7 @@ def _inbox(request: HttpRequest, stage: Stage) -> HttpResponse:
 
 
 def _hand_form(
-    request: HttpRequest, stage: Stage, goal: PerformanceGoal, data: Any = None
+    request: UnitRequest, stage: Stage, goal: PerformanceGoal, data: Any = None
 ) -> HandForm | None:
     """移交审核, for the goal's declaring leader (or the one it was handed to) while it awaits
     the unit's review; None for anyone else."""
@@ -139,12 +140,12 @@ def _hand_form(
         return None
     if request.user.pk not in (goal.created_by_id, goal.approver_id):
         return None
-    unit = request.unit  # type: ignore[attr-defined]
+    unit = request.unit
     return HandForm(data, leaders=selectors.leaders_to_hand_to(goal, unit, request.user))
 
 
 def _goal_page(
-    request: HttpRequest,
+    request: UnitRequest,
     stage: Stage,
     goal: PerformanceGoal,
     form: ReviewForm | None = None,
@@ -184,7 +185,7 @@ def _goal_page(
     return render(request, "web/workspace/review/goal.html", context)
 
 
-def _decide(request: HttpRequest, stage: Stage, goal_id: int) -> HttpResponse:
+def _decide(request: UnitRequest, stage: Stage, goal_id: int) -> HttpResponse:
     goal = _goal(goal_id)
     form = ReviewForm(request.POST, indicators=list(goal.indicators.all()))
     if form.is_valid():
@@ -248,24 +249,24 @@ def _decide_adjustment(request: HttpRequest, stage: Stage, adjustment_id: int) -
 
 
 @unit_page(Op.GOAL_APPROVE)
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: UnitRequest) -> HttpResponse:
     return _inbox(request, UNIT)
 
 
 @unit_page(Op.GOAL_APPROVE)
-def goal(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal(request: UnitRequest, goal_id: int) -> HttpResponse:
     return _goal_page(request, UNIT, _goal(goal_id))
 
 
 @unit_page(Op.GOAL_APPROVE)
 @require_POST
-def decide(request: HttpRequest, goal_id: int) -> HttpResponse:
+def decide(request: UnitRequest, goal_id: int) -> HttpResponse:
     return _decide(request, UNIT, goal_id)
 
 
 @unit_page(Op.GOAL_APPROVE)
 @require_POST
-def hand(request: HttpRequest, goal_id: int) -> HttpResponse:
+def hand(request: UnitRequest, goal_id: int) -> HttpResponse:
     """移交审核: the declaring leader hands the unit's review to another leader (one
     transaction, ``workflow.hand_approval``)."""
     goal = _goal(goal_id)
@@ -283,13 +284,13 @@ def hand(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 
 @unit_page(Op.GOAL_APPROVE)
-def adjustment(request: HttpRequest, adjustment_id: int) -> HttpResponse:
+def adjustment(request: UnitRequest, adjustment_id: int) -> HttpResponse:
     return _adjustment_page(request, UNIT, _adjustment(adjustment_id))
 
 
 @unit_page(Op.GOAL_APPROVE)
 @require_POST
-def decide_adjustment(request: HttpRequest, adjustment_id: int) -> HttpResponse:
+def decide_adjustment(request: UnitRequest, adjustment_id: int) -> HttpResponse:
     return _decide_adjustment(request, UNIT, adjustment_id)
 
 
@@ -297,27 +298,27 @@ def decide_adjustment(request: HttpRequest, adjustment_id: int) -> HttpResponse:
 
 
 @unit_page(Op.GOAL_CITY_REVIEW)
-def city_inbox(request: HttpRequest) -> HttpResponse:
+def city_inbox(request: UnitRequest) -> HttpResponse:
     return _inbox(request, CITY)
 
 
 @unit_page(Op.GOAL_CITY_REVIEW)
-def city_goal(request: HttpRequest, goal_id: int) -> HttpResponse:
+def city_goal(request: UnitRequest, goal_id: int) -> HttpResponse:
     return _goal_page(request, CITY, _goal(goal_id))
 
 
 @unit_page(Op.GOAL_CITY_REVIEW)
 @require_POST
-def city_decide(request: HttpRequest, goal_id: int) -> HttpResponse:
+def city_decide(request: UnitRequest, goal_id: int) -> HttpResponse:
     return _decide(request, CITY, goal_id)
 
 
 @unit_page(Op.GOAL_CITY_REVIEW)
-def city_adjustment(request: HttpRequest, adjustment_id: int) -> HttpResponse:
+def city_adjustment(request: UnitRequest, adjustment_id: int) -> HttpResponse:
     return _adjustment_page(request, CITY, _adjustment(adjustment_id))
 
 
 @unit_page(Op.GOAL_CITY_REVIEW)
 @require_POST
-def city_decide_adjustment(request: HttpRequest, adjustment_id: int) -> HttpResponse:
+def city_decide_adjustment(request: UnitRequest, adjustment_id: int) -> HttpResponse:
     return _decide_adjustment(request, CITY, adjustment_id)
