@@ -19,8 +19,9 @@ provisioned so far:
   migration: target < 60 s at 3,600);
 - one new migration — a nullable column and an index on ``documents_document`` — applied to
   20 units one at a time through Django's ``migrate`` (the baseline per unit), then to every
-  other unit by ``migrate_schemas --tenant --executor=multiprocessing``, which replays the
-  plan's SQL (``tenants/migrating.py``): seconds, ms per unit and the ratio. The migration is
+  other unit by ``migrate_schemas --tenant --executor=multiprocessing``, which migrates one of
+  them by Django's ``migrate`` and replays what it ran on the others (``tenants/migrating.py``):
+  seconds, ms per unit and the ratio. The migration is
   written at run time into a temporary directory (a copy of the app's migrations plus the new
   one, on ``MIGRATION_MODULES`` for that step only): nothing is left in the repository, and
   each checkpoint's migration has a name and a column of its own, so every unit gets exactly
@@ -277,7 +278,8 @@ def new_migration(schemas: list[str], tag: str, processes: int | None) -> dict[s
     """One throw-away migration applied to every unit: first to ``DJANGO_SAMPLE`` of them one
     at a time through Django's ``migrate`` (the replay turned off: the baseline, per unit), then
     to all the others by one ``migrate_schemas --tenant --executor=multiprocessing``, which
-    replays the plan's SQL (``tenants/migrating.py``)."""
+    migrates one of them by Django's ``migrate`` and replays what it ran on the others
+    (``tenants/migrating.py``)."""
     from tenants.references import unit_schemas
 
     extra = {} if processes is None else {"TENANT_MULTIPROCESSING_MAX_PROCESSES": processes}
